@@ -1,0 +1,56 @@
+"""Errors raised by farmsim.
+
+The hierarchy::
+
+    FarmsimError
+    ├── ScenarioError (also ValueError)   a scenario file or config is invalid; lists every problem
+    ├── TemplateError (also ValueError)   an OpenJD template or job bundle is invalid
+    └── SimulationError (also RuntimeError)  an engine invariant was broken (a farmsim bug)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["FarmsimError", "ScenarioError", "SimulationError", "TemplateError"]
+
+
+class FarmsimError(Exception):
+    """Base class of every error farmsim raises on purpose."""
+
+
+class ScenarioError(FarmsimError, ValueError):
+    """A scenario is invalid. Holds every problem found, one per line, each with its location.
+
+    Args:
+        problems: one message per problem, e.g.
+            ``"farm.limits[0].maxCount: must be -1 or >= 1 (got 0)"``.
+        source: the scenario file, when there is one.
+    """
+
+    def __init__(self, problems: Iterable[str] | str, *, source: str | None = None) -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        self.source = source
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in scenario"
+        if source:
+            head += f" {source}"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class TemplateError(FarmsimError, ValueError):
+    """An OpenJD job template, environment template or job bundle is invalid.
+
+    Args:
+        message: what is wrong, with openjd-model's location (``steps[0] -> script: ...``).
+        path: the template file or bundle folder, when there is one.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        self.detail = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class SimulationError(FarmsimError, RuntimeError):
+    """An engine invariant was broken (a worker double-booked, a limit over maxCount, ...)."""

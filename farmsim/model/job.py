@@ -1,0 +1,88 @@
+"""The expanded structure of a job: its steps in dependency order, task counts, dependencies,
+host requirements and environments.
+
+A :class:`JobStructure` is made once per (template, parameter values) by
+:mod:`farmsim.templates` and shared by every job submitted with them; per-job run-time state lives
+in :mod:`farmsim.model.state`. Tasks are never materialised: a step knows its task count and keeps
+openjd-model's parameter space for the moments a task's parameters are needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AmountRequirement", "AttributeRequirement", "JobStructure", "StepStructure"]
+
+
+@dataclass(frozen=True, slots=True)
+class AmountRequirement:
+    """A ``hostRequirements.amounts`` entry. ``max`` is None when unbounded."""
+
+    name: str
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def units(self) -> int:
+        """Units a task run acquires when this names a limit: ``min`` (or ``max`` if only that
+        is given), rounded up, at least 1 (semantics D.4)."""
+        value = self.min if self.min is not None else self.max
+        if value is None:
+            return 1
+        return max(1, int(-(-value // 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeRequirement:
+    """A ``hostRequirements.attributes`` entry."""
+
+    name: str
+    any_of: tuple[str, ...] | None = None
+    all_of: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStructure:
+    """One step of an expanded job.
+
+    Attributes:
+        name: the step's name.
+        index: its position in the job's dependency order (upstream steps come first).
+        task_count: the number of tasks (chunks, for a chunked step).
+        dependencies: indices of the steps this one depends on.
+        amounts: host requirement amounts (a limit's ``amountRequirementName`` among them).
+        attributes: host requirement attributes.
+        environments: names of the step's environments, in template order.
+        parameter_space: openjd-model's ``StepParameterSpace`` (None = a single task).
+    """
+
+    name: str
+    index: int
+    task_count: int
+    dependencies: tuple[int, ...] = ()
+    amounts: tuple[AmountRequirement, ...] = ()
+    attributes: tuple[AttributeRequirement, ...] = ()
+    environments: tuple[str, ...] = ()
+    parameter_space: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobStructure:
+    """A job expanded from a template and its parameter values.
+
+    Attributes:
+        name: the job's name (the template's ``name`` format string, resolved).
+        steps: the steps in dependency order.
+        environments: names of the job environments, in template order.
+        template_path: the template file or bundle folder, or None for inline templates.
+    """
+
+    name: str
+    steps: tuple[StepStructure, ...]
+    environments: tuple[str, ...] = ()
+    template_path: str | None = None
+
+    @property
+    def task_count(self) -> int:
+        return sum(s.task_count for s in self.steps)

@@ -1,0 +1,38 @@
+"""The :class:`Scenario` record: a whole simulation input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from farmsim.model.config import FarmConfig, JobSubmission
+from farmsim.model.runtimes import RuntimeModel
+
+__all__ = ["Scenario"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario:
+    """A whole simulation input: the farm, the workload and the runtime model.
+
+    Attributes:
+        name: the scenario's name.
+        seed: seed of the run's single numpy Generator.
+        start: ISO-8601 wall-clock time of t=0 (for API timestamps and plots), or None.
+        horizon: default simulated duration in seconds (``None`` = until the workload drains).
+        farm: the farm.
+        jobs: explicit job submissions, in submission order.
+        runtimes: the rules giving each task run's duration and failure probability.
+        source: the file the scenario came from, if any.
+        raw: the validated mapping the scenario was built from (for ``with_overrides``).
+    """
+
+    name: str = "scenario"
+    seed: int = 0
+    start: str | None = None
+    horizon: float | None = None
+    farm: FarmConfig = field(default_factory=FarmConfig)
+    jobs: tuple[JobSubmission, ...] = ()
+    runtimes: RuntimeModel = field(default_factory=RuntimeModel)
+    source: str | None = None
+    raw: dict[str, Any] | None = field(default=None, compare=False, repr=False)
