@@ -1,0 +1,164 @@
+"""Expanding a template and its parameter values into a :class:`~farmsim.model.job.JobStructure`,
+once per distinct (template, parameter values).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from openjd.model import StepDependencyGraph, create_job, preprocess_job_parameters
+
+from farmsim.errors import TemplateError
+from farmsim.model.job import AmountRequirement, AttributeRequirement, JobStructure, StepStructure
+
+from ._cache import LruCache
+from ._errors import describe_openjd_error
+from ._tasks import count_tasks
+from ._template import Template, is_deadline_setting
+
+__all__ = ["clear_expand_cache", "expand_job"]
+
+# (template key, sorted (name, value-as-string) pairs) -> JobStructure. Bounded so that a
+# workload of many jobs with distinct frame ranges keeps only the recent structures; repeated
+# identical submissions hit it in O(1).
+_JOBS: LruCache[tuple[str, tuple[tuple[str, str], ...]], JobStructure] = LruCache(4096)
+
+
+def expand_job(template: Template, parameters: Mapping[str, Any] | None = None) -> JobStructure:
+    """Create a job from a template with openjd-model and describe its steps.
+
+    Parameter values are the bundle's ``parameter_values`` overlaid with ``parameters`` (the
+    caller wins). ``deadline:*`` names are Deadline job settings, not template parameters, and
+    are ignored here. Jobs of the same template and values share one structure.
+
+    Args:
+        template: a template from :func:`~farmsim.templates.load_template`.
+        parameters: job parameter values by name: ``str``, ``int``, ``float``, ``bool``,
+            ``os.PathLike`` (or a list, for an EXPR ``LIST[...]`` parameter).
+
+    Returns:
+        The job's structure: steps in dependency order (openjd's stable topological order, i.e.
+        template order where dependencies allow), each with its task count (chunks for a
+        CHUNK[INT] step), upstream step indices, host requirements and environments.
+
+    Raises:
+        TemplateError: naming the template path, if a parameter is unknown, has an unusable
+            value, is missing, or the job cannot be created (openjd-model's message and location,
+            e.g. an associative combination of unequal ranges or a chunk size resolving to 0).
+    """
+    values = _job_parameter_values(template, parameters)
+    key = (template.key, tuple(sorted(values.items())))
+    job = _JOBS.get(key)
+    if job is None:
+        job = _JOBS.put(key, _build(template, values))
+    return job
+
+
+def clear_expand_cache() -> None:
+    """Forget every expanded job structure."""
+    _JOBS.clear()
+
+
+def _job_parameter_values(
+    template: Template, parameters: Mapping[str, Any] | None
+) -> dict[str, str]:
+    merged = dict(template.bundle_parameters)
+    if parameters:
+        merged.update(parameters)
+    values: dict[str, str] = {}
+    known: tuple[str, ...] | None = None
+    for name, value in merged.items():
+        if is_deadline_setting(name):
+            continue
+        if known is None:
+            known = template.parameter_names
+        if name not in known:
+            raise TemplateError(
+                f"unknown job parameter {name!r} (value {value!r}); the template defines "
+                f"{', '.join(known) if known else 'no parameters'}",
+                path=template.path,
+            )
+        values[name] = _as_openjd_string(name, value, template)
+    return values
+
+
+def _as_openjd_string(name: str, value: Any, template: Template) -> str:
+    """openjd-model takes every job parameter value as a string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):  # before int: bool is an int
+        return "true" if value else "false"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, os.PathLike):
+        return str(os.fspath(value))
+    if isinstance(value, (list, tuple)):
+        return json.dumps(list(value), default=str)
+    raise TemplateError(
+        f"job parameter {name!r}: value must be a string, number, boolean or path "
+        f"(got {type(value).__name__} {value!r})",
+        path=template.path,
+    )
+
+
+def _build(template: Template, values: dict[str, str]) -> JobStructure:
+    try:
+        processed = preprocess_job_parameters(
+            job_template=template.job_template,
+            job_parameter_values=values,
+            job_template_dir=template.directory,
+            current_working_dir=template.directory,
+        )
+        job = create_job(job_template=template.job_template, job_parameter_values=processed)
+    except (ValueError, NotImplementedError) as exc:  # openjd's DecodeValidationError included
+        raise TemplateError(
+            describe_openjd_error(str(exc), "cannot create a job from the template"),
+            path=template.path,
+        ) from None
+    order = StepDependencyGraph(job=job).topo_sorted()
+    index = {step.name: i for i, step in enumerate(order)}
+    return JobStructure(
+        name=str(job.name),
+        steps=tuple(_step(step, i, index, template) for i, step in enumerate(order)),
+        environments=tuple(env.name for env in job.jobEnvironments or ()),
+        template_path=template.path,
+    )
+
+
+def _step(step: Any, position: int, index: Mapping[str, int], template: Template) -> StepStructure:
+    try:
+        task_count = count_tasks(step.parameterSpace)
+    except (ValueError, LookupError) as exc:
+        raise TemplateError(
+            f"step {step.name!r} -> parameterSpace: cannot count its tasks: {exc}",
+            path=template.path,
+        ) from None
+    requirements = step.hostRequirements
+    return StepStructure(
+        name=step.name,
+        index=position,
+        task_count=task_count,
+        dependencies=tuple(sorted(index[d.dependsOn] for d in step.dependencies or ())),
+        amounts=tuple(
+            AmountRequirement(a.name, _number(a.min), _number(a.max))
+            for a in (requirements.amounts if requirements else None) or ()
+        ),
+        attributes=tuple(
+            AttributeRequirement(a.name, _strings(a.anyOf), _strings(a.allOf))
+            for a in (requirements.attributes if requirements else None) or ()
+        ),
+        environments=tuple(env.name for env in step.stepEnvironments or ()),
+        parameter_space=step.parameterSpace,
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _strings(values: Any) -> tuple[str, ...] | None:
+    return None if values is None else tuple(str(v) for v in values)
