@@ -1,0 +1,199 @@
+"""farmsim's performance benchmark: tasks simulated per second against a bare-SimPy floor.
+
+Workloads (issue 2):
+
+* ``farm-100k``: 1,000 jobs of 100 tasks; ``farm-1m``: 10,000 jobs of 100 tasks.
+* Poisson submissions at 125% of the farm's capacity (a backlog builds up, as on a busy farm), priorities drawn from 0-100,
+  exponential task durations (mean 10 min), 2,000 workers in one fleet, 30% of jobs needing a
+  limit of maxCount 200, 20% with maxWorkerCount 5-50, 2% task failures retried (5 retries).
+
+The floor is the same number of tasks on the same number of SimPy processes, each task one
+``env.timeout`` and nothing else: what SimPy alone costs. Each workload runs in a fresh
+subprocess so that its peak RSS is its own.
+
+Usage::
+
+    python benchmarks/run.py            # both workloads, a table
+    python benchmarks/run.py --quick    # farm-100k only, one line
+    python benchmarks/run.py --sessions # with a job and a step environment (a later issue)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WORKLOADS = {"farm-100k": 1_000, "farm-1m": 10_000}
+TASKS_PER_JOB = 100
+WORKERS = 2_000
+MEAN_TASK_S = 600.0
+LOAD = 1.25
+LIMIT_MAX = 200
+FAILURE_PROBABILITY = 0.02
+
+
+def build_scenario(n_jobs: int, seed: int = 1):
+    """The benchmark scenario, built in Python through the public config records."""
+    from farmsim.model.config import (
+        FarmConfig,
+        FleetConfig,
+        JobSubmission,
+        LimitConfig,
+        QueueConfig,
+    )
+    from farmsim.model.distributions import Exponential
+    from farmsim.model.runtimes import RuntimeModel, RuntimeRule
+    from farmsim.scenario.config import Scenario
+    from farmsim.templates import expand_job, load_template
+
+    def template(with_limit: bool) -> dict:
+        step = {
+            "name": "Render",
+            "parameterSpace": {"taskParameterDefinitions": [
+                {"name": "Frame", "type": "INT", "range": "{{Param.Frames}}"}]},
+            "script": {"actions": {"onRun": {"command": "render"}}},
+        }
+        if with_limit:
+            step["hostRequirements"] = {"amounts": [{"name": "amount.license.nuke", "min": 1}]}
+        return {
+            "specificationVersion": "jobtemplate-2023-09",
+            "name": "comp" if with_limit else "render",
+            "parameterDefinitions": [{"name": "Frames", "type": "STRING"}],
+            "steps": [step],
+        }
+
+    frames = {"Frames": f"1-{TASKS_PER_JOB}"}
+    plain = expand_job(load_template(template(False)), frames)
+    limited = expand_job(load_template(template(True)), frames)
+    rng = np.random.default_rng(seed)
+    rate = LOAD * WORKERS / MEAN_TASK_S / TASKS_PER_JOB  # jobs per second
+    at = np.cumsum(rng.exponential(1.0 / rate, n_jobs))
+    priority = rng.integers(0, 101, n_jobs)
+    needs_limit = rng.random(n_jobs) < 0.3
+    throttled = rng.random(n_jobs) < 0.2
+    mwc = rng.integers(5, 51, n_jobs)
+    jobs = tuple(
+        JobSubmission(
+            at=float(at[i]), queue="render", structure=limited if needs_limit[i] else plain,
+            priority=int(priority[i]), max_worker_count=int(mwc[i]) if throttled[i] else -1,
+        )
+        for i in range(n_jobs)
+    )
+    farm = FarmConfig(
+        queues=(QueueConfig(display_name="render", fleets=("linux",), limits=("nuke",)),),
+        fleets=(FleetConfig(display_name="linux", min_worker_count=WORKERS,
+                            max_worker_count=WORKERS, worker_count=WORKERS),),
+        limits=(LimitConfig(display_name="nuke", amount_requirement_name="amount.license.nuke",
+                            max_count=LIMIT_MAX),),
+    )
+    rules = (RuntimeRule(duration=Exponential(MEAN_TASK_S),
+                         failure_probability=FAILURE_PROBABILITY),)
+    return Scenario(name="benchmark", seed=seed, farm=farm, jobs=jobs,
+                    runtimes=RuntimeModel(rules=rules))
+
+
+def bare_simpy_floor(n_tasks: int, seed: int = 1) -> float:
+    """Tasks per second of SimPy alone: WORKERS processes, one timeout per task."""
+    import simpy
+
+    durations = np.random.default_rng(seed).exponential(MEAN_TASK_S, n_tasks).tolist()
+    env = simpy.Environment()
+    pending = iter(durations)
+
+    def worker(env):
+        timeout = env.timeout
+        for duration in pending:
+            yield timeout(duration)
+
+    for _ in range(WORKERS):
+        env.process(worker(env))
+    start = time.process_time()
+    env.run()
+    return n_tasks / (time.process_time() - start)
+
+
+def measure(name: str) -> dict:
+    """Run one workload in this process and return its figures."""
+    from farmsim.engine.simulation import Simulation
+
+    t0 = time.process_time()
+    scenario = build_scenario(WORKLOADS[name])
+    setup_s = time.process_time() - t0
+    start = time.process_time()
+    sim = Simulation(scenario)
+    sim.run()
+    sim_s = time.process_time() - start
+    runs = len(sim.recorder.runs) // 12
+    t1 = time.process_time()
+    result = sim.result()
+    frames = [len(getattr(result, t)) for t in ("jobs", "task_runs", "task_events")]
+    frames_s = time.process_time() - t1
+    summary = result.summary()
+    floor = bare_simpy_floor(runs)
+    tasks_per_s = runs / sim_s
+    return {
+        "workload": name,
+        "jobs": summary["jobs"]["submitted"],
+        "task_runs": runs,
+        "tasks_per_s": tasks_per_s,
+        "floor_tasks_per_s": floor,
+        "ratio": tasks_per_s / floor,
+        "sim_s": sim_s,
+        "setup_s": setup_s,
+        "frames_s": frames_s,
+        "task_events": frames[2],
+        "simulated_h": summary["simulated_s"] / 3600,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_isolated(name: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", name], check=True, capture_output=True,
+        text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def line(m: dict) -> str:
+    return (f"{m['workload']}: {m['task_runs']:,} task runs in {m['sim_s']:.1f}s = "
+            f"{m['tasks_per_s']:,.0f} tasks/s; bare-SimPy floor {m['floor_tasks_per_s']:,.0f}"
+            f" tasks/s; ratio {m['ratio']:.2f}; peak RSS {m['peak_rss_mb']:,.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="farm-100k only, one line")
+    parser.add_argument("--measure", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return 0
+    if args.quick:
+        print(line(run_isolated("farm-100k")))
+        return 0
+    results = [run_isolated(name) for name in WORKLOADS]
+    for m in results:
+        print(line(m))
+        print(f"    setup {m['setup_s']:.1f}s, frames {m['frames_s']:.1f}s "
+              f"({m['task_events']:,} task events), {m['simulated_h']:.0f} simulated hours")
+    small, big = results
+    print(f"farm-1m / farm-100k tasks/s: {big['tasks_per_s'] / small['tasks_per_s']:.2f} "
+          f"(target >= 0.8); farm-1m ratio to floor {big['ratio']:.2f} (target >= 0.20); "
+          f"peak RSS {big['peak_rss_mb']:,.0f} MB (target < 1,536 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""farmsim: a discrete-event simulator of AWS Deadline Cloud render farms.
+
+    import farmsim
+    scenario = farmsim.load_scenario("scenarios/quickstart.yaml")
+    result = farmsim.simulate(scenario, seed=1, until="2d")
+    result.jobs; result.task_runs; result.task_events; result.workers; result.limit_usage
+    result.summary()
+"""
+
+from __future__ import annotations
+
+from farmsim._api import simulate
+from farmsim.engine.simulation import Simulation
+from farmsim.errors import FarmsimError, ScenarioError, SimulationError, TemplateError
+from farmsim.record.result import Result
+from farmsim.scenario import Scenario, load_scenario, scenario_from_dict
+from farmsim.templates import expand_job, load_template
+
+__all__ = [
+    "FarmsimError",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "Simulation",
+    "SimulationError",
+    "TemplateError",
+    "__version__",
+    "expand_job",
+    "load_scenario",
+    "load_template",
+    "scenario_from_dict",
+    "simulate",
+]
+
+__version__ = "0.1.0"

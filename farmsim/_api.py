@@ -1,0 +1,46 @@
+"""One-call entry points: :func:`simulate`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from farmsim.engine.simulation import Simulation
+from farmsim.record.result import Result
+from farmsim.scenario import Scenario, load_scenario, parse_duration
+
+__all__ = ["simulate"]
+
+
+def simulate(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    until: float | str | None = None,
+) -> Result:
+    """Run a scenario and return its :class:`~farmsim.record.result.Result`.
+
+    Args:
+        scenario: a :class:`Scenario`, or the path of a scenario file.
+        seed: overrides the scenario's seed.
+        until: how long to simulate (seconds, or ``"2d"``); default the scenario's horizon, or
+            until every job is done when it has none.
+
+    Raises:
+        ScenarioError: the scenario file is invalid.
+        ValueError: ``until`` is not a positive duration.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    sim = Simulation(scenario, seed=seed)
+    sim.run(until=_seconds(until))
+    return sim.result()
+
+
+def _seconds(until: Any) -> float | None:
+    if until is None:
+        return None
+    seconds = parse_duration(until)
+    if seconds <= 0:
+        raise ValueError(f"until must be a positive duration (got {until!r})")
+    return seconds

@@ -1,0 +1,90 @@
+"""Builds a :class:`~farmsim.record.result.Catalog` from a simulation's end state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
+from farmsim.model.enums import TaskRunStatus
+from farmsim.record.ids import hex32, make_id, make_ids
+from farmsim.record.recorder import RUN_OPEN
+from farmsim.record.result import Catalog
+
+if TYPE_CHECKING:
+    from farmsim.engine.simulation import Simulation
+
+__all__ = ["build_catalog"]
+
+_RUNNING = list(TaskRunStatus).index(TaskRunStatus.RUNNING)
+
+
+def build_catalog(sim: Simulation) -> Catalog:
+    """Names, ids, costs and per-job outcomes of ``sim`` at its current time."""
+    control, farm, seed, now = sim.control, sim.scenario.farm, sim.seed, sim.env.now
+    for limit in control.limits:
+        limit.advance(now)
+    jobs = control.jobs
+    steps = control.steps
+    step_hex = np.array([hex32("step", seed, i) for i in range(len(steps))], dtype=object)
+    limit_ids = make_ids("limit", seed, len(farm.limits))
+    acquired = np.empty(len(steps), dtype=object)
+    for i, step in enumerate(steps):
+        acquired[i] = [{"limitId": str(limit_ids[lim.index]), "count": units}
+                       for lim, units in step.limits]
+    open_runs = [
+        (w.job.index, w.step.gidx, w.task, w.index, w.session, w.attempt, w.ready_at,
+         w.assigned_at, w.assigned_at, float("nan"), RUN_OPEN, _RUNNING)
+        for w in sim.workers if w.job is not None
+    ]
+    return Catalog(
+        name=sim.scenario.name,
+        seed=seed,
+        start=sim.scenario.start,
+        end_time=now,
+        farm_id=make_id("farm", seed, 0),
+        queue_names=[q.display_name for q in farm.queues],
+        queue_ids=make_ids("queue", seed, len(farm.queues)),
+        fleet_names=[f.display_name for f in farm.fleets],
+        fleet_ids=make_ids("fleet", seed, len(farm.fleets)),
+        fleet_cost_per_hour=[f.cost_per_hour for f in farm.fleets],
+        limit_names=[lim.display_name for lim in farm.limits],
+        limit_ids=limit_ids,
+        limit_max=[lim.max_count for lim in control.limits],
+        limit_cost_per_hour=[lim.cost_per_hour for lim in farm.limits],
+        limit_area=[lim.area for lim in control.limits],
+        limit_blocked_area=[lim.blocked_area for lim in control.limits],
+        limit_peak=[lim.peak for lim in control.limits],
+        worker_ids=make_ids("worker", seed, len(sim.workers)),
+        worker_fleet=np.array([w.fleet_index for w in sim.workers], dtype=np.int64),
+        session_ids_seed=seed,
+        jobs={
+            "job_id": make_ids("job", seed, len(jobs)),
+            "name": np.array([j.name for j in jobs], dtype=object),
+            "queue": np.array([j.queue_index for j in jobs], dtype=np.int64),
+            "priority": np.array([j.priority for j in jobs], dtype=np.int64),
+            "max_worker_count": np.array([j.max_worker_count for j in jobs], dtype=np.int64),
+            "submitted_at": np.array([j.submitted_at for j in jobs], dtype=np.float64),
+            "started_at": np.array([j.started_at for j in jobs], dtype=np.float64),
+            "ended_at": np.array([j.ended_at for j in jobs], dtype=np.float64),
+            "task_run_status": np.array(
+                [(j.final_status or j.aggregate()).value for j in jobs], dtype=object),
+            "tasks": np.array([sum(s.task_count for s in j.steps) for j in jobs],
+                              dtype=np.int64),
+            "succeeded": np.array([j.counts[SUCCEEDED] for j in jobs], dtype=np.int64),
+            "failed": np.array([j.counts[FAILED] for j in jobs], dtype=np.int64),
+            "canceled": np.array([j.counts[CANCELED] for j in jobs], dtype=np.int64),
+            "retries": np.array([j.retry_total for j in jobs], dtype=np.int64),
+        },
+        step_job=np.array([s.job.index for s in steps], dtype=np.int64),
+        step_ids=np.array([f"step-{h}" for h in step_hex], dtype=object),
+        step_hex=step_hex,
+        step_acquired_limits=acquired,
+        step_names=np.array([s.structure.name for s in steps], dtype=object),
+        step_index=np.array([s.index for s in steps], dtype=np.int64),
+        step_tasks=np.array([s.task_count for s in steps], dtype=np.int64),
+        step_dependencies=[
+            tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
+        open_runs=open_runs,
+    )

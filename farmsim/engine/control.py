@@ -1,0 +1,551 @@
+"""The control plane: the farm's rules, applied at simulated times.
+
+It creates jobs (compatibility, initial statuses, durations drawn per step), answers a worker's
+request for its next task (through the queues' scheduling policies), and applies the end of a
+task run (success, retry, failure, ``maxFailedTasksCount``, dependency resolution, limit
+release). It is plain Python: the SimPy processes in :mod:`farmsim.engine.simulation` call it,
+and it calls back through two hooks: ``notify(queue_index, n)`` when work appears that idle
+workers should notice, and ``cancel_worker(worker)`` when a running task run is canceled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from farmsim.model.state import (
+    CANCELED,
+    FAILED,
+    NOT_COMPATIBLE,
+    PENDING,
+    READY,
+    RUNNING,
+    SUCCEEDED,
+    SUSPENDED,
+    TERMINAL_JOB_STATUSES,
+    JobState,
+    LimitState,
+    StepState,
+    WorkerState,
+)
+from farmsim.model.enums import CreateJobTargetTaskRunStatus
+from farmsim.record.recorder import (
+    RUN_CANCELED,
+    RUN_FAILED,
+    RUN_SUCCEEDED,
+    Recorder,
+)
+from farmsim.scheduling import make_policy
+
+if TYPE_CHECKING:
+    from farmsim.model.config import FarmConfig, JobSubmission
+    from farmsim.model.runtimes import RuntimeModel, RuntimeRule
+    from farmsim.scheduling.base import SchedulingPolicy
+
+__all__ = ["ControlPlane", "QueueState"]
+
+_STANDARD_AMOUNT_PREFIX = "amount.worker."
+
+
+class QueueState:
+    """A queue: its policy, the fleets that serve it and its limits by amount name."""
+
+    __slots__ = ("index", "name", "policy", "fleets", "limits_by_amount")
+
+    def __init__(self, index: int, name: str, policy: SchedulingPolicy) -> None:
+        self.index = index
+        self.name = name
+        self.policy = policy
+        self.fleets: list[FleetState] = []
+        self.limits_by_amount: dict[str, LimitState] = {}
+
+
+class FleetState:
+    """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
+
+    __slots__ = ("index", "name", "queues", "workers", "served", "rr", "custom_amounts")
+
+    def __init__(self, index: int, name: str) -> None:
+        self.index = index
+        self.name = name
+        self.queues: list[QueueState] = []
+        self.workers: list[WorkerState] = []
+        #: workers of this fleet on each queue (by position in ``queues``).
+        self.served: list[int] = []
+        self.rr = 0
+        self.custom_amounts: frozenset[str] = frozenset()
+
+
+class ControlPlane:
+    """The farm's state and rules, without SimPy.
+
+    Args:
+        farm: the farm configuration.
+        runtimes: runtime rules for durations and failures.
+        rng: the run's one numpy Generator.
+        recorder: where records go.
+    """
+
+    def __init__(
+        self, farm: FarmConfig, runtimes: RuntimeModel, rng: np.random.Generator,
+        recorder: Recorder,
+    ) -> None:
+        self.now = 0.0
+        self.rng = rng
+        self.runtimes = runtimes
+        self.recorder = recorder
+        self.jobs: list[JobState] = []
+        self.steps: list[StepState] = []
+        self.limits = [LimitState(i, lim.max_count) for i, lim in enumerate(farm.limits)]
+        limit_by_name = {lim.display_name: self.limits[i] for i, lim in enumerate(farm.limits)}
+        self.farm_amounts = {lim.amount_requirement_name.lower() for lim in farm.limits}
+        self.queues: list[QueueState] = []
+        self.queue_by_name: dict[str, QueueState] = {}
+        self.fleets = [FleetState(i, f.display_name) for i, f in enumerate(farm.fleets)]
+        fleet_by_name = {f.name: f for f in self.fleets}
+        for i, f in enumerate(farm.fleets):
+            caps = f.configuration.get("workerCapabilities") or f.configuration.get(
+                "instanceCapabilities") or {}
+            self.fleets[i].custom_amounts = frozenset(
+                str(a.get("name", "")).lower() for a in caps.get("customAmounts") or ())
+        for qi, q in enumerate(farm.queues):
+            queue = QueueState(qi, q.display_name,
+                               make_policy(q.scheduling.policy, q.scheduling.parameters))
+            for name in q.limits:
+                lim = limit_by_name[name]
+                queue.limits_by_amount[farm.limits[lim.index].amount_requirement_name.lower()] = lim
+            for name in q.fleets:
+                fleet = fleet_by_name[name]
+                queue.fleets.append(fleet)
+                fleet.queues.append(queue)
+                fleet.served.append(0)
+            self.queues.append(queue)
+            self.queue_by_name[q.display_name] = queue
+        self._rules: dict[tuple[str, str, str], RuntimeRule] = {}
+        #: The queue whose just-finished worker is about to ask again (-1: none).
+        self._credit = -1
+        #: Hooks the engine sets.
+        self.notify: Callable[[int, int], None] = lambda queue_index, n: None
+        self.cancel_worker: Callable[[WorkerState], None] = lambda worker: None
+        #: Optional audit hooks (tests): called after each assignment, and when a worker asks
+        #: and gets nothing. ``None`` costs one check per request.
+        self.on_assign: Callable[[WorkerState, float], None] | None = None
+        self.on_idle: Callable[[WorkerState, float], None] | None = None
+
+    # ------------------------------------------------------------------ job creation
+
+    def submit(self, submission: JobSubmission, now: float) -> JobState:
+        """Create a job (``CreateJob``) at ``now``; returns its state."""
+        self.now = now
+        queue = self.queue_by_name[submission.queue]
+        job = JobState(len(self.jobs), submission, queue.index, now)
+        self.jobs.append(job)
+        structure = submission.structure
+        for s in structure.steps:
+            step = StepState(job, s, len(self.steps))
+            self.steps.append(step)
+            job.steps.append(step)
+        for step in job.steps:
+            for d in step.structure.dependencies:
+                job.steps[d].dependents.append(step)
+        incompatible = self._bind_limits(job, queue)
+        events = self.recorder.task_events.extend
+        if incompatible:
+            # Semantics A.2 row 4: the incompatible steps NOT_COMPATIBLE, all others CANCELED.
+            for step in job.steps:
+                code = NOT_COMPATIBLE if step.index in incompatible else CANCELED
+                step.fill(code)
+                step.next_fresh = step.task_count
+                events((now, step.gidx, 0, step.task_count, code, -1))
+        elif submission.target_task_run_status == CreateJobTargetTaskRunStatus.SUSPENDED:
+            for step in job.steps:
+                step.fill(SUSPENDED)
+                step.next_fresh = step.task_count
+                events((now, step.gidx, 0, step.task_count, SUSPENDED, -1))
+        else:
+            for step in job.steps:
+                self._draw_step(job, step, queue)
+                if step.deps_left == 0:
+                    step.fill(READY)
+                    step.is_ready = True
+                    step.ready_at = now
+                    self._blocked_ready(step, step.task_count)
+                else:
+                    step.fill(PENDING)
+                events((now, step.gidx, 0, step.task_count, step.status[0] if step.task_count
+                        else READY, -1))
+            self._make_available(job)
+        self._check_job_end(job)
+        return job
+
+    def _bind_limits(self, job: JobState, queue: QueueState) -> set[int]:
+        """Attach limits to steps; returns the indices of steps that are NOT_COMPATIBLE."""
+        incompatible: set[int] = set()
+        for step in job.steps:
+            bound = []
+            for amount in step.structure.amounts:
+                name = amount.name.lower()
+                limit = queue.limits_by_amount.get(name)
+                if limit is not None:
+                    bound.append((limit, amount.units))
+                elif name in self.farm_amounts:
+                    incompatible.add(step.index)  # a limit not associated with the queue (D.4)
+                elif not name.startswith(_STANDARD_AMOUNT_PREFIX) and not any(
+                    name in f.custom_amounts for f in queue.fleets
+                ):
+                    incompatible.add(step.index)  # no limit or fleet provides it (10.12)
+            step.limits = tuple(bound)
+        return incompatible
+
+    def _draw_step(self, job: JobState, step: StepState, queue: QueueState) -> None:
+        """Draw every task's first-attempt duration and outcome in one vector each."""
+        rule = self._rule(queue.name, job.name, step.structure.name)
+        step.rule = rule
+        n = step.task_count
+        step.durations = rule.duration.sample(self.rng, n).tolist()
+        p = rule.failure_probability
+        if p > 0.0:
+            step.failures = (self.rng.random(n) < p).tobytes()
+
+    def _rule(self, queue: str, job: str, step: str) -> RuntimeRule:
+        key = (queue, job, step)
+        rule = self._rules.get(key)
+        if rule is None:
+            rule = self._rules[key] = self.runtimes.rule_for(queue=queue, job=job, step=step)
+        return rule
+
+    # ------------------------------------------------------------------ scheduling
+
+    def assignable_step(self, job: JobState) -> StepState | None:
+        """The :class:`~farmsim.scheduling.base.SchedulingView` method: see there."""
+        if 0 < job.max_worker_count <= job.workers:
+            job.in_index = False
+            job.parked_mwc = True
+            return None
+        for step in job.steps:
+            if not step.counts[READY]:
+                continue
+            blocked = None
+            for limit, units in step.limits:
+                if not (limit.max_count < 0 or limit.current + units <= limit.max_count):
+                    blocked = limit
+                    break
+            if blocked is None:
+                return step
+            heap = blocked.parked.get(job.queue_index)
+            if heap is None:
+                heap = blocked.parked[job.queue_index] = []
+            heappush(heap, (-job.priority, job.submit_seq, job.park_gen, job))
+        job.in_index = False
+        return None
+
+    def next_assignment(self, worker: WorkerState, now: float) -> StepState | None:
+        """Assign ``worker`` its next task run, or return None if nothing may be taken.
+
+        On success the worker's ``job``, ``step``, ``task``, ``attempt``, ``ready_at`` and
+        ``assigned_at`` describe the run, the task is RUNNING and the step's limit units are held.
+        """
+        # Hot path: runs once per task run. take_task/set_status are inlined here.
+        self.now = now
+        fleet = worker.fleet
+        queues = fleet.queues
+        if len(queues) == 1:
+            pos = 0
+            choice = queues[0].policy.choose(self, worker, worker.last_job)
+        else:
+            choice, pos = self._choose_among_queues(fleet, worker)
+        if choice is None:
+            if self.on_idle is not None:
+                self.on_idle(worker, now)
+            return None
+        job, step = choice
+        if step.retry_heap:
+            task = heappop(step.retry_heap)
+            ready_at = step.task_ready_at.pop(task)
+            worker.attempt = step.retries[task]
+        else:
+            task = step.next_fresh
+            step.next_fresh = task + 1
+            ready_at = step.ready_at
+            worker.attempt = 0
+        step.status[task] = RUNNING
+        counts, job_counts = step.counts, job.counts
+        counts[READY] -= 1
+        counts[RUNNING] += 1
+        job_counts[READY] -= 1
+        job_counts[RUNNING] += 1
+        if step.limits:
+            self._acquire(step, now)
+        job.workers += 1
+        fleet.served[pos] += 1
+        worker.queue_pos = pos
+        if job.started_at != job.started_at:  # NaN: first task of the job
+            job.started_at = now
+        worker.ready_at = ready_at
+        worker.job = job
+        worker.step = step
+        worker.task = task
+        worker.assigned_at = now
+        if self.on_assign is not None:
+            self.on_assign(worker, now)
+        return step
+
+    def _choose_among_queues(
+        self, fleet: FleetState, worker: WorkerState
+    ) -> tuple[tuple[JobState, StepState] | None, int]:
+        """Semantics 10.10: the least-served queue (by this fleet's workers) first, ties in
+        round-robin order."""
+        queues = fleet.queues
+        n = len(queues)
+        served, rr = fleet.served, fleet.rr
+        for pos in sorted(range(n), key=lambda i: (served[i], (i - rr) % n)):
+            choice = queues[pos].policy.choose(self, worker, worker.last_job)
+            if choice is not None:
+                fleet.rr = (pos + 1) % n
+                return choice, pos
+        return None, 0
+
+    def _acquire(self, step: StepState, now: float) -> None:
+        """Take the step's limit units for one task run."""
+        record = self.recorder.limit_events.extend
+        for limit, units in step.limits:
+            limit.advance(now)
+            limit.blocked_ready -= 1
+            limit.current += units
+            if limit.current > limit.peak:
+                limit.peak = limit.current
+            record((now, limit.index, limit.current, limit.max_count))
+
+    def run_outcome(self, worker: WorkerState) -> tuple[float, bool]:
+        """Duration and success of the run ``worker`` was just assigned."""
+        step, task = worker.step, worker.task
+        if worker.attempt == 0:
+            failures = step.failures
+            return step.durations[task], failures is None or not failures[task]
+        rule = step.rule
+        duration = float(rule.duration.sample(self.rng, 1)[0])
+        p = rule.failure_probability
+        return duration, not (p > 0.0 and self.rng.random() < p)
+
+    # ------------------------------------------------------------------ end of a run
+
+    def finish_run(self, worker: WorkerState, succeeded: bool, now: float) -> None:
+        """Apply the end of ``worker``'s task run at ``now``."""
+        # Hot path: runs once per task run; release and success are inlined for the common case
+        # (no limits, no maxWorkerCount parking).
+        self.now = now
+        job, step, task = worker.job, worker.step, worker.task
+        self._credit = job.queue_index
+        if step.limits:
+            self._release_limits(step, now)
+        job.workers -= 1
+        worker.fleet.served[worker.queue_pos] -= 1
+        if job.parked_mwc and not (0 < job.max_worker_count <= job.workers):
+            job.parked_mwc = False
+        worker.last_job = job
+        job_counts = job.counts
+        if succeeded:
+            step.status[task] = SUCCEEDED
+            counts = step.counts
+            counts[RUNNING] -= 1
+            counts[SUCCEEDED] += 1
+            job_counts[RUNNING] -= 1
+            job_counts[SUCCEEDED] += 1
+            self.recorder.runs.extend((
+                job.index, step.gidx, task, worker.index, worker.session, worker.attempt,
+                worker.ready_at, worker.assigned_at, worker.assigned_at, now, RUN_SUCCEEDED,
+                SUCCEEDED,
+            ))
+            worker.job = worker.step = None
+            if counts[SUCCEEDED] == step.task_count:
+                self._step_succeeded(step, now)
+        else:
+            self._run_failed(worker, job, step, task, now)
+        if job_counts[READY]:
+            if not job.in_index:
+                self._make_available(job)
+        elif not job.workers:
+            self._check_job_end(job)  # nothing READY or in flight: the job may have ended
+        self._credit = -1
+
+    def _run_failed(
+        self, worker: WorkerState, job: JobState, step: StepState, task: int, now: float
+    ) -> None:
+        """A task run failed: retry the task, or fail it (and maybe cancel the job)."""
+        retries = step.retries.get(task, 0)
+        if retries < job.max_retries:
+            step.retries[task] = retries + 1
+            job.retry_total += 1
+            job.requeue_task(step, task, now)
+            self._blocked_ready(step, 1)
+            self._record_run(worker, now, RUN_FAILED, READY)
+        else:
+            step.set_status(task, FAILED)
+            job.failed_tasks += 1
+            self._record_run(worker, now, RUN_FAILED, FAILED)
+            if job.failed_tasks >= max(1, job.max_failed):
+                self._cancel_job(job, now)
+
+    def _release(self, worker: WorkerState, job: JobState, step: StepState, now: float) -> None:
+        """Give back the run's limit units and the worker's place on the job."""
+        if step.limits:
+            self._release_limits(step, now)
+        job.workers -= 1
+        worker.fleet.served[worker.queue_pos] -= 1
+        if job.parked_mwc and not (0 < job.max_worker_count <= job.workers):
+            job.parked_mwc = False
+        worker.last_job = job
+
+    def _release_limits(self, step: StepState, now: float) -> None:
+        record = self.recorder.limit_events.extend
+        for limit, units in step.limits:
+            limit.advance(now)
+            limit.current -= units
+            record((now, limit.index, limit.current, limit.max_count))
+            if limit.parked:
+                self._wake_parked(limit)
+
+    def _record_run(self, worker: WorkerState, now: float, status: int, after: int) -> None:
+        self.recorder.runs.extend((
+            worker.job.index, worker.step.gidx, worker.task, worker.index, worker.session,
+            worker.attempt, worker.ready_at, worker.assigned_at, worker.assigned_at, now,
+            status, after,
+        ))
+        worker.job = None
+        worker.step = None
+
+    def _wake_parked(self, limit: LimitState) -> None:
+        """Units came free: hand the best parked job of each queue back to its policy."""
+        free = math.inf if limit.max_count < 0 else limit.max_count - limit.current
+        if free <= 0:
+            return
+        for heap in limit.parked.values():
+            woken = 0
+            while heap and woken < free:
+                _, _, gen, job = heappop(heap)
+                if gen != job.park_gen or job.in_index or job.final_status is not None:
+                    continue
+                self._make_available(job)
+                woken += 1
+
+    def _make_available(self, job: JobState) -> None:
+        """Put ``job`` (back) into its queue's index if a worker could take a task of it now,
+        and wake that many idle workers.
+
+        Invariant kept here: every task a worker could take is covered by a woken worker on its
+        way, by the worker that is about to ask again (the ``_credit``), or no worker is idle.
+        A job that can take nothing now is parked (on ``maxWorkerCount`` or on its limits), never
+        indexed, so nothing waits unnoticed in an index while workers sleep.
+        """
+        if job.in_index or job.final_status is not None or not job.counts[READY]:
+            return
+        if 0 < job.max_worker_count <= job.workers:
+            job.parked_mwc = True
+            return
+        n = self._takeable(job)
+        if n <= 0:
+            self.assignable_step(job)  # parks it on the limits that block it
+            return
+        job.in_index = True
+        job.index_gen += 1
+        job.park_gen += 1
+        queue = self.queues[job.queue_index]
+        queue.policy.add(job)
+        if self._credit == queue.index:
+            n -= 1  # the worker that just finished a run of this queue asks again at once
+            self._credit = -1
+        if n > 0:
+            self.notify(queue.index, n)
+
+    @staticmethod
+    def _takeable(job: JobState) -> int:
+        """How many of ``job``'s READY tasks workers could take right now."""
+        n = 0
+        for step in job.steps:
+            ready = step.counts[READY]
+            if not ready:
+                continue
+            for limit, units in step.limits:
+                if limit.max_count >= 0:
+                    ready = min(ready, max(0, (limit.max_count - limit.current) // units))
+            n += ready
+        if job.max_worker_count > 0:
+            n = min(n, job.max_worker_count - job.workers)
+        return n
+
+    def _blocked_ready(self, step: StepState, n: int) -> None:
+        """Track READY tasks that need each of the step's limits (for blocked task-hours)."""
+        for limit, _ in step.limits:
+            limit.advance(self.now)
+            limit.blocked_ready += n
+
+    def _step_succeeded(self, step: StepState, now: float) -> None:
+        """Every task of ``step`` SUCCEEDED: resolve the steps that depend on it."""
+        events = self.recorder.task_events.extend
+        for dependent in step.dependents:
+            dependent.deps_left -= 1
+            if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
+                n = dependent.task_count
+                dependent.status = type(dependent.status)("b", bytes((READY,)) * n)
+                dependent.counts[PENDING] -= n
+                dependent.counts[READY] += n
+                jc = dependent.job.counts
+                jc[PENDING] -= n
+                jc[READY] += n
+                dependent.is_ready = True
+                dependent.ready_at = now
+                self._blocked_ready(dependent, n)
+                events((now, dependent.gidx, 0, n, READY, -1))
+
+    # ------------------------------------------------------------------ cancellation
+
+    def _cancel_job(self, job: JobState, now: float) -> None:
+        """Cancel every task of ``job`` that is not final (``maxFailedTasksCount`` tripped)."""
+        events = self.recorder.task_events.extend
+        for step in job.steps:
+            lo, hi = step.next_fresh, step.task_count
+            if hi > lo:
+                code = step.status[lo]
+                if code in (READY, PENDING):
+                    n = hi - lo
+                    step.status[lo:hi] = type(step.status)("b", bytes((CANCELED,)) * n)
+                    step.counts[code] -= n
+                    step.counts[CANCELED] += n
+                    job.counts[code] -= n
+                    job.counts[CANCELED] += n
+                    if code == READY:
+                        self._blocked_ready(step, -n)
+                    events((now, step.gidx, lo, hi, CANCELED, -1))
+                step.next_fresh = hi
+            while step.retry_heap:
+                task = heappop(step.retry_heap)
+                step.task_ready_at.pop(task, None)
+                step.set_status(task, CANCELED)
+                self._blocked_ready(step, -1)
+                events((now, step.gidx, task, task + 1, CANCELED, -1))
+        for fleet in self.fleets:
+            for worker in fleet.workers:
+                if worker.job is job:
+                    self.cancel_run(worker, now)
+
+    def cancel_run(self, worker: WorkerState, now: float) -> None:
+        """End ``worker``'s task run as CANCELED now; the task becomes CANCELED."""
+        job, step = worker.job, worker.step
+        self._release(worker, job, step, now)
+        step.set_status(worker.task, CANCELED)
+        self._record_run(worker, now, RUN_CANCELED, CANCELED)
+        worker.canceled = True
+        self.cancel_worker(worker)
+        self._check_job_end(job)
+
+    def _check_job_end(self, job: JobState) -> None:
+        if job.final_status is not None or job.counts[READY] or job.workers:
+            return
+        status = job.aggregate()
+        if status in TERMINAL_JOB_STATUSES:
+            job.final_status = status
+            job.ended_at = self.now

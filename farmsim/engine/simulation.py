@@ -1,0 +1,232 @@
+"""The SimPy engine: one long-lived process per worker, one for job submissions.
+
+A worker asks the control plane for its next task run. With one, it holds it for the run's
+duration and reports the end; asking again at once (semantics C.1: a worker re-syncs immediately
+after an action completes). Without one, it parks itself in its fleet's idle list and waits on its
+own event. When work appears, the control plane calls :meth:`Simulation._notify`, which wakes only
+as many idle workers as there are new tasks, choosing those whose next poll comes first: each
+worker polls every ``worker_poll_interval`` seconds at its own phase, so a woken worker first
+sleeps until its next poll time. No event happens for an idle worker that nothing wakes.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+from bisect import insort
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL
+
+from farmsim.engine.control import ControlPlane
+from farmsim.model.enums import WorkerStatus
+from farmsim.model.state import WorkerState
+from farmsim.record.recorder import Recorder
+from farmsim.engine.catalog import build_catalog
+from farmsim.record.result import Result
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from farmsim.scenario.config import Scenario
+
+__all__ = ["Simulation"]
+
+_WORKER_STATUS = {s: i for i, s in enumerate(WorkerStatus)}
+_STARTED = _WORKER_STATUS[WorkerStatus.STARTED]
+_IDLE = _WORKER_STATUS[WorkerStatus.IDLE]
+_RUNNING = _WORKER_STATUS[WorkerStatus.RUNNING]
+
+
+class Simulation:
+    """A farm running in simulated time.
+
+    Args:
+        scenario: what to simulate.
+        seed: overrides ``scenario.seed``; the run's one numpy Generator is seeded with it.
+
+    Example::
+
+        sim = Simulation(scenario)
+        sim.run(until=3600.0)      # one simulated hour
+        sim.run()                  # on until the horizon, or until nothing is left to do
+        result = sim.result()
+    """
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.env = simpy.Environment()
+        self.rng = np.random.default_rng(self.seed)
+        self.recorder = Recorder()
+        farm = scenario.farm
+        self.control = ControlPlane(farm, scenario.runtimes, self.rng, self.recorder)
+        self.control.notify = self._notify
+        self.control.cancel_worker = self._cancel_worker
+        self.poll_interval = float(farm.worker_poll_interval)
+        self.workers: list[WorkerState] = []
+        #: Idle workers of each fleet, as (phase, worker index), sorted.
+        self._idle: list[list[tuple[float, int]]] = [[] for _ in farm.fleets]
+        self._session_counter = itertools.count()
+        self.env.process(self._submit_jobs(scenario))
+        for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
+            phases = self.rng.uniform(0.0, self.poll_interval, config.worker_count)
+            for phase in phases.tolist():
+                worker = WorkerState(len(self.workers), fleet.index, phase)
+                worker.fleet = fleet
+                self.workers.append(worker)
+                fleet.workers.append(worker)
+                worker.process = self.env.process(self._worker_loop(worker))
+
+    @property
+    def now(self) -> float:
+        """Current simulated time, in seconds since t=0."""
+        return self.env.now
+
+    def run(self, until: float | None = None) -> None:
+        """Advance the simulation to ``until`` seconds (default: the scenario's horizon, or until
+        no event is left)."""
+        if until is None:
+            until = self.scenario.horizon
+        if until is not None and until <= self.env.now:
+            raise ValueError(f"until ({until}) must be greater than the current time "
+                             f"({self.env.now})")
+        # The run allocates millions of short-lived tuples and events but no reference cycles
+        # (SimPy clears an event's callbacks before running them), so the cyclic collector
+        # would only rescan the growing set of long-lived records. Pause it for the run.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=until)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def result(self) -> Result:
+        """The records so far, as a :class:`~farmsim.record.result.Result`."""
+        return Result(build_catalog(self), self.recorder)
+
+    # ------------------------------------------------------------------ processes
+
+    def _submit_jobs(self, scenario: Scenario) -> Iterator[Any]:
+        env = self.env
+        submit = self.control.submit
+        for submission in sorted(scenario.jobs, key=lambda s: s.at):
+            if submission.at > env.now:
+                yield env.timeout(submission.at - env.now)
+            submit(submission, env.now)
+
+    def _worker_loop(self, worker: WorkerState) -> Iterator[Any]:
+        # Bound once: this loop runs once per task run.
+        env = self.env
+        timeout, event = env.timeout, env.event
+        control = self.control
+        next_assignment, run_outcome, finish_run = (
+            control.next_assignment, control.run_outcome, control.finish_run)
+        sessions = self._session_counter
+        worker_event = self.recorder.worker_events.extend
+        idle = self._idle[worker.fleet_index]
+        index, phase = worker.index, worker.phase
+        worker_event((env.now, index, _STARTED))
+        worker.status = _STARTED
+        if self.poll_interval > 0.0 and phase > 0.0:
+            yield timeout(phase)  # the first poll, at this worker's own phase
+        while True:
+            if next_assignment(worker, env.now) is None:
+                if worker.status != _IDLE:
+                    worker.status = _IDLE
+                    worker_event((env.now, index, _IDLE))
+                worker.last_job = None  # the session, if any, ends
+                worker.wake = event()
+                insort(idle, (phase, index))
+                yield worker.wake  # triggered at this worker's next poll after work appears
+                continue
+            if worker.status != _RUNNING:
+                worker.status = _RUNNING
+                worker_event((env.now, index, _RUNNING))
+            if worker.job is not worker.last_job:
+                worker.session = next(sessions)
+            if worker.attempt:
+                duration, succeeded = run_outcome(worker)
+            else:  # first attempt: drawn with the step (inlined run_outcome)
+                step = worker.step
+                duration = step.durations[worker.task]
+                succeeded = step.failures is None or not step.failures[worker.task]
+            try:
+                yield timeout(duration)
+            except simpy.Interrupt:
+                # The control plane canceled the run and recorded it already.
+                worker.canceled = False
+                continue
+            finish_run(worker, succeeded, env.now)
+
+    # ------------------------------------------------------------------ hooks
+
+    def _notify(self, queue_index: int, n: int) -> None:
+        """Work for up to ``n`` workers appeared in a queue: wake the idle workers of its fleets
+        whose next poll comes first."""
+        if n <= 0:
+            return
+        fleets = self.control.queues[queue_index].fleets
+        idle_lists = self._idle
+        for fleet in fleets:
+            if idle_lists[fleet.index]:
+                break
+        else:
+            return  # nobody is idle: the busy workers will find the work when they ask
+        period = self.poll_interval
+        offset = self.env.now % period if period > 0.0 else 0.0
+        # Per fleet, idle workers in order of their next poll are a rotation of the phase-sorted
+        # list starting at the first phase >= offset; the n to wake are a prefix of it.
+        candidates: list[tuple[float, int, int]] = []  # (delay, fleet, position in rotation)
+        starts: dict[int, int] = {}
+        for fleet in fleets:
+            idle = idle_lists[fleet.index]
+            if not idle:
+                continue
+            size = len(idle)
+            start = starts[fleet.index] = _first_at_or_after(idle, offset)
+            for k in range(min(n, size)):
+                phase = idle[(start + k) % size][0]
+                delay = (phase - offset) % period if period > 0.0 else 0.0
+                candidates.append((delay, fleet.index, k))
+        if len(starts) > 1:
+            candidates.sort()
+            del candidates[n:]
+        taken: dict[int, int] = {}
+        workers = self.workers
+        schedule = self.env.schedule
+        for delay, f, k in candidates:
+            idle = self._idle[f]
+            wake = workers[idle[(starts[f] + k) % len(idle)][1]].wake
+            # NOTE: triggers the worker's own event ``delay`` seconds from now, as
+            # simpy.Timeout does internally: one event per wake instead of succeed() + timeout.
+            wake._ok = True
+            wake._value = None
+            schedule(wake, NORMAL, delay)
+            taken[f] = max(taken.get(f, 0), k + 1)
+        for f, count in taken.items():
+            idle = self._idle[f]
+            start, size = starts[f], len(idle)
+            if start + count <= size:
+                del idle[start : start + count]
+            else:  # the range wraps around the end of the list
+                del idle[start:]
+                del idle[: count - (size - start)]
+
+    def _cancel_worker(self, worker: WorkerState) -> None:
+        worker.process.interrupt("canceled")
+
+
+def _first_at_or_after(idle: list[tuple[float, int]], offset: float) -> int:
+    """Index of the first idle worker whose phase is >= offset (wrapping to 0)."""
+    lo, hi = 0, len(idle)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if idle[mid][0] < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo % len(idle)

@@ -1,0 +1,320 @@
+"""Run-time state of jobs, steps, tasks and limits, kept in compact per-step arrays.
+
+Nothing here knows about SimPy: the engine calls these methods at simulated times and the
+scheduling policy reads the objects (never writes them). A task is not an object; a step holds
+
+* ``status``: one byte per task, a :data:`~farmsim.model.enums.TASK_STATUS_CODES` code;
+* ``next_fresh``: tasks ``[next_fresh, task_count)`` have never been assigned and share the
+  step's status (PENDING before the step's dependencies resolve, READY after);
+* ``retry_heap``: tasks below ``next_fresh`` that are READY again (after a failed attempt), so
+  the lowest-numbered READY task always goes first;
+* ``durations`` / ``failures``: first-attempt durations and outcomes, drawn for the whole step
+  at once from the run's generator when the job is created.
+
+Counts of tasks per status are kept per step and per job, so aggregate statuses
+(semantics A.4) cost O(steps), never O(tasks).
+"""
+
+from __future__ import annotations
+
+from array import array
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING
+
+from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
+
+if TYPE_CHECKING:
+    from farmsim.model.config import JobSubmission
+    from farmsim.model.job import StepStructure
+    from farmsim.model.runtimes import RuntimeRule
+
+__all__ = [
+    "AGGREGATE_PRECEDENCE",
+    "JobState",
+    "LimitState",
+    "StepState",
+    "TERMINAL_JOB_STATUSES",
+    "WorkerState",
+    "aggregate_status",
+]
+
+_C = TASK_STATUS_CODES
+PENDING = _C[TaskRunStatus.PENDING]
+READY = _C[TaskRunStatus.READY]
+ASSIGNED = _C[TaskRunStatus.ASSIGNED]
+STARTING = _C[TaskRunStatus.STARTING]
+SCHEDULED = _C[TaskRunStatus.SCHEDULED]
+INTERRUPTING = _C[TaskRunStatus.INTERRUPTING]
+RUNNING = _C[TaskRunStatus.RUNNING]
+SUSPENDED = _C[TaskRunStatus.SUSPENDED]
+CANCELED = _C[TaskRunStatus.CANCELED]
+FAILED = _C[TaskRunStatus.FAILED]
+SUCCEEDED = _C[TaskRunStatus.SUCCEEDED]
+NOT_COMPATIBLE = _C[TaskRunStatus.NOT_COMPATIBLE]
+N_STATUSES = len(_C)
+
+#: Statuses a task can leave only by a user's requeue.
+FINAL_CODES = frozenset({SUCCEEDED, FAILED, CANCELED, NOT_COMPATIBLE, SUSPENDED})
+#: Statuses of a task that is on a worker.
+IN_FLIGHT_CODES = (ASSIGNED, SCHEDULED, STARTING, RUNNING, INTERRUPTING)
+#: Statuses that stop a step's downstream steps from ever resolving (semantics A.4, 10.7).
+_DEAD_CODES = (FAILED, CANCELED, SUSPENDED, NOT_COMPATIBLE)
+
+#: Aggregate precedence of semantics A.4: the first status present wins. PENDING counts only
+#: where an upstream step can still succeed.
+AGGREGATE_PRECEDENCE: tuple[TaskRunStatus, ...] = (
+    TaskRunStatus.RUNNING,
+    TaskRunStatus.INTERRUPTING,
+    TaskRunStatus.STARTING,
+    TaskRunStatus.SCHEDULED,
+    TaskRunStatus.ASSIGNED,
+    TaskRunStatus.READY,
+    TaskRunStatus.SUSPENDED,
+    TaskRunStatus.NOT_COMPATIBLE,
+    TaskRunStatus.FAILED,
+    TaskRunStatus.CANCELED,
+    TaskRunStatus.PENDING,
+    TaskRunStatus.SUCCEEDED,
+)
+#: Job aggregate statuses at which a job is complete (the boto3 ``JobComplete`` waiter's set).
+TERMINAL_JOB_STATUSES = frozenset(
+    {
+        TaskRunStatus.SUCCEEDED,
+        TaskRunStatus.FAILED,
+        TaskRunStatus.CANCELED,
+        TaskRunStatus.SUSPENDED,
+        TaskRunStatus.NOT_COMPATIBLE,
+    }
+)
+_PRECEDENCE_CODES = tuple(_C[s] for s in AGGREGATE_PRECEDENCE)
+
+
+class LimitState:
+    """A limit's counter and the jobs parked because it had no headroom.
+
+    Parked jobs are kept per queue in heaps keyed like the queue's own order, so that when units
+    free up the best waiting job of every queue the limit serves is woken, and nobody else.
+    """
+
+    __slots__ = ("index", "max_count", "current", "parked", "blocked_ready", "blocked_area",
+                 "last_t", "peak", "area")
+
+    def __init__(self, index: int, max_count: int) -> None:
+        self.index = index
+        self.max_count = max_count
+        self.current = 0
+        self.parked: dict[int, list[tuple[int, int, int, JobState]]] = {}
+        #: READY tasks of steps that need this limit (for blocked_task_hours).
+        self.blocked_ready = 0
+        self.blocked_area = 0.0
+        self.area = 0.0
+        self.last_t = 0.0
+        self.peak = 0
+
+    def has_headroom(self, units: int) -> bool:
+        return self.max_count < 0 or self.current + units <= self.max_count
+
+    def advance(self, now: float) -> None:
+        """Accumulate time-weighted usage and blocked READY task-time up to ``now``."""
+        dt = now - self.last_t
+        if dt > 0.0:
+            self.area += self.current * dt
+            if self.blocked_ready and 0 <= self.max_count <= self.current:
+                self.blocked_area += self.blocked_ready * dt
+            self.last_t = now
+
+
+class StepState:
+    """One step of one job: its tasks' statuses in compact arrays, and its readiness."""
+
+    __slots__ = (
+        "job", "structure", "index", "gidx", "task_count", "status", "counts", "next_fresh",
+        "retry_heap", "retries", "task_ready_at", "ready_at", "is_ready", "limits",
+        "durations", "failures", "rule", "dependents", "deps_left",
+    )
+
+    def __init__(self, job: JobState, structure: StepStructure, gidx: int) -> None:
+        self.job = job
+        self.structure = structure
+        self.index = structure.index
+        self.gidx = gidx
+        self.task_count = structure.task_count
+        self.status = array("b")
+        self.counts = [0] * N_STATUSES
+        self.next_fresh = 0
+        self.retry_heap: list[int] = []
+        #: failureRetryCount per task that has failed at least once.
+        self.retries: dict[int, int] = {}
+        #: READY time of tasks that went back to READY (retries); fresh tasks use ``ready_at``.
+        self.task_ready_at: dict[int, float] = {}
+        self.ready_at = float("nan")
+        self.is_ready = False
+        #: (LimitState, units) for each host requirement amount that names a limit.
+        self.limits: tuple[tuple[LimitState, int], ...] = ()
+        self.durations: list[float] = []
+        self.failures: bytes | None = None
+        self.rule: RuntimeRule | None = None
+        self.dependents: list[StepState] = []
+        self.deps_left = len(structure.dependencies)
+
+    @property
+    def ready_count(self) -> int:
+        """READY tasks of this step."""
+        return self.counts[READY]
+
+    def fill(self, code: int) -> None:
+        """Give every task the status ``code`` (at creation)."""
+        self.status = array("b", bytes((code,)) * self.task_count)
+        self.counts[code] += self.task_count
+        self.job.counts[code] += self.task_count
+
+    def set_status(self, task: int, code: int) -> int:
+        """Move one task to ``code``; returns its previous code."""
+        old = self.status[task]
+        self.status[task] = code
+        counts = self.counts
+        counts[old] -= 1
+        counts[code] += 1
+        jc = self.job.counts
+        jc[old] -= 1
+        jc[code] += 1
+        return old
+
+    def can_succeed(self) -> bool:
+        """False when a task of this step, or of a step upstream, can no longer succeed."""
+        counts = self.counts
+        for code in _DEAD_CODES:
+            if counts[code]:
+                return False
+        steps = self.job.steps
+        return all(steps[d].can_succeed() for d in self.structure.dependencies)
+
+    def aggregate(self) -> TaskRunStatus:
+        """The step's ``taskRunStatus`` by the precedence of semantics A.4."""
+        return aggregate_status(self.counts, pending_live=self.counts[PENDING] > 0
+                                and self._upstream_can_succeed())
+
+    def _upstream_can_succeed(self) -> bool:
+        steps = self.job.steps
+        return all(steps[d].can_succeed() for d in self.structure.dependencies)
+
+
+def aggregate_status(counts: list[int], *, pending_live: bool) -> TaskRunStatus:
+    """First status of :data:`AGGREGATE_PRECEDENCE` present in ``counts``.
+
+    PENDING tasks count only when ``pending_live`` (an upstream step can still succeed).
+    A step or job with no task left in any other status is SUCCEEDED.
+    """
+    for code in _PRECEDENCE_CODES:
+        if counts[code] and (code != PENDING or pending_live):
+            return AGGREGATE_PRECEDENCE[_PRECEDENCE_CODES.index(code)]
+    return TaskRunStatus.SUCCEEDED
+
+
+class JobState:
+    """A submitted job's run-time state.
+
+    Attributes read by scheduling policies: ``priority``, ``submit_seq`` (submission order,
+    the tie-breaker), ``queue_index``, ``workers`` (workers currently on the job),
+    ``max_worker_count`` (-1 = unlimited), ``steps``.
+    """
+
+    __slots__ = (
+        "index", "submission", "name", "queue_index", "priority", "submit_seq", "submitted_at",
+        "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers",
+        "failed_tasks", "retry_total", "started_at", "ended_at", "final_status", "in_index",
+        "index_gen", "park_gen", "parked_mwc",
+    )
+
+    def __init__(self, index: int, submission: JobSubmission, queue_index: int,
+                 submitted_at: float) -> None:
+        self.index = index
+        self.submission = submission
+        self.name = submission.structure.name
+        self.queue_index = queue_index
+        self.priority = submission.priority
+        self.submit_seq = index
+        self.submitted_at = submitted_at
+        self.max_worker_count = submission.max_worker_count
+        self.max_retries = submission.max_retries_per_task
+        self.max_failed = submission.max_failed_tasks_count
+        self.steps: list[StepState] = []
+        self.counts = [0] * N_STATUSES
+        self.workers = 0
+        self.failed_tasks = 0
+        self.retry_total = 0
+        self.started_at = float("nan")
+        self.ended_at = float("nan")
+        self.final_status: TaskRunStatus | None = None
+        #: True while the job sits in its queue policy's index; ``index_gen`` invalidates old
+        #: index entries (lazy deletion), ``park_gen`` old limit-parking entries.
+        self.in_index = False
+        self.index_gen = 0
+        self.park_gen = 0
+        self.parked_mwc = False
+
+    @property
+    def in_flight(self) -> int:
+        c = self.counts
+        return c[ASSIGNED] + c[SCHEDULED] + c[STARTING] + c[RUNNING] + c[INTERRUPTING]
+
+    def at_max_workers(self) -> bool:
+        return 0 < self.max_worker_count <= self.workers
+
+    def aggregate(self) -> TaskRunStatus:
+        """The job's ``taskRunStatus`` by the precedence of semantics A.4."""
+        pending_live = any(
+            s.counts[PENDING] and s._upstream_can_succeed() for s in self.steps
+        )
+        return aggregate_status(self.counts, pending_live=pending_live)
+
+    def take_task(self, step: StepState) -> int:
+        """Take the lowest-numbered READY task of ``step`` (the caller marks it in flight)."""
+        if step.retry_heap:
+            return heappop(step.retry_heap)
+        task = step.next_fresh
+        step.next_fresh = task + 1
+        return task
+
+    def requeue_task(self, step: StepState, task: int, now: float) -> None:
+        """Put a task back to READY (a retry, or a run that never happened)."""
+        step.set_status(task, READY)
+        step.task_ready_at[task] = now
+        heappush(step.retry_heap, task)
+
+
+class WorkerState:
+    """One worker: what it runs now, and what the engine needs to wake it.
+
+    ``job``/``step``/``task`` describe the task run in progress (None when idle);
+    ``session`` numbers the worker's current session (consecutive runs on one job).
+    """
+
+    __slots__ = (
+        "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
+        "ready_at", "assigned_at", "session", "last_job", "wake", "process", "canceled",
+        "queue_pos",
+    )
+
+    def __init__(self, index: int, fleet_index: int, phase: float) -> None:
+        self.index = index
+        self.fleet_index = fleet_index
+        #: The engine's fleet object (set by the engine).
+        self.fleet = None
+        #: Offset of this worker's polls within the poll interval.
+        self.phase = phase
+        self.status = -1
+        self.job: JobState | None = None
+        self.step: StepState | None = None
+        self.task = -1
+        self.attempt = 0
+        self.ready_at = 0.0
+        self.assigned_at = 0.0
+        self.session = -1
+        self.last_job: JobState | None = None
+        self.wake = None
+        self.process = None
+        #: Set by the control plane when the running task run was canceled under the worker.
+        self.canceled = False
+        #: Position, in its fleet's queue list, of the queue of the run in progress.
+        self.queue_pos = 0

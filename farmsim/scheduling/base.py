@@ -1,0 +1,54 @@
+"""What a scheduling policy is, and what it may see.
+
+A policy orders the jobs of one queue. It never touches SimPy or mutates run-time state: it
+keeps its own index of jobs and, when a free worker asks for work, returns the job and step the
+worker should take next. Eligibility that does not depend on the policy (a job at its
+``maxWorkerCount``, a limit without headroom, nothing READY) is answered by the
+:class:`SchedulingView` it is given, which parks blocked jobs and hands them back to the policy
+through :meth:`SchedulingPolicy.add` when the event that unblocks them happens.
+
+Extension points for a new policy (later releases add priorityBalanced and weightedBalanced):
+
+* :meth:`SchedulingPolicy.add` - a job has assignable work (again); index it.
+* :meth:`SchedulingPolicy.choose` - the next (job, step) for a worker, given the job it is on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from farmsim.model.state import JobState, StepState, WorkerState
+
+__all__ = ["SchedulingPolicy", "SchedulingView"]
+
+
+class SchedulingView(Protocol):
+    """The read side of the control plane that policies use."""
+
+    now: float
+
+    def assignable_step(self, job: JobState) -> StepState | None:
+        """The first step of ``job`` with a READY task a worker may take now, or None.
+
+        None also takes the job out of the policy's index (``job.in_index`` becomes False):
+        the job is parked until the event that unblocks it re-adds it with ``add``.
+        """
+        ...
+
+
+class SchedulingPolicy(Protocol):
+    """Orders one queue's jobs. The registry key :attr:`name` is the API union member name."""
+
+    name: ClassVar[str]
+
+    def add(self, job: JobState) -> None:
+        """``job`` has assignable work again (``job.in_index`` was just set, ``index_gen``
+        bumped); index it. Entries with an older ``index_gen`` are stale."""
+        ...
+
+    def choose(
+        self, view: SchedulingView, worker: WorkerState, current_job: JobState | None
+    ) -> tuple[JobState, StepState] | None:
+        """The job and step ``worker`` should take a task from next, or None if none."""
+        ...
