@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ class Scenario:
         jobs: explicit job submissions, in submission order.
         runtimes: the rules giving each task run's duration and failure probability.
         source: the file the scenario came from, if any.
+        base_dir: the folder its relative paths (templates, CSV files) are resolved against.
         raw: the validated mapping the scenario was built from (for ``with_overrides``).
     """
 
@@ -35,4 +37,27 @@ class Scenario:
     jobs: tuple[JobSubmission, ...] = ()
     runtimes: RuntimeModel = field(default_factory=RuntimeModel)
     source: str | None = None
+    base_dir: str | None = field(default=None, compare=False, repr=False)
     raw: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A copy of this scenario with some values of its file changed, validated again.
+
+        Paths are dotted; lists of named things are addressed by displayName, any list by index::
+
+            scenario.with_overrides({"farm.limits.nuke.maxCount": 10, "seed": 3,
+                                     "workload.jobs.0.priority": 70})
+
+        Args:
+            overrides: values by path (``farm.fleets.linux-spot.maxWorkerCount``).
+
+        Returns:
+            A new scenario; this one is unchanged.
+
+        Raises:
+            ScenarioError: a path names nothing (the message lists what is there), or the
+                changed scenario breaks a rule; or this scenario has no ``raw`` mapping.
+        """
+        from farmsim.scenario.overrides import apply_overrides  # the loader imports this module
+
+        return apply_overrides(self, overrides)

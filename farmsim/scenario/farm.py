@@ -1,0 +1,185 @@
+"""The ``farm:`` section and its queues, shaped like CreateFarm and CreateQueue requests.
+
+Fleets and limits are read by :mod:`~farmsim.scenario.fleets` and :mod:`~farmsim.scenario.limits`;
+this module checks the queues' associations with them by displayName. Only the ``priorityFifo``
+scheduling configuration is simulated in this release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from farmsim.model.config import (
+    DEFAULT_WORKER_POLL_INTERVAL_S,
+    FarmConfig,
+    QueueConfig,
+    SchedulingConfig,
+)
+from farmsim.scenario._validate import NAME_MAX, Problems, Section, at, index, names, show
+from farmsim.scenario.fleets import read_fleet
+from farmsim.scenario.limits import read_limit
+
+__all__ = [
+    "FARM_KEYS",
+    "FARM_SIMULATION_KEYS",
+    "QUEUE_KEYS",
+    "SCHEDULING_POLICIES",
+    "declared_names",
+    "read_farm",
+]
+
+FARM_KEYS = ("displayName", "description", "queues", "fleets", "limits", "simulation")
+FARM_SIMULATION_KEYS = ("worker_poll_interval",)
+QUEUE_KEYS = ("displayName", "description", "schedulingConfiguration", "fleets", "limits")
+SCHEDULING_POLICIES = ("priorityFifo", "priorityBalanced", "weightedBalanced")
+
+_T = TypeVar("_T")
+
+
+def declared_names(items: Any) -> list[str]:
+    """The string displayNames of the mappings in ``items`` (a list or anything), in order."""
+    if not isinstance(items, list):
+        return []
+    found = (item.get("displayName") for item in items if isinstance(item, Mapping))
+    return list(dict.fromkeys(name for name in found if isinstance(name, str)))
+
+
+def read_farm(data: Any, problems: Problems, where: str = "farm") -> FarmConfig | None:
+    """Validate the ``farm`` mapping. Records every problem; returns None if there were any."""
+    before = len(problems)
+    farm = Section(data, where, problems, keys=FARM_KEYS, required=("queues",))
+    display_name = farm.string("displayName", default="farm", max_length=NAME_MAX)
+    farm.text("description")
+    fleet_items, limit_items = farm.sequence("fleets"), farm.sequence("limits")
+    fleets = _read_named(fleet_items, farm.at("fleets"), problems, read_fleet)
+    limits = _read_named(limit_items, farm.at("limits"), problems, read_limit)
+    amounts = {limit.display_name: limit.amount_requirement_name for limit in limits}
+    fleet_names, limit_names = declared_names(fleet_items), declared_names(limit_items)
+    queues = _read_named(
+        farm.sequence("queues", min_items=1),
+        farm.at("queues"),
+        problems,
+        lambda data, where, problems: _read_queue(
+            data, where, problems, fleet_names=fleet_names, limit_names=limit_names, amounts=amounts
+        ),
+    )
+    simulation = farm.section("simulation", keys=FARM_SIMULATION_KEYS)
+    poll = simulation.duration("worker_poll_interval", default=DEFAULT_WORKER_POLL_INTERVAL_S)
+    if len(problems) > before or display_name is None or poll is None:
+        return None
+    return FarmConfig(
+        display_name=display_name,
+        queues=tuple(queues),
+        fleets=tuple(fleets),
+        limits=tuple(limits),
+        worker_poll_interval=poll,
+    )
+
+
+def _read_named(
+    items: list[Any],
+    where: str,
+    problems: Problems,
+    read: Callable[[Any, str, Problems], _T | None],
+) -> list[_T]:
+    """Read each item of a list of named things, and report duplicate displayNames."""
+    results: list[_T] = []
+    first_at: dict[str, int] = {}
+    for i, item in enumerate(items):
+        here = index(where, i)
+        result = read(item, here, problems)
+        if result is not None:
+            results.append(result)
+        name = item.get("displayName") if isinstance(item, Mapping) else None
+        if isinstance(name, str):
+            if name in first_at:
+                problems.add(
+                    at(here, "displayName"),
+                    f"duplicate displayName {name!r} (also {index(where, first_at[name])})",
+                )
+            else:
+                first_at[name] = i
+    return results
+
+
+def _read_queue(
+    data: Any,
+    where: str,
+    problems: Problems,
+    *,
+    fleet_names: list[str],
+    limit_names: list[str],
+    amounts: Mapping[str, str],
+) -> QueueConfig | None:
+    before = len(problems)
+    queue = Section(data, where, problems, keys=QUEUE_KEYS, required=("displayName",))
+    name = queue.string("displayName", max_length=NAME_MAX)
+    queue.text("description")
+    scheduling = _read_scheduling(queue)
+    fleets = _references(queue, "fleets", "fleet", fleet_names)
+    limits = _references(queue, "limits", "limit", limit_names)
+    _check_amount_clash(queue, limits, amounts)
+    if len(problems) > before or name is None or scheduling is None:
+        return None
+    return QueueConfig(display_name=name, scheduling=scheduling, fleets=fleets, limits=limits)
+
+
+def _read_scheduling(queue: Section) -> SchedulingConfig | None:
+    if not queue.has("schedulingConfiguration"):
+        return SchedulingConfig()
+    member = queue.union("schedulingConfiguration", SCHEDULING_POLICIES)
+    if member is None:
+        return None
+    policy, parameters = member
+    where = at(queue.at("schedulingConfiguration"), policy)
+    if policy != "priorityFifo":
+        queue.problems.add(
+            where, f"not supported yet: {policy} (this release simulates priorityFifo only)"
+        )
+        return None
+    if parameters is None or (isinstance(parameters, Mapping) and not parameters):
+        return SchedulingConfig(policy=policy, parameters={})
+    if isinstance(parameters, Mapping):
+        got = ", ".join(show(k) for k in parameters)
+        queue.problems.add(where, f"priorityFifo takes no parameters (got {got})")
+    else:
+        queue.problems.add(where, f"must be an empty mapping {{}} (got {show(parameters)})")
+    return None
+
+
+def _references(section: Section, key: str, kind: str, defined: list[str]) -> tuple[str, ...]:
+    """A list of displayNames of ``kind`` things, each of which must be in ``defined``, once."""
+    found: dict[str, int] = {}
+    where = section.at(key)
+    for i, ref in enumerate(section.sequence(key)):
+        here = index(where, i)
+        if not isinstance(ref, str):
+            section.problems.add(here, f"must be a {kind} displayName (got {show(ref)})")
+        elif ref not in defined:
+            section.problems.add(here, f"unknown {kind} {ref!r} (defined: {names(defined)})")
+        elif ref in found:
+            section.problems.add(
+                here, f"duplicate {kind} {ref!r} (also {index(where, found[ref])})"
+            )
+        else:
+            found[ref] = i
+    return tuple(found)
+
+
+def _check_amount_clash(
+    queue: Section, limits: tuple[str, ...], amounts: Mapping[str, str]
+) -> None:
+    """CreateQueueLimitAssociation refuses two limits with one amountRequirementName on a queue."""
+    owner: dict[str, str] = {}
+    for i, limit in enumerate(limits):
+        amount = amounts.get(limit)
+        if amount is None:
+            continue
+        other = owner.setdefault(amount.lower(), limit)
+        if other != limit:
+            queue.problems.add(
+                index(queue.at("limits"), i),
+                f"limits {other!r} and {limit!r} have the same amountRequirementName {amount!r} "
+                "(a queue can be associated with only one limit per amount)",
+            )

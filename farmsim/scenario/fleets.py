@@ -1,0 +1,179 @@
+"""Fleets (``farm.fleets[]``), shaped like CreateFleet requests.
+
+Fleets in this release are fixed size: a ``customerManaged`` fleet (mode ``NO_SCALING``) runs
+``simulation.workers`` workers, a ``serviceManagedEc2`` fleet runs ``minWorkerCount ==
+maxWorkerCount`` workers. Autoscaling, boot times and interruptions come in a later release.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from farmsim.model.config import FleetConfig
+from farmsim.model.enums import AutoScalingMode
+from farmsim.scenario._validate import INT32_MAX, NAME_MAX, Problems, Section, at
+
+__all__ = [
+    "CMF_KEYS",
+    "FLEET_KEYS",
+    "FLEET_KINDS",
+    "FLEET_SIMULATION_KEYS",
+    "MARKET_TYPES",
+    "SMF_KEYS",
+    "read_fleet",
+]
+
+FLEET_KEYS = (
+    "displayName",
+    "description",
+    "minWorkerCount",
+    "maxWorkerCount",
+    "configuration",
+    "simulation",
+)
+FLEET_KINDS = ("customerManaged", "serviceManagedEc2")
+CMF_KEYS = (
+    "mode",
+    "workerCapabilities",
+    "autoScalingConfiguration",
+    "storageProfileId",
+    "tagPropagationMode",
+)
+SMF_KEYS = (
+    "instanceCapabilities",
+    "instanceMarketOptions",
+    "autoScalingConfiguration",
+    "vpcConfiguration",
+    "storageProfileId",
+)
+MARKET_TYPES = ("on-demand", "spot", "wait-and-save")
+TAG_PROPAGATION_MODES = ("NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH")
+FLEET_SIMULATION_KEYS = ("workers", "cost_per_hour", "boot_time", "interruptions_per_hour")
+_AUTOSCALING = "autoscaling fleets are not supported yet"
+
+
+def read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None:
+    """Validate one ``farm.fleets[]`` item. Records every problem; returns None if any."""
+    before = len(problems)
+    fleet = Section(
+        data,
+        where,
+        problems,
+        keys=FLEET_KEYS,
+        required=("displayName", "maxWorkerCount", "configuration"),
+    )
+    name = fleet.string("displayName", max_length=NAME_MAX)
+    fleet.text("description")
+    low = fleet.integer("minWorkerCount", default=0, minimum=0, maximum=INT32_MAX)
+    high = fleet.integer("maxWorkerCount", minimum=0, maximum=INT32_MAX)
+    if low is not None and high is not None and high < low:
+        fleet.bad(
+            "maxWorkerCount",
+            "'maxWorkerCount' must be >= minWorkerCount "
+            f"(got maxWorkerCount={high}, minWorkerCount={low})",
+        )
+        low = high = None
+    simulation = fleet.section("simulation", keys=FLEET_SIMULATION_KEYS)
+    workers = simulation.integer("workers", minimum=0, maximum=INT32_MAX)
+    cost = simulation.number("cost_per_hour", default=0.0, minimum=0)
+    for key in ("boot_time", "interruptions_per_hour"):
+        if simulation.has(key):
+            simulation.bad(key, f"{_AUTOSCALING}: {key} (fleets start all their workers at t=0)")
+    member = fleet.union("configuration", FLEET_KINDS) if fleet.has("configuration") else None
+    if member is None:
+        return None
+    kind, content = member
+    conf_where = at(fleet.at("configuration"), kind)
+    if kind == "customerManaged":
+        mode, count = _customer_managed(content, conf_where, fleet, simulation, workers, low, high)
+    else:
+        mode, count = _service_managed(content, conf_where, fleet, simulation, workers, low, high)
+    if len(problems) > before or None in (name, low, high, count, cost):
+        return None
+    return FleetConfig(
+        display_name=name,  # type: ignore[arg-type]  # None checked above
+        kind=kind,
+        min_worker_count=low,  # type: ignore[arg-type]
+        max_worker_count=high,  # type: ignore[arg-type]
+        worker_count=count,  # type: ignore[arg-type]
+        mode=mode,
+        configuration=copy.deepcopy(dict(content)),
+        cost_per_hour=cost,  # type: ignore[arg-type]
+    )
+
+
+def _customer_managed(
+    content: Any,
+    where: str,
+    fleet: Section,
+    simulation: Section,
+    workers: int | None,
+    low: int | None,
+    high: int | None,
+) -> tuple[AutoScalingMode, int | None]:
+    conf = Section(content, where, fleet.problems, keys=CMF_KEYS, required=("mode",))
+    mode = conf.choice("mode", tuple(AutoScalingMode))
+    conf.mapping("workerCapabilities")
+    conf.mapping("autoScalingConfiguration")
+    conf.string("storageProfileId")
+    conf.choice("tagPropagationMode", TAG_PROPAGATION_MODES)
+    if mode == AutoScalingMode.EVENT_BASED_AUTO_SCALING:
+        conf.bad("mode", f"{_AUTOSCALING}: {mode} (use NO_SCALING and simulation.workers)")
+        return AutoScalingMode.EVENT_BASED_AUTO_SCALING, None
+    if not simulation.has("workers"):
+        fleet.problems.add(
+            simulation.at("workers"),
+            "required for a customerManaged fleet (the number of workers it runs)",
+        )
+        return AutoScalingMode.NO_SCALING, None
+    if workers is not None and low is not None and high is not None and not low <= workers <= high:
+        simulation.bad(
+            "workers",
+            "must be between minWorkerCount and maxWorkerCount "
+            f"(got workers={workers}, minWorkerCount={low}, maxWorkerCount={high})",
+        )
+        return AutoScalingMode.NO_SCALING, None
+    return AutoScalingMode.NO_SCALING, workers
+
+
+def _service_managed(
+    content: Any,
+    where: str,
+    fleet: Section,
+    simulation: Section,
+    workers: int | None,
+    low: int | None,
+    high: int | None,
+) -> tuple[AutoScalingMode, int | None]:
+    conf = Section(
+        content,
+        where,
+        fleet.problems,
+        keys=SMF_KEYS,
+        required=("instanceCapabilities", "instanceMarketOptions"),
+    )
+    conf.mapping("instanceCapabilities")
+    if conf.has("instanceMarketOptions"):
+        market = conf.section("instanceMarketOptions", keys=("type",), required=("type",))
+        market.choice("type", MARKET_TYPES)
+    conf.mapping("autoScalingConfiguration")
+    conf.mapping("vpcConfiguration")
+    conf.string("storageProfileId")
+    if low is None or high is None:
+        return AutoScalingMode.NO_SCALING, None
+    if low != high:
+        fleet.problems.add(
+            fleet.where,
+            f"{_AUTOSCALING}: a serviceManagedEc2 fleet must have minWorkerCount == maxWorkerCount "
+            f"(got minWorkerCount={low}, maxWorkerCount={high})",
+        )
+        return AutoScalingMode.NO_SCALING, None
+    if workers is not None and workers != high:
+        simulation.bad(
+            "workers",
+            "must equal minWorkerCount and maxWorkerCount of a serviceManagedEc2 fleet "
+            f"(got workers={workers}, minWorkerCount=maxWorkerCount={high})",
+        )
+        return AutoScalingMode.NO_SCALING, None
+    return AutoScalingMode.NO_SCALING, high

@@ -1,0 +1,206 @@
+"""Scenario files in, validated and frozen :class:`~farmsim.scenario.config.Scenario` out.
+
+Validation never stops at the first problem: every part of the file is checked, and all problems
+are raised together as one :class:`~farmsim.errors.ScenarioError`, one line each, with the
+location in the file's structure::
+
+    3 problems in scenario farm.yaml:
+      farm.limits[0].maxCount: must be -1 or >= 1 (got 0)
+      farm.queues[1].fleets[0]: unknown fleet 'gpu' (defined: 'linux', 'win')
+      workload.jobs[3]: unknown key 'prority' (expected one of: at, maxFailedTasksCount, ...)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from farmsim.errors import ScenarioError
+from farmsim.model.config import JobSubmission
+from farmsim.model.runtimes import RuntimeModel
+from farmsim.scenario._validate import Problems, Section, at, index, show
+from farmsim.scenario.config import Scenario
+from farmsim.scenario.farm import declared_names, read_farm
+from farmsim.scenario.runtimes import read_runtimes
+from farmsim.scenario.workload import read_workload
+
+__all__ = ["TOP_KEYS", "load_scenario", "scenario_from_dict"]
+
+TOP_KEYS = ("name", "seed", "start", "horizon", "farm", "workload", "runtimes")
+_DEFAULT_NAME = "scenario"
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read, validate and build a scenario from a YAML file.
+
+    Relative paths inside it (templates, job bundles, CSV files) are resolved against the file's
+    folder.
+
+    Args:
+        path: the scenario file.
+
+    Returns:
+        The scenario; its ``name`` defaults to the file's stem.
+
+    Raises:
+        ScenarioError: the file is missing or unreadable, is not valid YAML (the message gives the
+            line and column), or breaks any rule; every problem is listed.
+    """
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{source}: file not found", source=source) from None
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, NUL in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError(f"{source}: cannot read the file: {reason}", source=source) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(_yaml_problem(source, exc), source=source) from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply", source=source) from None
+    except (ValueError, OverflowError) as exc:  # a value PyYAML cannot build (a 5000-digit int)
+        raise ScenarioError(f"{source}: not valid YAML: {exc}", source=source) from None
+    base_dir = Path(source).resolve().parent
+    return _build(data, base_dir=str(base_dir), source=source, default_name=Path(source).stem)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any],
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    source: str | None = None,
+) -> Scenario:
+    """Validate and build a scenario from an already-parsed mapping (the YAML file's content).
+
+    Args:
+        data: the scenario, as :func:`yaml.safe_load` would return it.
+        base_dir: the folder relative paths are resolved against (default: the working
+            directory at the time of the call); kept, made absolute, for ``with_overrides``.
+        source: where the mapping came from, for messages and :attr:`Scenario.source`.
+
+    Returns:
+        The scenario.
+
+    Raises:
+        ScenarioError: every problem found, each with its location.
+    """
+    base = str(Path(base_dir).resolve()) if base_dir is not None else None
+    return _build(data, base_dir=base, source=source, default_name=_DEFAULT_NAME)
+
+
+def _yaml_problem(source: str, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    if not isinstance(exc, yaml.MarkedYAMLError) or mark is None:
+        return f"{source}: not valid YAML: {exc}"
+    what = exc.problem or "syntax error"
+    if exc.context:
+        what = f"{what} ({exc.context})"
+    return f"{source}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML: {what}"
+
+
+def _build(data: Any, *, base_dir: str | None, source: str | None, default_name: str) -> Scenario:
+    problems = Problems()
+    raw, data = _copies(data, problems)
+    problems.raise_if_any(source)
+    top = Section(data, "", problems, keys=TOP_KEYS, required=("farm",))
+    name = top.string("name", default=default_name)
+    seed = top.integer("seed", default=0, minimum=0)
+    start = _read_start(top)
+    horizon = top.duration("horizon", positive=True)
+    farm = read_farm(top.get("farm"), problems) if top.has("farm") else None
+    jobs: tuple[JobSubmission, ...] | None = ()
+    if top.has("workload"):
+        queues = _queue_names(top.get("farm"))
+        jobs = read_workload(top.get("workload"), problems, queues=queues, base_dir=base_dir)
+    runtimes: RuntimeModel | None = RuntimeModel()
+    if top.has("runtimes"):
+        runtimes = read_runtimes(top.get("runtimes"), problems, base_dir=base_dir)
+    problems.raise_if_any(source)
+    if farm is None or jobs is None or runtimes is None or name is None or seed is None:
+        raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover
+    return Scenario(
+        name=name,
+        seed=seed,
+        start=start,
+        horizon=horizon,
+        farm=farm,
+        jobs=jobs,
+        runtimes=runtimes,
+        source=source,
+        base_dir=base_dir,
+        raw=raw,
+    )
+
+
+def _copies(data: Any, problems: Problems) -> tuple[Any, Any]:
+    """Two plain deep copies of the input: ``raw`` kept as given, and one to validate and share
+    with the records (so later changes to the caller's mapping touch neither)."""
+    if data is None:
+        problems.add("", "the scenario is empty")
+        return None, None
+    try:
+        raw = _plain(data, "", problems, {}, set())
+        return raw, _plain(raw, "", Problems(), {}, set())
+    except RecursionError:
+        problems.add("", "nested too deeply")
+        return None, None
+
+
+def _queue_names(farm: Any) -> list[str] | None:
+    """The queue displayNames declared in the farm, or None if its queue list is broken."""
+    queues = farm.get("queues") if isinstance(farm, Mapping) else None
+    return declared_names(queues) if isinstance(queues, list) else None
+
+
+def _plain(
+    value: Any, where: str, problems: Problems, memo: dict[int, Any], active: set[int]
+) -> Any:
+    """A deep copy with every mapping made a dict and every tuple a list (Python callers may pass
+    read-only mappings and tuples; YAML gives dicts and lists).
+
+    Parts shared through YAML anchors stay shared; a part that contains itself (an alias inside
+    its own anchor) is a problem, replaced by None.
+    """
+    if not isinstance(value, Mapping | list | tuple):
+        return value  # scalars (str, numbers, dates) are immutable
+    key = id(value)
+    if key in active:
+        problems.add(where, "contains itself (a YAML alias inside its own anchor)")
+        return None
+    if key in memo:
+        return memo[key]
+    active.add(key)
+    if isinstance(value, Mapping):
+        result: Any = {k: _plain(v, at(where, k), problems, memo, active) for k, v in value.items()}
+    else:
+        result = [_plain(v, index(where, i), problems, memo, active) for i, v in enumerate(value)]
+    active.discard(key)
+    memo[key] = result
+    return result
+
+
+def _read_start(top: Section) -> str | None:
+    """``start`` as an ISO-8601 string: a YAML timestamp, a date, or an ISO string."""
+    if not top.has("start"):
+        return None
+    value = top.get("start")
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time()).isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    top.bad(
+        "start", f"must be an ISO-8601 date and time like 2026-01-05T09:00:00Z (got {show(value)})"
+    )
+    return None

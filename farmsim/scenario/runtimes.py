@@ -1,0 +1,73 @@
+"""The ``runtimes:`` section: rules giving task runs their durations and failure probabilities.
+
+Each rule is ``{match: {...globs...}, duration: <distribution>, per_frame: bool,
+failure_probability: 0..1}``; the first rule whose ``match`` fits a run applies, and ``match: {}``
+(or no ``match``) fits everything. See :mod:`farmsim.model.runtimes`.
+"""
+
+from __future__ import annotations
+
+import os
+from fnmatch import fnmatchcase
+from typing import Any
+
+from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
+from farmsim.scenario._validate import Problems, Section, index, show
+from farmsim.scenario.distributions import read_distribution
+
+__all__ = ["ACTIONS", "MATCH_KEYS", "RULE_KEYS", "read_runtimes"]
+
+RULE_KEYS = ("match", "duration", "per_frame", "failure_probability")
+MATCH_KEYS = ("queue", "job", "step", "action", "environment")
+#: Session action kinds a rule's ``match.action`` can name (or glob).
+ACTIONS = ("taskRun", "envEnter", "envExit", "syncInputJobAttachments")
+
+
+def read_runtimes(
+    data: Any,
+    problems: Problems,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    where: str = "runtimes",
+) -> RuntimeModel | None:
+    """Validate the ``runtimes`` list. Records every problem; returns None if there were any."""
+    if not isinstance(data, list):
+        problems.add(where, f"must be a list of rules (got {show(data)})")
+        return None
+    before = len(problems)
+    rules = [_read_rule(item, index(where, i), problems, base_dir) for i, item in enumerate(data)]
+    if len(problems) > before:
+        return None
+    return RuntimeModel(rules=tuple(rule for rule in rules if rule is not None))
+
+
+def _read_rule(
+    data: Any, where: str, problems: Problems, base_dir: str | os.PathLike[str] | None
+) -> RuntimeRule | None:
+    before = len(problems)
+    rule = Section(data, where, problems, keys=RULE_KEYS, required=("duration",))
+    match = _read_match(rule)
+    duration = None
+    if rule.has("duration"):
+        duration = read_distribution(
+            rule.get("duration"), rule.at("duration"), problems, base_dir=base_dir
+        )
+    per_frame = rule.boolean("per_frame", default=False)
+    failure = rule.number("failure_probability", default=0.0, minimum=0, maximum=1)
+    if len(problems) > before or duration is None or failure is None:
+        return None
+    return RuntimeRule(
+        match=match, duration=duration, per_frame=per_frame, failure_probability=failure
+    )
+
+
+def _read_match(rule: Section) -> RuleMatch:
+    match = rule.section("match", keys=MATCH_KEYS)
+    globs = {key: match.string(key) for key in MATCH_KEYS}
+    action = globs["action"]
+    if action is not None and not any(fnmatchcase(kind, action) for kind in ACTIONS):
+        match.bad(
+            "action",
+            f"must be one of {', '.join(ACTIONS)}, or a glob matching one (got {action!r})",
+        )
+    return RuleMatch(**globs)

@@ -1,0 +1,202 @@
+"""The ``workload:`` section: explicit job submissions, each shaped like a CreateJob request.
+
+Each job's template is loaded and expanded by :mod:`farmsim.templates` (which caches both), so a
+template problem or a bad parameter value is reported here, at the job that uses it. Generated
+``arrivals`` and trace ``replay`` come in a later release.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from farmsim.errors import TemplateError
+from farmsim.model.config import (
+    DEFAULT_MAX_FAILED_TASKS_COUNT,
+    DEFAULT_MAX_RETRIES_PER_TASK,
+    DEFAULT_PRIORITY,
+    JobSubmission,
+)
+from farmsim.model.enums import CreateJobTargetTaskRunStatus
+from farmsim.model.job import JobStructure
+from farmsim.scenario._validate import (
+    INT32_MAX,
+    Problems,
+    Section,
+    at,
+    index,
+    is_number,
+    names,
+    show,
+)
+from farmsim.templates import expand_job, load_template
+
+__all__ = ["JOB_KEYS", "WORKLOAD_KEYS", "read_workload"]
+
+WORKLOAD_KEYS = ("jobs", "arrivals", "replay")
+JOB_KEYS = (
+    "at",
+    "queue",
+    "template",
+    "parameters",
+    "priority",
+    "maxWorkerCount",
+    "maxRetriesPerTask",
+    "maxFailedTasksCount",
+    "targetTaskRunStatus",
+)
+
+_BaseDir = str | os.PathLike[str] | None
+
+
+def read_workload(
+    data: Any,
+    problems: Problems,
+    *,
+    queues: Collection[str] | None,
+    base_dir: _BaseDir = None,
+    where: str = "workload",
+) -> tuple[JobSubmission, ...] | None:
+    """Validate the ``workload`` mapping and expand every job.
+
+    Args:
+        data: the ``workload`` value.
+        problems: where problems go.
+        queues: the displayNames of the farm's queues, or None when the farm's queue list is
+            itself broken (then job queues are not checked).
+        base_dir: the folder template paths are relative to.
+        where: the section's location.
+
+    Returns:
+        The submissions sorted by ``at`` (file order among equal times), or None after problems.
+    """
+    before = len(problems)
+    workload = Section(data, where, problems, keys=WORKLOAD_KEYS)
+    for key in ("arrivals", "replay"):
+        if workload.has(key):
+            workload.bad(key, "not supported yet (this release runs the jobs in workload.jobs)")
+    jobs_where = workload.at("jobs")
+    jobs = [
+        _read_job(item, index(jobs_where, i), problems, queues=queues, base_dir=base_dir)
+        for i, item in enumerate(workload.sequence("jobs"))
+    ]
+    if len(problems) > before:
+        return None
+    return tuple(sorted((job for job in jobs if job is not None), key=lambda job: job.at))
+
+
+def _read_job(
+    data: Any, where: str, problems: Problems, *, queues: Collection[str] | None, base_dir: _BaseDir
+) -> JobSubmission | None:
+    before = len(problems)
+    job = Section(data, where, problems, keys=JOB_KEYS, required=("queue", "template"))
+    submit_at = job.duration("at", default=0.0)
+    queue = job.string("queue")
+    if queue is not None and queues is not None and queue not in queues:
+        job.bad("queue", f"unknown queue {queue!r} (defined: {names(queues)})")
+    parameters = _read_parameters(job)
+    priority = job.integer("priority", default=DEFAULT_PRIORITY, minimum=0, maximum=100)
+    max_workers = job.integer(
+        "maxWorkerCount", default=-1, minimum=1, maximum=INT32_MAX, minus_one=True
+    )
+    retries = job.integer(
+        "maxRetriesPerTask", default=DEFAULT_MAX_RETRIES_PER_TASK, minimum=0, maximum=INT32_MAX
+    )
+    max_failed = job.integer(
+        "maxFailedTasksCount", default=DEFAULT_MAX_FAILED_TASKS_COUNT, minimum=0, maximum=INT32_MAX
+    )
+    status = job.choice(
+        "targetTaskRunStatus",
+        tuple(CreateJobTargetTaskRunStatus),
+        default=CreateJobTargetTaskRunStatus.READY,
+    )
+    template = _template_source(job, base_dir)
+    structure = None
+    if template is not None and parameters is not None:
+        structure = _expand(job, template[0], parameters, base_dir)
+    if len(problems) > before or None in (submit_at, queue, template, structure, status):
+        return None
+    return JobSubmission(
+        at=submit_at,  # type: ignore[arg-type]  # None checked above
+        queue=queue,  # type: ignore[arg-type]
+        structure=structure,  # type: ignore[arg-type]
+        template=template[1],  # type: ignore[index]
+        parameters=parameters,  # type: ignore[arg-type]
+        priority=priority,  # type: ignore[arg-type]
+        max_worker_count=max_workers,  # type: ignore[arg-type]
+        max_retries_per_task=retries,  # type: ignore[arg-type]
+        max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
+        target_task_run_status=CreateJobTargetTaskRunStatus(status),
+    )
+
+
+def _template_source(
+    job: Section, base_dir: _BaseDir
+) -> tuple[str | Mapping[str, Any], str] | None:
+    """The template to load and the path to record (``""`` for an inline template)."""
+    if not job.has("template"):
+        return None
+    value = job.get("template")
+    if isinstance(value, Mapping):
+        return value, ""
+    if isinstance(value, str) and value.strip():
+        path = Path(base_dir, value) if base_dir is not None else Path(value)
+        return value, str(path)
+    job.bad(
+        "template",
+        "must be the path of a template file or job bundle folder, or an inline template "
+        f"mapping (got {show(value)})",
+    )
+    return None
+
+
+def _read_parameters(job: Section) -> dict[str, Any] | None:
+    """Job parameter values by name: strings, numbers, booleans, or lists of them."""
+    if not job.has("parameters"):
+        return {}
+    values = job.mapping("parameters")
+    if values is None:
+        return None
+    where = job.at("parameters")
+    result: dict[str, Any] = {}
+    for name, value in values.items():
+        if not isinstance(name, str):
+            job.problems.add(where, f"parameter names must be strings (got {show(name)})")
+        elif not _is_parameter_value(value) and not (
+            isinstance(value, list) and all(_is_parameter_value(v) for v in value)
+        ):
+            job.problems.add(
+                at(where, name),
+                f"must be a string, a number, a boolean or a list of them (got {show(value)})",
+            )
+        else:
+            result[name] = list(value) if isinstance(value, list) else value
+    return result if len(result) == len(values) else None
+
+
+def _is_parameter_value(value: Any) -> bool:
+    return isinstance(value, str | bool) or is_number(value)
+
+
+def _expand(
+    job: Section, source: str | Mapping[str, Any], parameters: dict[str, Any], base_dir: _BaseDir
+) -> JobStructure | None:
+    """Load and expand the template; a TemplateError becomes a problem and checking goes on."""
+    try:
+        template = load_template(source, base_dir=base_dir)
+    except ValueError as exc:  # TemplateError; also plain ValueErrors of values the layer cannot
+        job.bad("template", _template_message(exc))  # even hash (5000-digit ints in a mapping)
+        return None
+    try:
+        return expand_job(template, parameters)
+    except ValueError as exc:
+        job.bad("parameters", _template_message(exc))
+        return None
+
+
+def _template_message(exc: ValueError) -> str:
+    if isinstance(exc, TemplateError):
+        return str(exc)
+    return f"cannot use this template: {exc}"

@@ -1,0 +1,535 @@
+"""The farm section: queues, fleets, limits and their associations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from scenario_testdata import expect_problems, problems_of
+
+from farmsim.model.config import SchedulingConfig
+from farmsim.model.enums import AutoScalingMode
+from farmsim.scenario import scenario_from_dict
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Edit:
+    """An edit setting ``value`` at a dotted path of plain keys and indices."""
+
+    def edit(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return edit
+
+
+def _drop(path: str) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        del node[last]
+
+    return edit
+
+
+F0 = "farm.fleets.0"
+F1 = "farm.fleets.1"
+CMF = f"{F0}.configuration.customerManaged"
+SMF = f"{F1}.configuration.serviceManagedEc2"
+AUTOSCALING = "autoscaling fleets are not supported yet"
+
+RULES = [
+    # -- farm ---------------------------------------------------------------------------------
+    pytest.param(_set("farm", []), ["farm: must be a mapping (got a list)"], id="farm type"),
+    pytest.param(_drop("farm.queues"), ["farm: missing required key 'queues'"], id="no queues"),
+    pytest.param(
+        _set("farm.queues", []),
+        [
+            "farm.queues: must have at least 1 item (got 0)",
+            "workload.jobs[0].queue: unknown queue 'comp' (defined: none)",
+        ],
+        id="empty queues",
+    ),
+    pytest.param(
+        _set("farm.displayName", 7), ["farm.displayName: must be a string (got 7)"], id="farm name"
+    ),
+    pytest.param(
+        _set("farm.description", 7),
+        ["farm.description: must be a string (got 7)"],
+        id="farm description",
+    ),
+    pytest.param(
+        _set("farm.budget", 7),
+        [
+            "farm: unknown key 'budget' (expected one of: description, displayName, fleets, "
+            "limits, "
+            "queues, simulation)"
+        ],
+        id="farm unknown key",
+    ),
+    pytest.param(
+        _set("farm.simulation", {"worker_poll_interval": "-1s"}),
+        ["farm.simulation.worker_poll_interval: must be >= 0 (got '-1s')"],
+        id="poll interval",
+    ),
+    pytest.param(
+        _set("farm.simulation", {"heartbeat": 1}),
+        ["farm.simulation: unknown key 'heartbeat' (expected one of: worker_poll_interval)"],
+        id="farm simulation key",
+    ),
+    # -- queues -------------------------------------------------------------------------------
+    pytest.param(
+        _drop("farm.queues.0.displayName"),
+        [
+            "farm.queues[0]: missing required key 'displayName'",
+            "workload.jobs[0].queue: unknown queue 'comp' (defined: none)",
+        ],
+        id="queue without name",
+    ),
+    pytest.param(
+        _set("farm.queues.0.displayName", "x" * 101),
+        [
+            "farm.queues[0].displayName: must be at most 100 characters (got 101)",
+            "workload.jobs[0].queue: unknown queue 'comp' (defined: '" + "x" * 101 + "')",
+        ],
+        id="queue name too long",
+    ),
+    pytest.param(
+        _set("farm.queues", [{"displayName": "comp"}, {"displayName": "comp"}]),
+        ["farm.queues[1].displayName: duplicate displayName 'comp' (also farm.queues[0])"],
+        id="duplicate queue",
+    ),
+    pytest.param(
+        _set(
+            "farm.queues.0.schedulingConfiguration",
+            {"priorityBalanced": {"renderingTaskBuffer": 1}},
+        ),
+        [
+            "farm.queues[0].schedulingConfiguration.priorityBalanced: not supported yet: "
+            "priorityBalanced (this release simulates priorityFifo only)"
+        ],
+        id="priorityBalanced",
+    ),
+    pytest.param(
+        _set("farm.queues.0.schedulingConfiguration", {"weightedBalanced": {}}),
+        [
+            "farm.queues[0].schedulingConfiguration.weightedBalanced: not supported yet: "
+            "weightedBalanced (this release simulates priorityFifo only)"
+        ],
+        id="weightedBalanced",
+    ),
+    pytest.param(
+        _set("farm.queues.0.schedulingConfiguration", {"fifo": {}}),
+        [
+            "farm.queues[0].schedulingConfiguration: unknown key 'fifo' (expected one of: "
+            "priorityFifo, priorityBalanced, weightedBalanced)"
+        ],
+        id="unknown policy",
+    ),
+    pytest.param(
+        _set("farm.queues.0.schedulingConfiguration", {"priorityFifo": {}, "weightedBalanced": {}}),
+        [
+            "farm.queues[0].schedulingConfiguration: must have exactly one of priorityFifo, "
+            "priorityBalanced, weightedBalanced (got priorityFifo, weightedBalanced)"
+        ],
+        id="two policies",
+    ),
+    pytest.param(
+        _set("farm.queues.0.schedulingConfiguration", {}),
+        [
+            "farm.queues[0].schedulingConfiguration: must have exactly one of priorityFifo, "
+            "priorityBalanced, weightedBalanced (got none)"
+        ],
+        id="no policy",
+    ),
+    pytest.param(
+        _set("farm.queues.0.schedulingConfiguration", "priorityFifo"),
+        ["farm.queues[0].schedulingConfiguration: must be a mapping (got 'priorityFifo')"],
+        id="policy as string",
+    ),
+    pytest.param(
+        _set("farm.queues.0.schedulingConfiguration", {"priorityFifo": {"renderingTaskBuffer": 1}}),
+        [
+            "farm.queues[0].schedulingConfiguration.priorityFifo: priorityFifo takes no parameters "
+            "(got 'renderingTaskBuffer')"
+        ],
+        id="priorityFifo parameters",
+    ),
+    pytest.param(
+        _set("farm.queues.0.fleets", ["linux", "gpu", "linux", 3]),
+        [
+            "farm.queues[0].fleets[1]: unknown fleet 'gpu' (defined: 'linux', 'spot')",
+            "farm.queues[0].fleets[2]: duplicate fleet 'linux' (also farm.queues[0].fleets[0])",
+            "farm.queues[0].fleets[3]: must be a fleet displayName (got 3)",
+        ],
+        id="queue fleets",
+    ),
+    pytest.param(
+        _set("farm.queues.0.fleets", "linux"),
+        ["farm.queues[0].fleets: must be a list (got 'linux')"],
+        id="queue fleets not a list",
+    ),
+    pytest.param(
+        _set("farm.queues.0.limits", ["houdini"]),
+        ["farm.queues[0].limits[0]: unknown limit 'houdini' (defined: 'nuke')"],
+        id="queue limits",
+    ),
+    pytest.param(
+        _set("farm.queues.0.defaultBudgetAction", "NONE"),
+        [
+            "farm.queues[0]: unknown key 'defaultBudgetAction' (expected one of: description, "
+            "displayName, fleets, limits, schedulingConfiguration)"
+        ],
+        id="queue unknown key",
+    ),
+    # -- fleets -------------------------------------------------------------------------------
+    pytest.param(
+        _set(F0, {}),
+        [
+            "farm.fleets[0]: missing required key 'displayName'",
+            "farm.fleets[0]: missing required key 'maxWorkerCount'",
+            "farm.fleets[0]: missing required key 'configuration'",
+            "farm.queues[0].fleets[0]: unknown fleet 'linux' (defined: 'spot')",
+        ],
+        id="empty fleet",
+    ),
+    pytest.param(
+        _set(f"{F0}.minWorkerCount", 5),
+        [
+            "farm.fleets[0].maxWorkerCount: 'maxWorkerCount' must be >= minWorkerCount "
+            "(got maxWorkerCount=4, minWorkerCount=5)"
+        ],
+        id="max < min",
+    ),
+    pytest.param(
+        _set(f"{F0}.minWorkerCount", -1),
+        ["farm.fleets[0].minWorkerCount: must be >= 0 (got -1)"],
+        id="min negative",
+    ),
+    pytest.param(
+        _set(f"{F0}.maxWorkerCount", "4"),
+        ["farm.fleets[0].maxWorkerCount: must be an integer (got '4')"],
+        id="max as string",
+    ),
+    pytest.param(
+        _set(
+            f"{F0}.configuration",
+            {"customerManaged": {"mode": "NO_SCALING"}, "serviceManagedEc2": {}},
+        ),
+        [
+            "farm.fleets[0].configuration: must have exactly one of customerManaged, "
+            "serviceManagedEc2 "
+            "(got customerManaged, serviceManagedEc2)"
+        ],
+        id="two kinds",
+    ),
+    pytest.param(
+        _set(f"{F0}.configuration", {"onPrem": {}}),
+        [
+            "farm.fleets[0].configuration: unknown key 'onPrem' (expected one of: customerManaged, "
+            "serviceManagedEc2)"
+        ],
+        id="unknown kind",
+    ),
+    pytest.param(
+        _set(CMF, {}),
+        ["farm.fleets[0].configuration.customerManaged: missing required key 'mode'"],
+        id="cmf without mode",
+    ),
+    pytest.param(
+        _set(f"{CMF}.mode", "MANUAL"),
+        [
+            "farm.fleets[0].configuration.customerManaged.mode: must be one of NO_SCALING, "
+            "EVENT_BASED_AUTO_SCALING (got 'MANUAL')"
+        ],
+        id="cmf bad mode",
+    ),
+    pytest.param(
+        _set(f"{CMF}.mode", "EVENT_BASED_AUTO_SCALING"),
+        [
+            f"farm.fleets[0].configuration.customerManaged.mode: {AUTOSCALING}: "
+            "EVENT_BASED_AUTO_SCALING (use NO_SCALING and simulation.workers)"
+        ],
+        id="cmf autoscaling",
+    ),
+    pytest.param(
+        _set(f"{CMF}.workerCapabilities", ["LINUX"]),
+        [
+            "farm.fleets[0].configuration.customerManaged.workerCapabilities: must be a mapping "
+            "(got a list)"
+        ],
+        id="cmf capabilities type",
+    ),
+    pytest.param(
+        _set(f"{CMF}.tagPropagationMode", "ALWAYS"),
+        [
+            "farm.fleets[0].configuration.customerManaged.tagPropagationMode: must be one of "
+            "NO_PROPAGATION, PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH (got 'ALWAYS')"
+        ],
+        id="cmf tag propagation",
+    ),
+    pytest.param(
+        _drop(f"{F0}.simulation"),
+        [
+            "farm.fleets[0].simulation.workers: required for a customerManaged fleet (the number "
+            "of "
+            "workers it runs)"
+        ],
+        id="cmf without workers",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.workers", 5),
+        [
+            "farm.fleets[0].simulation.workers: must be between minWorkerCount and maxWorkerCount "
+            "(got workers=5, minWorkerCount=0, maxWorkerCount=4)"
+        ],
+        id="cmf workers above max",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.cost_per_hour", -0.5),
+        ["farm.fleets[0].simulation.cost_per_hour: must be >= 0 (got -0.5)"],
+        id="negative cost",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.cost_per_hour", float("nan")),
+        ["farm.fleets[0].simulation.cost_per_hour: must be a finite number (got nan)"],
+        id="nan cost",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.boot_time", "4m"),
+        [
+            f"farm.fleets[0].simulation.boot_time: {AUTOSCALING}: boot_time (fleets start all "
+            "their "
+            "workers at t=0)"
+        ],
+        id="boot time",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.interruptions_per_hour", 0.1),
+        [
+            f"farm.fleets[0].simulation.interruptions_per_hour: {AUTOSCALING}: "
+            "interruptions_per_hour "
+            "(fleets start all their workers at t=0)"
+        ],
+        id="interruptions",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.count", 1),
+        [
+            "farm.fleets[0].simulation: unknown key 'count' (expected one of: boot_time, "
+            "cost_per_hour, interruptions_per_hour, workers)"
+        ],
+        id="fleet simulation key",
+    ),
+    pytest.param(
+        _set(f"{F1}.minWorkerCount", 0),
+        [
+            f"farm.fleets[1]: {AUTOSCALING}: a serviceManagedEc2 fleet must have minWorkerCount == "
+            "maxWorkerCount (got minWorkerCount=0, maxWorkerCount=3)"
+        ],
+        id="smf min != max",
+    ),
+    pytest.param(
+        _set(f"{F1}.simulation", {"workers": 2}),
+        [
+            "farm.fleets[1].simulation.workers: must equal minWorkerCount and maxWorkerCount of a "
+            "serviceManagedEc2 fleet (got workers=2, minWorkerCount=maxWorkerCount=3)"
+        ],
+        id="smf workers mismatch",
+    ),
+    pytest.param(
+        _drop(f"{SMF}.instanceCapabilities"),
+        [
+            "farm.fleets[1].configuration.serviceManagedEc2: missing required key "
+            "'instanceCapabilities'"
+        ],
+        id="smf capabilities missing",
+    ),
+    pytest.param(
+        _set(f"{SMF}.instanceMarketOptions", {"type": "reserved"}),
+        [
+            "farm.fleets[1].configuration.serviceManagedEc2.instanceMarketOptions.type: must be "
+            "one "
+            "of on-demand, spot, wait-and-save (got 'reserved')"
+        ],
+        id="smf market type",
+    ),
+    pytest.param(
+        _set(f"{SMF}.instanceMarketOptions", {}),
+        [
+            "farm.fleets[1].configuration.serviceManagedEc2.instanceMarketOptions: missing "
+            "required "
+            "key 'type'"
+        ],
+        id="smf market without type",
+    ),
+    pytest.param(
+        _set(f"{SMF}.mode", "NO_SCALING"),
+        [
+            "farm.fleets[1].configuration.serviceManagedEc2: unknown key 'mode' (expected one of: "
+            "autoScalingConfiguration, instanceCapabilities, instanceMarketOptions, "
+            "storageProfileId, vpcConfiguration)"
+        ],
+        id="smf unknown key",
+    ),
+    # -- limits -------------------------------------------------------------------------------
+    pytest.param(
+        _set("farm.limits.0.maxCount", 0),
+        ["farm.limits[0].maxCount: must be -1 or >= 1 (got 0)"],
+        id="maxCount 0",
+    ),
+    pytest.param(
+        _set("farm.limits.0.maxCount", -2),
+        ["farm.limits[0].maxCount: must be -1 or >= 1 (got -2)"],
+        id="maxCount -2",
+    ),
+    pytest.param(
+        _set("farm.limits.0.maxCount", 2**31),
+        ["farm.limits[0].maxCount: must be <= 2147483647 (got 2147483648)"],
+        id="maxCount too big",
+    ),
+    pytest.param(
+        _set("farm.limits.0.maxCount", True),
+        ["farm.limits[0].maxCount: must be an integer (got True)"],
+        id="maxCount bool",
+    ),
+    pytest.param(
+        _drop("farm.limits.0.maxCount"),
+        ["farm.limits[0]: missing required key 'maxCount'"],
+        id="maxCount missing",
+    ),
+    pytest.param(
+        _set("farm.limits.0.amountRequirementName", "license.nuke"),
+        ["farm.limits[0].amountRequirementName: must start with 'amount.' (got 'license.nuke')"],
+        id="amount prefix",
+    ),
+    pytest.param(
+        _set("farm.limits.0.amountRequirementName", "amount.worker.gpu"),
+        [
+            "farm.limits[0].amountRequirementName: must not start with 'amount.worker', which "
+            "OpenJD "
+            "reserves (got 'amount.worker.gpu')"
+        ],
+        id="amount reserved",
+    ),
+    pytest.param(
+        _set("farm.limits.0.amountRequirementName", "amount.license-nuke"),
+        [
+            "farm.limits[0].amountRequirementName: must be a valid OpenJD amount capability name: "
+            "amount.<identifier>(.<identifier>)*, identifiers made of letters, digits and _ and "
+            "not "
+            "starting with a digit (got 'amount.license-nuke')"
+        ],
+        id="amount not openjd",
+    ),
+    pytest.param(
+        _set("farm.limits.0.amountRequirementName", "amount." + "a" * 94),
+        ["farm.limits[0].amountRequirementName: must be at most 100 characters (got 101)"],
+        id="amount too long",
+    ),
+    pytest.param(
+        _set("farm.limits.0.simulation", {"cost_per_hour": "1$"}),
+        ["farm.limits[0].simulation.cost_per_hour: must be a number (got '1$')"],
+        id="limit cost",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "problems"), RULES)
+def test_farm_rules(data: dict[str, Any], edit: Edit, problems: list[str]) -> None:
+    # GIVEN a valid scenario with one thing broken
+    edit(data)
+    # WHEN it is built
+    # THEN exactly these problems are reported
+    expect_problems(data, *problems)
+
+
+def test_queue_limits_with_one_amount_name(data: dict[str, Any]) -> None:
+    # GIVEN two limits with the same amountRequirementName (case-insensitively), both on the queue
+    data["farm"]["limits"].append(
+        {"displayName": "nuke2", "amountRequirementName": "amount.LICENSE.nuke", "maxCount": 2}
+    )
+    data["farm"]["queues"][0]["limits"] = ["nuke", "nuke2"]
+    # WHEN built THEN the second association is refused, as CreateQueueLimitAssociation does
+    expect_problems(
+        data,
+        "farm.queues[0].limits[1]: limits 'nuke' and 'nuke2' have the same amountRequirementName "
+        "'amount.LICENSE.nuke' (a queue can be associated with only one limit per amount)",
+    )
+    # AND on different queues they are fine
+    data["farm"]["queues"][0]["limits"] = ["nuke"]
+    data["farm"]["queues"].append({"displayName": "other", "limits": ["nuke2"]})
+    assert len(scenario_from_dict(data).farm.limits) == 2
+
+
+def test_duplicate_fleet_and_limit_names(data: dict[str, Any]) -> None:
+    # GIVEN a second fleet and a second limit reusing displayNames
+    data["farm"]["fleets"][1]["displayName"] = "linux"
+    data["farm"]["queues"][0]["fleets"] = ["linux"]
+    data["farm"]["limits"].append(dict(data["farm"]["limits"][0], amountRequirementName="amount.x"))
+    # WHEN built THEN both duplicates are reported where they occur
+    assert problems_of(data) == [
+        "farm.fleets[1].displayName: duplicate displayName 'linux' (also farm.fleets[0])",
+        "farm.limits[1].displayName: duplicate displayName 'nuke' (also farm.limits[0])",
+    ]
+
+
+def test_fleet_records(data: dict[str, Any]) -> None:
+    # GIVEN the valid fleets and limit
+    # WHEN built
+    farm = scenario_from_dict(data).farm
+    linux, spot = farm.fleets
+    # THEN worker counts come from simulation.workers (customer-managed) or min == max (SMF)
+    assert (linux.kind, linux.mode, linux.worker_count, linux.cost_per_hour) == (
+        "customerManaged",
+        AutoScalingMode.NO_SCALING,
+        2,
+        0.0,
+    )
+    assert linux.configuration == {"mode": "NO_SCALING"}
+    assert (spot.kind, spot.min_worker_count, spot.max_worker_count, spot.worker_count) == (
+        "serviceManagedEc2",
+        3,
+        3,
+        3,
+    )
+    assert farm.limits[0].max_count == 5
+    assert farm.queues[0].scheduling == SchedulingConfig()
+
+
+def test_fleet_configuration_is_a_copy(data: dict[str, Any]) -> None:
+    # GIVEN a built scenario
+    scenario = scenario_from_dict(data)
+    # WHEN the input mapping changes afterwards
+    data["farm"]["fleets"][1]["configuration"]["serviceManagedEc2"]["instanceMarketOptions"][
+        "type"
+    ] = "x"
+    # THEN the scenario does not
+    assert scenario.farm.fleets[1].configuration["instanceMarketOptions"] == {"type": "spot"}
+
+
+def test_smf_workers_equal_to_count_and_priority_fifo_null(data: dict[str, Any]) -> None:
+    # GIVEN an SMF fleet that repeats its size in simulation.workers, and `priorityFifo:` (null)
+    data["farm"]["fleets"][1]["simulation"] = {"workers": 3, "cost_per_hour": 1}
+    data["farm"]["queues"][0]["schedulingConfiguration"] = {"priorityFifo": None}
+    # WHEN built THEN both are accepted
+    scenario = scenario_from_dict(data)
+    assert scenario.farm.fleets[1].worker_count == 3
+    assert scenario.farm.fleets[1].cost_per_hour == 1.0
+    assert scenario.farm.queues[0].scheduling.policy == "priorityFifo"
+
+
+def test_unlimited_limit(data: dict[str, Any]) -> None:
+    # GIVEN maxCount -1 (unlimited) WHEN built THEN it is kept
+    data["farm"]["limits"][0]["maxCount"] = -1
+    assert scenario_from_dict(data).farm.limits[0].max_count == -1
