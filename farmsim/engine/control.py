@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from heapq import heappop, heappush
+from heapq import heappop
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,13 +32,18 @@ from farmsim.model.state import (
     StepState,
     WorkerState,
 )
-from farmsim.model.enums import CreateJobTargetTaskRunStatus
+from farmsim.model.enums import CreateJobTargetTaskRunStatus, WorkerStatus
 from farmsim.record.recorder import (
     RUN_CANCELED,
     RUN_FAILED,
     RUN_SUCCEEDED,
     Recorder,
+    pack_event,
+    pack_limit,
+    pack_run,
+    pack_worker,
 )
+from farmsim.engine.sampling import SamplePools
 from farmsim.scheduling import make_policy
 
 if TYPE_CHECKING:
@@ -46,7 +51,11 @@ if TYPE_CHECKING:
     from farmsim.model.runtimes import RuntimeModel, RuntimeRule
     from farmsim.scheduling.base import SchedulingPolicy
 
-__all__ = ["ControlPlane", "QueueState"]
+__all__ = ["ControlPlane", "FleetState", "QueueState"]
+
+_WORKER_STATUS = {s: i for i, s in enumerate(WorkerStatus)}
+_IDLE = _WORKER_STATUS[WorkerStatus.IDLE]
+_RUNNING = _WORKER_STATUS[WorkerStatus.RUNNING]
 
 _STANDARD_AMOUNT_PREFIX = "amount.worker."
 
@@ -67,7 +76,8 @@ class QueueState:
 class FleetState:
     """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
 
-    __slots__ = ("index", "name", "queues", "workers", "served", "rr", "custom_amounts")
+    __slots__ = ("index", "name", "queues", "workers", "served", "rr", "custom_amounts",
+                 "multi_queue", "policy")
 
     def __init__(self, index: int, name: str) -> None:
         self.index = index
@@ -78,6 +88,10 @@ class FleetState:
         self.served: list[int] = []
         self.rr = 0
         self.custom_amounts: frozenset[str] = frozenset()
+        #: True when the fleet serves several queues (then ``served`` is kept up to date).
+        self.multi_queue = False
+        #: The policy of the fleet's only queue (None when it serves none or several).
+        self.policy: SchedulingPolicy | None = None
 
 
 class ControlPlane:
@@ -96,8 +110,14 @@ class ControlPlane:
     ) -> None:
         self.now = 0.0
         self.rng = rng
+        self._pools = SamplePools(rng)
         self.runtimes = runtimes
         self.recorder = recorder
+        # Bound once: each is called once per record.
+        self._run = recorder.runs.extend
+        self._event = recorder.task_events.extend
+        self._worker_event = recorder.worker_events.extend
+        self._limit_event = recorder.limit_events.extend
         self.jobs: list[JobState] = []
         self.steps: list[StepState] = []
         self.limits = [LimitState(i, lim.max_count) for i, lim in enumerate(farm.limits)]
@@ -125,9 +145,14 @@ class ControlPlane:
                 fleet.served.append(0)
             self.queues.append(queue)
             self.queue_by_name[q.display_name] = queue
+        for fleet in self.fleets:
+            fleet.multi_queue = len(fleet.queues) > 1
+            if len(fleet.queues) == 1:
+                fleet.policy = fleet.queues[0].policy
         self._rules: dict[tuple[str, str, str], RuntimeRule] = {}
         #: The queue whose just-finished worker is about to ask again (-1: none).
         self._credit = -1
+        self._sessions = 0
         #: Hooks the engine sets.
         self.notify: Callable[[int, int], None] = lambda queue_index, n: None
         self.cancel_worker: Callable[[WorkerState], None] = lambda worker: None
@@ -153,19 +178,19 @@ class ControlPlane:
             for d in step.structure.dependencies:
                 job.steps[d].dependents.append(step)
         incompatible = self._bind_limits(job, queue)
-        events = self.recorder.task_events.extend
+        events = self._event
         if incompatible:
             # Semantics A.2 row 4: the incompatible steps NOT_COMPATIBLE, all others CANCELED.
             for step in job.steps:
                 code = NOT_COMPATIBLE if step.index in incompatible else CANCELED
                 step.fill(code)
                 step.next_fresh = step.task_count
-                events((now, step.gidx, 0, step.task_count, code, -1))
+                events(pack_event(now, step.gidx, 0, step.task_count, code, -1))
         elif submission.target_task_run_status == CreateJobTargetTaskRunStatus.SUSPENDED:
             for step in job.steps:
                 step.fill(SUSPENDED)
                 step.next_fresh = step.task_count
-                events((now, step.gidx, 0, step.task_count, SUSPENDED, -1))
+                events(pack_event(now, step.gidx, 0, step.task_count, SUSPENDED, -1))
         else:
             for step in job.steps:
                 self._draw_step(job, step, queue)
@@ -176,8 +201,8 @@ class ControlPlane:
                     self._blocked_ready(step, step.task_count)
                 else:
                     step.fill(PENDING)
-                events((now, step.gidx, 0, step.task_count, step.status[0] if step.task_count
-                        else READY, -1))
+                events(pack_event(now, step.gidx, 0, step.task_count,
+                                  step.status[0] if step.task_count else READY, -1))
             self._make_available(job)
         self._check_job_end(job)
         return job
@@ -206,10 +231,10 @@ class ControlPlane:
         rule = self._rule(queue.name, job.name, step.structure.name)
         step.rule = rule
         n = step.task_count
-        step.durations = rule.duration.sample(self.rng, n).tolist()
+        step.durations = self._pools.durations(rule.duration, n)
         p = rule.failure_probability
         if p > 0.0:
-            step.failures = (self.rng.random(n) < p).tobytes()
+            step.failures = self._pools.failures(p, n)
 
     def _rule(self, queue: str, job: str, step: str) -> RuntimeRule:
         key = (queue, job, step)
@@ -224,41 +249,55 @@ class ControlPlane:
         """The :class:`~farmsim.scheduling.base.SchedulingView` method: see there."""
         if 0 < job.max_worker_count <= job.workers:
             job.in_index = False
+            job.park_gen += 1
             job.parked_mwc = True
+            job.parked_limits = False
             return None
+        blocking = None
         for step in job.steps:
             if not step.counts[READY]:
                 continue
-            blocked = None
             for limit, units in step.limits:
                 if not (limit.max_count < 0 or limit.current + units <= limit.max_count):
-                    blocked = limit
+                    if blocking is None:
+                        blocking = [limit]
+                    elif limit not in blocking:
+                        blocking.append(limit)
                     break
-            if blocked is None:
+            else:
                 return step
-            heap = blocked.parked.get(job.queue_index)
-            if heap is None:
-                heap = blocked.parked[job.queue_index] = []
-            heappush(heap, (-job.priority, job.submit_seq, job.park_gen, job))
+        # Nothing assignable: every index entry of the job becomes stale.
         job.in_index = False
+        job.park_gen += 1
+        job.parked_limits = blocking is not None
+        if blocking is not None:
+            queue = self.queues[job.queue_index]
+            for limit in blocking:
+                queue.policy.park(job, limit)
+                limit.watchers.add(queue.index)
         return None
 
-    def next_assignment(self, worker: WorkerState, now: float) -> StepState | None:
-        """Assign ``worker`` its next task run, or return None if nothing may be taken.
+    def start_next(self, worker: WorkerState, now: float) -> float | None:
+        """Assign ``worker`` its next task run and return its duration, or None (the worker
+        goes idle) if nothing may be taken.
 
-        On success the worker's ``job``, ``step``, ``task``, ``attempt``, ``ready_at`` and
-        ``assigned_at`` describe the run, the task is RUNNING and the step's limit units are held.
+        On success the worker's ``job``, ``step``, ``task``, ``attempt``, ``ready_at``,
+        ``assigned_at`` and ``succeeded`` describe the run, the task is RUNNING and the step's
+        limit units are held.
         """
         # Hot path: runs once per task run. take_task/set_status are inlined here.
-        self.now = now
         fleet = worker.fleet
-        queues = fleet.queues
-        if len(queues) == 1:
-            pos = 0
-            choice = queues[0].policy.choose(self, worker, worker.last_job)
-        else:
+        if fleet.multi_queue:
             choice, pos = self._choose_among_queues(fleet, worker)
+        elif fleet.policy is not None:
+            choice = fleet.policy.choose(self, worker, worker.last_job)
+        else:
+            choice = None  # the fleet serves no queue
         if choice is None:
+            if worker.status != _IDLE:
+                worker.status = _IDLE
+                self._worker_event(pack_worker(now, worker.index, _IDLE))
+            worker.last_job = None  # the session, if any, ends
             if self.on_idle is not None:
                 self.on_idle(worker, now)
             return None
@@ -266,12 +305,12 @@ class ControlPlane:
         if step.retry_heap:
             task = heappop(step.retry_heap)
             ready_at = step.task_ready_at.pop(task)
-            worker.attempt = step.retries[task]
+            attempt = worker.attempt = step.retries[task]
         else:
             task = step.next_fresh
             step.next_fresh = task + 1
             ready_at = step.ready_at
-            worker.attempt = 0
+            attempt = worker.attempt = 0
         step.status[task] = RUNNING
         counts, job_counts = step.counts, job.counts
         counts[READY] -= 1
@@ -281,8 +320,9 @@ class ControlPlane:
         if step.limits:
             self._acquire(step, now)
         job.workers += 1
-        fleet.served[pos] += 1
-        worker.queue_pos = pos
+        if fleet.multi_queue:
+            fleet.served[pos] += 1
+            worker.queue_pos = pos
         if job.started_at != job.started_at:  # NaN: first task of the job
             job.started_at = now
         worker.ready_at = ready_at
@@ -290,9 +330,20 @@ class ControlPlane:
         worker.step = step
         worker.task = task
         worker.assigned_at = now
+        if worker.status != _RUNNING:
+            worker.status = _RUNNING
+            self._worker_event(pack_worker(now, worker.index, _RUNNING))
+        if job is not worker.last_job:
+            worker.session = self._sessions
+            self._sessions += 1
         if self.on_assign is not None:
             self.on_assign(worker, now)
-        return step
+        if attempt:
+            duration, worker.succeeded = self._draw_retry(step)
+            return duration
+        failures = step.failures
+        worker.succeeded = failures is None or not failures[task]
+        return step.durations[task]
 
     def _choose_among_queues(
         self, fleet: FleetState, worker: WorkerState
@@ -311,51 +362,50 @@ class ControlPlane:
 
     def _acquire(self, step: StepState, now: float) -> None:
         """Take the step's limit units for one task run."""
-        record = self.recorder.limit_events.extend
+        record = self._limit_event
         for limit, units in step.limits:
-            limit.advance(now)
+            if now > limit.last_t:
+                limit.advance(now)
             limit.blocked_ready -= 1
             limit.current += units
             if limit.current > limit.peak:
                 limit.peak = limit.current
-            record((now, limit.index, limit.current, limit.max_count))
+            record(pack_limit(now, limit.index, limit.current, limit.max_count))
 
-    def run_outcome(self, worker: WorkerState) -> tuple[float, bool]:
-        """Duration and success of the run ``worker`` was just assigned."""
-        step, task = worker.step, worker.task
-        if worker.attempt == 0:
-            failures = step.failures
-            return step.durations[task], failures is None or not failures[task]
+    def _draw_retry(self, step: StepState) -> tuple[float, bool]:
+        """Duration and success of a retry: drawn now (first attempts are drawn per step)."""
         rule = step.rule
-        duration = float(rule.duration.sample(self.rng, 1)[0])
         p = rule.failure_probability
-        return duration, not (p > 0.0 and self.rng.random() < p)
+        return self._pools.duration(rule.duration), not (p > 0.0 and self._pools.failed(p))
 
     # ------------------------------------------------------------------ end of a run
 
-    def finish_run(self, worker: WorkerState, succeeded: bool, now: float) -> None:
-        """Apply the end of ``worker``'s task run at ``now``."""
-        # Hot path: runs once per task run; release and success are inlined for the common case
-        # (no limits, no maxWorkerCount parking).
+    def finish_and_next(self, worker: WorkerState, now: float) -> float | None:
+        """End ``worker``'s task run at ``now`` (its outcome is ``worker.succeeded``) and start
+        its next (see :meth:`start_next`)."""
+        # Hot path: runs once per task run. Ending a run and starting the next is one call from
+        # the worker process; release and success are inlined for the common case.
         self.now = now
         job, step, task = worker.job, worker.step, worker.task
         self._credit = job.queue_index
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
-        worker.fleet.served[worker.queue_pos] -= 1
+        fleet = worker.fleet
+        if fleet.multi_queue:
+            fleet.served[worker.queue_pos] -= 1
         if job.parked_mwc and not (0 < job.max_worker_count <= job.workers):
             job.parked_mwc = False
         worker.last_job = job
         job_counts = job.counts
-        if succeeded:
+        if worker.succeeded:
             step.status[task] = SUCCEEDED
             counts = step.counts
             counts[RUNNING] -= 1
             counts[SUCCEEDED] += 1
             job_counts[RUNNING] -= 1
             job_counts[SUCCEEDED] += 1
-            self.recorder.runs.extend((
+            self._run(pack_run(
                 job.index, step.gidx, task, worker.index, worker.session, worker.attempt,
                 worker.ready_at, worker.assigned_at, worker.assigned_at, now, RUN_SUCCEEDED,
                 SUCCEEDED,
@@ -371,6 +421,7 @@ class ControlPlane:
         elif not job.workers:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
         self._credit = -1
+        return self.start_next(worker, now)
 
     def _run_failed(
         self, worker: WorkerState, job: JobState, step: StepState, task: int, now: float
@@ -395,42 +446,45 @@ class ControlPlane:
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
-        worker.fleet.served[worker.queue_pos] -= 1
+        if worker.fleet.multi_queue:
+            worker.fleet.served[worker.queue_pos] -= 1
         if job.parked_mwc and not (0 < job.max_worker_count <= job.workers):
             job.parked_mwc = False
         worker.last_job = job
 
     def _release_limits(self, step: StepState, now: float) -> None:
-        record = self.recorder.limit_events.extend
+        """Give back the run's limit units; wake idle workers for the work parked on them."""
+        record = self._limit_event
         for limit, units in step.limits:
-            limit.advance(now)
+            if now > limit.last_t:
+                limit.advance(now)
             limit.current -= units
-            record((now, limit.index, limit.current, limit.max_count))
-            if limit.parked:
-                self._wake_parked(limit)
+            record(pack_limit(now, limit.index, limit.current, limit.max_count))
+            if limit.watchers:
+                self._limit_freed(limit)
+
+    def _limit_freed(self, limit: LimitState) -> None:
+        """Units of ``limit`` came free: each queue with jobs parked on it may use them."""
+        free = limit.max_count - limit.current if limit.max_count >= 0 else 1 << 30
+        if free <= 0:
+            return
+        queues = self.queues
+        for queue_index in limit.watchers:
+            n = min(free, queues[queue_index].policy.parked_count(limit))
+            if n and self._credit == queue_index:
+                n -= 1  # the worker that just released them asks again at once
+                self._credit = -1
+            if n > 0:
+                self.notify(queue_index, n)
 
     def _record_run(self, worker: WorkerState, now: float, status: int, after: int) -> None:
-        self.recorder.runs.extend((
+        self._run(pack_run(
             worker.job.index, worker.step.gidx, worker.task, worker.index, worker.session,
             worker.attempt, worker.ready_at, worker.assigned_at, worker.assigned_at, now,
             status, after,
         ))
         worker.job = None
         worker.step = None
-
-    def _wake_parked(self, limit: LimitState) -> None:
-        """Units came free: hand the best parked job of each queue back to its policy."""
-        free = math.inf if limit.max_count < 0 else limit.max_count - limit.current
-        if free <= 0:
-            return
-        for heap in limit.parked.values():
-            woken = 0
-            while heap and woken < free:
-                _, _, gen, job = heappop(heap)
-                if gen != job.park_gen or job.in_index or job.final_status is not None:
-                    continue
-                self._make_available(job)
-                woken += 1
 
     def _make_available(self, job: JobState) -> None:
         """Put ``job`` (back) into its queue's index if a worker could take a task of it now,
@@ -439,18 +493,23 @@ class ControlPlane:
         Invariant kept here: every task a worker could take is covered by a woken worker on its
         way, by the worker that is about to ask again (the ``_credit``), or no worker is idle.
         A job that can take nothing now is parked (on ``maxWorkerCount`` or on its limits), never
-        indexed, so nothing waits unnoticed in an index while workers sleep.
+        indexed, so nothing waits unnoticed in an index while workers sleep. A job parked on
+        limits stays parked while all its READY work needs them: the policy finds it there when
+        units free up, and :meth:`_limit_freed` wakes workers for it.
         """
         if job.in_index or job.final_status is not None or not job.counts[READY]:
             return
         if 0 < job.max_worker_count <= job.workers:
             job.parked_mwc = True
             return
+        if job.parked_limits and all(s.limits for s in job.steps if s.counts[READY]):
+            return
         n = self._takeable(job)
         if n <= 0:
             self.assignable_step(job)  # parks it on the limits that block it
             return
         job.in_index = True
+        job.parked_limits = False
         job.index_gen += 1
         job.park_gen += 1
         queue = self.queues[job.queue_index]
@@ -485,7 +544,7 @@ class ControlPlane:
 
     def _step_succeeded(self, step: StepState, now: float) -> None:
         """Every task of ``step`` SUCCEEDED: resolve the steps that depend on it."""
-        events = self.recorder.task_events.extend
+        events = self._event
         for dependent in step.dependents:
             dependent.deps_left -= 1
             if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
@@ -499,13 +558,13 @@ class ControlPlane:
                 dependent.is_ready = True
                 dependent.ready_at = now
                 self._blocked_ready(dependent, n)
-                events((now, dependent.gidx, 0, n, READY, -1))
+                events(pack_event(now, dependent.gidx, 0, n, READY, -1))
 
     # ------------------------------------------------------------------ cancellation
 
     def _cancel_job(self, job: JobState, now: float) -> None:
         """Cancel every task of ``job`` that is not final (``maxFailedTasksCount`` tripped)."""
-        events = self.recorder.task_events.extend
+        events = self._event
         for step in job.steps:
             lo, hi = step.next_fresh, step.task_count
             if hi > lo:
@@ -519,14 +578,14 @@ class ControlPlane:
                     job.counts[CANCELED] += n
                     if code == READY:
                         self._blocked_ready(step, -n)
-                    events((now, step.gidx, lo, hi, CANCELED, -1))
+                    events(pack_event(now, step.gidx, lo, hi, CANCELED, -1))
                 step.next_fresh = hi
             while step.retry_heap:
                 task = heappop(step.retry_heap)
                 step.task_ready_at.pop(task, None)
                 step.set_status(task, CANCELED)
                 self._blocked_ready(step, -1)
-                events((now, step.gidx, task, task + 1, CANCELED, -1))
+                events(pack_event(now, step.gidx, task, task + 1, CANCELED, -1))
         for fleet in self.fleets:
             for worker in fleet.workers:
                 if worker.job is job:

@@ -12,7 +12,6 @@ sleeps until its next poll time. No event happens for an idle worker that nothin
 from __future__ import annotations
 
 import gc
-import itertools
 from bisect import insort
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ from simpy.events import NORMAL
 from farmsim.engine.control import ControlPlane
 from farmsim.model.enums import WorkerStatus
 from farmsim.model.state import WorkerState
-from farmsim.record.recorder import Recorder
+from farmsim.record.recorder import Recorder, pack_worker
 from farmsim.engine.catalog import build_catalog
 from farmsim.record.result import Result
 
@@ -36,8 +35,6 @@ __all__ = ["Simulation"]
 
 _WORKER_STATUS = {s: i for i, s in enumerate(WorkerStatus)}
 _STARTED = _WORKER_STATUS[WorkerStatus.STARTED]
-_IDLE = _WORKER_STATUS[WorkerStatus.IDLE]
-_RUNNING = _WORKER_STATUS[WorkerStatus.RUNNING]
 
 
 class Simulation:
@@ -69,7 +66,6 @@ class Simulation:
         self.workers: list[WorkerState] = []
         #: Idle workers of each fleet, as (phase, worker index), sorted.
         self._idle: list[list[tuple[float, int]]] = [[] for _ in farm.fleets]
-        self._session_counter = itertools.count()
         self.env.process(self._submit_jobs(scenario))
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             phases = self.rng.uniform(0.0, self.poll_interval, config.worker_count)
@@ -122,45 +118,30 @@ class Simulation:
         # Bound once: this loop runs once per task run.
         env = self.env
         timeout, event = env.timeout, env.event
-        control = self.control
-        next_assignment, run_outcome, finish_run = (
-            control.next_assignment, control.run_outcome, control.finish_run)
-        sessions = self._session_counter
-        worker_event = self.recorder.worker_events.extend
+        start_next, finish_and_next = self.control.start_next, self.control.finish_and_next
         idle = self._idle[worker.fleet_index]
         index, phase = worker.index, worker.phase
-        worker_event((env.now, index, _STARTED))
+        self.recorder.worker_events.extend(pack_worker(env.now, index, _STARTED))
         worker.status = _STARTED
         if self.poll_interval > 0.0 and phase > 0.0:
             yield timeout(phase)  # the first poll, at this worker's own phase
+        duration = start_next(worker, env.now)
         while True:
-            if next_assignment(worker, env.now) is None:
-                if worker.status != _IDLE:
-                    worker.status = _IDLE
-                    worker_event((env.now, index, _IDLE))
-                worker.last_job = None  # the session, if any, ends
+            if duration is None:
                 worker.wake = event()
                 insort(idle, (phase, index))
                 yield worker.wake  # triggered at this worker's next poll after work appears
+                duration = start_next(worker, env.now)
                 continue
-            if worker.status != _RUNNING:
-                worker.status = _RUNNING
-                worker_event((env.now, index, _RUNNING))
-            if worker.job is not worker.last_job:
-                worker.session = next(sessions)
-            if worker.attempt:
-                duration, succeeded = run_outcome(worker)
-            else:  # first attempt: drawn with the step (inlined run_outcome)
-                step = worker.step
-                duration = step.durations[worker.task]
-                succeeded = step.failures is None or not step.failures[worker.task]
             try:
                 yield timeout(duration)
             except simpy.Interrupt:
                 # The control plane canceled the run and recorded it already.
                 worker.canceled = False
+                duration = start_next(worker, env.now)
                 continue
-            finish_run(worker, succeeded, env.now)
+            # NOTE: env._now, not the env.now property: this line runs once per task run.
+            duration = finish_and_next(worker, env._now)
 
     # ------------------------------------------------------------------ hooks
 
@@ -170,6 +151,9 @@ class Simulation:
         if n <= 0:
             return
         fleets = self.control.queues[queue_index].fleets
+        if len(fleets) == 1:
+            self._wake_fleet(fleets[0].index, n)
+            return
         idle_lists = self._idle
         for fleet in fleets:
             if idle_lists[fleet.index]:
@@ -215,6 +199,29 @@ class Simulation:
             else:  # the range wraps around the end of the list
                 del idle[start:]
                 del idle[: count - (size - start)]
+
+    def _wake_fleet(self, fleet_index: int, n: int) -> None:
+        """:meth:`_notify` for a queue served by one fleet."""
+        idle = self._idle[fleet_index]
+        size = len(idle)
+        if not size:
+            return
+        period = self.poll_interval
+        offset = self.env.now % period if period > 0.0 else 0.0
+        start = _first_at_or_after(idle, offset)
+        count = min(n, size)
+        workers, schedule = self.workers, self.env.schedule
+        for k in range(count):
+            phase, w = idle[(start + k) % size]
+            wake = workers[w].wake
+            wake._ok = True  # NOTE: see _notify
+            wake._value = None
+            schedule(wake, NORMAL, (phase - offset) % period if period > 0.0 else 0.0)
+        if start + count <= size:
+            del idle[start : start + count]
+        else:  # the range wraps around the end of the list
+            del idle[start:]
+            del idle[: count - (size - start)]
 
     def _cancel_worker(self, worker: WorkerState) -> None:
         worker.process.interrupt("canceled")

@@ -92,18 +92,18 @@ _PRECEDENCE_CODES = tuple(_C[s] for s in AGGREGATE_PRECEDENCE)
 class LimitState:
     """A limit's counter and the jobs parked because it had no headroom.
 
-    Parked jobs are kept per queue in heaps keyed like the queue's own order, so that when units
-    free up the best waiting job of every queue the limit serves is woken, and nobody else.
+    Jobs waiting for its units are parked in their queue's scheduling policy; ``watchers`` are
+    the indices of the queues that have parked jobs on it, told when units come free.
     """
 
-    __slots__ = ("index", "max_count", "current", "parked", "blocked_ready", "blocked_area",
+    __slots__ = ("index", "max_count", "current", "watchers", "blocked_ready", "blocked_area",
                  "last_t", "peak", "area")
 
     def __init__(self, index: int, max_count: int) -> None:
         self.index = index
         self.max_count = max_count
         self.current = 0
-        self.parked: dict[int, list[tuple[int, int, int, JobState]]] = {}
+        self.watchers: set[int] = set()
         #: READY tasks of steps that need this limit (for blocked_task_hours).
         self.blocked_ready = 0
         self.blocked_area = 0.0
@@ -223,7 +223,7 @@ class JobState:
         "index", "submission", "name", "queue_index", "priority", "submit_seq", "submitted_at",
         "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers",
         "failed_tasks", "retry_total", "started_at", "ended_at", "final_status", "in_index",
-        "index_gen", "park_gen", "parked_mwc",
+        "index_gen", "park_gen", "parked_mwc", "parked_limits",
     )
 
     def __init__(self, index: int, submission: JobSubmission, queue_index: int,
@@ -252,6 +252,8 @@ class JobState:
         self.index_gen = 0
         self.park_gen = 0
         self.parked_mwc = False
+        #: True while the job's READY work waits in its policy's parked heaps for limit units.
+        self.parked_limits = False
 
     @property
     def in_flight(self) -> int:
@@ -293,7 +295,7 @@ class WorkerState:
     __slots__ = (
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
         "ready_at", "assigned_at", "session", "last_job", "wake", "process", "canceled",
-        "queue_pos",
+        "queue_pos", "succeeded",
     )
 
     def __init__(self, index: int, fleet_index: int, phase: float) -> None:
@@ -318,3 +320,5 @@ class WorkerState:
         self.canceled = False
         #: Position, in its fleet's queue list, of the queue of the run in progress.
         self.queue_pos = 0
+        #: Whether the run in progress will succeed (drawn at assignment).
+        self.succeeded = True

@@ -1,14 +1,14 @@
-"""Columnar record buffers, filled by the engine with primitives.
+"""Record buffers, filled by the engine with primitives.
 
-Each buffer is one flat ``array('d')`` that the engine extends with a fixed-width tuple of numbers
-per record (one call per record: the cheapest way to append a row from Python). They become numpy
-matrices, then DataFrames, once, at the end (:mod:`farmsim.record.result`). Nothing here imports
-the engine.
+Each buffer is one ``bytearray`` of fixed-size packed records (``struct``): one
+``buffer += PACK(...)`` per record is about three times cheaper than appending the same numbers to
+an ``array('d')``, and ids take 4 bytes, codes 1. They become numpy arrays, then DataFrames,
+once, at the end (:mod:`farmsim.record.result`). Nothing here imports the engine.
 """
 
 from __future__ import annotations
 
-from array import array
+import struct
 
 import numpy as np
 
@@ -25,6 +25,10 @@ __all__ = [
     "RUN_SUCCEEDED",
     "Recorder",
     "WORKER_COLUMNS",
+    "pack_event",
+    "pack_limit",
+    "pack_run",
+    "pack_worker",
 ]
 
 #: One row per task run attempt. ``status`` is a :data:`RUN_STATUSES` code, ``task_status`` the
@@ -38,6 +42,29 @@ RUN_COLUMNS = (
 EVENT_COLUMNS = ("time", "step", "task_lo", "task_hi", "status", "worker")
 WORKER_COLUMNS = ("time", "worker", "status")
 LIMIT_COLUMNS = ("time", "limit", "current_count", "max_count")
+
+# Record layouts: little-endian, no padding. Ids and counts int32, times float64, codes int8.
+_RUN = struct.Struct("<6i4d2b")
+_EVENT = struct.Struct("<d3ibi")
+_WORKER = struct.Struct("<dib")
+_LIMIT = struct.Struct("<d3i")
+#: Pack one record of each buffer (bound ``Struct.pack``; positional, in column order).
+pack_run = _RUN.pack
+pack_event = _EVENT.pack
+pack_worker = _WORKER.pack
+pack_limit = _LIMIT.pack
+_DTYPES = {
+    RUN_COLUMNS: np.dtype([(c, "<i4") for c in RUN_COLUMNS[:6]]
+                          + [(c, "<f8") for c in RUN_COLUMNS[6:10]]
+                          + [(c, "i1") for c in RUN_COLUMNS[10:]]),
+    EVENT_COLUMNS: np.dtype([("time", "<f8"), ("step", "<i4"), ("task_lo", "<i4"),
+                             ("task_hi", "<i4"), ("status", "i1"), ("worker", "<i4")]),
+    WORKER_COLUMNS: np.dtype([("time", "<f8"), ("worker", "<i4"), ("status", "i1")]),
+    LIMIT_COLUMNS: np.dtype([("time", "<f8"), ("limit", "<i4"), ("current_count", "<i4"),
+                             ("max_count", "<i4")]),
+}
+assert _DTYPES[RUN_COLUMNS].itemsize == _RUN.size
+assert _DTYPES[EVENT_COLUMNS].itemsize == _EVENT.size
 
 #: A run's completed status (the API's CompletedStatus), plus RUNNING for a run still going at
 #: the end of the simulated period.
@@ -53,7 +80,7 @@ RUN_OPEN = RUN_STATUSES.index("RUNNING")
 class Recorder:
     """The run's record buffers.
 
-    Attributes:
+    Attributes (each a ``bytearray`` of records made by the matching ``pack_*``):
         runs: task run rows (:data:`RUN_COLUMNS`).
         task_events: bulk task status changes (:data:`EVENT_COLUMNS`).
         worker_events: worker status changes (:data:`WORKER_COLUMNS`).
@@ -63,12 +90,22 @@ class Recorder:
     __slots__ = ("runs", "task_events", "worker_events", "limit_events")
 
     def __init__(self) -> None:
-        self.runs = array("d")
-        self.task_events = array("d")
-        self.worker_events = array("d")
-        self.limit_events = array("d")
+        self.runs = bytearray()
+        self.task_events = bytearray()
+        self.worker_events = bytearray()
+        self.limit_events = bytearray()
+
+    @property
+    def run_count(self) -> int:
+        return len(self.runs) // _RUN.size
 
     @staticmethod
-    def matrix(buffer: array, columns: tuple[str, ...]) -> np.ndarray:
-        """The buffer as an (n, len(columns)) float64 matrix (a copy)."""
-        return np.frombuffer(buffer, dtype=np.float64).reshape(-1, len(columns)).copy()
+    def records(buffer: bytearray, columns: tuple[str, ...]) -> np.ndarray:
+        """The buffer's records as a numpy structured array with fields ``columns`` (a copy,
+        so the simulation may go on appending)."""
+        return np.frombuffer(bytes(buffer), dtype=_DTYPES[columns])
+
+    @staticmethod
+    def dtype(columns: tuple[str, ...]) -> np.dtype:
+        """The structured dtype of the records with fields ``columns``."""
+        return _DTYPES[columns]

@@ -82,19 +82,42 @@ class Catalog:
 class Result:
     """Tables and metrics of one run.
 
+    Id columns (``job_id``, ``task_id``, ...) and status columns are pandas Categoricals: each
+    distinct id string exists once, and Parquet stores them dictionary-encoded. They compare
+    with plain strings (``runs[runs.job_id == "job-..."]``) and group like strings.
+
     Attributes:
         catalog: names, ids and outcomes the tables refer to.
     """
 
     def __init__(self, catalog: Catalog, recorder: Recorder) -> None:
         self.catalog = catalog
-        runs = Recorder.matrix(recorder.runs, RUN_COLUMNS)
+        runs = Recorder.records(recorder.runs, RUN_COLUMNS)
         if catalog.open_runs:
-            runs = np.vstack([runs, np.asarray(catalog.open_runs, dtype=np.float64)])
+            opened = np.array(catalog.open_runs, dtype=Recorder.dtype(RUN_COLUMNS))
+            runs = np.concatenate([runs, opened])
         self._runs = runs
-        self._events = Recorder.matrix(recorder.task_events, EVENT_COLUMNS)
-        self._worker_events = Recorder.matrix(recorder.worker_events, WORKER_COLUMNS)
-        self._limit_events = Recorder.matrix(recorder.limit_events, LIMIT_COLUMNS)
+        self._events = Recorder.records(recorder.task_events, EVENT_COLUMNS)
+        self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
+        self._limit_events = Recorder.records(recorder.limit_events, LIMIT_COLUMNS)
+
+    # ------------------------------------------------------------------ id categories
+
+    @cached_property
+    def _task_offsets(self) -> np.ndarray:
+        """Global number of each step's first task."""
+        tasks = np.asarray(self.catalog.step_tasks, dtype=np.int64)
+        return np.cumsum(tasks) - tasks
+
+    @cached_property
+    def _task_id_categories(self) -> np.ndarray:
+        c = self.catalog
+        ids = [f"task-{h}-{i}" for h, n in zip(c.step_hex, c.step_tasks) for i in range(n)]
+        return np.array(ids, dtype=object)
+
+    def _task_ids(self, step: np.ndarray, task: np.ndarray) -> pd.Categorical:
+        codes = self._task_offsets[step] + task
+        return _cat(codes, self._task_id_categories)
 
     # ------------------------------------------------------------------ tables
 
@@ -103,24 +126,25 @@ class Result:
         """One row per job."""
         c = self.catalog
         j = c.jobs
-        frame = pd.DataFrame({
-            "job_id": j["job_id"],
+        n = len(j["job_id"])
+        return pd.DataFrame({
+            "job_id": _cat(np.arange(n), j["job_id"]),
             "name": j["name"],
-            "queue_id": c.queue_ids[j["queue"]] if len(j["queue"]) else [],
-            "queue": np.asarray(c.queue_names, dtype=object)[j["queue"]] if len(j["queue"]) else [],
+            "queue_id": _cat(j["queue"], c.queue_ids),
+            "queue": _cat(j["queue"], np.asarray(c.queue_names, dtype=object)),
             "priority": j["priority"],
             "max_worker_count": j["max_worker_count"],
             "submitted_at": j["submitted_at"],
             "started_at": j["started_at"],
             "ended_at": j["ended_at"],
-            "task_run_status": j["task_run_status"],
+            "task_run_status": pd.Categorical(j["task_run_status"],
+                                              categories=_TASK_STATUS_NAMES),
             "tasks": j["tasks"],
             "succeeded": j["succeeded"],
             "failed": j["failed"],
             "canceled": j["canceled"],
             "task_failure_retry_count": j["retries"],
         })
-        return frame
 
     @cached_property
     def steps(self) -> pd.DataFrame:
@@ -128,8 +152,8 @@ class Result:
         task runs acquires."""
         c = self.catalog
         return pd.DataFrame({
-            "step_id": c.step_ids,
-            "job_id": c.jobs["job_id"][c.step_job] if len(c.step_job) else [],
+            "step_id": _cat(np.arange(len(c.step_ids)), c.step_ids),
+            "job_id": _cat(c.step_job, c.jobs["job_id"]),
             "name": c.step_names,
             "index": c.step_index,
             "tasks": c.step_tasks,
@@ -142,27 +166,24 @@ class Result:
         """One row per task run attempt."""
         c = self.catalog
         r = self._runs
-        job = r[:, 0].astype(np.int64)
-        step = r[:, 1].astype(np.int64)
-        task = r[:, 2].astype(np.int64)
-        worker = r[:, 3].astype(np.int64)
-        session = r[:, 4].astype(np.int64)
-        queue = c.jobs["queue"][job] if len(job) else np.empty(0, dtype=np.int64)
-        fleet = c.worker_fleet[worker] if len(worker) else np.empty(0, dtype=np.int64)
+        job = r["job"]
+        step = r["step"]
+        worker = r["worker"]
+        session_ids, session_codes = _session_ids(c.session_ids_seed, r["session"])
         return pd.DataFrame({
-            "job_id": c.jobs["job_id"][job],
-            "step_id": c.step_ids[step],
-            "task_id": _task_ids(c.step_hex, step, task),
-            "session_id": _session_ids(c.session_ids_seed, session),
-            "worker_id": c.worker_ids[worker],
-            "fleet_id": c.fleet_ids[fleet],
-            "queue_id": c.queue_ids[queue],
-            "attempt": r[:, 5].astype(np.int64),
-            "ready_at": r[:, 6],
-            "assigned_at": r[:, 7],
-            "started_at": r[:, 8],
-            "ended_at": r[:, 9],
-            "status": _RUN_STATUS_NAMES[r[:, 10].astype(np.int64)],
+            "job_id": _cat(job, c.jobs["job_id"]),
+            "step_id": _cat(step, c.step_ids),
+            "task_id": self._task_ids(step, r["task"]),
+            "session_id": _cat(session_codes, session_ids),
+            "worker_id": _cat(worker, c.worker_ids),
+            "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
+            "queue_id": _cat(c.jobs["queue"][job], c.queue_ids),
+            "attempt": r["attempt"].astype(np.int64),
+            "ready_at": r["ready_at"],
+            "assigned_at": r["assigned_at"],
+            "started_at": r["started_at"],
+            "ended_at": r["ended_at"],
+            "status": _cat(r["status"], _RUN_STATUS_NAMES),
             "acquired_limits": c.step_acquired_limits[step],
         })
 
@@ -172,44 +193,36 @@ class Result:
         c = self.catalog
         r = self._runs
         e = self._events
-        # Bulk rows cover task ranges [lo, hi) of a step: expand them.
-        lo = e[:, 2].astype(np.int64)
-        hi = e[:, 3].astype(np.int64)
-        counts = hi - lo
+        # Bulk rows cover the tasks [task_lo, task_hi) of a step: expand them.
+        lo = e["task_lo"].astype(np.int64)
+        counts = e["task_hi"].astype(np.int64) - lo
         rows = np.repeat(np.arange(len(e)), counts)
         starts = np.repeat(np.cumsum(counts) - counts, counts)
-        bulk_task = lo[rows] + (np.arange(counts.sum()) - starts)
-        bulk_step = e[rows, 1].astype(np.int64)
-        parts = [
-            # (time, rank, step, task, status, worker): rank orders changes at the same time:
-            # a run's end, then bulk changes, then assignment, then start.
-            (e[rows, 0], 1, bulk_step, bulk_task, e[rows, 4].astype(np.int64),
-             np.full(len(rows), -1)),
-        ]
-        step = r[:, 1].astype(np.int64)
-        task = r[:, 2].astype(np.int64)
-        worker = r[:, 3].astype(np.int64)
-        parts.append((r[:, 7], 2, step, task, np.full(len(r), _ASSIGNED_CODE), worker))
-        parts.append((r[:, 8], 3, step, task, np.full(len(r), _RUNNING_CODE), worker))
-        ended = r[:, 10].astype(np.int64) != RUN_OPEN
-        parts.append((r[ended, 9], 0, step[ended], task[ended], r[ended, 11].astype(np.int64),
-                      worker[ended]))
-        time = np.concatenate([p[0] for p in parts])
-        rank = np.concatenate([np.full(len(p[0]), p[1]) for p in parts])
-        step_all = np.concatenate([p[2] for p in parts])
-        task_all = np.concatenate([p[3] for p in parts])
-        status = np.concatenate([p[4] for p in parts])
-        worker_all = np.concatenate([p[5] for p in parts])
+        bulk_task = lo[rows] + (np.arange(len(rows)) - starts)
+        ended = r["status"] != RUN_OPEN
+        n_runs, n_ended = len(r), int(ended.sum())
+        # Columns (time, rank, step, task, status, worker); ``rank`` orders changes at one
+        # instant: a run's end, then bulk changes, then the next assignment, then its start.
+        time = np.concatenate([e["time"][rows], r["assigned_at"], r["started_at"],
+                               r["ended_at"][ended]])
+        rank = np.concatenate([np.full(len(rows), 1, np.int8), np.full(n_runs, 2, np.int8),
+                               np.full(n_runs, 3, np.int8), np.zeros(n_ended, np.int8)])
+        step = np.concatenate([e["step"][rows], r["step"], r["step"], r["step"][ended]])
+        task = np.concatenate([bulk_task, r["task"], r["task"], r["task"][ended]])
+        status = np.concatenate([e["status"][rows], np.full(n_runs, _ASSIGNED_CODE, np.int8),
+                                 np.full(n_runs, _RUNNING_CODE, np.int8),
+                                 r["task_status"][ended]])
+        worker = np.concatenate([np.full(len(rows), -1, np.int32), r["worker"], r["worker"],
+                                 r["worker"][ended]])
         order = np.lexsort((rank, time))
-        step_all, task_all, worker_all = step_all[order], task_all[order], worker_all[order]
-        worker_ids = np.append(c.worker_ids, None)  # -1 -> None
+        step = step[order]
         return pd.DataFrame({
             "time": time[order],
-            "job_id": c.jobs["job_id"][c.step_job[step_all]] if len(step_all) else [],
-            "step_id": c.step_ids[step_all],
-            "task_id": _task_ids(c.step_hex, step_all, task_all),
-            "status": _TASK_STATUS_NAMES[status[order]],
-            "worker_id": worker_ids[worker_all],
+            "job_id": _cat(c.step_job[step], c.jobs["job_id"]),
+            "step_id": _cat(step, c.step_ids),
+            "task_id": self._task_ids(step, task[order]),
+            "status": _cat(status[order], _TASK_STATUS_NAMES),
+            "worker_id": _cat(worker[order], c.worker_ids),
         })
 
     @cached_property
@@ -217,12 +230,12 @@ class Result:
         """One row per worker status change."""
         c = self.catalog
         w = self._worker_events
-        worker = w[:, 1].astype(np.int64)
+        worker = w["worker"]
         return pd.DataFrame({
-            "time": w[:, 0],
-            "worker_id": c.worker_ids[worker],
-            "fleet_id": c.fleet_ids[c.worker_fleet[worker]] if len(worker) else [],
-            "status": _WORKER_STATUS_NAMES[w[:, 2].astype(np.int64)],
+            "time": w["time"],
+            "worker_id": _cat(worker, c.worker_ids),
+            "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
+            "status": _cat(w["status"], _WORKER_STATUS_NAMES),
         })
 
     @cached_property
@@ -231,10 +244,10 @@ class Result:
         c = self.catalog
         u = self._limit_events
         return pd.DataFrame({
-            "time": u[:, 0],
-            "limit_id": c.limit_ids[u[:, 1].astype(np.int64)],
-            "current_count": u[:, 2].astype(np.int64),
-            "max_count": u[:, 3].astype(np.int64),
+            "time": u["time"],
+            "limit_id": _cat(u["limit"], c.limit_ids),
+            "current_count": u["current_count"].astype(np.int64),
+            "max_count": u["max_count"].astype(np.int64),
         })
 
     # ------------------------------------------------------------------ metrics
@@ -254,8 +267,8 @@ class Result:
         status = np.asarray(j["task_run_status"], dtype=object)
         ended = ~np.isnan(j["ended_at"])
         hours = c.end_time / 3600.0
-        started = r[:, 8]
-        finished = np.where(np.isnan(r[:, 9]), c.end_time, r[:, 9])
+        started = r["started_at"]
+        finished = np.where(np.isnan(r["ended_at"]), c.end_time, r["ended_at"])
         busy_hours = float(np.sum(finished - started)) / 3600.0
         worker_fleet = c.worker_fleet
         fleet_workers = np.bincount(worker_fleet, minlength=len(c.fleet_names))
@@ -295,7 +308,7 @@ class Result:
             },
             "tasks": int(np.sum(j["tasks"])) if len(status) else 0,
             "task_runs": int(len(r)),
-            "task_wait_s": _stats(r[:, 7] - r[:, 6]),
+            "task_wait_s": _stats(r["assigned_at"] - r["ready_at"]),
             "job_turnaround_s": _stats((j["ended_at"] - j["submitted_at"])[succeeded]),
             "worker_hours": worker_hours,
             "worker_utilization": busy_hours / worker_hours if worker_hours > 0 else None,
@@ -337,15 +350,14 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
             "p99": float(p99)}
 
 
-def _task_ids(step_hex: np.ndarray, step: np.ndarray, task: np.ndarray) -> pd.Series:
-    """``task-<step hex>-<n>`` for each (step, task) pair, vectorised."""
-    if not len(step):
-        return pd.Series([], dtype=object)
-    return ("task-" + pd.Series(step_hex[step], copy=False) + "-"
-            + pd.Series(task, copy=False).astype(str))
+def _cat(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
+    """A Categorical of ``categories[codes]`` (code -1 is missing), without building strings."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=categories,
+                                     validate=False)
 
 
-def _session_ids(seed: int, session: np.ndarray) -> np.ndarray:
+def _session_ids(seed: int, session: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the sessions that occur, and each row's code into them."""
     unique, inverse = np.unique(session, return_inverse=True)
     ids = np.array([make_id("session", seed, int(s)) for s in unique], dtype=object)
-    return ids[inverse] if len(session) else np.empty(0, dtype=object)
+    return ids, inverse

@@ -10,6 +10,7 @@ through :meth:`SchedulingPolicy.add` when the event that unblocks them happens.
 Extension points for a new policy (later releases add priorityBalanced and weightedBalanced):
 
 * :meth:`SchedulingPolicy.add` - a job has assignable work (again); index it.
+* :meth:`SchedulingPolicy.park` - a job waits for a limit's units; find it again at headroom.
 * :meth:`SchedulingPolicy.choose` - the next (job, step) for a worker, given the job it is on.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from farmsim.model.state import JobState, StepState, WorkerState
+    from farmsim.model.state import JobState, LimitState, StepState, WorkerState
 
 __all__ = ["SchedulingPolicy", "SchedulingView"]
 
@@ -31,8 +32,9 @@ class SchedulingView(Protocol):
     def assignable_step(self, job: JobState) -> StepState | None:
         """The first step of ``job`` with a READY task a worker may take now, or None.
 
-        None also takes the job out of the policy's index (``job.in_index`` becomes False):
-        the job is parked until the event that unblocks it re-adds it with ``add``.
+        None also takes the job out of the policy's index (``job.in_index`` becomes False and
+        ``job.park_gen`` is bumped, so every entry of it is stale): a job blocked by limits is
+        handed to ``park``; any other is re-added with ``add`` by the event that unblocks it.
         """
         ...
 
@@ -45,6 +47,15 @@ class SchedulingPolicy(Protocol):
     def add(self, job: JobState) -> None:
         """``job`` has assignable work again (``job.in_index`` was just set, ``index_gen``
         bumped); index it. Entries with an older ``index_gen`` are stale."""
+        ...
+
+    def park(self, job: JobState, limit: LimitState) -> None:
+        """``job``'s READY work waits for ``limit``'s units: keep it where :meth:`choose` finds
+        it again once the limit has headroom (``job.park_gen`` marks the valid entries)."""
+        ...
+
+    def parked_count(self, limit: LimitState) -> int:
+        """How many jobs (an upper bound) wait for ``limit`` in this queue."""
         ...
 
     def choose(

@@ -3,12 +3,20 @@
 The Deadline Cloud default (semantics C.3, C.4): "Workers are assigned to the highest-priority
 job first. When multiple jobs share the same priority, the job submitted earliest receives
 workers first." A worker is given to the first job in (-priority, submission order) that has a
-task it may take now; jobs that cannot take one (at ``maxWorkerCount``, blocked by a limit, or
-with nothing READY) are skipped and parked, so there is no head-of-line blocking.
+task it may take now; jobs that cannot take one are skipped, so there is no head-of-line
+blocking.
 
-The index is one binary heap of ``(-priority, submit_seq, index_gen, job)`` tuples: keys are
-computed once, at push; stale entries (an older ``index_gen``) are dropped lazily when they reach
-the top. A choice costs O(log n) in the number of jobs, amortised.
+Two kinds of heap hold ``(-priority, submit_seq, generation, job)`` entries, keys computed once:
+
+* the *index*: jobs with READY work that nothing blocks (valid while ``job.in_index`` and the
+  entry's generation is ``job.index_gen``);
+* one *parked* heap per limit: jobs whose READY work waits for that limit's units (valid while
+  the generation is ``job.park_gen``). A parked job stays there while it works through its tasks
+  under the limit: when the limit has headroom its best parked job competes with the index's top,
+  and when the limit is full the heap is skipped in O(1). No job moves between heaps per task.
+
+Stale entries are dropped lazily when they reach a top. A choice costs O(log n) amortised in the
+number of jobs, plus O(1) per limit the queue's jobs wait on.
 """
 
 from __future__ import annotations
@@ -17,40 +25,80 @@ from heapq import heappop, heappush
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from farmsim.model.state import JobState, StepState, WorkerState
+    from farmsim.model.state import JobState, LimitState, StepState, WorkerState
     from farmsim.scheduling.base import SchedulingView
 
 __all__ = ["PriorityFifo"]
+
+_READY = 1  # TASK_STATUS_CODES[TaskRunStatus.READY]; checked by the unit tests
+
+Entry = tuple[int, int, int, "JobState"]
 
 
 class PriorityFifo:
     """The ``priorityFifo`` scheduling configuration (it has no parameters)."""
 
-    __slots__ = ("_heap",)
+    __slots__ = ("_heap", "_parked")
     name: ClassVar[str] = "priorityFifo"
 
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, int, JobState]] = []
+        self._heap: list[Entry] = []
+        self._parked: dict[LimitState, list[Entry]] = {}
 
     def add(self, job: JobState) -> None:
         heappush(self._heap, (-job.priority, job.submit_seq, job.index_gen, job))
+
+    def park(self, job: JobState, limit: LimitState) -> None:
+        heap = self._parked.get(limit)
+        if heap is None:
+            heap = self._parked[limit] = []
+        heappush(heap, (-job.priority, job.submit_seq, job.park_gen, job))
+
+    def parked_count(self, limit: LimitState) -> int:
+        heap = self._parked.get(limit)
+        return len(heap) if heap else 0
 
     def choose(
         self, view: SchedulingView, worker: WorkerState, current_job: JobState | None
     ) -> tuple[JobState, StepState] | None:
         heap = self._heap
+        parked = self._parked
         assignable_step = view.assignable_step
-        while heap:
-            _, _, gen, job = heap[0]
-            if gen != job.index_gen or not job.in_index:
-                heappop(heap)  # stale: the job left the index or was re-added since
-                continue
+        while True:
+            while heap:  # drop stale index entries
+                _, _, gen, job = heap[0]
+                if gen == job.index_gen and job.in_index:
+                    break
+                heappop(heap)
+            best = heap[0] if heap else None
+            for limit, pheap in parked.items():
+                if not pheap or 0 <= limit.max_count <= limit.current:
+                    continue  # nothing parked, or no headroom
+                while pheap:  # drop stale parked entries
+                    _, _, gen, job = pheap[0]
+                    if gen == job.park_gen and job.final_status is None:
+                        break
+                    heappop(pheap)
+                if pheap:
+                    top = pheap[0]
+                    if best is None or top[0] < best[0] or (top[0] == best[0]
+                                                           and top[1] < best[1]):
+                        best = top
+            if best is None:
+                return None
+            job = best[3]
+            # Fast path (view.assignable_step inlined) for the common job: not at its
+            # maxWorkerCount, and its first step with READY tasks needs no limit.
+            if job.max_worker_count < 0 or job.workers < job.max_worker_count:
+                for step in job.steps:
+                    if step.counts[_READY]:
+                        if not step.limits:
+                            return job, step
+                        break
             step = assignable_step(job)
-            if step is None:
-                heappop(heap)  # the view parked the job; it is re-added when unblocked
-                continue
-            return job, step
-        return None
+            if step is not None:
+                return job, step
+            # Not assignable: the view moved the job out (its entries are now stale).
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + sum(len(h) for h in self._parked.values())
