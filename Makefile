@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m farmsim.demo scenarios/quickstart.yaml --out out/quickstart
+	$(VENV)/bin/farmsim run scenarios/quickstart.yaml --out out/quickstart
 
 test: $(STAMP)
 	$(PY) -m pytest -q

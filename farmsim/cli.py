@@ -1,0 +1,257 @@
+"""The ``farmsim`` command.
+
+    farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv
+    farmsim validate scenarios/quickstart.yaml
+
+Each subcommand is one ``_add_<name>`` function (its arguments and help) and one ``_<name>``
+function (what it does, returning the exit code), listed in :data:`COMMANDS`. Exit codes:
+0 done, 2 bad input (a message on stderr, no traceback), 1 internal error (a farmsim bug: the
+traceback is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from farmsim.errors import FarmsimError, ScenarioError, TemplateError
+
+__all__ = ["COMMANDS", "main"]
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+#: Problems shown by ``run`` before the rest are summed up (``validate`` shows them all).
+_MAX_PROBLEMS = 20
+
+
+class BadInput(FarmsimError):
+    """A command-line value or file the user gave cannot be used (exit code 2)."""
+
+
+# ---------------------------------------------------------------------------- argument types
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0 (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0 (got {value})")
+    return value
+
+
+def _duration(text: str) -> float:
+    from farmsim.scenario import parse_duration
+
+    try:
+        value = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive duration (got {text!r})")
+    return value
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def _add_run(sub: Any) -> None:
+    p = _subparser(
+        sub,
+        "run",
+        "simulate a scenario, save its tables and print a summary",
+        "farmsim run scenarios/quickstart.yaml\n"
+        "  farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
+    p.add_argument("--seed", type=_seed, help="override the scenario's seed (an integer >= 0)")
+    p.add_argument(
+        "--until",
+        type=_duration,
+        metavar="DURATION",
+        help="simulated time to stop at: seconds or 90s, 15m, 4h, 7d (default: the scenario's "
+        "horizon, or until every job is done)",
+    )
+    p.add_argument("--out", metavar="DIR", help="output folder (default: out/<scenario name>)")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                   help="table file format (default: parquet)")
+    p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
+
+
+def _run(args: argparse.Namespace) -> int:
+    import farmsim
+    from farmsim.record.result import TABLES
+
+    scenario = _load(args.scenario, max_problems=_MAX_PROBLEMS)
+    result = farmsim.simulate(scenario, seed=args.seed, until=args.until)
+    out = Path(args.out) if args.out else Path("out", _safe_name(scenario.name))
+    try:
+        result.save(out, format=args.format)
+    except OSError as exc:
+        why = "a file of that name exists" if isinstance(exc, FileExistsError) else exc.strerror
+        raise BadInput(f"--out: cannot write the results to {str(out)!r}: {why or exc}") from None
+    if not args.quiet:
+        print(summary_table(result.summary()))
+        print(f"\nwrote {', '.join(TABLES)} ({args.format}) and summary.json to {out}/")
+    return EXIT_OK
+
+
+def summary_table(s: dict[str, Any]) -> str:
+    """The human summary ``farmsim run`` prints, from :meth:`Result.summary`."""
+    jobs = s["jobs"]
+    counts = "  ".join(f"{k.replace('_', ' ')} {v}" for k, v in jobs.items() if k != "submitted")
+    makespan = s["makespan_s"]
+    util = s["worker_utilization"]
+    cost = s["cost_usd"]
+    lines = [
+        (f"{s['scenario']} (seed {s['seed']}): simulated {_hms(s['simulated_s'])}, "
+         f"{s['tasks']} tasks, {s['task_runs']} task runs"),
+        "",
+        f"jobs          {jobs['submitted']} submitted: {counts}",
+        "makespan      " + (_hms(makespan) if makespan is not None
+                            else f"- ({_n(jobs['unfinished'], 'job')} unfinished)"),
+        f"task wait     {_stats(s['task_wait_s'])}",
+        f"turnaround    {_stats(s['job_turnaround_s'])}   (jobs that succeeded)",
+        f"workers       {s['worker_hours']:.1f} worker-hours, utilisation {_pct(util)}",
+        (f"cost          ${cost['total']:,.2f}  (workers ${cost['workers']:,.2f}, "
+         f"licenses ${cost['licenses']:,.2f})"),
+    ]
+    if s["limits"]:
+        width = max(5, *(len(name) for name in s["limits"]))
+        lines += ["", f"{'limit':<{width}}  max  peak  utilisation  blocked task-hours"]
+        for name, lim in s["limits"].items():
+            top = "-" if lim["max_count"] < 0 else lim["max_count"]
+            lines.append(f"{name:<{width}}  {top:>3}  {lim['peak']:>4}  "
+                         f"{_pct(lim['utilization']):>11}  {lim['blocked_task_hours']:>18.1f}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- validate
+
+
+def _add_validate(sub: Any) -> None:
+    p = _subparser(sub, "validate", "check a scenario and every template it uses",
+                   "farmsim validate scenarios/quickstart.yaml")
+    p.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, max_problems=None)
+    tasks = sum(job.structure.task_count for job in scenario.jobs)
+    farm = scenario.farm
+    workers = sum(fleet.worker_count for fleet in farm.fleets)
+    print(f"ok: {len(scenario.jobs)} jobs, {tasks} tasks "
+          f"({_n(len(farm.queues), 'queue')}, {_n(len(farm.fleets), 'fleet')} with "
+          f"{_n(workers, 'worker')}, {_n(len(farm.limits), 'limit')})")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- the command
+
+#: (name, add its parser, run it) for each subcommand, in ``--help`` order.
+COMMANDS: tuple[tuple[str, Callable[[Any], None], Callable[[argparse.Namespace], int]], ...] = (
+    ("run", _add_run, _run),
+    ("validate", _add_validate, _validate),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``farmsim`` command with ``argv`` (default ``sys.argv[1:]``); return its exit code.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad argument (2, argparse printed why)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    try:
+        return int(args.handler(args))
+    except (BadInput, ScenarioError, TemplateError) as exc:
+        print(f"farmsim {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("farmsim: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - anything else is a bug (SimulationError included)
+        traceback.print_exc()
+        print(f"\nfarmsim {args.command}: internal error: this is a bug in farmsim, not a problem "
+              "with your input. Please report it with the traceback above.", file=sys.stderr)
+        return EXIT_BUG
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one subparser per entry of :data:`COMMANDS`."""
+    import farmsim
+
+    parser = argparse.ArgumentParser(
+        prog="farmsim",
+        description="Simulate AWS Deadline Cloud render farms.",
+        epilog="example:\n  farmsim run scenarios/quickstart.yaml\n\n"
+        "'farmsim COMMAND --help' shows each command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"farmsim {farmsim.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, add, handler in COMMANDS:
+        add(sub)
+        sub.choices[name].set_defaults(handler=handler)
+    return parser
+
+
+def _subparser(sub: Any, name: str, summary: str, example: str) -> argparse.ArgumentParser:
+    return sub.add_parser(  # type: ignore[no-any-return]
+        name, help=summary, description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _load(path: str, *, max_problems: int | None) -> Any:
+    """The scenario at ``path``; a ScenarioError shortened to ``max_problems`` problems."""
+    from farmsim.scenario import load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        if max_problems is None or len(exc.problems) <= max_problems:
+            raise
+        head = str(exc).split("\n", 1)[0]  # "25 problems in scenario <path>:"
+        shown = [f"  {p}" for p in exc.problems[:max_problems]]
+        more = len(exc.problems) - max_problems
+        shown.append(f"  ... and {more} more (farmsim validate {path} lists them all)")
+        raise BadInput("\n".join([head, *shown])) from None
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def _hms(seconds: float) -> str:
+    """``4317.8`` -> ``1h 11m 58s``; days past 24 h."""
+    total = round(seconds)
+    parts = [(total // 86400, "d"), (total // 3600 % 24, "h"), (total // 60 % 60, "m"),
+             (total % 60, "s")]
+    shown = [f"{n}{unit}" for n, unit in parts if n]
+    return " ".join(shown[:3]) if shown else "0s"
+
+
+def _stats(stats: dict[str, float | None]) -> str:
+    if stats["mean"] is None:
+        return "-"
+    return f"mean {_hms(stats['mean'])}, p95 {_hms(stats['p95'] or 0.0)}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _safe_name(name: str) -> str:
+    """A scenario name usable as one folder name."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "scenario"

@@ -1,0 +1,239 @@
+"""The ``farmsim`` command: each subcommand in-process through ``main([...])`` (fast), and the
+real command line through ``python -m farmsim`` in a subprocess.
+
+Exit codes: 0 done, 2 bad input (a message naming the file, field and value; no traceback),
+1 internal error (the traceback and a word that it is a bug).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import farmsim
+from farmsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
+TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage")
+
+
+def farmsim_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "farmsim", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def scenario_dir(tmp_path: Path) -> Path:
+    """A folder holding a copy of the quickstart's templates, for variants of the scenario."""
+    shutil.copytree(ROOT / "scenarios" / "templates", tmp_path / "templates")
+    return tmp_path
+
+
+def variant(folder: Path, name: str, old: str, new: str) -> Path:
+    """The quickstart scenario with ``old`` replaced by ``new``, written to ``folder/name``."""
+    text = QUICKSTART.read_text(encoding="utf-8")
+    assert old in text, old
+    path = folder / name
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def test_run_writes_tables_and_prints_a_summary(tmp_path, capsys):
+    out = tmp_path / "result"
+    assert main(["run", str(QUICKSTART), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for name in TABLES:
+        assert (out / f"{name}.parquet").is_file()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"] == "quickstart"
+    assert summary["jobs"]["submitted"] == 6
+    for text in ("6 submitted", "succeeded 5", "suspended 1", "makespan", "task wait",
+                 "turnaround", "utilisation", "cost", "nuke", "blocked task-hours", str(out)):
+        assert text in printed, text
+
+
+def test_run_with_seed_until_csv_and_default_out(scenario_dir, monkeypatch, capsys):
+    # GIVEN the working directory is a scratch folder and no --out is given
+    monkeypatch.chdir(scenario_dir)
+    # WHEN the run is asked for CSV, another seed and 20 minutes only
+    code = main(["run", str(QUICKSTART), "--seed", "7", "--until", "20m", "--format", "csv"])
+    # THEN the tables go to out/<scenario name> as CSV, and the run stopped at 20 minutes
+    assert code == 0
+    out = scenario_dir / "out" / "quickstart"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{name}.csv" for name in TABLES] + ["summary.json"]
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["seed"], summary["simulated_s"]) == (7, 1200.0)
+    assert summary["makespan_s"] is None
+    assert "unfinished" in capsys.readouterr().out
+
+
+def test_run_quiet_prints_nothing(tmp_path, capsys):
+    assert main(["run", str(QUICKSTART), "--until", "10m", "--out", str(tmp_path), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert (tmp_path / "summary.json").is_file()
+
+
+def test_run_as_a_command(tmp_path):
+    done = farmsim_command("run", str(QUICKSTART), "--out", str(tmp_path / "q"))
+    assert done.returncode == 0, done.stderr
+    assert "succeeded 5" in done.stdout
+    assert (tmp_path / "q" / "task_runs.parquet").is_file()
+
+
+# ---------------------------------------------------------------------------- validate
+
+
+def test_validate_ok(capsys):
+    assert main(["validate", str(QUICKSTART)]) == 0
+    assert capsys.readouterr().out.startswith("ok: 6 jobs, 194 tasks")
+
+
+def test_validate_as_a_command():
+    done = farmsim_command("validate", str(QUICKSTART))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("ok: 6 jobs, 194 tasks")
+
+
+def test_validate_lists_every_problem_and_run_shortens_them(scenario_dir, capsys):
+    # GIVEN a scenario with 25 jobs on an unknown queue
+    job = "  - at: 0\n    queue: nowhere\n    template: templates/render.yaml\n"
+    path = variant(scenario_dir, "many.yaml", "workload:\n  jobs:\n",
+                   "workload:\n  jobs:\n" + job * 25)  # fmt: skip
+    # WHEN validated THEN all 25 are listed
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("unknown queue 'nowhere'") == 25
+    assert "workload.jobs[24].queue" in err
+    # WHEN run THEN the first 20 fit on one screen, with a pointer to validate
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("unknown queue 'nowhere'") == 20
+    assert err.startswith(f"farmsim run: error: 25 problems in scenario {path}:\n")
+    assert f"... and 5 more (farmsim validate {path} lists them all)" in err
+
+
+# ---------------------------------------------------------------------------- bad input
+
+BAD_SCENARIOS = [
+    pytest.param(None, ["missing.yaml", "file not found"], id="missing file"),
+    pytest.param(("farm:\n", "farm: [\n"), ["syntax.yaml", "line ", "not valid YAML"],
+                 id="YAML syntax error"),
+    pytest.param(("    priority: 60\n", "    prority: 60\n"),
+                 ["workload.jobs[1]", "unknown key 'prority'"], id="unknown key"),
+    pytest.param(("maxCount: 2\n", "maxCount: 0\n"),
+                 ["farm.limits[0].maxCount", "must be -1 or >= 1 (got 0)"],
+                 id="value out of range"),
+    pytest.param(("    fleets: [linux]\n    limits: [nuke]\n",
+                  "    fleets: [gpu]\n    limits: [nuke]\n"),
+                 ["farm.queues[1].fleets[0]", "unknown fleet 'gpu'"], id="unknown reference"),
+    pytest.param(("templates/comp.yaml", "templates/broken.yaml"),
+                 ["workload.jobs[1].template", "broken.yaml", "steps"], id="invalid template"),
+]  # fmt: skip
+
+
+def _bad_scenario(folder: Path, edit: tuple[str, str] | None, expected: list[str]) -> Path:
+    (folder / "templates" / "broken.yaml").write_text(
+        "specificationVersion: jobtemplate-2023-09\nname: broken\nsteps: []\n", encoding="utf-8"
+    )
+    if edit is None:
+        return folder / "missing.yaml"
+    name = "syntax.yaml" if "syntax.yaml" in expected else "bad.yaml"
+    return variant(folder, name, *edit)
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+@pytest.mark.parametrize(("edit", "expected"), BAD_SCENARIOS)
+def test_bad_scenario_exits_2_with_its_location(scenario_dir, capsys, command, edit, expected):
+    path = _bad_scenario(scenario_dir, edit, expected)
+    assert main([command, str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    assert err.startswith(f"farmsim {command}: error: ")
+    assert path.name in err
+    for text in expected:
+        assert text in err, text
+    assert len(err.splitlines()) <= 25  # one screen
+
+
+@pytest.mark.parametrize(("edit", "expected"), BAD_SCENARIOS[1:6:4])
+def test_bad_scenario_as_a_command(scenario_dir, edit, expected):
+    path = _bad_scenario(scenario_dir, edit, expected)
+    done = farmsim_command("run", str(path))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert all(text in done.stderr for text in expected), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["--until", "soon"], "argument --until: not a duration: 'soon'", id="until"),
+        pytest.param(["--until", "0"], "argument --until: must be a positive duration (got '0')",
+                     id="until zero"),
+        pytest.param(["--seed", "x"], "argument --seed: must be an integer >= 0 (got 'x')",
+                     id="seed"),
+        pytest.param(["--seed", "-3"], "argument --seed: must be an integer >= 0 (got -3)",
+                     id="negative seed"),
+        pytest.param(["--format", "xls"], "argument --format: invalid choice: 'xls'", id="format"),
+    ],
+)  # fmt: skip
+def test_bad_option_exits_2(capsys, args, expected):
+    assert main(["run", str(QUICKSTART), *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_out_that_is_a_file_exits_2(tmp_path, capsys):
+    clash = tmp_path / "taken"
+    clash.write_text("")
+    assert main(["run", str(QUICKSTART), "--until", "5m", "--out", str(clash)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out: cannot write the results to {str(clash)!r}" in err
+    assert "Traceback" not in err
+
+
+def test_no_command_exits_2(capsys):
+    assert main([]) == 2
+    assert "required: COMMAND" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- bugs and help
+
+
+def test_internal_error_exits_1_with_traceback(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(farmsim, "simulate", broken)
+    assert main(["run", str(QUICKSTART)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: boom" in err
+    assert "this is a bug in farmsim" in err
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["validate"]], ids=["farmsim", "run", "validate"])
+def test_help_shows_an_example(capsys, command):
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "example:" in out
+    assert "farmsim " + (command[0] if command else "run") + " scenarios/quickstart.yaml" in out
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"farmsim {farmsim.__version__}"
