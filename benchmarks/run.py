@@ -134,7 +134,7 @@ def measure(name: str) -> dict:
     sim = Simulation(scenario)
     sim.run()
     sim_s = time.process_time() - start
-    runs = sim.recorder.run_count
+    runs = sim.ended_runs
     t1 = time.process_time()
     result = sim.result()
     frames = [len(getattr(result, t)) for t in ("jobs", "task_runs", "task_events")]

@@ -9,7 +9,7 @@ import numpy as np
 from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
 from farmsim.model.enums import TaskRunStatus
 from farmsim.record.ids import hex32, make_id, make_ids
-from farmsim.record.recorder import RUN_OPEN
+from farmsim.record.recorder import RUN_COLUMNS, RUN_OPEN, RUN_SUCCEEDED, Recorder
 from farmsim.record.result import Catalog
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def build_catalog(sim: Simulation) -> Catalog:
     for i, step in enumerate(steps):
         acquired[i] = [{"limitId": str(limit_ids[lim.index]), "count": units}
                        for lim, units in step.limits]
+    succeeded_runs = _succeeded_runs(steps)
     open_runs = [
         (w.job.index, w.step.gidx, w.task, w.index, w.session, w.attempt, w.ready_at,
          w.assigned_at, w.assigned_at, float("nan"), RUN_OPEN, _RUNNING)
@@ -87,4 +88,31 @@ def build_catalog(sim: Simulation) -> Catalog:
         step_dependencies=[
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
         open_runs=open_runs,
+        succeeded_runs=succeeded_runs,
     )
+
+
+def _succeeded_runs(steps: list) -> np.ndarray:
+    """The SUCCEEDED run of every task, gathered from the steps' run columns into records."""
+    dtype = Recorder.dtype(RUN_COLUMNS)
+    parts = []
+    for step in steps:
+        if not step.counts[SUCCEEDED]:
+            continue
+        tasks = np.flatnonzero(np.frombuffer(step.status, dtype=np.int8) == SUCCEEDED)
+        part = np.empty(len(tasks), dtype=dtype)
+        part["job"] = step.job.index
+        part["step"] = step.gidx
+        part["task"] = tasks
+        part["worker"] = np.frombuffer(step.run_worker, dtype=np.int32)[tasks]
+        part["session"] = np.frombuffer(step.run_session, dtype=np.int32)[tasks]
+        retries = step.retries
+        part["attempt"] = [retries.get(int(t), 0) for t in tasks] if retries else 0
+        part["ready_at"] = np.frombuffer(step.run_ready)[tasks]
+        part["assigned_at"] = np.frombuffer(step.run_assigned)[tasks]
+        part["started_at"] = np.frombuffer(step.run_started)[tasks]
+        part["ended_at"] = np.frombuffer(step.run_ended)[tasks]
+        part["status"] = RUN_SUCCEEDED
+        part["task_status"] = SUCCEEDED
+        parts.append(part)
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)

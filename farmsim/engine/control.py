@@ -36,7 +36,6 @@ from farmsim.model.enums import CreateJobTargetTaskRunStatus, WorkerStatus
 from farmsim.record.recorder import (
     RUN_CANCELED,
     RUN_FAILED,
-    RUN_SUCCEEDED,
     Recorder,
     pack_event,
     pack_limit,
@@ -232,6 +231,7 @@ class ControlPlane:
         step.rule = rule
         n = step.task_count
         step.durations = self._pools.durations(rule.duration, n)
+        step.allocate_runs()
         p = rule.failure_probability
         if p > 0.0:
             step.failures = self._pools.failures(p, n)
@@ -330,12 +330,12 @@ class ControlPlane:
         worker.step = step
         worker.task = task
         worker.assigned_at = now
-        if worker.status != _RUNNING:
-            worker.status = _RUNNING
-            self._worker_event(pack_worker(now, worker.index, _RUNNING))
-        if job is not worker.last_job:
+        if job is not worker.last_job:  # a new session (a worker that was idle has none)
             worker.session = self._sessions
             self._sessions += 1
+            if worker.status != _RUNNING:
+                worker.status = _RUNNING
+                self._worker_event(pack_worker(now, worker.index, _RUNNING))
         if self.on_assign is not None:
             self.on_assign(worker, now)
         if attempt:
@@ -405,11 +405,12 @@ class ControlPlane:
             counts[SUCCEEDED] += 1
             job_counts[RUNNING] -= 1
             job_counts[SUCCEEDED] += 1
-            self._run(pack_run(
-                job.index, step.gidx, task, worker.index, worker.session, worker.attempt,
-                worker.ready_at, worker.assigned_at, worker.assigned_at, now, RUN_SUCCEEDED,
-                SUCCEEDED,
-            ))
+            # The task's one SUCCEEDED run goes to the step's columns (no record per run).
+            step.run_worker[task] = worker.index
+            step.run_session[task] = worker.session
+            step.run_ready[task] = worker.ready_at
+            step.run_assigned[task] = step.run_started[task] = worker.assigned_at
+            step.run_ended[task] = now
             worker.job = worker.step = None
             if counts[SUCCEEDED] == step.task_count:
                 self._step_succeeded(step, now)

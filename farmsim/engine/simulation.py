@@ -21,7 +21,7 @@ from simpy.events import NORMAL
 
 from farmsim.engine.control import ControlPlane
 from farmsim.model.enums import WorkerStatus
-from farmsim.model.state import WorkerState
+from farmsim.model.state import SUCCEEDED, WorkerState
 from farmsim.record.recorder import Recorder, pack_worker
 from farmsim.engine.catalog import build_catalog
 from farmsim.record.result import Result
@@ -80,6 +80,12 @@ class Simulation:
     def now(self) -> float:
         """Current simulated time, in seconds since t=0."""
         return self.env.now
+
+    @property
+    def ended_runs(self) -> int:
+        """Task runs that have ended so far (succeeded, failed or canceled)."""
+        succeeded = sum(job.counts[SUCCEEDED] for job in self.control.jobs)
+        return succeeded + self.recorder.run_count
 
     def run(self, until: float | None = None) -> None:
         """Advance the simulation to ``until`` seconds (default: the scenario's horizon, or until

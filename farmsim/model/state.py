@@ -87,6 +87,8 @@ TERMINAL_JOB_STATUSES = frozenset(
     }
 )
 _PRECEDENCE_CODES = tuple(_C[s] for s in AGGREGATE_PRECEDENCE)
+_EMPTY_I = array("i")
+_EMPTY_D = array("d")
 
 
 class LimitState:
@@ -131,6 +133,7 @@ class StepState:
         "job", "structure", "index", "gidx", "task_count", "status", "counts", "next_fresh",
         "retry_heap", "retries", "task_ready_at", "ready_at", "is_ready", "limits",
         "durations", "failures", "rule", "dependents", "deps_left",
+        "run_worker", "run_session", "run_ready", "run_assigned", "run_started", "run_ended",
     )
 
     def __init__(self, job: JobState, structure: StepStructure, gidx: int) -> None:
@@ -156,11 +159,29 @@ class StepState:
         self.rule: RuntimeRule | None = None
         self.dependents: list[StepState] = []
         self.deps_left = len(structure.dependencies)
+        #: The SUCCEEDED run of each task (a task has at most one), in per-step columns:
+        #: cheaper to fill than a record per run. Other runs go to the recorder's run log.
+        self.run_worker = _EMPTY_I
+        self.run_session = _EMPTY_I
+        self.run_ready = _EMPTY_D
+        self.run_assigned = _EMPTY_D
+        self.run_started = _EMPTY_D
+        self.run_ended = _EMPTY_D
 
     @property
     def ready_count(self) -> int:
         """READY tasks of this step."""
         return self.counts[READY]
+
+    def allocate_runs(self) -> None:
+        """Make room for the SUCCEEDED run of every task."""
+        n = self.task_count
+        self.run_worker = array("i", bytes(4 * n))
+        self.run_session = array("i", bytes(4 * n))
+        self.run_ready = array("d", bytes(8 * n))
+        self.run_assigned = array("d", bytes(8 * n))
+        self.run_started = array("d", bytes(8 * n))
+        self.run_ended = array("d", bytes(8 * n))
 
     def fill(self, code: int) -> None:
         """Give every task the status ``code`` (at creation)."""

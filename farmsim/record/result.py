@@ -77,6 +77,7 @@ class Catalog:
     step_tasks: np.ndarray
     step_dependencies: list[tuple[int, ...]]
     open_runs: list[tuple[float, ...]] = field(default_factory=list)
+    succeeded_runs: np.ndarray | None = None
 
 
 class Result:
@@ -92,11 +93,16 @@ class Result:
 
     def __init__(self, catalog: Catalog, recorder: Recorder) -> None:
         self.catalog = catalog
-        runs = Recorder.records(recorder.runs, RUN_COLUMNS)
+        # Runs come from three places: the recorder's log (runs that did not succeed), the
+        # steps' columns (each task's SUCCEEDED run) and the runs still going at the end.
+        parts = [Recorder.records(recorder.runs, RUN_COLUMNS)]
+        if catalog.succeeded_runs is not None:
+            parts.append(catalog.succeeded_runs)
         if catalog.open_runs:
-            opened = np.array(catalog.open_runs, dtype=Recorder.dtype(RUN_COLUMNS))
-            runs = np.concatenate([runs, opened])
-        self._runs = runs
+            parts.append(np.array(catalog.open_runs, dtype=Recorder.dtype(RUN_COLUMNS)))
+        runs = np.concatenate(parts)
+        # In order of their end (runs still going last), then of their start.
+        self._runs = runs[np.lexsort((runs["assigned_at"], runs["ended_at"]))]
         self._events = Recorder.records(recorder.task_events, EVENT_COLUMNS)
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
         self._limit_events = Recorder.records(recorder.limit_events, LIMIT_COLUMNS)
