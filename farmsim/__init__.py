@@ -12,7 +12,6 @@ from __future__ import annotations
 from farmsim._api import simulate
 from farmsim.engine.simulation import Simulation
 from farmsim.errors import FarmsimError, ScenarioError, SimulationError, TemplateError
-from farmsim.record.result import Result
 from farmsim.scenario import Scenario, load_scenario, scenario_from_dict
 from farmsim.templates import expand_job, load_template
 
@@ -33,3 +32,17 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # Result needs pandas; import it only when asked for, so that `import farmsim` (and the
+    # engine) stay free of pandas and matplotlib until frames are wanted.
+    if name == "Result":
+        from farmsim.record.result import Result
+
+        return Result
+    raise AttributeError(f"module 'farmsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "Result"})

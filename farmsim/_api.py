@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from farmsim.engine.simulation import Simulation
-from farmsim.record.result import Result
 from farmsim.scenario import Scenario, load_scenario, parse_duration
+
+if TYPE_CHECKING:
+    from farmsim.record.result import Result
 
 __all__ = ["simulate"]
 

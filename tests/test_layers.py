@@ -262,12 +262,6 @@ def test_layers_are_known():
 # ---------------------------------------------------------------------------- at run time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pandas is imported with the engine: farmsim/__init__.py and farmsim/_api.py import "
-    "farmsim.record.result (pandas) at module level, and farmsim/engine/simulation.py and "
-    "farmsim/engine/catalog.py import farmsim.record.result (Result, Catalog) at module level",
-)
 def test_engine_import_leaves_out_pandas_and_matplotlib():
     # GIVEN a fresh interpreter WHEN farmsim.engine and every module in it are imported
     code = (

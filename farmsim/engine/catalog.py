@@ -10,7 +10,7 @@ from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
 from farmsim.model.enums import TaskRunStatus
 from farmsim.record.ids import hex32, make_id, make_ids
 from farmsim.record.recorder import RUN_COLUMNS, RUN_OPEN, RUN_SUCCEEDED, Recorder
-from farmsim.record.result import Catalog
+from farmsim.record.catalog import Catalog
 
 if TYPE_CHECKING:
     from farmsim.engine.simulation import Simulation

@@ -24,10 +24,11 @@ from farmsim.model.enums import WorkerStatus
 from farmsim.model.state import SUCCEEDED, WorkerState
 from farmsim.record.recorder import Recorder, pack_worker
 from farmsim.engine.catalog import build_catalog
-from farmsim.record.result import Result
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from farmsim.record.result import Result
 
     from farmsim.scenario.config import Scenario
 
@@ -108,6 +109,8 @@ class Simulation:
 
     def result(self) -> Result:
         """The records so far, as a :class:`~farmsim.record.result.Result`."""
+        from farmsim.record.result import Result  # pandas: only once frames are wanted
+
         return Result(build_catalog(self), self.recorder)
 
     # ------------------------------------------------------------------ processes

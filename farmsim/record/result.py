@@ -8,7 +8,6 @@ first access and cached.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,10 @@ from farmsim.record.recorder import (
     WORKER_COLUMNS,
     Recorder,
 )
+from farmsim.record.catalog import Catalog
 from farmsim.record.ids import make_id
 
-__all__ = ["Catalog", "Result", "TABLES"]
+__all__ = ["Catalog", "Result", "TABLES"]  # Catalog re-exported from record.catalog
 
 #: Table names, in the order they are written.
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage")
@@ -38,46 +38,6 @@ _RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
 _WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 _RUNNING_CODE = TASK_STATUSES.index(TaskRunStatus.RUNNING)
 _ASSIGNED_CODE = TASK_STATUSES.index(TaskRunStatus.ASSIGNED)
-
-
-@dataclass(kw_only=True)
-class Catalog:
-    """What the records' integer codes refer to: names, ids, costs, per-job outcomes.
-
-    The engine fills it at the end of a run; everything is plain data.
-    """
-
-    name: str
-    seed: int
-    start: str | None
-    end_time: float
-    farm_id: str
-    queue_names: list[str]
-    queue_ids: np.ndarray
-    fleet_names: list[str]
-    fleet_ids: np.ndarray
-    fleet_cost_per_hour: list[float]
-    limit_names: list[str]
-    limit_ids: np.ndarray
-    limit_max: list[int]
-    limit_cost_per_hour: list[float]
-    limit_area: list[float]
-    limit_blocked_area: list[float]
-    limit_peak: list[int]
-    worker_ids: np.ndarray
-    worker_fleet: np.ndarray
-    session_ids_seed: int
-    jobs: dict[str, Any]
-    step_job: np.ndarray
-    step_ids: np.ndarray
-    step_hex: np.ndarray
-    step_acquired_limits: np.ndarray
-    step_names: np.ndarray
-    step_index: np.ndarray
-    step_tasks: np.ndarray
-    step_dependencies: list[tuple[int, ...]]
-    open_runs: list[tuple[float, ...]] = field(default_factory=list)
-    succeeded_runs: np.ndarray | None = None
 
 
 class Result:

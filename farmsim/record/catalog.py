@@ -1,0 +1,54 @@
+"""What a run's record codes refer to: names, ids, costs and per-job outcomes.
+
+Plain data (numpy only, no pandas), filled by the engine at the end of a run and read by
+:class:`~farmsim.record.result.Result`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Catalog"]
+
+
+@dataclass(kw_only=True)
+class Catalog:
+    """What the records' integer codes refer to: names, ids, costs, per-job outcomes.
+
+    The engine fills it at the end of a run; everything is plain data.
+    """
+
+    name: str
+    seed: int
+    start: str | None
+    end_time: float
+    farm_id: str
+    queue_names: list[str]
+    queue_ids: np.ndarray
+    fleet_names: list[str]
+    fleet_ids: np.ndarray
+    fleet_cost_per_hour: list[float]
+    limit_names: list[str]
+    limit_ids: np.ndarray
+    limit_max: list[int]
+    limit_cost_per_hour: list[float]
+    limit_area: list[float]
+    limit_blocked_area: list[float]
+    limit_peak: list[int]
+    worker_ids: np.ndarray
+    worker_fleet: np.ndarray
+    session_ids_seed: int
+    jobs: dict[str, Any]
+    step_job: np.ndarray
+    step_ids: np.ndarray
+    step_hex: np.ndarray
+    step_acquired_limits: np.ndarray
+    step_names: np.ndarray
+    step_index: np.ndarray
+    step_tasks: np.ndarray
+    step_dependencies: list[tuple[int, ...]]
+    open_runs: list[tuple[float, ...]] = field(default_factory=list)
+    succeeded_runs: np.ndarray | None = None
