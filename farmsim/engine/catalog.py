@@ -89,6 +89,7 @@ def build_catalog(sim: Simulation) -> Catalog:
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
         open_runs=open_runs,
         succeeded_runs=succeeded_runs,
+        unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
     )
 
 

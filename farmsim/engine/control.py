@@ -149,6 +149,9 @@ class ControlPlane:
             if len(fleet.queues) == 1:
                 fleet.policy = fleet.queues[0].policy
         self._rules: dict[tuple[str, str, str], RuntimeRule] = {}
+        #: Host requirements (other than limits) seen in steps, with how many steps named them:
+        #: fleet capability matching comes in a later release, so they are reported, not used.
+        self.unmatched_requirements: dict[str, int] = {}
         #: The queue whose just-finished worker is about to ask again (-1: none).
         self._credit = -1
         self._sessions = 0
@@ -222,8 +225,16 @@ class ControlPlane:
                     name in f.custom_amounts for f in queue.fleets
                 ):
                     incompatible.add(step.index)  # no limit or fleet provides it (10.12)
+                else:
+                    self._not_simulated(amount.name)
+            for attribute in step.structure.attributes:
+                self._not_simulated(attribute.name)
             step.limits = tuple(bound)
         return incompatible
+
+    def _not_simulated(self, name: str) -> None:
+        """Note a host requirement this release does not match against fleet capabilities."""
+        self.unmatched_requirements[name] = self.unmatched_requirements.get(name, 0) + 1
 
     def _draw_step(self, job: JobState, step: StepState, queue: QueueState) -> None:
         """Draw every task's first-attempt duration and outcome in one vector each."""

@@ -51,4 +51,5 @@ class Catalog:
     step_tasks: np.ndarray
     step_dependencies: list[tuple[int, ...]]
     open_runs: list[tuple[float, ...]] = field(default_factory=list)
+    unmatched_requirements: dict[str, int] = field(default_factory=dict)
     succeeded_runs: np.ndarray | None = None

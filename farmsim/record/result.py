@@ -224,7 +224,8 @@ class Result:
         ``task_wait_s`` is a run's assignment time minus the time its task became READY;
         ``job_turnaround_s`` covers jobs that SUCCEEDED (end minus submission). ``makespan_s``
         runs from the first submission to the end of the last job, and is None while a job is
-        unfinished. License cost is ``maxCount`` units for the whole run at ``cost_per_hour``
+        unfinished. ``host_requirements_not_simulated`` lists host requirements (other than
+        limits) that steps named but this release does not match to fleets. License cost is ``maxCount`` units for the whole run at ``cost_per_hour``
         (units in use, for an unlimited limit).
         """
         c = self.catalog
@@ -284,6 +285,10 @@ class Result:
                 "total": worker_cost + license_cost,
             },
             "limits": limits,
+            # Host requirements other than limits, by the number of steps naming them: this
+            # release does not match them against fleet capabilities (every fleet of the queue
+            # is treated as compatible with them).
+            "host_requirements_not_simulated": dict(c.unmatched_requirements),
         }
 
     # ------------------------------------------------------------------ files

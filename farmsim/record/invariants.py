@@ -1,0 +1,512 @@
+"""Invariants over a run's recorded tables: rules every correct run satisfies.
+
+Each ``check_*`` function reads the frames of a :class:`~farmsim.record.result.Result`
+(``jobs``, ``steps``, ``task_runs``, ``task_events``, ``workers``, ``limit_usage``) and raises
+:class:`InvariantViolation` naming the time, the ids and the values that break the rule. They
+never look at the engine (this module does not import it), so they hold for results loaded back
+from files as well, and property tests and sweeps share them through :mod:`farmsim.testing`.
+
+Conventions the checks rely on:
+
+* Times are float seconds. A task run still going at the end of the simulated period has
+  ``ended_at`` NaN and status ``RUNNING``; it counts as running until the end of time.
+* Intervals are half-open, ``[assigned_at, ended_at)``: a run ending at ``t`` frees its worker,
+  its job's worker slot and its limit units for a run starting at ``t``.
+* ``task_events`` is in time order; rows at one time are in the order the changes happened, so
+  the last row of a task is its status at the end.
+
+Example::
+
+    result = Simulation(scenario).run() or sim.result()
+    check_all(result)             # raises InvariantViolation on the first broken rule
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FINAL_TASK_STATUSES",
+    "IN_FLIGHT_TASK_STATUSES",
+    "InvariantViolation",
+    "TASK_TRANSITIONS",
+    "assert_same_tables",
+    "check_all",
+    "check_dependencies",
+    "check_job_status",
+    "check_limits",
+    "check_max_worker_count",
+    "check_task_final_states",
+    "check_task_transitions",
+    "check_time_monotonic",
+    "check_worker_exclusive",
+]
+
+#: Task statuses a task leaves only by a user's requeue (semantics A.2).
+FINAL_TASK_STATUSES = frozenset({"SUCCEEDED", "FAILED", "CANCELED", "NOT_COMPATIBLE", "SUSPENDED"})
+#: Statuses of a task that is on a worker.
+IN_FLIGHT_TASK_STATUSES = frozenset({"ASSIGNED", "SCHEDULED", "STARTING", "RUNNING",
+                                     "INTERRUPTING"})
+_WAITING = frozenset({"PENDING", "READY"})
+_DEAD = frozenset({"FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"})
+#: Aggregate precedence of semantics A.4 (the first status present wins).
+_PRECEDENCE = ("RUNNING", "INTERRUPTING", "STARTING", "SCHEDULED", "ASSIGNED", "READY",
+               "SUSPENDED", "NOT_COMPATIBLE", "FAILED", "CANCELED", "PENDING", "SUCCEEDED")
+
+_IN_FLIGHT_NEXT = frozenset({"SCHEDULED", "STARTING", "RUNNING", "INTERRUPTING", "READY",
+                             "CANCELED", "FAILED"})
+#: The task status changes the engine may make by itself (semantics A.2 rows 1-14; ``None`` is
+#: the task's creation). Changes a user asks for (A.3: requeue, mark succeeded...) are not here.
+TASK_TRANSITIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset({"READY", "PENDING", "SUSPENDED", "NOT_COMPATIBLE", "CANCELED"}),
+    "PENDING": frozenset({"READY", "CANCELED"}),
+    "READY": frozenset({"ASSIGNED", "CANCELED"}),
+    "ASSIGNED": _IN_FLIGHT_NEXT - {"FAILED"},
+    "SCHEDULED": _IN_FLIGHT_NEXT - {"FAILED", "SCHEDULED"},
+    "STARTING": _IN_FLIGHT_NEXT - {"SCHEDULED", "STARTING"},
+    "RUNNING": frozenset({"SUCCEEDED", "FAILED", "READY", "CANCELED", "INTERRUPTING"}),
+    "INTERRUPTING": frozenset({"READY", "CANCELED", "FAILED", "SUSPENDED"}),
+}
+
+
+class InvariantViolation(AssertionError):
+    """A recorded run breaks a rule every correct run keeps. The message names the rule, the
+    time, the ids and the values involved."""
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _fail(rule: str, detail: str) -> None:
+    raise InvariantViolation(f"{rule}: {detail}")
+
+
+def _end_time(result: Any) -> float:
+    """The end of the simulated period: the catalog's, or the last recorded time."""
+    catalog = getattr(result, "catalog", None)
+    if catalog is not None:
+        return float(catalog.end_time)
+    times = [0.0]
+    for frame, column in ((result.task_events, "time"), (result.task_runs, "ended_at")):
+        if len(frame):
+            times.append(float(np.nanmax(frame[column].to_numpy(dtype=float))))
+    return max(times)
+
+
+def _run_ends(runs: pd.DataFrame) -> np.ndarray:
+    """``ended_at`` with open runs (NaN) running for ever."""
+    ends = runs["ended_at"].to_numpy(dtype=float)
+    return np.where(np.isnan(ends), math.inf, ends)
+
+
+def _peak(intervals: Iterable[tuple[float, float, int, str]]) -> Iterator[tuple[float, int,
+                                                                               set[str]]]:
+    """Sweep half-open weighted intervals ``(start, end, weight, label)``; yield
+    ``(time, level, labels active)`` after every instant's changes (ends before starts)."""
+    changes: list[tuple[float, int, int, str]] = []
+    for start, end, weight, label in intervals:
+        if end <= start:
+            continue  # empty interval: holds nothing at any instant
+        changes.append((start, 1, weight, label))
+        if end != math.inf:
+            changes.append((end, 0, -weight, label))
+    changes.sort(key=lambda c: (c[0], c[1]))
+    level = 0
+    active: set[str] = set()
+    i, n = 0, len(changes)
+    while i < n:
+        t = changes[i][0]
+        while i < n and changes[i][0] == t:
+            _, is_start, weight, label = changes[i]
+            level += weight
+            if is_start:
+                active.add(label)
+            else:
+                active.discard(label)
+            i += 1
+        yield t, level, active
+
+
+def _task_ids(step_id: str, tasks: int) -> list[str]:
+    hex_part = step_id.removeprefix("step-")
+    return [f"task-{hex_part}-{n}" for n in range(tasks)]
+
+
+def _last_status(result: Any) -> dict[str, str]:
+    ev = result.task_events
+    last = ev.drop_duplicates("task_id", keep="last")
+    return dict(zip(last["task_id"], last["status"], strict=True))
+
+
+def _job_of_step(result: Any) -> dict[str, str]:
+    steps = result.steps
+    return dict(zip(steps["step_id"], steps["job_id"], strict=True))
+
+
+def _step_tasks(result: Any) -> dict[str, list[str]]:
+    steps = result.steps
+    return {sid: _task_ids(sid, int(n)) for sid, n in zip(steps["step_id"], steps["tasks"],
+                                                          strict=True)}
+
+
+def _depends_on(result: Any) -> dict[str, list[str]]:
+    steps = result.steps
+    return {sid: list(deps) for sid, deps in zip(steps["step_id"], steps["depends_on"],
+                                                 strict=True)}
+
+
+def _finished_jobs(result: Any) -> set[str]:
+    jobs = result.jobs
+    final = jobs["task_run_status"].isin(FINAL_TASK_STATUSES)
+    return set(jobs.loc[final, "job_id"])
+
+
+# ---------------------------------------------------------------------------------- checks
+
+
+def check_time_monotonic(result: Any) -> None:
+    """Time never decreases: timelines are in time order, every time lies within the simulated
+    period, and each run goes ready <= assigned <= started <= ended (ended NaN only for a run
+    still RUNNING at the end); a job is submitted before it starts and starts before it ends."""
+    rule = "time monotonic"
+    end = _end_time(result)
+    for name in ("task_events", "workers", "limit_usage"):
+        frame = getattr(result, name)
+        t = frame["time"].to_numpy(dtype=float)
+        if len(t) == 0:
+            continue
+        if np.isnan(t).any():
+            i = int(np.flatnonzero(np.isnan(t))[0])
+            _fail(rule, f"{name} row {i} has time NaN")
+        back = np.flatnonzero(np.diff(t) < 0)
+        if len(back):
+            i = int(back[0])
+            _fail(rule, f"{name} time goes back from {t[i]} (row {i}) to {t[i + 1]} "
+                        f"(row {i + 1}): {frame.iloc[i + 1].to_dict()}")
+        if t[0] < 0 or t[-1] > end:
+            _fail(rule, f"{name} times span [{t[0]}, {t[-1]}], outside the simulated period "
+                        f"[0, {end}]")
+    runs = result.task_runs
+    submitted = dict(zip(result.jobs["job_id"], result.jobs["submitted_at"], strict=True))
+    for row in runs.itertuples(index=False):
+        times = (row.ready_at, row.assigned_at, row.started_at)
+        where = f"run of {row.task_id} attempt {row.attempt} on {row.worker_id}"
+        if any(math.isnan(x) for x in times) or not times[0] <= times[1] <= times[2]:
+            _fail(rule, f"{where}: ready_at={row.ready_at}, assigned_at={row.assigned_at}, "
+                        f"started_at={row.started_at} are not in order")
+        if row.ready_at < submitted[row.job_id]:
+            _fail(rule, f"{where}: ready_at={row.ready_at} is before its job {row.job_id} was "
+                        f"submitted at {submitted[row.job_id]}")
+        if math.isnan(row.ended_at):
+            if row.status != "RUNNING":
+                _fail(rule, f"{where}: ended_at is NaN but status is {row.status}")
+        elif row.status == "RUNNING" or not row.started_at <= row.ended_at <= end:
+            _fail(rule, f"{where}: started_at={row.started_at}, ended_at={row.ended_at}, "
+                        f"status={row.status} (simulated period ends at {end})")
+    for row in result.jobs.itertuples(index=False):
+        sub, start, stop = row.submitted_at, row.started_at, row.ended_at
+        if (not math.isnan(start) and start < sub) or (
+                not math.isnan(stop) and (stop < sub or (not math.isnan(start) and stop < start))):
+            _fail(rule, f"job {row.job_id}: submitted_at={sub}, started_at={start}, "
+                        f"ended_at={stop} are not in order")
+
+
+def check_worker_exclusive(result: Any) -> None:
+    """No worker runs two task runs at once (a run ending at t frees the worker for one
+    assigned at t)."""
+    runs = result.task_runs
+    if not len(runs):
+        return
+    frame = pd.DataFrame({
+        "worker": runs["worker_id"].to_numpy(), "start": runs["assigned_at"].to_numpy(float),
+        "end": _run_ends(runs), "task": runs["task_id"].to_numpy(),
+    }).sort_values(["worker", "start", "end"], kind="stable")
+    same = frame["worker"].to_numpy()[1:] == frame["worker"].to_numpy()[:-1]
+    overlap = same & (frame["start"].to_numpy()[1:] < frame["end"].to_numpy()[:-1])
+    if overlap.any():
+        i = int(np.flatnonzero(overlap)[0])
+        a, b = frame.iloc[i], frame.iloc[i + 1]
+        _fail("worker exclusive",
+              f"worker {a['worker']} runs {a['task']} over [{a['start']}, {a['end']}) and "
+              f"{b['task']} from {b['start']}")
+
+
+def check_max_worker_count(result: Any) -> None:
+    """At no time does a job with ``max_worker_count`` > 0 have more task runs in flight than
+    that count (runs ending at t free their slots for runs starting at t)."""
+    jobs = result.jobs
+    limited = jobs[jobs["max_worker_count"] > 0]
+    if not len(limited) or not len(result.task_runs):
+        return
+    runs = result.task_runs
+    ends = _run_ends(runs)
+    by_job: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
+    for job, start, end, task in zip(runs["job_id"], runs["assigned_at"], ends, runs["task_id"],
+                                     strict=True):
+        by_job[job].append((float(start), float(end), 1, task))
+    for job, cap in zip(limited["job_id"], limited["max_worker_count"], strict=True):
+        for t, level, active in _peak(by_job.get(job, ())):
+            if level > cap:
+                _fail("max worker count",
+                      f"job {job} has {level} task runs in flight at t={t} "
+                      f"(max_worker_count={cap}): {sorted(active)}")
+
+
+def check_limits(result: Any) -> None:
+    """No limit is ever above its ``maxCount`` (when >= 0) or below zero, and the recorded
+    ``limit_usage`` agrees at every instant with the usage recomputed from the task runs'
+    ``acquired_limits`` over ``[assigned_at, ended_at)``."""
+    rule = "limits"
+    usage = result.limit_usage
+    current = usage["current_count"].to_numpy()
+    maxima = usage["max_count"].to_numpy()
+    bad = np.flatnonzero((current < 0) | ((maxima >= 0) & (current > maxima)))
+    if len(bad):
+        row = usage.iloc[int(bad[0])]
+        _fail(rule, f"limit {row['limit_id']} has current_count={row['current_count']} at "
+                    f"t={row['time']} (max_count={row['max_count']})")
+    max_count: dict[str, int] = dict(zip(usage["limit_id"], usage["max_count"], strict=True))
+    # Recomputed from the runs: per limit, weighted half-open intervals.
+    runs = result.task_runs
+    held: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
+    for acquired, start, end, task in zip(runs["acquired_limits"], runs["assigned_at"],
+                                          _run_ends(runs), runs["task_id"], strict=True):
+        for item in acquired if acquired is not None else ():
+            held[item["limitId"]].append((float(start), float(end), int(item["count"]), task))
+    recorded: dict[str, dict[float, int]] = defaultdict(dict)
+    for limit, t, count in zip(usage["limit_id"], usage["time"], current, strict=True):
+        recorded[limit][float(t)] = int(count)  # the last row at a time is the level after it
+    for limit in sorted(set(held) | set(recorded)):
+        if limit not in max_count:
+            _fail(rule, f"task runs hold limit {limit} but limit_usage never records it")
+        cap = max_count[limit]
+        computed = {t: level for t, level, _ in _peak(held.get(limit, ()))}
+        for t, level, active in _peak(held.get(limit, ())):
+            if 0 <= cap < level:
+                _fail(rule, f"limit {limit}: task runs hold {level} units at t={t} "
+                            f"(max_count={cap}): {sorted(active)}")
+        level_rec = level_cmp = 0
+        for t in sorted(set(computed) | set(recorded[limit])):
+            level_rec = recorded[limit].get(t, level_rec)
+            level_cmp = computed.get(t, level_cmp)
+            if level_rec != level_cmp:
+                _fail(rule, f"limit {limit} at t={t}: limit_usage says current_count="
+                            f"{level_rec} but the task runs hold {level_cmp} units")
+
+
+def check_task_transitions(result: Any) -> None:
+    """Each task's ``task_events`` are a valid status sequence (:data:`TASK_TRANSITIONS`),
+    starting at its creation; in-flight statuses and run ends name a worker."""
+    ev = result.task_events
+    previous: dict[str, str] = {}
+    for t, task, status, worker in zip(ev["time"], ev["task_id"], ev["status"], ev["worker_id"],
+                                       strict=True):
+        before = previous.get(task)
+        allowed = TASK_TRANSITIONS.get(before, frozenset())
+        if status not in allowed:
+            _fail("task transitions", f"task {task} goes {before} -> {status} at t={t} "
+                                      f"(allowed from {before}: {sorted(allowed)})")
+        if status in IN_FLIGHT_TASK_STATUSES and not isinstance(worker, str):
+            _fail("task transitions", f"task {task} is {status} at t={t} without a worker")
+        previous[task] = status
+
+
+def check_task_final_states(result: Any) -> None:
+    """Every task of every step has events and ends in exactly one final status (SUCCEEDED,
+    FAILED, CANCELED, NOT_COMPATIBLE, SUSPENDED), never left afterwards; or, if its job is
+    unfinished, is still waiting or in flight. A finished job may keep PENDING tasks only behind
+    an upstream step that did not succeed (semantics A.4, 10.7). A task has at most one
+    SUCCEEDED run, its runs agree with its final status, and no run starts after it."""
+    rule = "task final states"
+    ev = result.task_events
+    step_tasks = _step_tasks(result)
+    job_of = _job_of_step(result)
+    deps = _depends_on(result)
+    finished = _finished_jobs(result)
+    expected = {task: step for step, tasks in step_tasks.items() for task in tasks}
+    seen = set(ev["task_id"])
+    unknown = seen - expected.keys()
+    if unknown:
+        _fail(rule, f"task_events name tasks of no step: {sorted(unknown)[:5]}")
+    missing = expected.keys() - seen
+    if missing:
+        _fail(rule, f"tasks without any task_events row: {sorted(missing)[:5]}")
+    # Exactly one final status: nothing follows the first one.
+    final_at: dict[str, float] = {}
+    for t, task, status in zip(ev["time"], ev["task_id"], ev["status"], strict=True):
+        if task in final_at:
+            _fail(rule, f"task {task} became {status} at t={t} after reaching a final status "
+                        f"at t={final_at[task]}")
+        if status in FINAL_TASK_STATUSES:
+            final_at[task] = float(t)
+    last = _last_status(result)
+    for task, step in expected.items():
+        status, job = last[task], job_of[step]
+        if job in finished:
+            if status in FINAL_TASK_STATUSES:
+                continue
+            if status == "PENDING" and any(
+                    last[u] != "SUCCEEDED" for d in deps[step] for u in step_tasks[d]):
+                continue  # held behind an upstream step that did not succeed
+            _fail(rule, f"task {task} of finished job {job} ends {status}")
+        elif status not in FINAL_TASK_STATUSES | _WAITING | IN_FLIGHT_TASK_STATUSES:
+            _fail(rule, f"task {task} of unfinished job {job} ends {status}")
+    runs = result.task_runs
+    succeeded = runs.loc[runs["status"] == "SUCCEEDED", "task_id"].value_counts()
+    if len(succeeded) and succeeded.iloc[0] > 1:
+        _fail(rule, f"task {succeeded.index[0]} has {succeeded.iloc[0]} SUCCEEDED runs")
+    for task, assigned, status, worker in zip(runs["task_id"], runs["assigned_at"],
+                                              runs["status"], runs["worker_id"], strict=True):
+        if task in final_at and assigned > final_at[task]:
+            _fail(rule, f"task {task} has a run on {worker} assigned at t={assigned}, after it "
+                        f"became {last[task]} at t={final_at[task]}")
+        if status == "SUCCEEDED" and last.get(task) != "SUCCEEDED":
+            _fail(rule, f"task {task} had a SUCCEEDED run on {worker} but ends "
+                        f"{last.get(task)}")
+        if status == "RUNNING" and last.get(task) not in IN_FLIGHT_TASK_STATUSES:
+            _fail(rule, f"task {task} has a run still RUNNING on {worker} but ends "
+                        f"{last.get(task)}")
+
+
+def check_dependencies(result: Any) -> None:
+    """No task of a step becomes READY, and no run of it starts, before every upstream step
+    (``steps.depends_on``) had all its tasks SUCCEEDED; and a step created PENDING becomes
+    READY at the very instant its last upstream task succeeds."""
+    rule = "dependencies"
+    ev = result.task_events
+    step_tasks = _step_tasks(result)
+    first: dict[tuple[str, str], float] = {}
+    creation: dict[str, str] = {}
+    for t, task, status in zip(ev["time"], ev["task_id"], ev["status"], strict=True):
+        first.setdefault((task, status), float(t))
+        creation.setdefault(task, status)
+
+    def resolved_at(step: str) -> float:
+        times = [first.get((task, "SUCCEEDED"), math.inf) for task in step_tasks[step]]
+        return max(times, default=-math.inf)
+
+    required = {step: max((resolved_at(u) for u in ups), default=-math.inf)
+                for step, ups in _depends_on(result).items() if len(ups)}
+    runs = result.task_runs
+    for step, task, assigned, worker in zip(runs["step_id"], runs["task_id"],
+                                            runs["assigned_at"], runs["worker_id"], strict=True):
+        need = required.get(step, -math.inf)
+        if assigned < need:
+            _fail(rule, f"task {task} was assigned to {worker} at t={assigned}, before its "
+                        f"upstream steps all succeeded (t={need})")
+    for step, need in required.items():
+        for task in step_tasks[step]:
+            ready = first.get((task, "READY"), math.inf)
+            if ready < need:
+                _fail(rule, f"task {task} became READY at t={ready}, before its upstream "
+                            f"steps all succeeded (t={need})")
+            if creation.get(task) != "PENDING" or need == math.inf:
+                continue
+            ended = min((first.get((task, s), math.inf) for s in FINAL_TASK_STATUSES),
+                        default=math.inf)
+            if ready != need and ended > need:
+                _fail(rule, f"task {task} stayed PENDING after its upstream steps all "
+                            f"succeeded at t={need} (READY at t={ready})")
+
+
+def check_job_status(result: Any) -> None:
+    """Each job's ``task_run_status`` is the aggregate of its tasks' final statuses by the
+    precedence of semantics A.4 (PENDING counts only while an upstream step can still succeed);
+    its ``tasks``/``succeeded``/``failed``/``canceled`` counts match; it has ``ended_at`` exactly
+    when finished, at its last task change; ``started_at`` is its first assignment."""
+    rule = "job status"
+    last = _last_status(result)
+    step_tasks = _step_tasks(result)
+    deps = _depends_on(result)
+    steps = result.steps
+    ev = result.task_events
+    last_change = ev.groupby("job_id")["time"].max().to_dict() if len(ev) else {}
+    runs = result.task_runs
+    first_run = runs.groupby("job_id")["assigned_at"].min().to_dict() if len(runs) else {}
+    job_steps: dict[str, list[str]] = defaultdict(list)
+    for step, job in zip(steps["step_id"], steps["job_id"], strict=True):
+        job_steps[job].append(step)
+
+    def can_succeed(step: str) -> bool:
+        return (not any(last[t] in _DEAD for t in step_tasks[step])
+                and all(can_succeed(u) for u in deps[step]))
+
+    for row in result.jobs.itertuples(index=False):
+        job = row.job_id
+        counts: dict[str, int] = defaultdict(int)
+        pending_live = False
+        for step in job_steps[job]:
+            statuses = [last[t] for t in step_tasks[step]]
+            for s in statuses:
+                counts[s] += 1
+            if "PENDING" in statuses and all(can_succeed(u) for u in deps[step]):
+                pending_live = True
+        expected = next((s for s in _PRECEDENCE if counts[s] and (s != "PENDING"
+                                                                   or pending_live)),
+                        "SUCCEEDED")
+        if row.task_run_status != expected:
+            _fail(rule, f"job {job} is {row.task_run_status} but its tasks "
+                        f"{dict(counts)} aggregate to {expected}")
+        for column, status in (("succeeded", "SUCCEEDED"), ("failed", "FAILED"),
+                               ("canceled", "CANCELED")):
+            if getattr(row, column) != counts[status]:
+                _fail(rule, f"job {job} has {column}={getattr(row, column)} but "
+                            f"{counts[status]} tasks end {status}")
+        if row.tasks != sum(counts.values()):
+            _fail(rule, f"job {job} has tasks={row.tasks} but its steps hold "
+                        f"{sum(counts.values())}")
+        if expected in FINAL_TASK_STATUSES:
+            if row.ended_at != last_change.get(job):
+                _fail(rule, f"job {job} is {expected} with ended_at={row.ended_at}, but its "
+                            f"last task change is at t={last_change.get(job)}")
+        elif not math.isnan(row.ended_at):
+            _fail(rule, f"job {job} is {expected} (unfinished) but has ended_at={row.ended_at}")
+        started = first_run.get(job, math.nan)
+        if not (row.started_at == started or (math.isnan(row.started_at)
+                                              and math.isnan(started))):
+            _fail(rule, f"job {job} has started_at={row.started_at} but its first run was "
+                        f"assigned at t={started}")
+
+
+_CHECKS = (check_time_monotonic, check_worker_exclusive, check_max_worker_count, check_limits,
+           check_task_transitions, check_task_final_states, check_dependencies,
+           check_job_status)
+
+
+def check_all(result: Any) -> None:
+    """Every check of this module, in order: time, workers, maxWorkerCount, limits, task
+    transitions, final states, dependencies, job status."""
+    for check in _CHECKS:
+        check(result)
+
+
+# ---------------------------------------------------------------------------------- determinism
+
+
+def assert_same_tables(a: Any, b: Any) -> None:
+    """Two results have identical tables (``pandas.testing.assert_frame_equal`` on each) and
+    equal summaries: what two runs with the same scenario and seed must give."""
+    from farmsim.record.result import TABLES
+
+    for name in TABLES:
+        try:
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+        except AssertionError as exc:
+            raise InvariantViolation(f"same tables: table {name!r} differs: {exc}") from None
+    sa, sb = a.summary(), b.summary()
+    if not _same(sa, sb):
+        raise InvariantViolation(f"same tables: summaries differ:\n{sa}\n!=\n{sb}")
+
+
+def _same(x: Any, y: Any) -> bool:
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
+    if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+        return True
+    return type(x) is type(y) and x == y

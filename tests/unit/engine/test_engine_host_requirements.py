@@ -1,0 +1,72 @@
+"""Host requirements at job creation: limits bind, unknown amounts make the job NOT_COMPATIBLE
+(semantics D.4, 10.12), and requirements this release does not match are reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from farmsim.engine.simulation import Simulation
+from farmsim.model.config import FarmConfig, FleetConfig, JobSubmission, LimitConfig, QueueConfig
+from farmsim.model.job import AmountRequirement, AttributeRequirement, JobStructure, StepStructure
+from farmsim.scenario.config import Scenario
+
+
+def _run(amounts=(), attributes=(), *, queue_limits=("nuke",), fleet_configuration=None):
+    # GIVEN a 2-step job whose first step has the given host requirements
+    job = JobStructure(name="J", steps=(
+        StepStructure(name="A", index=0, task_count=3, amounts=tuple(amounts),
+                      attributes=tuple(attributes)),
+        StepStructure(name="B", index=1, task_count=2, dependencies=(0,)),
+    ))
+    farm = FarmConfig(
+        queues=(QueueConfig(display_name="q", fleets=("f",), limits=queue_limits),),
+        fleets=(FleetConfig(display_name="f", max_worker_count=2, worker_count=2,
+                            configuration=fleet_configuration or {}),),
+        limits=(LimitConfig(display_name="nuke", amount_requirement_name="amount.license.nuke",
+                            max_count=1),
+                LimitConfig(display_name="maya", amount_requirement_name="amount.license.maya",
+                            max_count=1)),
+        worker_poll_interval=0,
+    )
+    sim = Simulation(Scenario(farm=farm, jobs=(JobSubmission(at=0, queue="q", structure=job),)))
+    # WHEN it runs
+    sim.run()
+    return sim.result()
+
+
+def test_a_limit_associated_with_the_queue_binds_and_caps_the_step():
+    result = _run([AmountRequirement("amount.license.nuke", 1)])
+    assert result.jobs.task_run_status[0] == "SUCCEEDED"
+    assert result.summary()["limits"]["nuke"]["peak"] == 1  # two workers, one license
+
+
+def test_a_limit_not_associated_with_the_queue_makes_the_job_not_compatible():
+    # THEN step A is NOT_COMPATIBLE, the other step CANCELED, and nothing ran (D.4 case 2)
+    result = _run([AmountRequirement("amount.license.maya", 1)])
+    assert result.jobs.task_run_status[0] == "NOT_COMPATIBLE"
+    assert len(result.task_runs) == 0
+    last = result.task_events.groupby("step_id", observed=True).status.last()
+    assert sorted(map(str, last)) == ["CANCELED", "NOT_COMPATIBLE"]
+
+
+def test_an_amount_no_limit_or_fleet_provides_makes_the_job_not_compatible():
+    result = _run([AmountRequirement("amount.license.houdini", 1)])
+    assert result.jobs.task_run_status[0] == "NOT_COMPATIBLE"
+
+
+def test_a_custom_amount_a_fleet_provides_is_accepted_and_reported():
+    configuration = {"mode": "NO_SCALING", "workerCapabilities": {
+        "customAmounts": [{"name": "amount.gpu.tensor", "min": 1}]}}
+    result = _run([AmountRequirement("amount.gpu.tensor", 1)],
+                  fleet_configuration=configuration)
+    assert result.jobs.task_run_status[0] == "SUCCEEDED"
+    assert result.summary()["host_requirements_not_simulated"] == {"amount.gpu.tensor": 1}
+
+
+@pytest.mark.parametrize("name", ["attr.worker.os.family", "attr.worker.cpu.arch"])
+def test_attributes_and_worker_amounts_are_reported_not_silently_dropped(name):
+    result = _run([AmountRequirement("amount.worker.vcpu", 4)],
+                  [AttributeRequirement(name, any_of=("linux",))])
+    assert result.jobs.task_run_status[0] == "SUCCEEDED"
+    assert result.summary()["host_requirements_not_simulated"] == {
+        "amount.worker.vcpu": 1, name: 1}
