@@ -110,8 +110,17 @@ def digest(*parts: bytes | str) -> str:
 
 
 def canonical_json(document: Mapping[str, Any]) -> str:
-    """Dump an inline document as sorted, compact JSON: equal content gives equal text."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=_json_default)
+    """Dump an inline document as sorted, compact JSON: equal content gives equal text.
+
+    Raises:
+        TemplateError: the document refers to itself, or holds a value JSON cannot carry
+            (an integer too long to convert, ...).
+    """
+    try:
+        return json.dumps(document, sort_keys=True, separators=(",", ":"),
+                          default=_json_default)
+    except (ValueError, RecursionError) as exc:  # circular reference, int too long, ...
+        raise TemplateError(f"inline template cannot be read as a document: {exc}") from None
 
 
 def _json_default(value: Any) -> Any:

@@ -482,3 +482,14 @@ def test_reloading_a_bundle_notices_a_new_parameter_values_file(
     # THEN the next load reads it
     assert dict(load_template(tmp_path).bundle_parameters) == {"Shot": "b"}
     assert count_reads[-1] == tmp_path / "parameter_values.yaml"
+
+
+def test_inline_templates_json_cannot_carry_raise_template_error():
+    # GIVEN inline documents that refer to themselves, or hold an int too long to print
+    looping = {"specificationVersion": "jobtemplate-2023-09", "name": "x"}
+    looping["self"] = looping
+    huge = {"specificationVersion": "jobtemplate-2023-09", "name": 10**5000}
+    for document in (looping, huge):
+        # WHEN loaded THEN a TemplateError says so (not a bare ValueError)
+        with pytest.raises(TemplateError, match="inline template cannot be read as a document"):
+            load_template(document)
