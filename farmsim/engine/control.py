@@ -271,9 +271,9 @@ class ControlPlane:
             for limit, units in step.limits:
                 if not (limit.max_count < 0 or limit.current + units <= limit.max_count):
                     if blocking is None:
-                        blocking = [limit]
-                    elif limit not in blocking:
-                        blocking.append(limit)
+                        blocking = [(limit, units)]
+                    elif (limit, units) not in blocking:
+                        blocking.append((limit, units))
                     break
             else:
                 return step
@@ -283,8 +283,8 @@ class ControlPlane:
         job.parked_limits = blocking is not None
         if blocking is not None:
             queue = self.queues[job.queue_index]
-            for limit in blocking:
-                queue.policy.park(job, limit)
+            for limit, units in blocking:
+                queue.policy.park(job, limit, units)
                 limit.watchers.add(queue.index)
         return None
 

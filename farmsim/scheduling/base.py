@@ -49,9 +49,10 @@ class SchedulingPolicy(Protocol):
         bumped); index it. Entries with an older ``index_gen`` are stale."""
         ...
 
-    def park(self, job: JobState, limit: LimitState) -> None:
-        """``job``'s READY work waits for ``limit``'s units: keep it where :meth:`choose` finds
-        it again once the limit has headroom (``job.park_gen`` marks the valid entries)."""
+    def park(self, job: JobState, limit: LimitState, units: int) -> None:
+        """``job``'s READY work waits for ``units`` of ``limit``: keep it where :meth:`choose`
+        finds it again once the limit has room for them (``job.park_gen`` marks the valid
+        entries)."""
         ...
 
     def parked_count(self, limit: LimitState) -> int:

@@ -10,10 +10,13 @@ Two kinds of heap hold ``(-priority, submit_seq, generation, job)`` entries, key
 
 * the *index*: jobs with READY work that nothing blocks (valid while ``job.in_index`` and the
   entry's generation is ``job.index_gen``);
-* one *parked* heap per limit: jobs whose READY work waits for that limit's units (valid while
-  the generation is ``job.park_gen``). A parked job stays there while it works through its tasks
-  under the limit: when the limit has headroom its best parked job competes with the index's top,
-  and when the limit is full the heap is skipped in O(1). No job moves between heaps per task.
+* one *parked* heap per (limit, units): jobs whose READY work waits for that many of the
+  limit's units (valid while the generation is ``job.park_gen``). A parked job stays there while
+  it works through its tasks under the limit: when the limit has room for ``units`` its best
+  parked job competes with the index's top, and otherwise the heap is skipped in O(1). No job
+  moves between heaps per task. The headroom check is exact, so a job examined from a parked
+  heap and found blocked is blocked by something else and is parked elsewhere: ``choose``
+  cannot pick the same entry twice.
 
 Stale entries are dropped lazily when they reach a top. A choice costs O(log n) amortised in the
 number of jobs, plus O(1) per limit the queue's jobs wait on.
@@ -43,20 +46,20 @@ class PriorityFifo:
 
     def __init__(self) -> None:
         self._heap: list[Entry] = []
-        self._parked: dict[LimitState, list[Entry]] = {}
+        self._parked: dict[tuple[LimitState, int], list[Entry]] = {}
 
     def add(self, job: JobState) -> None:
         heappush(self._heap, (-job.priority, job.submit_seq, job.index_gen, job))
 
-    def park(self, job: JobState, limit: LimitState) -> None:
-        heap = self._parked.get(limit)
+    def park(self, job: JobState, limit: LimitState, units: int) -> None:
+        key = (limit, units)
+        heap = self._parked.get(key)
         if heap is None:
-            heap = self._parked[limit] = []
+            heap = self._parked[key] = []
         heappush(heap, (-job.priority, job.submit_seq, job.park_gen, job))
 
     def parked_count(self, limit: LimitState) -> int:
-        heap = self._parked.get(limit)
-        return len(heap) if heap else 0
+        return sum(len(heap) for (lim, _), heap in self._parked.items() if lim is limit)
 
     def choose(
         self, view: SchedulingView, worker: WorkerState, current_job: JobState | None
@@ -71,9 +74,9 @@ class PriorityFifo:
                     break
                 heappop(heap)
             best = heap[0] if heap else None
-            for limit, pheap in parked.items():
-                if not pheap or 0 <= limit.max_count <= limit.current:
-                    continue  # nothing parked, or no headroom
+            for (limit, units), pheap in parked.items():
+                if not pheap or 0 <= limit.max_count < limit.current + units:
+                    continue  # nothing parked, or no room for these units
                 while pheap:  # drop stale parked entries
                     _, _, gen, job = pheap[0]
                     if gen == job.park_gen and job.final_status is None:
