@@ -90,6 +90,7 @@ def build_catalog(sim: Simulation) -> Catalog:
         open_runs=open_runs,
         succeeded_runs=succeeded_runs,
         unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
+        unused_rules=control.unused_rules(),
     )
 
 

@@ -254,6 +254,11 @@ class ControlPlane:
             rule = self._rules[key] = self.runtimes.rule_for(queue=queue, job=job, step=step)
         return rule
 
+    def unused_rules(self) -> list[int]:
+        """Indices of the ``runtimes`` rules that no step's task runs matched."""
+        used = {id(rule) for rule in self._rules.values()}
+        return [i for i, rule in enumerate(self.runtimes.rules) if id(rule) not in used]
+
     # ------------------------------------------------------------------ scheduling
 
     def assignable_step(self, job: JobState) -> StepState | None:

@@ -70,3 +70,25 @@ def test_attributes_and_worker_amounts_are_reported_not_silently_dropped(name):
     assert result.jobs.task_run_status[0] == "SUCCEEDED"
     assert result.summary()["host_requirements_not_simulated"] == {
         "amount.worker.vcpu": 1, name: 1}
+
+
+def test_runtime_rules_no_task_run_matched_are_listed():
+    # GIVEN rules: one for envEnter actions (sessions are not simulated yet), one that matches
+    from farmsim.model.distributions import Fixed
+    from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
+
+    job = JobStructure(name="J", steps=(StepStructure(name="A", index=0, task_count=1),))
+    farm = FarmConfig(queues=(QueueConfig(display_name="q", fleets=("f",)),),
+                      fleets=(FleetConfig(display_name="f", max_worker_count=1, worker_count=1),))
+    rules = (RuntimeRule(match=RuleMatch(action="envEnter"), duration=Fixed(5.0)),
+             RuntimeRule(match=RuleMatch(step="A"), duration=Fixed(7.0)),
+             RuntimeRule(match=RuleMatch(step="Z*"), duration=Fixed(9.0)))
+    scenario = Scenario(farm=farm, jobs=(JobSubmission(at=0, queue="q", structure=job),),
+                        runtimes=RuntimeModel(rules=rules))
+    # WHEN it runs
+    sim = Simulation(scenario)
+    sim.run()
+    result = sim.result()
+    # THEN the task ran for 7 s and the summary names rules 0 and 2 as unused
+    assert result.task_runs.ended_at[0] - result.task_runs.started_at[0] == pytest.approx(7.0)
+    assert result.summary()["runtime_rules_unused"] == [0, 2]
