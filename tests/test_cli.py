@@ -237,3 +237,16 @@ def test_help_shows_an_example(capsys, command):
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"farmsim {farmsim.__version__}"
+
+
+def test_run_prints_notes_for_requirements_and_rules_it_did_not_use():
+    from farmsim.cli import summary_table
+
+    # GIVEN a summary with host requirements not simulated and an unused rule
+    summary = farmsim.simulate(QUICKSTART, until="10m").summary()
+    summary["host_requirements_not_simulated"] = {"attr.worker.os.family": 2}
+    summary["runtime_rules_unused"] = [3]
+    # WHEN it is printed THEN both are named
+    text = summary_table(summary)
+    assert "note: not matched to fleets in this release: attr.worker.os.family (2 steps)" in text
+    assert "note: runtimes rules that no task run matched: runtimes[3]" in text
