@@ -129,14 +129,17 @@ def summary_table(s: dict[str, Any]) -> str:
             top = "-" if lim["max_count"] < 0 else lim["max_count"]
             lines.append(f"{name:<{width}}  {top:>3}  {lim['peak']:>4}  "
                          f"{_pct(lim['utilization']):>11}  {lim['blocked_task_hours']:>18.1f}")
+    notes = []
     unmatched = s.get("host_requirements_not_simulated") or {}
     if unmatched:
         names = ", ".join(f"{name} ({_n(steps, 'step')})" for name, steps in unmatched.items())
-        lines += ["", f"note: not matched to fleets in this release: {names}"]
+        notes.append(f"note: not matched to fleets in this release: {names}")
     unused = s.get("runtime_rules_unused") or []
     if unused:
-        lines += [f"note: runtimes rules that no task run matched: "
-                  f"{', '.join(f'runtimes[{i}]' for i in unused)}"]
+        notes.append("note: runtimes rules that no task run matched: "
+                     + ", ".join(f"runtimes[{i}]" for i in unused))
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines)
 
 
