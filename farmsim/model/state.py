@@ -154,7 +154,7 @@ class StepState:
         self.is_ready = False
         #: (LimitState, units) for each host requirement amount that names a limit.
         self.limits: tuple[tuple[LimitState, int], ...] = ()
-        self.durations: list[float] = []
+        self.durations: array = _EMPTY_D
         self.failures: bytes | None = None
         self.rule: RuntimeRule | None = None
         self.dependents: list[StepState] = []
