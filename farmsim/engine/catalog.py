@@ -110,9 +110,13 @@ def _succeeded_runs(steps: list) -> np.ndarray:
         part["session"] = np.frombuffer(step.run_session, dtype=np.int32)[tasks]
         retries = step.retries
         part["attempt"] = [retries.get(int(t), 0) for t in tasks] if retries else 0
-        part["ready_at"] = np.frombuffer(step.run_ready)[tasks]
+        part["ready_at"] = step.ready_at
+        if step.retry_ready:
+            for i, t in enumerate(tasks.tolist()):
+                if t in step.retry_ready:
+                    part["ready_at"][i] = step.retry_ready[t]
         part["assigned_at"] = np.frombuffer(step.run_assigned)[tasks]
-        part["started_at"] = np.frombuffer(step.run_started)[tasks]
+        part["started_at"] = part["assigned_at"]
         part["ended_at"] = np.frombuffer(step.run_ended)[tasks]
         part["status"] = RUN_SUCCEEDED
         part["task_status"] = SUCCEEDED

@@ -205,7 +205,7 @@ class ControlPlane:
                     step.fill(PENDING)
                 events(pack_event(now, step.gidx, 0, step.task_count,
                                   step.status[0] if step.task_count else READY, -1))
-            self._make_available(job)
+            self._work_added(job, job.counts[READY])
         self._check_job_end(job)
         return job
 
@@ -380,8 +380,12 @@ class ControlPlane:
         """Take the step's limit units for one task run."""
         record = self._limit_event
         for limit, units in step.limits:
-            if now > limit.last_t:
-                limit.advance(now)
+            dt = now - limit.last_t
+            if dt > 0.0:  # LimitState.advance, inlined
+                limit.area += limit.current * dt
+                if limit.blocked_ready and 0 <= limit.max_count <= limit.current:
+                    limit.blocked_area += limit.blocked_ready * dt
+                limit.last_t = now
             limit.blocked_ready -= 1
             limit.current += units
             if limit.current > limit.peak:
@@ -403,15 +407,15 @@ class ControlPlane:
         # the worker process; release and success are inlined for the common case.
         self.now = now
         job, step, task = worker.job, worker.step, worker.task
-        self._credit = job.queue_index
+        fleet = worker.fleet
+        # The worker asks again at once after this: on a single-queue fleet it will take a
+        # task of this queue if there is one, so one unit of new work there is covered.
+        self._credit = -1 if fleet.multi_queue else job.queue_index
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
-        fleet = worker.fleet
         if fleet.multi_queue:
             fleet.served[worker.queue_pos] -= 1
-        if job.parked_mwc and not (0 < job.max_worker_count <= job.workers):
-            job.parked_mwc = False
         worker.last_job = job
         job_counts = job.counts
         if worker.succeeded:
@@ -424,21 +428,27 @@ class ControlPlane:
             # The task's one SUCCEEDED run goes to the step's columns (no record per run).
             step.run_worker[task] = worker.index
             step.run_session[task] = worker.session
-            step.run_ready[task] = worker.ready_at
-            step.run_assigned[task] = step.run_started[task] = worker.assigned_at
+            step.run_assigned[task] = worker.assigned_at
             step.run_ended[task] = now
+            if worker.attempt:
+                step.retry_ready[task] = worker.ready_at
             worker.job = worker.step = None
             if counts[SUCCEEDED] == step.task_count:
                 self._step_succeeded(step, now)
         else:
             self._run_failed(worker, job, step, task, now)
-        if job_counts[READY]:
-            if not job.in_index:
-                self._make_available(job)
-        elif not job.workers:
+        if job.parked_mwc:
+            self._mwc_slot_freed(job)
+        if not job_counts[READY] and not job.workers:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
         self._credit = -1
         return self.start_next(worker, now)
+
+    def _mwc_slot_freed(self, job: JobState) -> None:
+        """A worker left a job that was at its maxWorkerCount: one more may take a task."""
+        if not (0 < job.max_worker_count <= job.workers):
+            job.parked_mwc = False
+            self._work_added(job, 1)
 
     def _run_failed(
         self, worker: WorkerState, job: JobState, step: StepState, task: int, now: float
@@ -451,6 +461,7 @@ class ControlPlane:
             job.requeue_task(step, task, now)
             self._blocked_ready(step, 1)
             self._record_run(worker, now, RUN_FAILED, READY)
+            self._work_added(job, 1)
         else:
             step.set_status(task, FAILED)
             job.failed_tasks += 1
@@ -465,16 +476,20 @@ class ControlPlane:
         job.workers -= 1
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] -= 1
-        if job.parked_mwc and not (0 < job.max_worker_count <= job.workers):
-            job.parked_mwc = False
         worker.last_job = job
+        if job.parked_mwc:
+            self._mwc_slot_freed(job)
 
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
         record = self._limit_event
         for limit, units in step.limits:
-            if now > limit.last_t:
-                limit.advance(now)
+            dt = now - limit.last_t
+            if dt > 0.0:  # LimitState.advance, inlined
+                limit.area += limit.current * dt
+                if limit.blocked_ready and 0 <= limit.max_count <= limit.current:
+                    limit.blocked_area += limit.blocked_ready * dt
+                limit.last_t = now
             limit.current -= units
             record(pack_limit(now, limit.index, limit.current, limit.max_count))
             if limit.watchers:
@@ -503,39 +518,40 @@ class ControlPlane:
         worker.job = None
         worker.step = None
 
-    def _make_available(self, job: JobState) -> None:
-        """Put ``job`` (back) into its queue's index if a worker could take a task of it now,
-        and wake that many idle workers.
+    def _work_added(self, job: JobState, new: int) -> None:
+        """``new`` READY tasks of ``job`` may have become takeable (the job was created, a step's
+        dependencies resolved, a task will be retried, or a maxWorkerCount slot came free).
 
-        Invariant kept here: every task a worker could take is covered by a woken worker on its
-        way, by the worker that is about to ask again (the ``_credit``), or no worker is idle.
-        A job that can take nothing now is parked (on ``maxWorkerCount`` or on its limits), never
-        indexed, so nothing waits unnoticed in an index while workers sleep. A job parked on
+        Puts the job in its queue's index (or parks it, when nothing of it may be taken now)
+        and wakes as many idle workers as could take the new tasks now. Invariant kept here:
+        every task a worker could take is covered by a woken worker on its way, by the worker
+        that is about to ask again (the ``_credit``), or no worker is idle. A job parked on
         limits stays parked while all its READY work needs them: the policy finds it there when
         units free up, and :meth:`_limit_freed` wakes workers for it.
         """
-        if job.in_index or job.final_status is not None or not job.counts[READY]:
+        if job.final_status is not None or not job.counts[READY]:
             return
         if 0 < job.max_worker_count <= job.workers:
             job.parked_mwc = True
             return
-        if job.parked_limits and all(s.limits for s in job.steps if s.counts[READY]):
-            return
-        n = self._takeable(job)
-        if n <= 0:
-            self.assignable_step(job)  # parks it on the limits that block it
-            return
-        job.in_index = True
-        job.parked_limits = False
-        job.index_gen += 1
-        job.park_gen += 1
-        queue = self.queues[job.queue_index]
-        queue.policy.add(job)
-        if self._credit == queue.index:
+        n = min(new, self._takeable(job))
+        if not job.in_index:
+            if n <= 0:
+                if not job.parked_limits:
+                    self.assignable_step(job)  # parks it on the limits that block it
+                return
+            if not (job.parked_limits
+                    and all(s.limits for s in job.steps if s.counts[READY])):
+                job.in_index = True
+                job.parked_limits = False
+                job.index_gen += 1
+                job.park_gen += 1
+                self.queues[job.queue_index].policy.add(job)
+        if self._credit == job.queue_index:
             n -= 1  # the worker that just finished a run of this queue asks again at once
             self._credit = -1
         if n > 0:
-            self.notify(queue.index, n)
+            self.notify(job.queue_index, n)
 
     @staticmethod
     def _takeable(job: JobState) -> int:
@@ -576,6 +592,7 @@ class ControlPlane:
                 dependent.ready_at = now
                 self._blocked_ready(dependent, n)
                 events(pack_event(now, dependent.gidx, 0, n, READY, -1))
+                self._work_added(dependent.job, n)
 
     # ------------------------------------------------------------------ cancellation
 

@@ -2,9 +2,10 @@
 vectorised numpy call, because a numpy Generator call costs microseconds however few values it
 returns.
 
-A job's step takes ``n`` consecutive values from its rule's pool; a retry takes one. Pools are
-refilled from the run's single Generator in the order the simulation asks for them, so the same
-seed gives the same draws, byte for byte.
+A job's step takes ``n`` consecutive values from its rule's pool; a retry takes one. Failure
+outcomes come from a pool of bytes per failure probability. Pools are refilled from the run's
+single Generator in the order the simulation asks for them, so the same seed gives the same
+draws, byte for byte.
 """
 
 from __future__ import annotations
@@ -22,30 +23,28 @@ BLOCK = 1 << 14
 
 
 class SamplePools:
-    """Pools of draws per distribution, and one pool of uniforms for failure outcomes."""
+    """Pools of draws per distribution, and of failure outcomes per failure probability."""
 
-    __slots__ = ("_rng", "_pools", "_uniform", "_uniform_pos")
+    __slots__ = ("_rng", "_pools", "_outcomes")
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
-        self._pools: dict[Distribution, list] = {}  # distribution -> [values, position]
-        self._uniform = np.empty(0)
-        self._uniform_pos = 0
+        self._pools: dict[Distribution, list] = {}  # distribution -> [array('d'), position]
+        self._outcomes: dict[float, list] = {}  # probability -> [bytes, position]
 
     def durations(self, distribution: Distribution, n: int) -> array:
         """``n`` draws of ``distribution``, as an ``array('d')`` (8 bytes a value, unboxed)."""
         pool = self._pools.get(distribution)
         if pool is None:
-            pool = self._pools[distribution] = [np.empty(0), 0]
+            pool = self._pools[distribution] = [array("d"), 0]
         values, pos = pool
         if pos + n > len(values):
-            fresh = distribution.sample(self._rng, max(BLOCK, n))
-            values = pool[0] = np.concatenate([values[pos:], fresh])
+            fresh = array("d")
+            fresh.frombytes(distribution.sample(self._rng, max(BLOCK, n)).tobytes())
+            values = pool[0] = values[pos:] + fresh
             pos = 0
         pool[1] = pos + n
-        out = array("d")
-        out.frombytes(values[pos : pos + n].tobytes())
-        return out
+        return values[pos : pos + n]
 
     def duration(self, distribution: Distribution) -> float:
         """One draw of ``distribution``."""
@@ -53,13 +52,15 @@ class SamplePools:
 
     def failures(self, p: float, n: int) -> bytes:
         """``n`` outcomes, one byte each: 1 (failed) with probability ``p``."""
-        values, pos = self._uniform, self._uniform_pos
+        pool = self._outcomes.get(p)
+        if pool is None:
+            pool = self._outcomes[p] = [b"", 0]
+        values, pos = pool
         if pos + n > len(values):
-            values = self._uniform = np.concatenate(
-                [values[pos:], self._rng.random(max(BLOCK, n))])
+            values = pool[0] = values[pos:] + (self._rng.random(max(BLOCK, n)) < p).tobytes()
             pos = 0
-        self._uniform_pos = pos + n
-        return (values[pos : pos + n] < p).tobytes()
+        pool[1] = pos + n
+        return values[pos : pos + n]
 
     def failed(self, p: float) -> bool:
         """One outcome: True with probability ``p``."""

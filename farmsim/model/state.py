@@ -133,7 +133,7 @@ class StepState:
         "job", "structure", "index", "gidx", "task_count", "status", "counts", "next_fresh",
         "retry_heap", "retries", "task_ready_at", "ready_at", "is_ready", "limits",
         "durations", "failures", "rule", "dependents", "deps_left",
-        "run_worker", "run_session", "run_ready", "run_assigned", "run_started", "run_ended",
+        "run_worker", "run_session", "run_assigned", "run_ended", "retry_ready",
     )
 
     def __init__(self, job: JobState, structure: StepStructure, gidx: int) -> None:
@@ -161,12 +161,13 @@ class StepState:
         self.deps_left = len(structure.dependencies)
         #: The SUCCEEDED run of each task (a task has at most one), in per-step columns:
         #: cheaper to fill than a record per run. Other runs go to the recorder's run log.
+        #: A first attempt was READY at ``ready_at`` and starts when assigned (no sessions
+        #: yet), so only retried tasks keep their READY time, in ``retry_ready``.
         self.run_worker = _EMPTY_I
         self.run_session = _EMPTY_I
-        self.run_ready = _EMPTY_D
         self.run_assigned = _EMPTY_D
-        self.run_started = _EMPTY_D
         self.run_ended = _EMPTY_D
+        self.retry_ready: dict[int, float] = {}
 
     @property
     def ready_count(self) -> int:
@@ -178,9 +179,7 @@ class StepState:
         n = self.task_count
         self.run_worker = array("i", bytes(4 * n))
         self.run_session = array("i", bytes(4 * n))
-        self.run_ready = array("d", bytes(8 * n))
         self.run_assigned = array("d", bytes(8 * n))
-        self.run_started = array("d", bytes(8 * n))
         self.run_ended = array("d", bytes(8 * n))
 
     def fill(self, code: int) -> None:

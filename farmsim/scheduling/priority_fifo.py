@@ -41,12 +41,16 @@ Entry = tuple[int, int, int, "JobState"]
 class PriorityFifo:
     """The ``priorityFifo`` scheduling configuration (it has no parameters)."""
 
-    __slots__ = ("_heap", "_parked")
+    __slots__ = ("_heap", "_parked", "_parked_list", "_by_limit")
     name: ClassVar[str] = "priorityFifo"
 
     def __init__(self) -> None:
         self._heap: list[Entry] = []
         self._parked: dict[tuple[LimitState, int], list[Entry]] = {}
+        #: The same heaps as (limit, units, heap) triples, for the scan in choose().
+        self._parked_list: list[tuple[LimitState, int, list[Entry]]] = []
+        #: Each limit's heaps (one per unit count), for parked_count().
+        self._by_limit: dict[LimitState, list[list[Entry]]] = {}
 
     def add(self, job: JobState) -> None:
         heappush(self._heap, (-job.priority, job.submit_seq, job.index_gen, job))
@@ -56,16 +60,21 @@ class PriorityFifo:
         heap = self._parked.get(key)
         if heap is None:
             heap = self._parked[key] = []
+            self._parked_list.append((limit, units, heap))
+            self._by_limit.setdefault(limit, []).append(heap)
         heappush(heap, (-job.priority, job.submit_seq, job.park_gen, job))
 
     def parked_count(self, limit: LimitState) -> int:
-        return sum(len(heap) for (lim, _), heap in self._parked.items() if lim is limit)
+        heaps = self._by_limit.get(limit)
+        if not heaps:
+            return 0
+        return len(heaps[0]) if len(heaps) == 1 else sum(map(len, heaps))
 
     def choose(
         self, view: SchedulingView, worker: WorkerState, current_job: JobState | None
     ) -> tuple[JobState, StepState] | None:
         heap = self._heap
-        parked = self._parked
+        parked = self._parked_list
         assignable_step = view.assignable_step
         while True:
             while heap:  # drop stale index entries
@@ -74,7 +83,7 @@ class PriorityFifo:
                     break
                 heappop(heap)
             best = heap[0] if heap else None
-            for (limit, units), pheap in parked.items():
+            for limit, units, pheap in parked:
                 if not pheap or 0 <= limit.max_count < limit.current + units:
                     continue  # nothing parked, or no room for these units
                 while pheap:  # drop stale parked entries
