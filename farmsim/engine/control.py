@@ -76,7 +76,7 @@ class FleetState:
     """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
 
     __slots__ = ("index", "name", "queues", "workers", "served", "rr", "custom_amounts",
-                 "multi_queue", "policy")
+                 "multi_queue", "policy", "idle", "limits")
 
     def __init__(self, index: int, name: str) -> None:
         self.index = index
@@ -91,6 +91,11 @@ class FleetState:
         self.multi_queue = False
         #: The policy of the fleet's only queue (None when it serves none or several).
         self.policy: SchedulingPolicy | None = None
+        #: Workers of this fleet that are IDLE now.
+        self.idle = 0
+        #: Limits associated with a queue this fleet serves (their blocked time depends on
+        #: this fleet's idle workers).
+        self.limits: list[LimitState] = []
 
 
 class ControlPlane:
@@ -144,6 +149,12 @@ class ControlPlane:
                 fleet.served.append(0)
             self.queues.append(queue)
             self.queue_by_name[q.display_name] = queue
+        for queue in self.queues:
+            for limit in queue.limits_by_amount.values():
+                for fleet in queue.fleets:
+                    if fleet not in limit.fleets:
+                        limit.fleets.append(fleet)
+                        fleet.limits.append(limit)
         for fleet in self.fleets:
             fleet.multi_queue = len(fleet.queues) > 1
             if len(fleet.queues) == 1:
@@ -305,6 +316,12 @@ class ControlPlane:
         fleet = worker.fleet
         if fleet.multi_queue:
             choice, pos = self._choose_among_queues(fleet, worker)
+            woken_for = worker.woken_for
+            if woken_for >= 0:
+                worker.woken_for = -1
+                if choice is not None and fleet.queues[pos].index != woken_for:
+                    # Woken for one queue, this worker serves another: pass the wake on.
+                    self.notify(woken_for, 1)
         elif fleet.policy is not None:
             choice = fleet.policy.choose(self, worker, worker.last_job)
         else:
@@ -313,6 +330,7 @@ class ControlPlane:
             if worker.status != _IDLE:
                 worker.status = _IDLE
                 self._worker_event(pack_worker(now, worker.index, _IDLE))
+                self._idle_changed(fleet, now, +1)
             worker.last_job = None  # the session, if any, ends
             if self.on_idle is not None:
                 self.on_idle(worker, now)
@@ -350,6 +368,8 @@ class ControlPlane:
             worker.session = self._sessions
             self._sessions += 1
             if worker.status != _RUNNING:
+                if worker.status == _IDLE:
+                    self._idle_changed(fleet, now, -1)
                 worker.status = _RUNNING
                 self._worker_event(pack_worker(now, worker.index, _RUNNING))
         if self.on_assign is not None:
@@ -360,6 +380,15 @@ class ControlPlane:
         failures = step.failures
         worker.succeeded = failures is None or not failures[task]
         return step.durations[task]
+
+    @staticmethod
+    def _idle_changed(fleet: FleetState, now: float, delta: int) -> None:
+        """A worker of ``fleet`` went idle (+1) or back to work (-1)."""
+        for limit in fleet.limits:  # their blocked time depends on idle workers
+            if now > limit.last_t:
+                limit.advance(now)
+            limit.idle_workers += delta
+        fleet.idle += delta
 
     def _choose_among_queues(
         self, fleet: FleetState, worker: WorkerState
@@ -383,8 +412,9 @@ class ControlPlane:
             dt = now - limit.last_t
             if dt > 0.0:  # LimitState.advance, inlined
                 limit.area += limit.current * dt
-                if limit.blocked_ready and 0 <= limit.max_count <= limit.current:
-                    limit.blocked_area += limit.blocked_ready * dt
+                if limit.blocked_ready and limit.idle_workers \
+                        and 0 <= limit.max_count <= limit.current:
+                    limit.blocked_area += min(limit.blocked_ready, limit.idle_workers) * dt
                 limit.last_t = now
             limit.blocked_ready -= 1
             limit.current += units
@@ -437,7 +467,7 @@ class ControlPlane:
                 self._step_succeeded(step, now)
         else:
             self._run_failed(worker, job, step, task, now)
-        if job.parked_mwc:
+        if job.workers + 1 == job.max_worker_count:
             self._mwc_slot_freed(job)
         if not job_counts[READY] and not job.workers:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
@@ -445,9 +475,13 @@ class ControlPlane:
         return self.start_next(worker, now)
 
     def _mwc_slot_freed(self, job: JobState) -> None:
-        """A worker left a job that was at its maxWorkerCount: one more may take a task."""
-        if not (0 < job.max_worker_count <= job.workers):
-            job.parked_mwc = False
+        """A worker left a job that was at its maxWorkerCount: one more may take a task.
+
+        Keyed on the count, not on ``parked_mwc``: a job at its maximum may still sit in the
+        index (nobody has looked at it since), and its freed slot must be announced all the same.
+        """
+        job.parked_mwc = False
+        if job.counts[READY]:
             self._work_added(job, 1)
 
     def _run_failed(
@@ -477,7 +511,7 @@ class ControlPlane:
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
-        if job.parked_mwc:
+        if job.workers + 1 == job.max_worker_count:
             self._mwc_slot_freed(job)
 
     def _release_limits(self, step: StepState, now: float) -> None:
@@ -487,8 +521,9 @@ class ControlPlane:
             dt = now - limit.last_t
             if dt > 0.0:  # LimitState.advance, inlined
                 limit.area += limit.current * dt
-                if limit.blocked_ready and 0 <= limit.max_count <= limit.current:
-                    limit.blocked_area += limit.blocked_ready * dt
+                if limit.blocked_ready and limit.idle_workers \
+                        and 0 <= limit.max_count <= limit.current:
+                    limit.blocked_area += min(limit.blocked_ready, limit.idle_workers) * dt
                 limit.last_t = now
             limit.current -= units
             record(pack_limit(now, limit.index, limit.current, limit.max_count))
@@ -535,18 +570,14 @@ class ControlPlane:
             job.parked_mwc = True
             return
         n = min(new, self._takeable(job))
-        if not job.in_index:
-            if n <= 0:
-                if not job.parked_limits:
-                    self.assignable_step(job)  # parks it on the limits that block it
-                return
-            if not (job.parked_limits
-                    and all(s.limits for s in job.steps if s.counts[READY])):
-                job.in_index = True
-                job.parked_limits = False
-                job.index_gen += 1
-                job.park_gen += 1
-                self.queues[job.queue_index].policy.add(job)
+        if not job.in_index and self.assignable_step(job) is not None:
+            # Takeable now: index it. (Otherwise assignable_step has parked it on every
+            # (limit, units) that blocks its READY work, the new work's included.)
+            job.in_index = True
+            job.parked_limits = False
+            job.index_gen += 1
+            job.park_gen += 1
+            self.queues[job.queue_index].policy.add(job)
         if self._credit == job.queue_index:
             n -= 1  # the worker that just finished a run of this queue asks again at once
             self._credit = -1

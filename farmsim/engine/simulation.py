@@ -161,7 +161,7 @@ class Simulation:
             return
         fleets = self.control.queues[queue_index].fleets
         if len(fleets) == 1:
-            self._wake_fleet(fleets[0].index, n)
+            self._wake_fleet(fleets[0].index, n, queue_index)
             return
         idle_lists = self._idle
         for fleet in fleets:
@@ -193,7 +193,9 @@ class Simulation:
         schedule = self.env.schedule
         for delay, f, k in candidates:
             idle = self._idle[f]
-            wake = workers[idle[(starts[f] + k) % len(idle)][1]].wake
+            worker = workers[idle[(starts[f] + k) % len(idle)][1]]
+            worker.woken_for = queue_index
+            wake = worker.wake
             # NOTE: triggers the worker's own event ``delay`` seconds from now, as
             # simpy.Timeout does internally: one event per wake instead of succeed() + timeout.
             wake._ok = True
@@ -209,7 +211,7 @@ class Simulation:
                 del idle[start:]
                 del idle[: count - (size - start)]
 
-    def _wake_fleet(self, fleet_index: int, n: int) -> None:
+    def _wake_fleet(self, fleet_index: int, n: int, queue_index: int) -> None:
         """:meth:`_notify` for a queue served by one fleet."""
         idle = self._idle[fleet_index]
         size = len(idle)
@@ -222,7 +224,9 @@ class Simulation:
         workers, schedule = self.workers, self.env.schedule
         for k in range(count):
             phase, w = idle[(start + k) % size]
-            wake = workers[w].wake
+            worker = workers[w]
+            worker.woken_for = queue_index
+            wake = worker.wake
             wake._ok = True  # NOTE: see _notify
             wake._value = None
             schedule(wake, NORMAL, (phase - offset) % period if period > 0.0 else 0.0)

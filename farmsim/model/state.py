@@ -99,7 +99,7 @@ class LimitState:
     """
 
     __slots__ = ("index", "max_count", "current", "watchers", "blocked_ready", "blocked_area",
-                 "last_t", "peak", "area")
+                 "last_t", "peak", "area", "fleets", "idle_workers")
 
     def __init__(self, index: int, max_count: int) -> None:
         self.index = index
@@ -112,17 +112,25 @@ class LimitState:
         self.area = 0.0
         self.last_t = 0.0
         self.peak = 0
+        #: Fleets serving a queue this limit is associated with (objects with an ``idle``
+        #: count): a READY task is held back by the limit alone only if one of them has an
+        #: idle worker.
+        self.fleets: list = []
+        #: Idle workers of those fleets, kept up to date by the engine.
+        self.idle_workers = 0
 
     def has_headroom(self, units: int) -> bool:
         return self.max_count < 0 or self.current + units <= self.max_count
 
     def advance(self, now: float) -> None:
-        """Accumulate time-weighted usage and blocked READY task-time up to ``now``."""
+        """Accumulate time-weighted usage up to ``now``, and the READY task-time held back by
+        this limit alone: while it is full, min(READY tasks needing it, idle workers that
+        could run them)."""
         dt = now - self.last_t
         if dt > 0.0:
             self.area += self.current * dt
-            if self.blocked_ready and 0 <= self.max_count <= self.current:
-                self.blocked_area += self.blocked_ready * dt
+            if self.blocked_ready and self.idle_workers and 0 <= self.max_count <= self.current:
+                self.blocked_area += min(self.blocked_ready, self.idle_workers) * dt
             self.last_t = now
 
 
@@ -315,7 +323,7 @@ class WorkerState:
     __slots__ = (
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
         "ready_at", "assigned_at", "session", "last_job", "wake", "process", "canceled",
-        "queue_pos", "succeeded",
+        "queue_pos", "succeeded", "woken_for",
     )
 
     def __init__(self, index: int, fleet_index: int, phase: float) -> None:
@@ -342,3 +350,5 @@ class WorkerState:
         self.queue_pos = 0
         #: Whether the run in progress will succeed (drawn at assignment).
         self.succeeded = True
+        #: The queue whose new work woke this idle worker (-1: none pending).
+        self.woken_for = -1

@@ -38,6 +38,7 @@ _RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
 _WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 _RUNNING_CODE = TASK_STATUSES.index(TaskRunStatus.RUNNING)
 _ASSIGNED_CODE = TASK_STATUSES.index(TaskRunStatus.ASSIGNED)
+_CANCELED_CODE = TASK_STATUSES.index(TaskRunStatus.CANCELED)
 
 
 class Result:
@@ -167,20 +168,25 @@ class Result:
         bulk_task = lo[rows] + (np.arange(len(rows)) - starts)
         ended = r["status"] != RUN_OPEN
         n_runs, n_ended = len(r), int(ended.sum())
-        # Columns (time, rank, step, task, status, worker); ``rank`` orders changes at one
-        # instant: a run's end, then bulk changes, then the next assignment, then its start.
+        # Changes of one task at one instant are ordered by (attempt, phase): creation and
+        # dependency changes come before its first attempt, then each attempt's assignment,
+        # start and end, and a cancellation of a task that is not running comes after them.
+        bulk_status = e["status"][rows]
+        bulk_attempt = np.where(bulk_status == _CANCELED_CODE, np.int32(1 << 30), np.int32(-1))
+        attempt = r["attempt"].astype(np.int32)
         time = np.concatenate([e["time"][rows], r["assigned_at"], r["started_at"],
                                r["ended_at"][ended]])
-        rank = np.concatenate([np.full(len(rows), 1, np.int8), np.full(n_runs, 2, np.int8),
-                               np.full(n_runs, 3, np.int8), np.zeros(n_ended, np.int8)])
+        order_attempt = np.concatenate([bulk_attempt, attempt, attempt, attempt[ended]])
+        phase = np.concatenate([np.zeros(len(rows), np.int8), np.zeros(n_runs, np.int8),
+                                np.ones(n_runs, np.int8), np.full(n_ended, 2, np.int8)])
         step = np.concatenate([e["step"][rows], r["step"], r["step"], r["step"][ended]])
         task = np.concatenate([bulk_task, r["task"], r["task"], r["task"][ended]])
-        status = np.concatenate([e["status"][rows], np.full(n_runs, _ASSIGNED_CODE, np.int8),
+        status = np.concatenate([bulk_status, np.full(n_runs, _ASSIGNED_CODE, np.int8),
                                  np.full(n_runs, _RUNNING_CODE, np.int8),
                                  r["task_status"][ended]])
         worker = np.concatenate([np.full(len(rows), -1, np.int32), r["worker"], r["worker"],
                                  r["worker"][ended]])
-        order = np.lexsort((rank, time))
+        order = np.lexsort((phase, order_attempt, time))
         step = step[order]
         return pd.DataFrame({
             "time": time[order],
