@@ -62,14 +62,27 @@ _STANDARD_AMOUNT_PREFIX = "amount.worker."
 class QueueState:
     """A queue: its policy, the fleets that serve it and its limits by amount name."""
 
-    __slots__ = ("index", "name", "policy", "fleets", "limits_by_amount")
+    __slots__ = ("index", "name", "_policy", "fleets", "limits_by_amount")
 
     def __init__(self, index: int, name: str, policy: SchedulingPolicy) -> None:
         self.index = index
         self.name = name
-        self.policy = policy
         self.fleets: list[FleetState] = []
         self.limits_by_amount: dict[str, LimitState] = {}
+        self.policy = policy
+
+    @property
+    def policy(self) -> SchedulingPolicy:
+        """The queue's scheduling policy. Setting it (a new schedulingConfiguration) also
+        updates the copy that fleets serving only this queue keep for speed."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: SchedulingPolicy) -> None:
+        self._policy = policy
+        for fleet in self.fleets:
+            if not fleet.multi_queue:
+                fleet.policy = policy
 
 
 class FleetState:
@@ -482,6 +495,9 @@ class ControlPlane:
         """
         job.parked_mwc = False
         if job.counts[READY]:
+            if job.in_index and self._credit == job.queue_index:
+                self._credit = -1  # indexed, and the finishing worker asks again at once
+                return
             self._work_added(job, 1)
 
     def _run_failed(
@@ -527,8 +543,13 @@ class ControlPlane:
                 limit.last_t = now
             limit.current -= units
             record(pack_limit(now, limit.index, limit.current, limit.max_count))
-            if limit.watchers:
-                self._limit_freed(limit)
+            watchers = limit.watchers
+            if watchers:
+                if (self._credit in watchers and len(watchers) == 1
+                        and limit.max_count - limit.current == units == 1):
+                    self._credit = -1  # one unit, one queue: the releasing worker asks at once
+                else:
+                    self._limit_freed(limit)
 
     def _limit_freed(self, limit: LimitState) -> None:
         """Units of ``limit`` came free: each queue with jobs parked on it may use them."""
