@@ -57,6 +57,10 @@ def build_catalog(sim: Simulation) -> Catalog:
         limit_area=[lim.area for lim in control.limits],
         limit_blocked_area=[lim.blocked_area for lim in control.limits],
         limit_peak=[lim.peak for lim in control.limits],
+        limit_usage=[(np.frombuffer(lim.usage_times, dtype=np.float64).copy(),
+                      np.frombuffer(lim.usage_counts, dtype=np.int32).copy())
+                     for lim in control.limits],
+        limit_max_history=[list(lim.max_history) for lim in control.limits],
         worker_ids=make_ids("worker", seed, len(sim.workers)),
         worker_fleet=np.array([w.fleet_index for w in sim.workers], dtype=np.int64),
         session_ids_seed=seed,

@@ -38,7 +38,6 @@ from farmsim.record.recorder import (
     RUN_FAILED,
     Recorder,
     pack_event,
-    pack_limit,
     pack_run,
     pack_worker,
 )
@@ -134,7 +133,6 @@ class ControlPlane:
         self._run = recorder.runs.extend
         self._event = recorder.task_events.extend
         self._worker_event = recorder.worker_events.extend
-        self._limit_event = recorder.limit_events.extend
         self.jobs: list[JobState] = []
         self.steps: list[StepState] = []
         self.limits = [LimitState(i, lim.max_count) for i, lim in enumerate(farm.limits)]
@@ -420,7 +418,6 @@ class ControlPlane:
 
     def _acquire(self, step: StepState, now: float) -> None:
         """Take the step's limit units for one task run."""
-        record = self._limit_event
         for limit, units in step.limits:
             dt = now - limit.last_t
             if dt > 0.0:  # LimitState.advance, inlined
@@ -433,7 +430,8 @@ class ControlPlane:
             limit.current += units
             if limit.current > limit.peak:
                 limit.peak = limit.current
-            record(pack_limit(now, limit.index, limit.current, limit.max_count))
+            limit.usage_times.append(now)
+            limit.usage_counts.append(limit.current)
 
     def _draw_retry(self, step: StepState) -> tuple[float, bool]:
         """Duration and success of a retry: drawn now (first attempts are drawn per step)."""
@@ -532,7 +530,6 @@ class ControlPlane:
 
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
-        record = self._limit_event
         for limit, units in step.limits:
             dt = now - limit.last_t
             if dt > 0.0:  # LimitState.advance, inlined
@@ -542,7 +539,8 @@ class ControlPlane:
                     limit.blocked_area += min(limit.blocked_ready, limit.idle_workers) * dt
                 limit.last_t = now
             limit.current -= units
-            record(pack_limit(now, limit.index, limit.current, limit.max_count))
+            limit.usage_times.append(now)
+            limit.usage_counts.append(limit.current)
             watchers = limit.watchers
             if watchers:
                 if (self._credit in watchers and len(watchers) == 1

@@ -99,7 +99,8 @@ class LimitState:
     """
 
     __slots__ = ("index", "max_count", "current", "watchers", "blocked_ready", "blocked_area",
-                 "last_t", "peak", "area", "fleets", "idle_workers")
+                 "last_t", "peak", "area", "fleets", "idle_workers", "usage_times",
+                 "usage_counts", "max_history")
 
     def __init__(self, index: int, max_count: int) -> None:
         self.index = index
@@ -118,6 +119,11 @@ class LimitState:
         self.fleets: list = []
         #: Idle workers of those fleets, kept up to date by the engine.
         self.idle_workers = 0
+        #: The usage timeline: the count after each change, and when (two appends per change
+        #: are cheaper than a packed record); ``max_history`` holds (time, maxCount) changes.
+        self.usage_times = array("d")
+        self.usage_counts = array("i")
+        self.max_history: list[tuple[float, int]] = [(0.0, max_count)]
 
     def has_headroom(self, units: int) -> bool:
         return self.max_count < 0 or self.current + units <= self.max_count

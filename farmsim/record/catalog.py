@@ -38,6 +38,9 @@ class Catalog:
     limit_area: list[float]
     limit_blocked_area: list[float]
     limit_peak: list[int]
+    #: Per limit: (times, counts) of its usage changes, and its (time, maxCount) history.
+    limit_usage: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    limit_max_history: list[list[tuple[float, int]]] = field(default_factory=list)
     worker_ids: np.ndarray
     worker_fleet: np.ndarray
     session_ids_seed: int

@@ -17,8 +17,11 @@ Conventions the checks rely on:
 
 Example::
 
-    result = Simulation(scenario).run() or sim.result()
-    check_all(result)             # raises InvariantViolation on the first broken rule
+    sim = Simulation(scenario)
+    sim.run()
+    check_all(sim.result())       # raises InvariantViolation on the first broken rule
+
+The frames may also come back from Parquet files (list columns read back as arrays).
 """
 
 from __future__ import annotations
@@ -447,17 +450,17 @@ def check_job_status(result: Any) -> None:
                 counts[s] += 1
             if "PENDING" in statuses and all(can_succeed(u) for u in deps[step]):
                 pending_live = True
-        expected = next((s for s in _PRECEDENCE if counts[s] and (s != "PENDING"
-                                                                   or pending_live)),
+        expected = next((s for s in _PRECEDENCE if counts.get(s) and (s != "PENDING"
+                                                                       or pending_live)),
                         "SUCCEEDED")
         if row.task_run_status != expected:
             _fail(rule, f"job {job} is {row.task_run_status} but its tasks "
                         f"{dict(counts)} aggregate to {expected}")
         for column, status in (("succeeded", "SUCCEEDED"), ("failed", "FAILED"),
                                ("canceled", "CANCELED")):
-            if getattr(row, column) != counts[status]:
+            if getattr(row, column) != counts.get(status, 0):
                 _fail(rule, f"job {job} has {column}={getattr(row, column)} but "
-                            f"{counts[status]} tasks end {status}")
+                            f"{counts.get(status, 0)} tasks end {status}")
         if row.tasks != sum(counts.values()):
             _fail(rule, f"job {job} has tasks={row.tasks} but its steps hold "
                         f"{sum(counts.values())}")

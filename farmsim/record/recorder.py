@@ -16,7 +16,6 @@ from farmsim.model.enums import CompletedStatus
 
 __all__ = [
     "EVENT_COLUMNS",
-    "LIMIT_COLUMNS",
     "RUN_CANCELED",
     "RUN_COLUMNS",
     "RUN_FAILED",
@@ -26,7 +25,6 @@ __all__ = [
     "Recorder",
     "WORKER_COLUMNS",
     "pack_event",
-    "pack_limit",
     "pack_run",
     "pack_worker",
 ]
@@ -41,18 +39,15 @@ RUN_COLUMNS = (
 #: One row covers the tasks ``[task_lo, task_hi)`` of a step, all moving to ``status``.
 EVENT_COLUMNS = ("time", "step", "task_lo", "task_hi", "status", "worker")
 WORKER_COLUMNS = ("time", "worker", "status")
-LIMIT_COLUMNS = ("time", "limit", "current_count", "max_count")
 
 # Record layouts: little-endian, no padding. Ids and counts int32, times float64, codes int8.
 _RUN = struct.Struct("<6i4d2b")
 _EVENT = struct.Struct("<d3ibi")
 _WORKER = struct.Struct("<dib")
-_LIMIT = struct.Struct("<d3i")
 #: Pack one record of each buffer (bound ``Struct.pack``; positional, in column order).
 pack_run = _RUN.pack
 pack_event = _EVENT.pack
 pack_worker = _WORKER.pack
-pack_limit = _LIMIT.pack
 _DTYPES = {
     RUN_COLUMNS: np.dtype([(c, "<i4") for c in RUN_COLUMNS[:6]]
                           + [(c, "<f8") for c in RUN_COLUMNS[6:10]]
@@ -60,8 +55,6 @@ _DTYPES = {
     EVENT_COLUMNS: np.dtype([("time", "<f8"), ("step", "<i4"), ("task_lo", "<i4"),
                              ("task_hi", "<i4"), ("status", "i1"), ("worker", "<i4")]),
     WORKER_COLUMNS: np.dtype([("time", "<f8"), ("worker", "<i4"), ("status", "i1")]),
-    LIMIT_COLUMNS: np.dtype([("time", "<f8"), ("limit", "<i4"), ("current_count", "<i4"),
-                             ("max_count", "<i4")]),
 }
 assert _DTYPES[RUN_COLUMNS].itemsize == _RUN.size
 assert _DTYPES[EVENT_COLUMNS].itemsize == _EVENT.size
@@ -84,16 +77,14 @@ class Recorder:
         runs: task run rows (:data:`RUN_COLUMNS`).
         task_events: bulk task status changes (:data:`EVENT_COLUMNS`).
         worker_events: worker status changes (:data:`WORKER_COLUMNS`).
-        limit_events: limit count changes (:data:`LIMIT_COLUMNS`).
     """
 
-    __slots__ = ("runs", "task_events", "worker_events", "limit_events")
+    __slots__ = ("runs", "task_events", "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
         self.task_events = bytearray()
         self.worker_events = bytearray()
-        self.limit_events = bytearray()
 
     @property
     def run_count(self) -> int:

@@ -18,7 +18,6 @@ import pandas as pd
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus, WorkerStatus
 from farmsim.record.recorder import (
     EVENT_COLUMNS,
-    LIMIT_COLUMNS,
     RUN_COLUMNS,
     RUN_OPEN,
     RUN_STATUSES,
@@ -66,7 +65,6 @@ class Result:
         self._runs = runs[np.lexsort((runs["assigned_at"], runs["ended_at"]))]
         self._events = Recorder.records(recorder.task_events, EVENT_COLUMNS)
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
-        self._limit_events = Recorder.records(recorder.limit_events, LIMIT_COLUMNS)
 
     # ------------------------------------------------------------------ id categories
 
@@ -212,14 +210,25 @@ class Result:
 
     @cached_property
     def limit_usage(self) -> pd.DataFrame:
-        """One row per change of a limit's count."""
+        """One row per change of a limit's count, in time order."""
         c = self.catalog
-        u = self._limit_events
+        times, limits, counts, maxima = [], [], [], []
+        for i, (t, n) in enumerate(c.limit_usage):
+            history = c.limit_max_history[i]
+            since = np.array([h[0] for h in history])
+            values = np.array([h[1] for h in history], dtype=np.int64)
+            times.append(t)
+            limits.append(np.full(len(t), i, dtype=np.int32))
+            counts.append(n.astype(np.int64))
+            maxima.append(values[np.searchsorted(since, t, side="right") - 1])
+        time = np.concatenate(times) if times else np.empty(0)
+        order = np.argsort(time, kind="stable")
         return pd.DataFrame({
-            "time": u["time"],
-            "limit_id": _cat(u["limit"], c.limit_ids),
-            "current_count": u["current_count"].astype(np.int64),
-            "max_count": u["max_count"].astype(np.int64),
+            "time": time[order],
+            "limit_id": _cat(np.concatenate(limits)[order] if limits else np.empty(0, np.int32),
+                             c.limit_ids),
+            "current_count": np.concatenate(counts)[order] if counts else np.empty(0, np.int64),
+            "max_count": np.concatenate(maxima)[order] if maxima else np.empty(0, np.int64),
         })
 
     # ------------------------------------------------------------------ metrics
