@@ -162,6 +162,7 @@ class ControlPlane:
             self.queue_by_name[q.display_name] = queue
         for queue in self.queues:
             for limit in queue.limits_by_amount.values():
+                limit.queues.append(queue.index)
                 for fleet in queue.fleets:
                     if fleet not in limit.fleets:
                         limit.fleets.append(fleet)
@@ -312,7 +313,6 @@ class ControlPlane:
             queue = self.queues[job.queue_index]
             for limit, units in blocking:
                 queue.policy.park(job, limit, units)
-                limit.watchers.add(queue.index)
         return None
 
     def start_next(self, worker: WorkerState, now: float) -> float | None:
@@ -478,18 +478,20 @@ class ControlPlane:
                 self._step_succeeded(step, now)
         else:
             self._run_failed(worker, job, step, task, now)
-        if job.workers + 1 == job.max_worker_count:
-            self._mwc_slot_freed(job)
+        if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
+            self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
         if not job_counts[READY] and not job.workers:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
         self._credit = -1
         return self.start_next(worker, now)
 
     def _mwc_slot_freed(self, job: JobState) -> None:
-        """A worker left a job that was at its maxWorkerCount: one more may take a task.
+        """A worker left a job whose maxWorkerCount bounds how many of its READY tasks may be
+        taken: one more may be taken now.
 
-        Keyed on the count, not on ``parked_mwc``: a job at its maximum may still sit in the
-        index (nobody has looked at it since), and its freed slot must be announced all the same.
+        Keyed on the counts, not on ``parked_mwc``: a job at its maximum may still sit in the
+        index (nobody has looked at it since), and every freed slot must be announced, also when
+        several workers leave at one instant.
         """
         job.parked_mwc = False
         if job.counts[READY]:
@@ -525,8 +527,8 @@ class ControlPlane:
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
-        if job.workers + 1 == job.max_worker_count:
-            self._mwc_slot_freed(job)
+        if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
+            self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
 
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
@@ -541,27 +543,25 @@ class ControlPlane:
             limit.current -= units
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
-            watchers = limit.watchers
-            if watchers:
-                if (self._credit in watchers and len(watchers) == 1
-                        and limit.max_count - limit.current == units == 1):
+            if limit.blocked_ready:
+                queues = limit.queues
+                if units == 1 and len(queues) == 1 and self._credit == queues[0]:
                     self._credit = -1  # one unit, one queue: the releasing worker asks at once
                 else:
-                    self._limit_freed(limit)
+                    self._limit_freed(limit, units)
 
-    def _limit_freed(self, limit: LimitState) -> None:
-        """Units of ``limit`` came free: each queue with jobs parked on it may use them."""
-        free = limit.max_count - limit.current if limit.max_count >= 0 else 1 << 30
-        if free <= 0:
-            return
-        queues = self.queues
-        for queue_index in limit.watchers:
-            n = min(free, queues[queue_index].policy.parked_count(limit))
-            if n and self._credit == queue_index:
-                n -= 1  # the worker that just released them asks again at once
+    def _limit_freed(self, limit: LimitState, units: int) -> None:
+        """``units`` of ``limit`` came free: as many more READY tasks needing it may be taken,
+        in any queue associated with it (parked or indexed jobs alike). Wake that many idle
+        workers in each such queue, less the releasing worker, who asks again at once."""
+        n = min(units, limit.blocked_ready)
+        for queue_index in limit.queues:
+            m = n
+            if self._credit == queue_index:
+                m -= 1
                 self._credit = -1
-            if n > 0:
-                self.notify(queue_index, n)
+            if m > 0:
+                self.notify(queue_index, m)
 
     def _record_run(self, worker: WorkerState, now: float, status: int, after: int) -> None:
         self._run(pack_run(

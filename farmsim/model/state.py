@@ -94,11 +94,11 @@ _EMPTY_D = array("d")
 class LimitState:
     """A limit's counter and the jobs parked because it had no headroom.
 
-    Jobs waiting for its units are parked in their queue's scheduling policy; ``watchers`` are
-    the indices of the queues that have parked jobs on it, told when units come free.
+    Jobs waiting for its units are parked in their queue's scheduling policy; ``queues`` are the
+    indices of the queues associated with it, told when units come free.
     """
 
-    __slots__ = ("index", "max_count", "current", "watchers", "blocked_ready", "blocked_area",
+    __slots__ = ("index", "max_count", "current", "queues", "blocked_ready", "blocked_area",
                  "last_t", "peak", "area", "fleets", "idle_workers", "usage_times",
                  "usage_counts", "max_history")
 
@@ -106,7 +106,7 @@ class LimitState:
         self.index = index
         self.max_count = max_count
         self.current = 0
-        self.watchers: set[int] = set()
+        self.queues: list[int] = []
         #: READY tasks of steps that need this limit (for blocked_task_hours).
         self.blocked_ready = 0
         self.blocked_area = 0.0
