@@ -1,0 +1,46 @@
+"""Tools for testing farmsim and code built on it: invariant checks over a run's tables, and
+Hypothesis strategies for random farms and workloads.
+
+The invariants (:mod:`farmsim.record.invariants`) are re-exported here and need only pandas.
+The strategies live in :mod:`farmsim.testing.strategies`, which requires hypothesis; import it
+explicitly::
+
+    from farmsim.testing import check_all
+    from farmsim.testing.strategies import scenarios
+"""
+
+from __future__ import annotations
+
+from farmsim.record.invariants import (
+    FINAL_TASK_STATUSES,
+    IN_FLIGHT_TASK_STATUSES,
+    TASK_TRANSITIONS,
+    InvariantViolation,
+    assert_same_tables,
+    check_all,
+    check_dependencies,
+    check_job_status,
+    check_limits,
+    check_max_worker_count,
+    check_task_final_states,
+    check_task_transitions,
+    check_time_monotonic,
+    check_worker_exclusive,
+)
+
+__all__ = [
+    "FINAL_TASK_STATUSES",
+    "IN_FLIGHT_TASK_STATUSES",
+    "InvariantViolation",
+    "TASK_TRANSITIONS",
+    "assert_same_tables",
+    "check_all",
+    "check_dependencies",
+    "check_job_status",
+    "check_limits",
+    "check_max_worker_count",
+    "check_task_final_states",
+    "check_task_transitions",
+    "check_time_monotonic",
+    "check_worker_exclusive",
+]

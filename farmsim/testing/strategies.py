@@ -1,0 +1,248 @@
+"""Hypothesis strategies for random farms, jobs and whole scenarios.
+
+This module requires hypothesis (``pip install farmsim[test]``); nothing else in farmsim
+imports it. The strategies build the frozen configuration records directly
+(:mod:`farmsim.model.config`, :mod:`farmsim.model.job`, :class:`~farmsim.scenario.Scenario`),
+without templates or YAML, so examples are cheap to build. Bounds are keyword-only
+and the results shrink toward small farms, few jobs and simple dependencies.
+
+Example::
+
+    from hypothesis import given
+    from farmsim import Simulation
+    from farmsim.testing import check_all
+    from farmsim.testing.strategies import scenarios
+
+    @given(scenarios(max_jobs=6))
+    def test_invariants(scenario):
+        sim = Simulation(scenario)
+        sim.run()
+        check_all(sim.result())
+
+Names the strategies give: queues ``queue0..``, fleets ``fleet0..``, limits ``lic0..`` with
+``amountRequirementName`` ``amount.license.lic0..``, jobs ``job0..``, steps ``step0..`` (runtime
+rules match on these step names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from hypothesis import strategies as st
+
+from farmsim.model.config import (
+    FarmConfig,
+    FleetConfig,
+    JobSubmission,
+    LimitConfig,
+    QueueConfig,
+)
+from farmsim.model.distributions import Distribution, Exponential, Fixed, Uniform
+from farmsim.model.enums import CreateJobTargetTaskRunStatus
+from farmsim.model.job import AmountRequirement, JobStructure, StepStructure
+from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
+from farmsim.scenario.config import Scenario
+
+__all__ = [
+    "UNKNOWN_AMOUNT",
+    "distributions",
+    "farms",
+    "job_structures",
+    "limit_amount",
+    "poll_intervals",
+    "runtime_models",
+    "scenarios",
+]
+
+#: An amount no limit and no fleet provides: a step naming it is NOT_COMPATIBLE (semantics
+#: 10.12).
+UNKNOWN_AMOUNT = "amount.license.unknown"
+
+
+def limit_amount(display_name: str) -> str:
+    """The ``amountRequirementName`` the strategies give the limit ``display_name``."""
+    return f"amount.license.{display_name}"
+
+
+@st.composite
+def job_structures(
+    draw: st.DrawFn,
+    *,
+    max_steps: int = 3,
+    max_tasks: int = 8,
+    limit_names: Sequence[str] | Mapping[str, int] = (),
+    name: str = "job",
+) -> JobStructure:
+    """A job of 1..``max_steps`` steps ``step0..`` with 1..``max_tasks`` tasks each.
+
+    Dependencies form a DAG: step ``i`` may depend only on steps before it. Each step may
+    require some of ``limit_names`` (amount requirement names, e.g. ``amount.license.nuke``);
+    given as a mapping, the value is the most units (``min``) a task run may ask for (else 1).
+    """
+    units = dict(limit_names) if isinstance(limit_names, Mapping) else dict.fromkeys(
+        limit_names, 1)
+    names = sorted(units)
+    steps = []
+    for i in range(draw(st.integers(1, max_steps))):
+        deps = draw(st.sets(st.integers(0, i - 1), max_size=i)) if i else set()
+        chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names))
+                      ) if names else []
+        amounts = tuple(AmountRequirement(amount, min=float(draw(st.integers(1, units[amount]))))
+                        for amount in chosen)
+        steps.append(StepStructure(
+            name=f"step{i}", index=i, task_count=draw(st.integers(1, max_tasks)),
+            dependencies=tuple(sorted(deps)), amounts=amounts,
+        ))
+    return JobStructure(name=name, steps=tuple(steps))
+
+
+def poll_intervals() -> st.SearchStrategy[float]:
+    """``worker_poll_interval`` values: 0 (instant), the default 15 s, or a small float."""
+    return st.one_of(st.sampled_from((0.0, 15.0)), st.floats(0.25, 30.0))
+
+
+@st.composite
+def farms(
+    draw: st.DrawFn,
+    *,
+    max_queues: int = 3,
+    max_fleets: int = 3,
+    min_workers: int = 1,
+    max_workers: int = 6,
+    min_limits: int = 0,
+    max_limits: int = 2,
+    limit_max_counts: Sequence[int] = (-1, 1, 2, 3, 4),
+    all_limits_associated: bool = False,
+    worker_poll_interval: st.SearchStrategy[float] | None = None,
+) -> FarmConfig:
+    """A farm of 1..``max_queues`` queues and 1..``max_fleets`` fixed-size fleets of
+    ``min_workers``..``max_workers`` workers; every fleet serves at least one queue and every
+    queue is served by at least one fleet. ``min_limits``..``max_limits`` limits have a
+    ``maxCount`` from ``limit_max_counts`` (-1 is unlimited), each associated with a random
+    subset of the queues (with every queue, if ``all_limits_associated``)."""
+    n_queues = draw(st.integers(1, max_queues))
+    n_fleets = draw(st.integers(1, max_fleets))
+    limits = tuple(
+        LimitConfig(display_name=f"lic{i}", amount_requirement_name=limit_amount(f"lic{i}"),
+                    max_count=draw(st.sampled_from(tuple(limit_max_counts))))
+        for i in range(draw(st.integers(min_limits, max_limits)))
+    )
+    served = [draw(st.sets(st.integers(0, n_queues - 1), min_size=1)) for _ in range(n_fleets)]
+    for q in range(n_queues):
+        if not any(q in s for s in served):
+            served[q % n_fleets].add(q)
+    fleets = tuple(
+        FleetConfig(display_name=f"fleet{i}", worker_count=(n := draw(st.integers(
+            min_workers, max_workers))), min_worker_count=n, max_worker_count=n)
+        for i in range(n_fleets)
+    )
+    limit_names = [lim.display_name for lim in limits]
+    queues = tuple(
+        QueueConfig(
+            display_name=f"queue{q}",
+            fleets=tuple(f"fleet{i}" for i in range(n_fleets) if q in served[i]),
+            limits=(tuple(limit_names) if all_limits_associated
+                    else tuple(sorted(draw(st.sets(st.sampled_from(limit_names)))))
+                    if limit_names else ()),
+        )
+        for q in range(n_queues)
+    )
+    poll = draw(worker_poll_interval if worker_poll_interval is not None else poll_intervals())
+    return FarmConfig(display_name="farm", queues=queues, fleets=fleets, limits=limits,
+                      worker_poll_interval=poll)
+
+
+def distributions(*, max_mean_s: float = 60.0) -> st.SearchStrategy[Distribution]:
+    """Duration distributions: exponential, uniform, or fixed (fixed values are round numbers
+    half the time, so that runs end at the same instant)."""
+    return st.one_of(
+        st.builds(Exponential, st.floats(0.5, max_mean_s)),
+        st.builds(lambda low, width: Uniform(low, low + width),
+                  st.floats(0.0, max_mean_s / 2), st.floats(0.5, max_mean_s / 2)),
+        st.builds(Fixed, st.one_of(st.sampled_from((5.0, 10.0, 20.0)),
+                                   st.floats(0.5, max_mean_s))),
+    )
+
+
+@st.composite
+def runtime_models(
+    draw: st.DrawFn,
+    *,
+    max_steps: int = 3,
+    max_failure_probability: float = 0.5,
+    max_mean_s: float = 60.0,
+    durations: st.SearchStrategy[Distribution] | None = None,
+) -> RuntimeModel:
+    """Rules for some of the step names ``step0..`` then a catch-all rule, each with a duration
+    distribution (default :func:`distributions`) and a failure probability in
+    0..``max_failure_probability``."""
+    failure = st.one_of(st.just(0.0), st.floats(0.0, max_failure_probability))
+    duration = durations if durations is not None else distributions(max_mean_s=max_mean_s)
+    rules = [
+        RuntimeRule(match=RuleMatch(step=f"step{i}"), duration=draw(duration),
+                    failure_probability=draw(failure))
+        for i in sorted(draw(st.sets(st.integers(0, max_steps - 1))))
+    ]
+    rules.append(RuntimeRule(duration=draw(duration), failure_probability=draw(failure)))
+    return RuntimeModel(rules=tuple(rules))
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn,
+    *,
+    min_jobs: int = 1,
+    max_jobs: int = 12,
+    max_steps: int = 3,
+    max_tasks: int = 8,
+    max_submit_s: float = 300.0,
+    farm: st.SearchStrategy[FarmConfig] | None = None,
+    runtimes: st.SearchStrategy[RuntimeModel] | None = None,
+    max_units: int = 2,
+    suspended: bool = True,
+    incompatible: bool = True,
+    horizon: float | None = None,
+) -> Scenario:
+    """A whole scenario: a farm (default :func:`farms`), ``min_jobs``..``max_jobs`` jobs
+    submitted at continuous random times in [0, ``max_submit_s``], and runtime rules (default
+    :func:`runtime_models`).
+
+    Jobs get priorities 0..100 (ties are frequent), ``maxWorkerCount`` -1 or 1..4,
+    ``maxRetriesPerTask`` 0..3 and ``maxFailedTasksCount`` 0..5. Steps require limits their
+    queue is associated with, 1..``max_units`` units a run but never more than the limit's
+    ``maxCount``, so every compatible job can finish. With ``suspended``, about one job in ten
+    is created SUSPENDED; with ``incompatible``, about one in six may also name a limit its
+    queue is not associated with, or an amount nothing provides (such a job is NOT_COMPATIBLE).
+    """
+    farm_config = draw(farm if farm is not None else farms(max_limits=2))
+    limit_by_name = {lim.display_name: lim for lim in farm_config.limits}
+
+    def most_units(name: str) -> int:
+        cap = limit_by_name[name].max_count
+        return max_units if cap < 0 else min(max_units, cap)
+
+    jobs = []
+    for k in range(draw(st.integers(min_jobs, max_jobs))):
+        queue = draw(st.sampled_from(farm_config.queues))
+        allowed = {limit_amount(n): most_units(n) for n in queue.limits}
+        if incompatible and draw(st.integers(0, 5)) == 0:
+            foreign = [limit_amount(n) for n in limit_by_name if n not in queue.limits]
+            allowed[draw(st.sampled_from([*foreign, UNKNOWN_AMOUNT]))] = 1
+        structure = draw(job_structures(max_steps=max_steps, max_tasks=max_tasks,
+                                        limit_names=allowed, name=f"job{k}"))
+        suspend = suspended and draw(st.integers(0, 9)) == 0
+        jobs.append(JobSubmission(
+            at=draw(st.floats(0.0, max_submit_s)),
+            queue=queue.display_name,
+            structure=structure,
+            priority=draw(st.one_of(st.sampled_from((0, 50, 100)), st.integers(0, 100))),
+            max_worker_count=draw(st.one_of(st.just(-1), st.integers(1, 4))),
+            max_retries_per_task=draw(st.integers(0, 3)),
+            max_failed_tasks_count=draw(st.integers(0, 5)),
+            target_task_run_status=(CreateJobTargetTaskRunStatus.SUSPENDED if suspend
+                                    else CreateJobTargetTaskRunStatus.READY),
+        ))
+    jobs.sort(key=lambda j: j.at)  # submission order
+    model = draw(runtimes if runtimes is not None else runtime_models(max_steps=max_steps))
+    return Scenario(name="hypothesis", seed=draw(st.integers(0, 2**32 - 1)), farm=farm_config,
+                    jobs=tuple(jobs), runtimes=model, horizon=horizon)

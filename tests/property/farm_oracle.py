@@ -1,0 +1,248 @@
+"""A brute-force scheduling oracle, independent of the policy's index and parking structures.
+
+It hangs on the control plane's audit hooks (``on_assign``, ``on_idle``) and, at every
+decision, scans every job of the relevant queues to decide which could have been given the
+worker. It only reads state: jobs' priorities, submission order, READY counts and worker
+counts, and the limits' counters. Queue-fleet and queue-limit associations come from the
+scenario's configuration, not from the control plane's own tables.
+
+Rules checked (semantics C.3, C.4 priorityFifo, C.7, D.4, 10.10):
+
+* on an assignment, the chosen job was assignable, and no job of the same queue that ranks
+  before it (higher priority, or equal priority and earlier submission) was;
+* with several queues on the worker's fleet, the chosen queue is a least-served one (by this
+  fleet's workers) among the queues with assignable work;
+* when a worker asks and gets nothing, no job in any queue of its fleet was assignable;
+* at the end of every simulated instant (:func:`run_audited`): with a poll interval of 0 no
+  worker is idle while its fleet's queues hold assignable work; with a positive interval, while
+  a worker sleeps next to assignable work, at least as many idle workers are on their way (a
+  wake or a first poll pending) as the tasks one job of the queue could take at once; every
+  job's worker count and every limit's counter match the runs in flight.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from farmsim.model.state import READY
+
+if TYPE_CHECKING:
+    from farmsim.engine.simulation import Simulation
+
+__all__ = ["OracleViolation", "SchedulingOracle", "run_audited"]
+
+
+class OracleViolation(AssertionError):
+    """The engine decided something the oracle says it must not."""
+
+
+class SchedulingOracle:
+    """Installs itself on ``sim.control``'s audit hooks; see the module docstring."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.control = sim.control
+        farm = sim.scenario.farm
+        self.fleet_queues: dict[int, list[int]] = {
+            fi: [qi for qi, q in enumerate(farm.queues) if f.display_name in q.fleets]
+            for fi, f in enumerate(farm.fleets)
+        }
+        limit_index = {lim.display_name: i for i, lim in enumerate(farm.limits)}
+        #: Per queue: associated limits by lower-cased amountRequirementName.
+        self.queue_limits: list[dict[str, int]] = [
+            {farm.limits[limit_index[n]].amount_requirement_name.lower(): limit_index[n]
+             for n in q.limits}
+            for q in farm.queues
+        ]
+        self.poll_interval = float(farm.worker_poll_interval)
+        self.assignments = 0
+        self.idles = 0
+        self.instants = 0
+        self.contested = 0  # assignments where some other job of the queue had READY tasks
+        sim.control.on_assign = self.on_assign
+        sim.control.on_idle = self.on_idle
+
+    # ------------------------------------------------------------------ eligibility
+
+    def needs(self, job: Any, step: Any) -> list[tuple[int, int]]:
+        """(limit index, units) a run of ``step`` takes: its amounts that name a limit of the
+        job's queue. (A step naming any other limit is NOT_COMPATIBLE and never runs.)"""
+        limits = self.queue_limits[job.queue_index]
+        out = []
+        for amount in step.structure.amounts:
+            index = limits.get(amount.name.lower())
+            if index is not None:
+                out.append((index, amount.units))
+        return out
+
+    def assignable(self, job: Any, undo: Any = None) -> bool:
+        """Could a worker of the job's queue take a task of ``job`` now? ``undo`` is the worker
+        whose just-made assignment is taken back first (its job's worker count, its step's
+        READY count and its limit units)."""
+        if job.final_status is not None:
+            return False
+        workers = job.workers
+        undo_step = None
+        freed: dict[int, int] = {}
+        if undo is not None:
+            if undo.job is job:
+                workers -= 1
+            undo_step = undo.step
+            for index, units in self.needs(undo.job, undo.step):
+                freed[index] = freed.get(index, 0) + units
+        if 0 < job.max_worker_count <= workers:
+            return False
+        limits = self.control.limits
+        for step in job.steps:
+            ready = step.counts[READY] + (1 if step is undo_step else 0)
+            if ready <= 0:
+                continue
+            if all(limits[i].max_count < 0
+                   or limits[i].current - freed.get(i, 0) + units <= limits[i].max_count
+                   for i, units in self.needs(job, step)):
+                return True
+        return False
+
+    def _queue_jobs(self, queue: int) -> list[Any]:
+        return [j for j in self.control.jobs if j.queue_index == queue]
+
+    def _describe(self, job: Any) -> str:
+        return (f"job#{job.index}(priority={job.priority}, submit_seq={job.submit_seq}, "
+                f"workers={job.workers}, max_worker_count={job.max_worker_count}, "
+                f"ready={[s.counts[READY] for s in job.steps]})")
+
+    # ------------------------------------------------------------------ hooks
+
+    def on_assign(self, worker: Any, now: float) -> None:
+        self.assignments += 1
+        job, step = worker.job, worker.step
+        if not self.assignable(job, undo=worker):
+            raise OracleViolation(
+                f"t={now}: worker#{worker.index} was given {self._describe(job)} step "
+                f"{step.structure.name}, which was not assignable")
+        others = [j for j in self._queue_jobs(job.queue_index) if j is not job]
+        if any(any(s.counts[READY] for s in j.steps) for j in others):
+            self.contested += 1
+        for other in others:
+            ranks_first = other.priority > job.priority or (
+                other.priority == job.priority and other.submit_seq < job.submit_seq)
+            if ranks_first and self.assignable(other, undo=worker):
+                raise OracleViolation(
+                    f"t={now}: worker#{worker.index} was given {self._describe(job)} while "
+                    f"{self._describe(other)} ranks first in queue {job.queue_index} and was "
+                    f"assignable")
+        queues = self.fleet_queues[worker.fleet_index]
+        if len(queues) > 1:
+            served = {q: 0 for q in queues}
+            for w in self.sim.workers:
+                if w is not worker and w.fleet_index == worker.fleet_index and w.job is not None:
+                    served[w.job.queue_index] += 1
+            open_queues = [q for q in queues
+                           if any(self.assignable(j, undo=worker) for j in self._queue_jobs(q))]
+            least = min(served[q] for q in open_queues)
+            if served[job.queue_index] != least:
+                raise OracleViolation(
+                    f"t={now}: worker#{worker.index} of fleet {worker.fleet_index} took queue "
+                    f"{job.queue_index} served by {served[job.queue_index]} of its workers, "
+                    f"while queues with work are served by {served} (semantics 10.10)")
+
+    def on_idle(self, worker: Any, now: float) -> None:
+        self.idles += 1
+        for queue in self.fleet_queues[worker.fleet_index]:
+            for job in self._queue_jobs(queue):
+                if self.assignable(job):
+                    raise OracleViolation(
+                        f"t={now}: worker#{worker.index} of fleet {worker.fleet_index} got "
+                        f"nothing while {self._describe(job)} in queue {queue} was assignable")
+
+    # ------------------------------------------------------------------ end of an instant
+
+    def audit_instant(self, now: float) -> None:
+        """Checks at the end of a simulated instant (every event at ``now`` processed)."""
+        self.instants += 1
+        workers = self.sim.workers
+        running: dict[int, int] = {}
+        held = [0] * len(self.control.limits)
+        for w in workers:
+            if w.job is not None:
+                running[w.job.index] = running.get(w.job.index, 0) + 1
+                for index, units in self.needs(w.job, w.step):
+                    held[index] += units
+        for job in self.control.jobs:
+            if job.workers != running.get(job.index, 0):
+                raise OracleViolation(
+                    f"t={now}: {self._describe(job)} counts {job.workers} workers but "
+                    f"{running.get(job.index, 0)} run it")
+        for i, limit in enumerate(self.control.limits):
+            if limit.current != held[i]:
+                raise OracleViolation(f"t={now}: limit#{i} counts {limit.current} units but "
+                                      f"runs in flight hold {held[i]}")
+        for fleet, queues in self.fleet_queues.items():
+            idle = [w for w in workers if w.fleet_index == fleet and w.job is None
+                    and not self._due(w)]
+            if not idle:
+                continue
+            for queue in queues:
+                jobs = self._queue_jobs(queue)
+                waiting = next((j for j in jobs if self.assignable(j)), None)
+                if waiting is None:
+                    continue
+                if self.poll_interval == 0.0:
+                    raise OracleViolation(
+                        f"t={now}: worker#{idle[0].index} of fleet {fleet} is idle while "
+                        f"{self._describe(waiting)} in queue {queue} is assignable")
+                # Polling workers: enough of them must be on their way for the work one job
+                # could take at once (a lower bound of the queue's takeable work).
+                need = max(self.takeable(j) for j in jobs)
+                coming = [w for w in workers if w.job is None and self._due(w)
+                          and queue in self.fleet_queues[w.fleet_index]]
+                if len(coming) < need:
+                    raise OracleViolation(
+                        f"t={now}: {len(coming)} idle workers are due to poll for queue {queue} "
+                        f"while {self._describe(waiting)} could take {need} tasks and "
+                        f"worker#{idle[0].index} of fleet {fleet} sleeps")
+
+    @staticmethod
+    def _due(worker: Any) -> bool:
+        """An idle worker that will poll without further notice: woken (its wake event is
+        scheduled), or not yet at its first poll."""
+        wake = worker.wake
+        return wake is None or (wake.triggered and not wake.processed)
+
+    def takeable(self, job: Any) -> int:
+        """How many tasks of one step of ``job`` idle workers could take at once now (the
+        best step; a lower bound of the job's takeable work)."""
+        if job.final_status is not None:
+            return 0
+        slack = job.max_worker_count - job.workers if job.max_worker_count > 0 else 1 << 30
+        limits = self.control.limits
+        best = 0
+        for step in job.steps:
+            n = min(step.counts[READY], slack)
+            for i, units in self.needs(job, step):
+                if limits[i].max_count >= 0:
+                    n = min(n, max(0, (limits[i].max_count - limits[i].current) // units))
+            best = max(best, n)
+        return best
+
+
+def run_audited(sim: Simulation, until: float | None = None, *,
+                max_events: int = 500_000) -> SchedulingOracle:
+    """Run ``sim`` event by event (to ``until``, or until no event is left) under a
+    :class:`SchedulingOracle`, auditing the end of every instant. Fails on a run that does not
+    drain within ``max_events`` events (a livelock)."""
+    oracle = SchedulingOracle(sim)
+    env = sim.env
+    horizon = math.inf if until is None else until
+    for _ in range(max_events):
+        if env.peek() >= horizon:
+            break
+        env.step()
+        if env.peek() > env.now:
+            oracle.audit_instant(env.now)
+    else:
+        raise OracleViolation(f"no end after {max_events} events (t={env.now}): a livelock?")
+    if until is not None:
+        sim.run(until=until)  # nothing is left before ``until``: only moves the clock
+    return oracle
