@@ -419,13 +419,8 @@ class ControlPlane:
     def _acquire(self, step: StepState, now: float) -> None:
         """Take the step's limit units for one task run."""
         for limit, units in step.limits:
-            dt = now - limit.last_t
-            if dt > 0.0:  # LimitState.advance, inlined
-                limit.area += limit.current * dt
-                if limit.blocked_ready and limit.idle_workers \
-                        and 0 <= limit.max_count <= limit.current:
-                    limit.blocked_area += min(limit.blocked_ready, limit.idle_workers) * dt
-                limit.last_t = now
+            if now > limit.last_t:
+                limit.advance(now)
             limit.blocked_ready -= 1
             limit.current += units
             if limit.current > limit.peak:
@@ -533,13 +528,8 @@ class ControlPlane:
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
         for limit, units in step.limits:
-            dt = now - limit.last_t
-            if dt > 0.0:  # LimitState.advance, inlined
-                limit.area += limit.current * dt
-                if limit.blocked_ready and limit.idle_workers \
-                        and 0 <= limit.max_count <= limit.current:
-                    limit.blocked_area += min(limit.blocked_ready, limit.idle_workers) * dt
-                limit.last_t = now
+            if now > limit.last_t:
+                limit.advance(now)
             limit.current -= units
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
