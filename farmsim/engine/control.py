@@ -221,7 +221,6 @@ class ControlPlane:
                 self._draw_step(job, step, queue)
                 if step.deps_left == 0:
                     step.fill(READY)
-                    step.is_ready = True
                     step.ready_at = now
                     self._blocked_ready(step, step.task_count)
                 else:
@@ -628,7 +627,6 @@ class ControlPlane:
                 jc = dependent.job.counts
                 jc[PENDING] -= n
                 jc[READY] += n
-                dependent.is_ready = True
                 dependent.ready_at = now
                 self._blocked_ready(dependent, n)
                 events(pack_event(now, dependent.gidx, 0, n, READY, -1))

@@ -125,9 +125,6 @@ class LimitState:
         self.usage_counts = array("i")
         self.max_history: list[tuple[float, int]] = [(0.0, max_count)]
 
-    def has_headroom(self, units: int) -> bool:
-        return self.max_count < 0 or self.current + units <= self.max_count
-
     def advance(self, now: float) -> None:
         """Accumulate time-weighted usage up to ``now``, and the READY task-time held back by
         this limit alone: while it is full, min(READY tasks needing it, idle workers that
@@ -145,7 +142,7 @@ class StepState:
 
     __slots__ = (
         "job", "structure", "index", "gidx", "task_count", "status", "counts", "next_fresh",
-        "retry_heap", "retries", "task_ready_at", "ready_at", "is_ready", "limits",
+        "retry_heap", "retries", "task_ready_at", "ready_at", "limits",
         "durations", "failures", "rule", "dependents", "deps_left",
         "run_worker", "run_session", "run_assigned", "run_ended", "retry_ready",
     )
@@ -165,7 +162,6 @@ class StepState:
         #: READY time of tasks that went back to READY (retries); fresh tasks use ``ready_at``.
         self.task_ready_at: dict[int, float] = {}
         self.ready_at = float("nan")
-        self.is_ready = False
         #: (LimitState, units) for each host requirement amount that names a limit.
         self.limits: tuple[tuple[LimitState, int], ...] = ()
         self.durations: array = _EMPTY_D
@@ -182,11 +178,6 @@ class StepState:
         self.run_assigned = _EMPTY_D
         self.run_ended = _EMPTY_D
         self.retry_ready: dict[int, float] = {}
-
-    @property
-    def ready_count(self) -> int:
-        """READY tasks of this step."""
-        return self.counts[READY]
 
     def allocate_runs(self) -> None:
         """Make room for the SUCCEEDED run of every task."""
@@ -289,11 +280,6 @@ class JobState:
         #: True while the job's READY work waits in its policy's parked heaps for limit units.
         self.parked_limits = False
 
-    @property
-    def in_flight(self) -> int:
-        c = self.counts
-        return c[ASSIGNED] + c[SCHEDULED] + c[STARTING] + c[RUNNING] + c[INTERRUPTING]
-
     def at_max_workers(self) -> bool:
         return 0 < self.max_worker_count <= self.workers
 
@@ -303,14 +289,6 @@ class JobState:
             s.counts[PENDING] and s._upstream_can_succeed() for s in self.steps
         )
         return aggregate_status(self.counts, pending_live=pending_live)
-
-    def take_task(self, step: StepState) -> int:
-        """Take the lowest-numbered READY task of ``step`` (the caller marks it in flight)."""
-        if step.retry_heap:
-            return heappop(step.retry_heap)
-        task = step.next_fresh
-        step.next_fresh = task + 1
-        return task
 
     def requeue_task(self, step: StepState, task: int, now: float) -> None:
         """Put a task back to READY (a retry, or a run that never happened)."""

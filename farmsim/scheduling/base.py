@@ -55,10 +55,6 @@ class SchedulingPolicy(Protocol):
         entries)."""
         ...
 
-    def parked_count(self, limit: LimitState) -> int:
-        """How many jobs (an upper bound) wait for ``limit`` in this queue."""
-        ...
-
     def choose(
         self, view: SchedulingView, worker: WorkerState, current_job: JobState | None
     ) -> tuple[JobState, StepState] | None:

@@ -41,7 +41,7 @@ Entry = tuple[int, int, int, "JobState"]
 class PriorityFifo:
     """The ``priorityFifo`` scheduling configuration (it has no parameters)."""
 
-    __slots__ = ("_heap", "_parked", "_parked_list", "_by_limit")
+    __slots__ = ("_heap", "_parked", "_parked_list")
     name: ClassVar[str] = "priorityFifo"
 
     def __init__(self) -> None:
@@ -49,8 +49,6 @@ class PriorityFifo:
         self._parked: dict[tuple[LimitState, int], list[Entry]] = {}
         #: The same heaps as (limit, units, heap) triples, for the scan in choose().
         self._parked_list: list[tuple[LimitState, int, list[Entry]]] = []
-        #: Each limit's heaps (one per unit count), for parked_count().
-        self._by_limit: dict[LimitState, list[list[Entry]]] = {}
 
     def add(self, job: JobState) -> None:
         heappush(self._heap, (-job.priority, job.submit_seq, job.index_gen, job))
@@ -61,14 +59,7 @@ class PriorityFifo:
         if heap is None:
             heap = self._parked[key] = []
             self._parked_list.append((limit, units, heap))
-            self._by_limit.setdefault(limit, []).append(heap)
         heappush(heap, (-job.priority, job.submit_seq, job.park_gen, job))
-
-    def parked_count(self, limit: LimitState) -> int:
-        heaps = self._by_limit.get(limit)
-        if not heaps:
-            return 0
-        return len(heaps[0]) if len(heaps) == 1 else sum(map(len, heaps))
 
     def choose(
         self, view: SchedulingView, worker: WorkerState, current_job: JobState | None
