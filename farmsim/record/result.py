@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus, WorkerStatus
 from farmsim.record.recorder import (
@@ -75,10 +77,17 @@ class Result:
         return np.cumsum(tasks) - tasks
 
     @cached_property
-    def _task_id_categories(self) -> np.ndarray:
+    def _task_id_categories(self) -> pd.Index:
+        """``task-<step hex>-<n>`` for every task of the run, built in Arrow buffers (a million
+        of them as Python strings would cost several hundred MB)."""
         c = self.catalog
-        ids = [f"task-{h}-{i}" for h, n in zip(c.step_hex, c.step_tasks) for i in range(n)]
-        return np.array(ids, dtype=object)
+        sizes = np.asarray(c.step_tasks, dtype=np.int64)
+        steps = np.repeat(np.arange(len(sizes)), sizes)
+        numbers = np.arange(len(steps)) - np.repeat(self._task_offsets, sizes)
+        ids = pc.binary_join_element_wise(
+            pa.scalar("task"), pc.take(pa.array(list(c.step_hex), pa.string()), pa.array(steps)),
+            pc.cast(pa.array(numbers), pa.string()), "-")
+        return pd.Index(pd.array(ids, dtype="str"))
 
     def _task_ids(self, step: np.ndarray, task: np.ndarray) -> pd.Categorical:
         codes = self._task_offsets[step] + task
