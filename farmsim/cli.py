@@ -2,6 +2,7 @@
 
     farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv
     farmsim validate scenarios/quickstart.yaml
+    farmsim template scenarios/templates/render.yaml --param Frames=1-240
 
 Each subcommand is one ``_add_<name>`` function (its arguments and help) and one ``_<name>``
 function (what it does, returning the exit code), listed in :data:`COMMANDS`. Exit codes:
@@ -163,12 +164,93 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_template(sub: Any) -> None:
+    p = _subparser(sub, "template",
+                   "show a job template's steps, task counts, dependencies and requirements",
+                   "farmsim template scenarios/templates/render.yaml --param Frames=1-240")
+    p.add_argument("template", metavar="TEMPLATE_OR_BUNDLE",
+                   help="an OpenJD job template (YAML or JSON) or a job bundle folder")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a job parameter value (repeatable); a bundle's parameter_values and "
+                        "the template's defaults fill the rest")
+
+
+def _template(args: argparse.Namespace) -> int:
+    from farmsim.templates import expand_job, load_template
+
+    path = Path(args.template)
+    if not path.exists():
+        raise BadInput(f"{path}: no such file or folder")
+    values: dict[str, str] = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise BadInput(f"--param {item!r}: expected NAME=VALUE")
+        values[name.strip()] = value
+    template = load_template(path)
+    job = expand_job(template, values)
+    print(template_listing(template, job, values, shown_path=args.template))
+    return EXIT_OK
+
+
+def template_listing(template: Any, job: Any, values: dict[str, str], *,
+                     shown_path: str | None = None) -> str:
+    """What ``farmsim template`` prints for an expanded template."""
+    lines = [f"{job.name}  ({shown_path or template.path})"]
+    if template.parameters:
+        lines += ["", "parameters"]
+        width = max(len(p.name) for p in template.parameters)
+        bundle = template.bundle_parameters
+        for p in template.parameters:
+            if p.name in values:
+                shown, source = values[p.name], "--param"
+            elif p.name in bundle:
+                shown, source = bundle[p.name], "parameter_values"
+            elif p.default is not None:
+                shown, source = p.default, "default"
+            else:
+                shown, source = "-", "required"
+            lines.append(f"  {p.name:<{width}}  {p.type:<8} {shown}  ({source})")
+    lines += ["", "steps, in dependency order"]
+    names = [step.name for step in job.steps]
+    for step in job.steps:
+        unit = "chunks" if _is_chunked(step) else ("task" if step.task_count == 1 else "tasks")
+        lines.append(f"  {step.index + 1}. {step.name}: {step.task_count} {unit}")
+        if step.dependencies:
+            lines.append(f"       after: {', '.join(names[d] for d in step.dependencies)}")
+        if step.environments:
+            lines.append(f"       environments: {', '.join(step.environments)}")
+        for amount in step.amounts:
+            bounds = f"min {amount.min:g}" if amount.min is not None else ""
+            if amount.max is not None:
+                bounds += f"{', ' if bounds else ''}max {amount.max:g}"
+            note = ("" if amount.name.lower().startswith("amount.worker.")
+                    else f"; as a limit: {amount.units} unit(s) per task run")
+            lines.append(f"       requires {amount.name} ({bounds or 'any'}){note}")
+        for attribute in step.attributes:
+            rule = (f"any of {list(attribute.any_of)}" if attribute.any_of
+                    else f"all of {list(attribute.all_of or ())}")
+            lines.append(f"       requires {attribute.name} {rule}")
+    if job.environments:
+        lines += ["", f"job environments: {', '.join(job.environments)}"]
+    lines += ["", f"total: {job.task_count} task runs to schedule in {len(job.steps)} "
+                  f"step{'s' if len(job.steps) != 1 else ''}"]
+    return "\n".join(lines)
+
+
+def _is_chunked(step: Any) -> bool:
+    space = step.parameter_space
+    definitions = getattr(space, "taskParameterDefinitions", None) or {}
+    return any("CHUNK" in str(d.type) for d in definitions.values())
+
+
 # ---------------------------------------------------------------------------- the command
 
 #: (name, add its parser, run it) for each subcommand, in ``--help`` order.
 COMMANDS: tuple[tuple[str, Callable[[Any], None], Callable[[argparse.Namespace], int]], ...] = (
     ("run", _add_run, _run),
     ("validate", _add_validate, _validate),
+    ("template", _add_template, _template),
 )
 
 

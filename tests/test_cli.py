@@ -250,3 +250,63 @@ def test_run_prints_notes_for_requirements_and_rules_it_did_not_use():
     text = summary_table(summary)
     assert "note: not matched to fleets in this release: attr.worker.os.family (2 steps)" in text
     assert "note: runtimes rules that no task run matched: runtimes[3]" in text
+
+
+# ---------------------------------------------------------------------------- template
+
+TEMPLATES = ROOT / "scenarios" / "templates"
+SAMPLES = ROOT.parent / "shared" / "openjd-samples"
+
+
+def test_template_lists_steps_tasks_dependencies_and_requirements(capsys):
+    # GIVEN the quickstart's render-then-encode template, with a frame range given
+    # WHEN it is shown
+    code = main(["template", str(TEMPLATES / "render_encode.yaml"), "--param", "Frames=1-20"])
+    out = capsys.readouterr().out
+    # THEN the steps come in dependency order with their task counts and the edge
+    assert code == 0
+    assert "Frames     STRING   1-20  (--param)" in out
+    assert "1. Render: 20 tasks" in out
+    assert "2. Encode: 1 task\n       after: Render" in out
+    assert out.rstrip().endswith("total: 21 task runs to schedule in 2 steps")
+
+
+def test_template_names_the_limit_units_a_step_would_acquire(capsys):
+    assert main(["template", str(TEMPLATES / "comp.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "requires amount.license.nuke (min 1); as a limit: 1 unit(s) per task run" in out
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared/openjd-samples is not beside the repo")
+def test_template_counts_chunks_of_a_chunked_bundle(capsys):
+    bundle = SAMPLES / "deadline-cloud-samples/job_bundles/task_chunking/" \
+        "blender_render_with_contiguous_chunks"
+    assert main(["template", str(bundle), "--param", "BlenderSceneFile=/scenes/car.blend"]) == 0
+    out = capsys.readouterr().out
+    assert ": 20 chunks" in out  # 100 frames in chunks of 5
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    pytest.param(["no/such/template.yaml"], "no/such/template.yaml: no such file or folder",
+                 id="missing file"),
+    pytest.param([str(TEMPLATES / "render.yaml"), "--param", "Frames"],
+                 "--param 'Frames': expected NAME=VALUE", id="param without value"),
+    pytest.param([str(TEMPLATES / "render.yaml"), "--param", "Frmes=1-5"], "Frmes",
+                 id="unknown parameter"),
+])
+def test_template_bad_input_exits_2_with_the_reason(capsys, args, message):
+    assert main(["template", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_template_invalid_template_names_the_file_and_location(tmp_path, capsys):
+    # GIVEN a template whose step has no script
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("specificationVersion: jobtemplate-2023-09\nname: bad\n"
+                   "steps:\n- name: S\n")
+    # WHEN shown THEN exit 2 with the path and openjd's location of the problem
+    assert main(["template", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "steps[0]" in err
