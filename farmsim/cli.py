@@ -68,7 +68,8 @@ def _add_run(sub: Any) -> None:
         "run",
         "simulate a scenario, save its tables and print a summary",
         "farmsim run scenarios/quickstart.yaml\n"
-        "  farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv",
+        "  farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv\n"
+        "  farmsim run scenarios/quickstart.yaml --set farm.limits.nuke.maxCount=4",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
     p.add_argument("--seed", type=_seed, help="override the scenario's seed (an integer >= 0)")
@@ -83,13 +84,46 @@ def _add_run(sub: Any) -> None:
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                    help="table file format (default: parquet)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
+    _add_set(p)
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
+        help="change a value of the scenario (repeatable); lists of named things are addressed "
+        "by displayName, e.g. farm.limits.nuke.maxCount=10; VALUE is read as YAML",
+    )
+
+
+def _overrides(items: list[str]) -> dict[str, Any]:
+    """``["farm.limits.nuke.maxCount=10"]`` -> ``{"farm.limits.nuke.maxCount": 10}``."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise BadInput(f"--set {item!r}: expected PATH=VALUE, e.g. farm.limits.nuke.maxCount=10")
+        try:
+            value = yaml.safe_load(text) if text.strip() else text
+        except yaml.YAMLError:
+            value = text  # not YAML: the text itself
+        out[path.strip()] = value
+    return out
+
+
+def _load_with_overrides(args: argparse.Namespace, *, max_problems: int | None) -> Any:
+    scenario = _load(args.scenario, max_problems=max_problems)
+    if args.overrides:
+        scenario = scenario.with_overrides(_overrides(args.overrides))
+    return scenario
 
 
 def _run(args: argparse.Namespace) -> int:
     import farmsim
     from farmsim.record.result import TABLES
 
-    scenario = _load(args.scenario, max_problems=_MAX_PROBLEMS)
+    scenario = _load_with_overrides(args, max_problems=_MAX_PROBLEMS)
     result = farmsim.simulate(scenario, seed=args.seed, until=args.until)
     out = Path(args.out) if args.out else Path("out", _safe_name(scenario.name))
     try:
@@ -151,10 +185,11 @@ def _add_validate(sub: Any) -> None:
     p = _subparser(sub, "validate", "check a scenario and every template it uses",
                    "farmsim validate scenarios/quickstart.yaml")
     p.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
+    _add_set(p)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    scenario = _load(args.scenario, max_problems=None)
+    scenario = _load_with_overrides(args, max_problems=None)
     tasks = sum(job.structure.task_count for job in scenario.jobs)
     farm = scenario.farm
     workers = sum(fleet.worker_count for fleet in farm.fleets)

@@ -310,3 +310,36 @@ def test_template_invalid_template_names_the_file_and_location(tmp_path, capsys)
     assert main(["template", str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "steps[0]" in err
+
+
+# ---------------------------------------------------------------------------- --set
+
+
+def test_run_set_changes_a_named_limit(tmp_path, capsys):
+    # GIVEN the quickstart with the nuke limit raised to 4 by displayName
+    out = tmp_path / "out"
+    code = main(["run", str(QUICKSTART), "--out", str(out), "--quiet",
+                 "--set", "farm.limits.nuke.maxCount=4", "--set", "seed=7"])
+    # THEN the run used it (and the seed)
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["limits"]["nuke"]["max_count"] == 4
+    assert summary["seed"] == 7
+
+
+@pytest.mark.parametrize(("command", "setting", "message"), [
+    pytest.param("run", "farm.limits.nkue.maxCount=4", "no limit 'nkue' in farm.limits",
+                 id="unknown name"),
+    pytest.param("validate", "farm.limits.nuke.maxCount=0",
+                 "farm.limits[0].maxCount: must be -1 or >= 1 (got 0)", id="out of range"),
+    pytest.param("validate", "farm.limits", "--set 'farm.limits': expected PATH=VALUE",
+                 id="no value"),
+])
+def test_set_bad_input_exits_2_with_the_reason(tmp_path, capsys, command, setting, message):
+    args = [command, str(QUICKSTART), "--set", setting]
+    if command == "run":
+        args += ["--out", str(tmp_path / "out")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
