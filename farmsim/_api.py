@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from farmsim._progress import ProgressBar
 from farmsim.engine.simulation import Simulation
 from farmsim.scenario import Scenario, load_scenario, parse_duration
 
@@ -19,6 +20,7 @@ def simulate(
     *,
     seed: int | None = None,
     until: float | str | None = None,
+    progress: bool = False,
 ) -> Result:
     """Run a scenario and return its :class:`~farmsim.record.result.Result`.
 
@@ -27,6 +29,8 @@ def simulate(
         seed: overrides the scenario's seed.
         until: how long to simulate (seconds, or ``"2d"``); default the scenario's horizon, or
             until every job is done when it has none.
+        progress: show a progress bar on stderr for runs that take more than a moment. The
+            run is the same with or without it.
 
     Raises:
         ScenarioError: the scenario file is invalid.
@@ -35,7 +39,14 @@ def simulate(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     sim = Simulation(scenario, seed=seed)
-    sim.run(until=_seconds(until))
+    if progress:
+        bar = ProgressBar()
+        try:
+            sim.run(until=_seconds(until), progress=bar)
+        finally:
+            bar.close()
+    else:
+        sim.run(until=_seconds(until))
     return sim.result()
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from farmsim._progress import hms
 from farmsim.errors import FarmsimError, ScenarioError, TemplateError
 
 __all__ = ["COMMANDS", "main"]
@@ -124,7 +125,9 @@ def _run(args: argparse.Namespace) -> int:
     from farmsim.record.result import TABLES
 
     scenario = _load_with_overrides(args, max_problems=_MAX_PROBLEMS)
-    result = farmsim.simulate(scenario, seed=args.seed, until=args.until)
+    # A progress bar on a terminal only, and not with --quiet.
+    progress = not args.quiet and sys.stderr.isatty()
+    result = farmsim.simulate(scenario, seed=args.seed, until=args.until, progress=progress)
     out = Path(args.out) if args.out else Path("out", _safe_name(scenario.name))
     try:
         result.save(out, format=args.format)
@@ -145,11 +148,11 @@ def summary_table(s: dict[str, Any]) -> str:
     util = s["worker_utilization"]
     cost = s["cost_usd"]
     lines = [
-        (f"{s['scenario']} (seed {s['seed']}): simulated {_hms(s['simulated_s'])}, "
+        (f"{s['scenario']} (seed {s['seed']}): simulated {hms(s['simulated_s'])}, "
          f"{s['tasks']} tasks, {s['task_runs']} task runs"),
         "",
         f"jobs          {jobs['submitted']} submitted: {counts}",
-        "makespan      " + (_hms(makespan) if makespan is not None
+        "makespan      " + (hms(makespan) if makespan is not None
                             else f"- ({_n(jobs['unfinished'], 'job')} unfinished)"),
         f"task wait     {_stats(s['task_wait_s'])}",
         f"turnaround    {_stats(s['job_turnaround_s'])}   (jobs that succeeded)",
@@ -357,19 +360,10 @@ def _load(path: str, *, max_problems: int | None) -> Any:
 # ---------------------------------------------------------------------------- formatting
 
 
-def _hms(seconds: float) -> str:
-    """``4317.8`` -> ``1h 11m 58s``; days past 24 h."""
-    total = round(seconds)
-    parts = [(total // 86400, "d"), (total // 3600 % 24, "h"), (total // 60 % 60, "m"),
-             (total % 60, "s")]
-    shown = [f"{n}{unit}" for n, unit in parts if n]
-    return " ".join(shown[:3]) if shown else "0s"
-
-
 def _stats(stats: dict[str, float | None]) -> str:
     if stats["mean"] is None:
         return "-"
-    return f"mean {_hms(stats['mean'])}, p95 {_hms(stats['p95'] or 0.0)}"
+    return f"mean {hms(stats['mean'])}, p95 {hms(stats['p95'] or 0.0)}"
 
 
 def _pct(value: float | None) -> str:

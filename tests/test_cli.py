@@ -343,3 +343,52 @@ def test_set_bad_input_exits_2_with_the_reason(tmp_path, capsys, command, settin
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def test_progress_bar_draws_simulated_time_against_the_horizon_then_erases_itself():
+    import io
+
+    from farmsim._progress import ProgressBar
+
+    # GIVEN a bar that draws at once
+    stream = io.StringIO()
+    bar = ProgressBar(stream, delay=0.0, interval=0.0)
+    # WHEN a run reports half way, then the end
+    bar(3600.0, 7200.0)
+    bar(7200.0, 7200.0)
+    bar.close()
+    text = stream.getvalue()
+    # THEN it showed the fraction and the times, and ends by erasing the line
+    assert " 50.0%  simulated 1h of 2h" in text
+    assert "100.0%  simulated 2h of 2h" in text
+    assert text.endswith("\r")
+
+
+def test_progress_does_not_change_the_run(tmp_path):
+    # GIVEN the quickstart, to its horizon and until drained
+    from farmsim.engine.simulation import Simulation
+    from farmsim.testing import assert_same_tables
+
+    scenario = farmsim.load_scenario(QUICKSTART)
+    for until in (3600.0, None):
+        plain = Simulation(scenario)
+        plain.run(until=until) if until else plain.env.run()
+        calls = []
+        watched = Simulation(scenario)
+        if until:
+            watched.run(until=until, progress=lambda now, end: calls.append((now, end)))
+        else:
+            watched._run_in_batches(lambda now, end: calls.append((now, end)))
+        # THEN the tables are identical, and progress was reported up to the end
+        assert_same_tables(plain.result(), watched.result())
+        assert calls and calls[-1][0] == watched.now
+
+
+def test_run_shows_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "farmsim", "run", str(QUICKSTART), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert "\r" not in proc.stderr and "simulated" not in proc.stderr

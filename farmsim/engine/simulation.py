@@ -26,13 +26,17 @@ from farmsim.record.recorder import Recorder, pack_worker
 from farmsim.engine.catalog import build_catalog
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from farmsim.record.result import Result
 
     from farmsim.scenario.config import Scenario
 
 __all__ = ["Simulation"]
+
+#: Progress reports: slices of a run to a horizon, events between reports otherwise.
+_PROGRESS_SLICES = 200
+_PROGRESS_EVENTS = 50_000
 
 _WORKER_STATUS = {s: i for i, s in enumerate(WorkerStatus)}
 _STARTED = _WORKER_STATUS[WorkerStatus.STARTED]
@@ -88,9 +92,21 @@ class Simulation:
         succeeded = sum(job.counts[SUCCEEDED] for job in self.control.jobs)
         return succeeded + self.recorder.run_count
 
-    def run(self, until: float | None = None) -> None:
+    def run(
+        self,
+        until: float | None = None,
+        *,
+        progress: Callable[[float, float | None], None] | None = None,
+    ) -> None:
         """Advance the simulation to ``until`` seconds (default: the scenario's horizon, or until
-        no event is left)."""
+        no event is left).
+
+        Args:
+            until: simulated time to stop at.
+            progress: called now and then as ``progress(now, until)`` (``until`` None when the
+                run goes on until nothing is left), and once at the end. The run is the same
+                with or without it.
+        """
         if until is None:
             until = self.scenario.horizon
         if until is not None and until <= self.env.now:
@@ -102,10 +118,36 @@ class Simulation:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self.env.run(until=until)
+            if progress is None:
+                self.env.run(until=until)
+            elif until is not None:
+                self._run_in_slices(until, progress)
+            else:
+                self._run_in_batches(progress)
         finally:
             if enabled:
                 gc.enable()
+
+    def _run_in_slices(self, until: float, progress: Callable[[float, float | None], None],
+                       ) -> None:
+        """``env.run(until)`` in 200 slices of simulated time, reporting after each."""
+        env = self.env
+        start = env.now
+        for i in range(1, _PROGRESS_SLICES + 1):
+            env.run(until=start + (until - start) * i / _PROGRESS_SLICES)
+            progress(env.now, until)
+
+    def _run_in_batches(self, progress: Callable[[float, float | None], None]) -> None:
+        """``env.run()`` (until no event is left) in batches of events, reporting after each;
+        stepping keeps the clock at the last event, as ``env.run()`` does."""
+        step = self.env.step
+        try:
+            while True:
+                for _ in range(_PROGRESS_EVENTS):
+                    step()
+                progress(self.env.now, None)
+        except simpy.core.EmptySchedule:
+            progress(self.env.now, None)
 
     def result(self) -> Result:
         """The records so far, as a :class:`~farmsim.record.result.Result`."""
