@@ -12,6 +12,7 @@ sleeps until its next poll time. No event happens for an idle worker that nothin
 from __future__ import annotations
 
 import gc
+import sys
 from bisect import insort
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,11 @@ class Simulation:
         finally:
             if enabled:
                 gc.enable()
+        if until is not None and self.env.now != until and abs(self.env.now - until) <= (
+                4 * sys.float_info.epsilon * max(1.0, abs(until))):
+            # NOTE: SimPy stops at now + (until - now), which can be one ulp off ``until``: a
+            # run to a horizon ends exactly at the horizon.
+            self.env._now = until
 
     def _run_in_slices(self, until: float, progress: Callable[[float, float | None], None],
                        ) -> None:
