@@ -1,0 +1,179 @@
+"""``report.html``: one self-contained page with a run's summary and its plots.
+
+The plots are embedded as base64 PNG images; the page loads nothing from elsewhere, so it can be
+mailed or archived on its own. matplotlib is only imported (by :mod:`farmsim.analysis.plots`)
+when a report is rendered.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from farmsim._progress import hms
+from farmsim.analysis import plots
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from farmsim.record.result import Result
+
+__all__ = ["render_report", "write_report"]
+
+#: (plot function, caption), in page order.
+PLOTS: tuple[tuple[Callable[..., Axes], str], ...] = (
+    (plots.tasks_by_status,
+     "Tasks in each status over time (stacked): work flows from READY through RUNNING to "
+     "SUCCEEDED."),
+    (plots.queue_backlog, "READY tasks waiting in each queue over time."),
+    (plots.workers_busy, "Workers by status over time: RUNNING workers have work, IDLE ones "
+                         "have none."),
+    (plots.limit_usage, "Units of each limit in use (solid) against its maxCount (dashed)."),
+    (plots.turnaround_by_priority,
+     "Job turnaround (end minus submission) per priority, for jobs that succeeded. Boxes span "
+     "the quartiles; triangles mark means."),
+    (plots.wait_by_priority,
+     "Task wait (READY until assigned to a worker) per priority of the task's job."),
+    (plots.worker_timeline,
+     "Task runs on a sample of workers, coloured by job; hatched runs did not succeed."),
+)
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.75em; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 2em 0; }
+figure img { max-width: 100%; }
+figcaption { color: #555; }
+"""
+
+
+def render_report(result: Result) -> str:
+    """The report page of ``result``, as HTML text."""
+    s = result.summary()
+    title = f"farmsim report: {s['scenario']}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_e(title)}</h1>",
+        "<h2>Summary</h2>",
+        _table(["", ""], _summary_rows(s), header=False),
+    ]
+    if s["limits"]:
+        parts += ["<h3>Limits</h3>", _table(
+            ["limit", "max", "peak", "mean in use", "utilisation", "blocked task-hours"],
+            [[name, "-" if lim["max_count"] < 0 else lim["max_count"], lim["peak"],
+              f"{lim['mean_in_use']:.2f}", _pct(lim["utilization"]),
+              f"{lim['blocked_task_hours']:.1f}"] for name, lim in s["limits"].items()])]
+    notes = _notes(s)
+    if notes:
+        parts += ["<ul>", *(f"<li>{_e(n)}</li>" for n in notes), "</ul>"]
+    parts.append("<h2>Plots</h2>")
+    for plot, caption in PLOTS:
+        ax = plot(result)
+        parts += [
+            "<figure>",
+            f'<img src="data:image/png;base64,{_png(ax)}" alt="{_e(ax.get_title())}">',
+            f"<figcaption>{_e(caption)}</figcaption>",
+            "</figure>",
+        ]
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def write_report(result: Result, path: str | Path) -> Path:
+    """Write :func:`render_report` to ``path`` (a file, or a directory to hold
+    ``report.html``). Returns the file written."""
+    out = Path(path)
+    if out.is_dir():
+        out = out / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(result), encoding="utf-8")
+    return out
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _png(ax: Axes) -> str:
+    buffer = BytesIO()
+    ax.figure.savefig(buffer, format="png", dpi=100)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
+
+
+def _stats(stats: dict[str, float | None]) -> str:
+    if stats["mean"] is None:
+        return "-"
+    return ", ".join(f"{k} {hms(stats[k] or 0.0)}" for k in ("mean", "p50", "p95", "p99"))
+
+
+def _summary_rows(s: dict[str, Any]) -> list[list[Any]]:
+    """The headline numbers ``farmsim run`` prints (``cli.summary_table``)."""
+    jobs = s["jobs"]
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in jobs.items() if k != "submitted")
+    makespan = s["makespan_s"]
+    cost = s["cost_usd"]
+    return [
+        ["scenario", f"{s['scenario']} (seed {s['seed']})"],
+        ["simulated", hms(s["simulated_s"])],
+        ["tasks", s["tasks"]],
+        ["task runs", s["task_runs"]],
+        ["jobs", f"{jobs['submitted']} submitted: {counts}"],
+        ["makespan", hms(makespan) if makespan is not None
+         else f"- ({jobs['unfinished']} unfinished)"],
+        ["task wait", _stats(s["task_wait_s"])],
+        ["turnaround (jobs that succeeded)", _stats(s["job_turnaround_s"])],
+        ["worker-hours", f"{s['worker_hours']:.1f}"],
+        ["worker utilisation", _pct(s["worker_utilization"])],
+        ["cost", f"${cost['total']:,.2f} (workers ${cost['workers']:,.2f}, "
+                 f"licenses ${cost['licenses']:,.2f})"],
+    ]
+
+
+def _notes(s: dict[str, Any]) -> list[str]:
+    notes = []
+    unmatched = s.get("host_requirements_not_simulated") or {}
+    if unmatched:
+        notes.append("not matched to fleets in this release: "
+                     + ", ".join(f"{name} ({n} steps)" for name, n in unmatched.items()))
+    unused = s.get("runtime_rules_unused") or []
+    if unused:
+        notes.append("runtimes rules that no task run matched: "
+                     + ", ".join(f"runtimes[{i}]" for i in unused))
+    return notes
+
+
+def _table(head: list[str], rows: list[list[Any]], *, header: bool = True) -> str:
+    lines = ["<table>"]
+    if header:
+        lines.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>")
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            if i == 0 and not header:
+                cells.append(f"<th>{_e(value)}</th>")
+            else:
+                cls = ' class="num"' if isinstance(value, (int, float)) else ""
+                cells.append(f"<td{cls}>{_e(value)}</td>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
