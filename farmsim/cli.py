@@ -134,9 +134,13 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         why = "a file of that name exists" if isinstance(exc, FileExistsError) else exc.strerror
         raise BadInput(f"--out: cannot write the results to {str(out)!r}: {why or exc}") from None
+    from farmsim.analysis import write_report
+
+    write_report(result, out / "report.html")
     if not args.quiet:
         print(summary_table(result.summary()))
-        print(f"\nwrote {', '.join(TABLES)} ({args.format}) and summary.json to {out}/")
+        print(f"\nwrote {', '.join(TABLES)} ({args.format}), summary.json and report.html "
+              f"to {out}/")
     return EXIT_OK
 
 

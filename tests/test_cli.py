@@ -72,7 +72,7 @@ def test_run_with_seed_until_csv_and_default_out(scenario_dir, monkeypatch, caps
     assert code == 0
     out = scenario_dir / "out" / "quickstart"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{name}.csv" for name in TABLES] + ["summary.json"]
+        [f"{name}.csv" for name in TABLES] + ["summary.json", "report.html"]
     )
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["seed"], summary["simulated_s"]) == (7, 1200.0)
@@ -392,3 +392,12 @@ def test_run_shows_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
                            str(tmp_path / "out")], capture_output=True, text=True)
     assert proc.returncode == 0
     assert "\r" not in proc.stderr and "simulated" not in proc.stderr
+
+
+def test_run_writes_a_self_contained_report(tmp_path):
+    # GIVEN the quickstart WHEN run THEN report.html holds the seven plots, embedded
+    out = tmp_path / "out"
+    assert main(["run", str(QUICKSTART), "--out", str(out), "--quiet"]) == 0
+    html = (out / "report.html").read_text()
+    assert html.count('<img src="data:image/png;base64,') == 7
+    assert "http://" not in html and "https://" not in html
