@@ -32,7 +32,9 @@ from farmsim.model.state import (
     StepState,
     WorkerState,
 )
+from farmsim.model.distributions import Fixed
 from farmsim.model.enums import CreateJobTargetTaskRunStatus, WorkerStatus
+from farmsim.model.runtimes import RuleMatch, RuntimeRule
 from farmsim.record.recorder import (
     RUN_CANCELED,
     RUN_FAILED,
@@ -46,7 +48,7 @@ from farmsim.scheduling import make_policy
 
 if TYPE_CHECKING:
     from farmsim.model.config import FarmConfig, JobSubmission
-    from farmsim.model.runtimes import RuntimeModel, RuntimeRule
+    from farmsim.model.runtimes import RuntimeModel
     from farmsim.scheduling.base import SchedulingPolicy
 
 __all__ = ["ControlPlane", "FleetState", "QueueState"]
@@ -260,7 +262,11 @@ class ControlPlane:
 
     def _draw_step(self, job: JobState, step: StepState, queue: QueueState) -> None:
         """Draw every task's first-attempt duration and outcome in one vector each."""
-        rule = self._rule(queue.name, job.name, step.structure.name)
+        run_time = job.submission.run_time
+        if run_time is None:
+            rule = self._rule(queue.name, job.name, step.structure.name)
+        else:  # a replayed trace's recorded run time
+            rule = RuntimeRule(RuleMatch(), Fixed(run_time))
         step.rule = rule
         n = step.task_count
         step.durations = self._pools.durations(rule.duration, n)

@@ -12,6 +12,7 @@ sleeps until its next poll time. No event happens for an idle worker that nothin
 from __future__ import annotations
 
 import gc
+import math
 import sys
 from bisect import insort
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ import simpy
 from simpy.events import NORMAL
 
 from farmsim.engine.control import ControlPlane
+from farmsim.errors import SimulationError
 from farmsim.model.enums import WorkerStatus
 from farmsim.model.state import SUCCEEDED, WorkerState
 from farmsim.record.recorder import Recorder, pack_worker
@@ -29,6 +31,7 @@ from farmsim.engine.catalog import build_catalog
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from farmsim.model.arrivals import ArrivalStream
     from farmsim.record.result import Result
 
     from farmsim.scenario.config import Scenario
@@ -73,6 +76,12 @@ class Simulation:
         #: Idle workers of each fleet, as (phase, worker index), sorted.
         self._idle: list[list[tuple[float, int]]] = [[] for _ in farm.fleets]
         self.env.process(self._submit_jobs(scenario))
+        if scenario.arrivals:
+            # Each stream draws from its own child of the run's generator, so a stream's
+            # submissions depend only on the seed, not on what the farm does with them.
+            for stream, rng in zip(scenario.arrivals, self.rng.spawn(len(scenario.arrivals)),
+                                   strict=True):
+                self.env.process(self._arrivals(stream, rng))
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             phases = self.rng.uniform(0.0, self.poll_interval, config.worker_count)
             for phase in phases.tolist():
@@ -170,6 +179,27 @@ class Simulation:
             if submission.at > env.now:
                 yield env.timeout(submission.at - env.now)
             submit(submission, env.now)
+
+    def _arrivals(self, stream: ArrivalStream, rng: np.random.Generator) -> Iterator[Any]:
+        env = self.env
+        end = math.inf if stream.end is None else stream.end
+        cap = math.inf if stream.count is None else stream.count
+        t = stream.start
+        submitted = 0
+        while submitted < cap:
+            t = stream.rate.next_after(t, rng)
+            if t >= end:
+                return
+            yield env.timeout(t - env.now)
+            try:
+                submission = stream.submission(env.now, rng)
+            except ValueError as exc:  # a drawn parameter value the template refuses
+                raise SimulationError(
+                    f"workload.arrivals '{stream.name}' at t={env.now:.0f}s: the template "
+                    f"{stream.template or '(inline)'} does not accept the drawn values: {exc}"
+                ) from None
+            self.control.submit(submission, env.now)
+            submitted += 1
 
     def _worker_loop(self, worker: WorkerState) -> Iterator[Any]:
         # Bound once: this loop runs once per task run.

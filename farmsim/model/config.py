@@ -98,6 +98,11 @@ class JobSubmission:
 
     ``structure`` is the job expanded from its OpenJD template and parameter values; jobs with the
     same template and parameters share one structure.
+
+    Two fields exist for replayed traces only: ``name`` replaces the template's job name in the
+    records and in runtime-rule matching (a trace's job number), and ``run_time`` is the recorded
+    duration of every task run of the job, used instead of the ``runtimes`` rules (such a job
+    never fails).
     """
 
     at: float
@@ -110,3 +115,5 @@ class JobSubmission:
     max_retries_per_task: int = DEFAULT_MAX_RETRIES_PER_TASK
     max_failed_tasks_count: int = DEFAULT_MAX_FAILED_TASKS_COUNT
     target_task_run_status: CreateJobTargetTaskRunStatus = CreateJobTargetTaskRunStatus.READY
+    name: str | None = None
+    run_time: float | None = None

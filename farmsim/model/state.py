@@ -255,7 +255,7 @@ class JobState:
                  submitted_at: float) -> None:
         self.index = index
         self.submission = submission
-        self.name = submission.structure.name
+        self.name = submission.name or submission.structure.name
         self.queue_index = queue_index
         self.priority = submission.priority
         self.submit_seq = index

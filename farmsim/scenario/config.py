@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from farmsim.model.arrivals import ArrivalStream
 from farmsim.model.config import FarmConfig, JobSubmission
 from farmsim.model.runtimes import RuntimeModel
 
@@ -22,9 +23,12 @@ class Scenario:
         start: ISO-8601 wall-clock time of t=0 (for API timestamps and plots), or None.
         horizon: default simulated duration in seconds (``None`` = until the workload drains).
         farm: the farm.
-        jobs: explicit job submissions, in submission order.
+        jobs: explicit and replayed job submissions, in submission order.
+        arrivals: generated submissions, one Poisson stream each (drawn during the run).
         runtimes: the rules giving each task run's duration and failure probability.
         source: the file the scenario came from, if any.
+        notes: remarks made while reading it (a calibration's size, trace jobs skipped), for
+            ``farmsim validate`` and the run's summary.
         base_dir: the folder its relative paths (templates, CSV files) are resolved against.
         raw: the validated mapping the scenario was built from (for ``with_overrides``).
     """
@@ -35,8 +39,10 @@ class Scenario:
     horizon: float | None = None
     farm: FarmConfig = field(default_factory=FarmConfig)
     jobs: tuple[JobSubmission, ...] = ()
+    arrivals: tuple[ArrivalStream, ...] = ()
     runtimes: RuntimeModel = field(default_factory=RuntimeModel)
     source: str | None = None
+    notes: tuple[str, ...] = ()
     base_dir: str | None = field(default=None, compare=False, repr=False)
     raw: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 

@@ -13,6 +13,7 @@ location in the file's structure::
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,13 +22,12 @@ from typing import Any
 import yaml
 
 from farmsim.errors import ScenarioError
-from farmsim.model.config import JobSubmission
 from farmsim.model.runtimes import RuntimeModel
 from farmsim.scenario._validate import Problems, Section, at, index, show
 from farmsim.scenario.config import Scenario
 from farmsim.scenario.farm import declared_names, read_farm
 from farmsim.scenario.runtimes import read_runtimes
-from farmsim.scenario.workload import read_workload
+from farmsim.scenario.workload import Workload, read_workload
 
 __all__ = ["TOP_KEYS", "load_scenario", "scenario_from_dict"]
 
@@ -115,15 +115,19 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
     start = _read_start(top)
     horizon = top.duration("horizon", positive=True)
     farm = read_farm(top.get("farm"), problems) if top.has("farm") else None
-    jobs: tuple[JobSubmission, ...] | None = ()
+    notes: list[str] = []
+    workload: Workload | None = Workload()
     if top.has("workload"):
         queues = _queue_names(top.get("farm"))
-        jobs = read_workload(top.get("workload"), problems, queues=queues, base_dir=base_dir)
+        workload = read_workload(top.get("workload"), problems, queues=queues, base_dir=base_dir,
+                                 start=start, notes=notes,
+                                 horizon=math.inf if horizon is None and top.has("horizon")
+                                 else horizon)
     runtimes: RuntimeModel | None = RuntimeModel()
     if top.has("runtimes"):
         runtimes = read_runtimes(top.get("runtimes"), problems, base_dir=base_dir)
     problems.raise_if_any(source)
-    if farm is None or jobs is None or runtimes is None or name is None or seed is None:
+    if farm is None or workload is None or runtimes is None or name is None or seed is None:
         raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover
     return Scenario(
         name=name,
@@ -131,8 +135,10 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
         start=start,
         horizon=horizon,
         farm=farm,
-        jobs=jobs,
+        jobs=workload.jobs,
+        arrivals=workload.arrivals,
         runtimes=runtimes,
+        notes=tuple(notes),
         source=source,
         base_dir=base_dir,
         raw=raw,

@@ -2,7 +2,7 @@
 
 Each job's template is loaded and expanded by :mod:`farmsim.templates` (which caches both), so a
 template problem or a bad parameter value is reported here, at the job that uses it. Generated
-``arrivals`` and trace ``replay`` come in a later release.
+``arrivals`` are read by :mod:`farmsim.scenario.arrivals`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from farmsim.errors import TemplateError
+from farmsim.model.arrivals import ArrivalStream
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
@@ -33,7 +34,7 @@ from farmsim.scenario._validate import (
 )
 from farmsim.templates import expand_job, load_template
 
-__all__ = ["JOB_KEYS", "WORKLOAD_KEYS", "read_workload"]
+__all__ = ["JOB_KEYS", "WORKLOAD_KEYS", "Workload", "read_workload"]
 
 WORKLOAD_KEYS = ("jobs", "arrivals", "replay")
 JOB_KEYS = (
@@ -51,14 +52,24 @@ JOB_KEYS = (
 _BaseDir = str | os.PathLike[str] | None
 
 
+class Workload(NamedTuple):
+    """The ``workload`` section: explicit (and replayed) submissions, and arrival streams."""
+
+    jobs: tuple[JobSubmission, ...] = ()
+    arrivals: tuple[ArrivalStream, ...] = ()
+
+
 def read_workload(
     data: Any,
     problems: Problems,
     *,
     queues: Collection[str] | None,
     base_dir: _BaseDir = None,
+    start: str | None = None,
+    horizon: float | None = None,
+    notes: list[str] | None = None,
     where: str = "workload",
-) -> tuple[JobSubmission, ...] | None:
+) -> Workload | None:
     """Validate the ``workload`` mapping and expand every job.
 
     Args:
@@ -67,24 +78,37 @@ def read_workload(
         queues: the displayNames of the farm's queues, or None when the farm's queue list is
             itself broken (then job queues are not checked).
         base_dir: the folder template paths are relative to.
+        start: the scenario's ``start`` (places arrival streams' day and week factors).
+        horizon: the scenario's horizon (an arrival stream without ``end`` needs one).
+        notes: where remarks about the workload go (e.g. trace jobs skipped).
         where: the section's location.
 
     Returns:
-        The submissions sorted by ``at`` (file order among equal times), or None after problems.
+        The submissions sorted by ``at`` (file order among equal times) and the arrival
+        streams, or None after problems.
     """
+    from farmsim.scenario.arrivals import read_arrivals  # it reuses this module's readers
+
     before = len(problems)
     workload = Section(data, where, problems, keys=WORKLOAD_KEYS)
-    for key in ("arrivals", "replay"):
-        if workload.has(key):
-            workload.bad(key, "not supported yet (this release runs the jobs in workload.jobs)")
+    if workload.has("replay"):
+        workload.bad("replay", "not supported yet (this release runs the jobs in workload.jobs)")
     jobs_where = workload.at("jobs")
     jobs = [
         _read_job(item, index(jobs_where, i), problems, queues=queues, base_dir=base_dir)
         for i, item in enumerate(workload.sequence("jobs"))
     ]
-    if len(problems) > before:
+    arrivals: tuple[ArrivalStream, ...] | None = ()
+    if workload.has("arrivals"):
+        arrivals = read_arrivals(workload.get("arrivals"), problems, queues=queues,
+                                 base_dir=base_dir, start=start, horizon=horizon,
+                                 where=workload.at("arrivals"))
+    if len(problems) > before or arrivals is None:
         return None
-    return tuple(sorted((job for job in jobs if job is not None), key=lambda job: job.at))
+    return Workload(
+        jobs=tuple(sorted((job for job in jobs if job is not None), key=lambda job: job.at)),
+        arrivals=arrivals,
+    )
 
 
 def _read_job(

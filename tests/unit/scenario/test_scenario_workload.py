@@ -165,7 +165,10 @@ def test_job_rules(data: dict[str, Any], job: Any, problems: list[str]) -> None:
         ),
         pytest.param(
             {"arrivals": [{"queue": "comp"}]},
-            ["workload.arrivals: not supported yet (this release runs the jobs in workload.jobs)"],
+            ["workload.arrivals[0]: missing required key 'process'",
+             "workload.arrivals[0]: missing required key 'template'",
+             "workload.arrivals[0]: would submit jobs forever: give the stream an 'end' or the "
+             "scenario a 'horizon'"],
             id="arrivals",
         ),
         pytest.param(
