@@ -266,7 +266,7 @@ class ControlPlane:
         if run_time is None:
             rule = self._rule(queue.name, job.name, step.structure.name)
         else:  # a replayed trace's recorded run time
-            rule = RuntimeRule(RuleMatch(), Fixed(run_time))
+            rule = RuntimeRule(match=RuleMatch(), duration=Fixed(run_time))
         step.rule = rule
         n = step.task_count
         step.durations = self._pools.durations(rule.duration, n)
@@ -283,9 +283,14 @@ class ControlPlane:
         return rule
 
     def unused_rules(self) -> list[int]:
-        """Indices of the ``runtimes`` rules that no step's task runs matched."""
+        """Indices of the scenario's ``runtimes`` entries none of whose rules a task run matched
+        (a ``calibrate`` entry is used when any rule calibrated from it is)."""
         used = {id(rule) for rule in self._rules.values()}
-        return [i for i, rule in enumerate(self.runtimes.rules) if id(rule) not in used]
+        runtimes = self.runtimes
+        used_entries = {runtimes.origin(i) for i, rule in enumerate(runtimes.rules)
+                        if id(rule) in used}
+        entries = sorted({runtimes.origin(i) for i in range(len(runtimes.rules))})
+        return [e for e in entries if e not in used_entries]
 
     # ------------------------------------------------------------------ scheduling
 

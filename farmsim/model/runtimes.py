@@ -63,10 +63,19 @@ DEFAULT_RULE = RuntimeRule()
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuntimeModel:
-    """An ordered list of rules; :meth:`rule_for` returns the first that matches."""
+    """An ordered list of rules; :meth:`rule_for` returns the first that matches.
+
+    ``origins`` gives, for each rule, the index of the scenario's ``runtimes`` entry it came from
+    (a ``calibrate`` entry stands for many rules); empty means one entry per rule.
+    """
 
     rules: tuple[RuntimeRule, ...] = ()
     default: RuntimeRule = DEFAULT_RULE
+    origins: tuple[int, ...] = ()
+
+    def origin(self, i: int) -> int:
+        """The ``runtimes`` entry rule ``i`` came from."""
+        return self.origins[i] if self.origins else i
 
     def rule_for(
         self,

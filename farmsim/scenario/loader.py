@@ -125,7 +125,7 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
                                  else horizon)
     runtimes: RuntimeModel | None = RuntimeModel()
     if top.has("runtimes"):
-        runtimes = read_runtimes(top.get("runtimes"), problems, base_dir=base_dir)
+        runtimes = read_runtimes(top.get("runtimes"), problems, base_dir=base_dir, notes=notes)
     problems.raise_if_any(source)
     if farm is None or workload is None or runtimes is None or name is None or seed is None:
         raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover

@@ -1,7 +1,8 @@
 """``Scenario.with_overrides``: change values of a scenario by dotted path, then validate again.
 
 A path walks the scenario file's structure. Mapping keys are path segments; a list item is
-addressed by its ``displayName`` (queues, fleets, limits) or by its index (any list)::
+addressed by its ``displayName`` (queues, fleets, limits), its ``name`` (arrival streams) or by
+its index (any list)::
 
     farm.limits.nuke.maxCount              -> farm.limits[i].maxCount where displayName == nuke
     farm.fleets.linux-spot.maxWorkerCount
@@ -32,7 +33,8 @@ from farmsim.scenario.fleets import (
 )
 from farmsim.scenario.limits import LIMIT_KEYS, LIMIT_SIMULATION_KEYS
 from farmsim.scenario.loader import TOP_KEYS, scenario_from_dict
-from farmsim.scenario.runtimes import MATCH_KEYS, RULE_KEYS
+from farmsim.scenario.runtimes import CALIBRATE_RULE_KEYS, MATCH_KEYS, RULE_KEYS
+from farmsim.scenario.arrivals import ARRIVAL_KEYS, PROCESS_KEYS
 from farmsim.scenario.workload import JOB_KEYS, WORKLOAD_KEYS
 
 if TYPE_CHECKING:
@@ -60,17 +62,22 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
     "farm.limits[].simulation": LIMIT_SIMULATION_KEYS,
     "workload": WORKLOAD_KEYS,
     "workload.jobs[]": JOB_KEYS,
-    "runtimes[]": RULE_KEYS,
+    "workload.arrivals[]": ARRIVAL_KEYS,
+    "workload.arrivals[].process": PROCESS_KEYS,
+    "workload.arrivals[].process.poisson": ("per_hour",),
+    "runtimes[]": (*RULE_KEYS, *CALIBRATE_RULE_KEYS),
     "runtimes[].match": MATCH_KEYS,
     "runtimes[].duration": _DISTRIBUTION_KEYS,
 }
 #: Places that hold lists: a missing one cannot be created by addressing an item in it.
-_LISTS = {"farm.queues", "farm.fleets", "farm.limits", "workload.jobs", "runtimes"}
+_LISTS = {"farm.queues", "farm.fleets", "farm.limits", "workload.jobs", "workload.arrivals",
+          "runtimes"}
 _KINDS = {
     "queues": "queue",
     "fleets": "fleet",
     "limits": "limit",
     "jobs": "job",
+    "arrivals": "arrival stream",
     "runtimes": "rule",
 }
 _INDEX = re.compile(r"\d+", re.ASCII)
@@ -165,19 +172,24 @@ def _find_item(node: list[Any], segments: list[str]) -> tuple[int, int] | None:
     for n in range(len(segments), 0, -1):
         name = ".".join(segments[:n])
         for i, item in enumerate(node):
-            if isinstance(item, dict) and item.get("displayName") == name:
+            if isinstance(item, dict) and _item_name(item) == name:
                 return i, n
     if _INDEX.fullmatch(segments[0]) and int(segments[0]) < len(node):
         return int(segments[0]), 1
     return None
 
 
+def _item_name(item: dict[str, Any]) -> Any:
+    """What names a list item: its displayName (an arrival stream has a ``name`` instead)."""
+    return item.get("displayName", item.get("name"))
+
+
 def _no_item(node: list[Any], segment: str, here: str) -> str:
     kind = _KINDS.get(here.rsplit(".", 1)[-1], "item")
     defined = [
-        item["displayName"]
+        _item_name(item)
         for item in node
-        if isinstance(item, dict) and isinstance(item.get("displayName"), str)
+        if isinstance(item, dict) and isinstance(_item_name(item), str)
     ]
     indices = f"an index 0..{len(node) - 1}" if node else "no index (the list is empty)"
     if defined:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from farmsim.engine.simulation import Simulation
-from farmsim.errors import SimulationError
+from farmsim.errors import ScenarioError, SimulationError
 from farmsim.model.arrivals import Choice, Constant, Drawn, FrameRange
 from farmsim.scenario import scenario_from_dict
 from tests.unit.scenario.scenario_testdata import base_data, expect_problems, problems_of
@@ -245,3 +245,14 @@ def test_a_horizon_lets_a_stream_run_without_end() -> None:
     assert scenario.arrivals[0].end is None
     jobs = run_jobs(data_with(item, horizon="2h"))
     assert 30 <= len(jobs) <= 90 and (jobs["submitted_at"] < 7200).all()
+
+
+def test_overrides_address_streams_by_name() -> None:
+    scenario = scenario_from_dict(data_with(stream(name="comps"), stream(name="renders")))
+    changed = scenario.with_overrides({"workload.arrivals.renders.process.poisson.per_hour": 2,
+                                       "workload.arrivals.0.count": 3})
+    assert changed.arrivals[1].rate.per_second == pytest.approx(2 / 3600)
+    assert changed.arrivals[0].count == 3
+    with pytest.raises(ScenarioError, match="no arrival stream 'comp' in workload.arrivals "
+                                            r"\(available: 'comps', 'renders'; or an index 0..1\)"):
+        scenario.with_overrides({"workload.arrivals.comp.count": 3})
