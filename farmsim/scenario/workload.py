@@ -2,7 +2,8 @@
 
 Each job's template is loaded and expanded by :mod:`farmsim.templates` (which caches both), so a
 template problem or a bad parameter value is reported here, at the job that uses it. Generated
-``arrivals`` are read by :mod:`farmsim.scenario.arrivals`.
+``arrivals`` are read by :mod:`farmsim.scenario.arrivals`, recorded submissions (``replay``) by
+:mod:`farmsim.scenario.replay`.
 """
 
 from __future__ import annotations
@@ -87,17 +88,21 @@ def read_workload(
         The submissions sorted by ``at`` (file order among equal times) and the arrival
         streams, or None after problems.
     """
-    from farmsim.scenario.arrivals import read_arrivals  # it reuses this module's readers
+    from farmsim.scenario.arrivals import read_arrivals  # these reuse this module's readers
+    from farmsim.scenario.replay import read_replay
 
     before = len(problems)
     workload = Section(data, where, problems, keys=WORKLOAD_KEYS)
-    if workload.has("replay"):
-        workload.bad("replay", "not supported yet (this release runs the jobs in workload.jobs)")
     jobs_where = workload.at("jobs")
     jobs = [
         _read_job(item, index(jobs_where, i), problems, queues=queues, base_dir=base_dir)
         for i, item in enumerate(workload.sequence("jobs"))
     ]
+    if workload.has("replay"):
+        replayed = read_replay(workload.get("replay"), problems, queues=queues, base_dir=base_dir,
+                               notes=notes if notes is not None else [], start=start,
+                               where=workload.at("replay"))
+        jobs.extend(replayed or ())
     arrivals: tuple[ArrivalStream, ...] | None = ()
     if workload.has("arrivals"):
         arrivals = read_arrivals(workload.get("arrivals"), problems, queues=queues,

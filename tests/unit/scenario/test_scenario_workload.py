@@ -172,8 +172,8 @@ def test_job_rules(data: dict[str, Any], job: Any, problems: list[str]) -> None:
             id="arrivals",
         ),
         pytest.param(
-            {"replay": "trace.csv"},
-            ["workload.replay: not supported yet (this release runs the jobs in workload.jobs)"],
+            {"replay": "/nonexistent/trace.csv"},
+            ["workload.replay: file not found: /nonexistent/trace.csv"],
             id="replay",
         ),
         pytest.param(
