@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from farmsim._api import simulate
 from farmsim.engine.simulation import Simulation
-from farmsim.errors import FarmsimError, ScenarioError, SimulationError, TemplateError
+from farmsim.errors import (
+    FarmsimError,
+    ResultsError,
+    ScenarioError,
+    SimulationError,
+    TemplateError,
+)
 from farmsim.scenario import Scenario, load_scenario, scenario_from_dict
 from farmsim.templates import expand_job, load_template
 
 __all__ = [
     "FarmsimError",
     "Result",
+    "ResultsError",
     "Scenario",
     "ScenarioError",
     "Simulation",

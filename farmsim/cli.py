@@ -3,6 +3,7 @@
     farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv
     farmsim validate scenarios/quickstart.yaml
     farmsim template scenarios/templates/render.yaml --param Frames=1-240
+    farmsim report out/q3
 
 Each subcommand is one ``_add_<name>`` function (its arguments and help) and one ``_<name>``
 function (what it does, returning the exit code), listed in :data:`COMMANDS`. Exit codes:
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from farmsim._progress import hms
-from farmsim.errors import FarmsimError, ScenarioError, TemplateError
+from farmsim.errors import FarmsimError, ResultsError, ScenarioError, TemplateError
 
 __all__ = ["COMMANDS", "main"]
 
@@ -286,6 +287,36 @@ def _is_chunked(step: Any) -> bool:
     return any("CHUNK" in str(d.type) for d in definitions.values())
 
 
+# ---------------------------------------------------------------------------- report
+
+
+def _add_report(sub: Any) -> None:
+    p = _subparser(sub, "report", "re-render report.html from a results folder's saved tables",
+                   "farmsim report out/quickstart\n"
+                   "  farmsim report out/q3 --out q3-report.html")
+    p.add_argument("results", metavar="RESULTS_DIR",
+                   help="a folder written by farmsim run (or Result.save): summary.json and "
+                        "the tables, as Parquet or CSV")
+    p.add_argument("--out", metavar="FILE",
+                   help="the report to write (default: RESULTS_DIR/report.html)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from farmsim.analysis import write_report
+    from farmsim.record.result import Result
+
+    result = Result.load(args.results)
+    out = Path(args.out) if args.out else Path(args.results, "report.html")
+    try:
+        written = write_report(result, out)
+    except OSError as exc:
+        why = "a file of that name exists" if isinstance(exc, FileExistsError) else exc.strerror
+        where = "--out: cannot" if args.out else "cannot"
+        raise BadInput(f"{where} write the report to {str(out)!r}: {why or exc}") from None
+    print(f"wrote {written}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- the command
 
 #: (name, add its parser, run it) for each subcommand, in ``--help`` order.
@@ -293,6 +324,7 @@ COMMANDS: tuple[tuple[str, Callable[[Any], None], Callable[[argparse.Namespace],
     ("run", _add_run, _run),
     ("validate", _add_validate, _validate),
     ("template", _add_template, _template),
+    ("report", _add_report, _report),
 )
 
 
@@ -306,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         return int(args.handler(args))
-    except (BadInput, ScenarioError, TemplateError) as exc:
+    except (BadInput, ResultsError, ScenarioError, TemplateError) as exc:
         print(f"farmsim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

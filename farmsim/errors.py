@@ -5,6 +5,7 @@ The hierarchy::
     FarmsimError
     ├── ScenarioError (also ValueError)   a scenario file or config is invalid; lists every problem
     ├── TemplateError (also ValueError)   an OpenJD template or job bundle is invalid
+    ├── ResultsError (also ValueError)    a saved results folder cannot be read back
     └── SimulationError (also RuntimeError)  an engine invariant was broken (a farmsim bug)
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["FarmsimError", "ScenarioError", "SimulationError", "TemplateError"]
+__all__ = ["FarmsimError", "ResultsError", "ScenarioError", "SimulationError", "TemplateError"]
 
 
 class FarmsimError(Exception):
@@ -44,6 +45,22 @@ class TemplateError(FarmsimError, ValueError):
     Args:
         message: what is wrong, with openjd-model's location (``steps[0] -> script: ...``).
         path: the template file or bundle folder, when there is one.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        self.detail = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class ResultsError(FarmsimError, ValueError):
+    """A results folder (written by ``Result.save`` or ``farmsim run``) cannot be read back: a
+    file is missing, unreadable or malformed.
+
+    Args:
+        message: what is wrong, naming the column, key or value, e.g.
+            ``"missing column 'priority'"``.
+        path: the file or folder at fault.
     """
 
     def __init__(self, message: str, *, path: str | None = None) -> None:

@@ -169,6 +169,7 @@ def test_walker_resolves_guards_functions_and_relative_imports():
 #: invariant checks over frames).
 PANDAS_ALLOWED = (
     "farmsim.record.result",
+    "farmsim.record.saved",
     "farmsim.record.invariants",
     "farmsim.analysis",
     "farmsim.sweeps",
@@ -178,7 +179,7 @@ PANDAS_ALLOWED = (
 RULES = {
     "only farmsim.engine imports simpy": lambda i: _top(i.target) == "simpy"
     and not _within(i.module, "farmsim.engine"),
-    "pandas only in record/result.py, record/invariants.py, analysis, sweeps, testing": (
+    "pandas only in record/result.py, saved.py, invariants.py, analysis, sweeps, testing": (
         lambda i: _top(i.target) == "pandas" and not _within(i.module, *PANDAS_ALLOWED)
     ),
     "matplotlib only inside functions of farmsim.analysis": lambda i: _top(i.target)
@@ -222,7 +223,7 @@ def test_layer_rule(rule):
 #: One import each rule must catch: (importing module, imported module, inside a function).
 BREACHES = {
     "only farmsim.engine imports simpy": ("farmsim.scheduling.base", "simpy", False),
-    "pandas only in record/result.py, record/invariants.py, analysis, sweeps, testing": (
+    "pandas only in record/result.py, saved.py, invariants.py, analysis, sweeps, testing": (
         "farmsim.record.recorder", "pandas", True),
     "matplotlib only inside functions of farmsim.analysis": (
         "farmsim.analysis.plots", "matplotlib.pyplot", False),

@@ -22,7 +22,7 @@ import simpy
 from simpy.events import NORMAL
 
 from farmsim.engine.control import ControlPlane
-from farmsim.errors import SimulationError
+from farmsim.errors import ScenarioError
 from farmsim.model.enums import WorkerStatus
 from farmsim.model.state import SUCCEEDED, WorkerState
 from farmsim.record.recorder import Recorder, pack_worker
@@ -134,6 +134,10 @@ class Simulation:
                 self._run_in_slices(until, progress)
             else:
                 self._run_in_batches(progress)
+        except ScenarioError as exc:
+            # SimPy re-raises a process's exception as type(exc)(*exc.args), with the original
+            # as __cause__: raise the original, whose message is not wrapped twice.
+            raise (exc.__cause__ if isinstance(exc.__cause__, ScenarioError) else exc) from None
         finally:
             if enabled:
                 gc.enable()
@@ -194,9 +198,11 @@ class Simulation:
             try:
                 submission = stream.submission(env.now, rng)
             except ValueError as exc:  # a drawn parameter value the template refuses
-                raise SimulationError(
-                    f"workload.arrivals '{stream.name}' at t={env.now:.0f}s: the template "
-                    f"{stream.template or '(inline)'} does not accept the drawn values: {exc}"
+                raise ScenarioError(
+                    [f"workload.arrivals ({stream.name}), submission at t={env.now:.0f}s: the "
+                     f"template {stream.template or '(inline)'} does not accept the values "
+                     f"drawn: {exc}"],
+                    source=self.scenario.source,
                 ) from None
             self.control.submit(submission, env.now)
             submitted += 1

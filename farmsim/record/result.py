@@ -3,6 +3,9 @@
 Tables (architecture 4.3): ``jobs``, ``task_runs``, ``task_events``, ``workers``,
 ``limit_usage``. Times are float seconds since t=0; ids are the API's. Each table is built on
 first access and cached.
+
+:meth:`Result.load` reads a saved results folder back as a :class:`SavedResult`, which the plots
+and the report take like a live result.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +32,10 @@ from farmsim.record.recorder import (
 from farmsim.record.catalog import Catalog
 from farmsim.record.ids import make_id
 
-__all__ = ["Catalog", "Result", "TABLES"]  # Catalog re-exported from record.catalog
+if TYPE_CHECKING:
+    from farmsim.record.saved import SavedResult
+
+__all__ = ["Catalog", "Result", "TABLES"]  # Catalog: record.catalog
 
 #: Table names, in the order they are written.
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage")
@@ -319,6 +325,22 @@ class Result:
         }
 
     # ------------------------------------------------------------------ files
+
+    @classmethod
+    def load(cls, directory: str | Path) -> SavedResult:
+        """Read back a results folder written by :meth:`save` or ``farmsim run``.
+
+        Each table is read from ``<table>.parquet``, else ``<table>.csv``, when first used; the
+        folder's files, their columns and ``summary.json`` are checked at once. The frames have
+        the dtypes of a live result's (see :class:`SavedResult`).
+
+        Raises:
+            ResultsError: the folder, ``summary.json`` or a table is missing, unreadable or
+                malformed; the message names the file and the column, key or value.
+        """
+        from farmsim.record.saved import SavedResult  # it builds on this module
+
+        return SavedResult(directory)
 
     def save(self, directory: str | Path, *, format: str = "parquet") -> Path:
         """Write every table (Parquet, or CSV with ``format="csv"``) and ``summary.json``.

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from farmsim.engine.simulation import Simulation
-from farmsim.errors import ScenarioError, SimulationError
+from farmsim.errors import ScenarioError
 from farmsim.model.arrivals import Choice, Constant, Drawn, FrameRange
 from farmsim.scenario import scenario_from_dict
 from tests.unit.scenario.scenario_testdata import base_data, expect_problems, problems_of
@@ -147,12 +147,13 @@ def test_the_day_profile_follows_the_start_clock() -> None:
 
 
 def test_a_drawn_value_the_template_refuses_stops_the_run_clearly() -> None:
-    # The mean (8) is accepted at load time; a draw above maxValue 64 is not.
+    # The mean (8) is accepted at load time; a draw outside 1..64 is not.
     data = data_with(stream(name="heavy", parameters={
         "Samples": {"dist": "exponential", "mean": 8}}), seed=5)
     sim = Simulation(scenario_from_dict(data))
-    with pytest.raises(SimulationError, match=r"workload.arrivals 'heavy' at t=\d+s: the "
-                                              r"template \(inline\) does not accept"):
+    with pytest.raises(ScenarioError, match=r"workload.arrivals \(heavy\), submission at t=\d+s: "
+                                            r"the template \(inline\) does not accept the values "
+                                            r"drawn: .*Samples must be at"):
         sim.run()
 
 

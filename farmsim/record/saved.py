@@ -1,0 +1,561 @@
+"""A results folder read back: :class:`SavedResult`, made by :meth:`Result.load`.
+
+``farmsim run`` and :meth:`Result.save` write one file per table (Parquet or CSV) and
+``summary.json``; this module checks them (every problem names the file and the column, key or
+value) and rebuilds frames with a live result's dtypes, so the plots and ``farmsim report`` take
+a saved result as they take a live one.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import csv
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from farmsim.errors import ResultsError
+from farmsim.record.result import (
+    _RUN_STATUS_NAMES,
+    _TASK_STATUS_NAMES,
+    _WORKER_STATUS_NAMES,
+    TABLES,
+    Result,
+    _cat,
+)
+
+__all__ = ["SavedCatalog", "SavedResult"]
+
+# ---------------------------------------------------------------------- a saved results folder
+
+
+@dataclass(kw_only=True)
+class SavedCatalog:
+    """The part of a run's :class:`Catalog` a results folder keeps: the names and ids the plots
+    and the report use. Queues are those of the ``jobs`` table; limits those of
+    ``summary.json``, in the run's order."""
+
+    name: str
+    seed: int
+    end_time: float
+    queue_names: list[str]
+    queue_ids: np.ndarray
+    limit_names: list[str]
+    limit_ids: np.ndarray
+    limit_max: list[int]
+
+
+class SavedResult(Result):
+    """A results folder written by :meth:`Result.save` or ``farmsim run``, read back.
+
+    Made by :meth:`Result.load`. It has a live result's tables, :meth:`summary` (the contents of
+    ``summary.json``), :meth:`save` and a :class:`SavedCatalog`, so the plots and the report take
+    it as they take a live result. Each table is read when first used, from
+    ``<table>.parquet`` (preferred) or ``<table>.csv``.
+
+    From Parquet the frames equal the live result's. From CSV, numbers, strings and lists (of
+    step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
+    again: statuses with the same categories as live, ``job_id``, ``step_id``, ``task_id`` and
+    ``limit_id`` with the run's ids in the run's order (the plots rely on it), the other ids in
+    order of appearance (queues and fleets unused by any row are lost).
+
+    Attributes:
+        directory: the results folder.
+        files: the file each table is read from, by table name.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        folder = Path(directory)
+        if not folder.exists():
+            raise ResultsError("no such folder", path=str(folder))
+        if not folder.is_dir():
+            raise ResultsError("not a folder (expected a results folder written by farmsim run "
+                               "or Result.save)", path=str(folder))
+        self.directory = folder
+        self._summary_path = folder / "summary.json"
+        self._summary = _read_summary(self._summary_path, folder)
+        self.files: dict[str, Path] = {}
+        self._header: dict[str, list[str]] = {}
+        for name in TABLES:
+            path = next((p for p in (folder / f"{name}.parquet", folder / f"{name}.csv")
+                         if p.exists()), None)
+            if path is None:
+                raise ResultsError(f"no {name} table ({name}.parquet or {name}.csv)",
+                                   path=str(folder))
+            header = _columns_of(path)
+            _require_columns(path, name, header)
+            self.files[name] = path
+            self._header[name] = header
+
+    def __repr__(self) -> str:
+        return f"SavedResult({str(self.directory)!r})"
+
+    # ------------------------------------------------------------------ catalog and summary
+
+    @cached_property
+    def catalog(self) -> SavedCatalog:  # type: ignore[override]
+        s = self._summary
+        jobs = self.jobs
+        return SavedCatalog(
+            name=s["scenario"], seed=s["seed"], end_time=float(s["simulated_s"]),
+            queue_names=[str(q) for q in jobs["queue"].cat.categories],
+            queue_ids=np.asarray(jobs["queue_id"].cat.categories, dtype=object),
+            limit_names=list(s["limits"]),
+            limit_ids=np.array([lim["limit_id"] for lim in s["limits"].values()], dtype=object),
+            limit_max=[lim["max_count"] for lim in s["limits"].values()],
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The contents of ``summary.json`` (a copy)."""
+        return copy.deepcopy(self._summary)
+
+    # ------------------------------------------------------------------ tables
+
+    @cached_property
+    def jobs(self) -> pd.DataFrame:
+        return self._read("jobs")
+
+    @cached_property
+    def steps(self) -> pd.DataFrame:
+        return self._read("steps")
+
+    @cached_property
+    def task_runs(self) -> pd.DataFrame:
+        return self._read("task_runs")
+
+    @cached_property
+    def task_events(self) -> pd.DataFrame:
+        return self._read("task_events")
+
+    @cached_property
+    def workers(self) -> pd.DataFrame:
+        return self._read("workers")
+
+    @cached_property
+    def limit_usage(self) -> pd.DataFrame:
+        return self._read("limit_usage")
+
+    # ------------------------------------------------------------------ reading
+
+    def _read(self, name: str) -> pd.DataFrame:
+        path = self.files[name]
+        schema = _SCHEMA[name]
+        if path.suffix == ".parquet":
+            raw = _read_parquet(path, [c for c, spec in schema.items() if spec.kind == "list"])
+            line, first = "row", 1
+        else:
+            raw = _read_csv(path, schema, self._header[name])
+            line, first = "line", 2  # line 1 is the header
+        _require_columns(path, name, list(raw.columns))  # in case the file changed since
+        columns: dict[str, Any] = {}
+        for column in raw.columns:
+            spec = schema.get(column)
+            values = raw[column]
+            try:
+                columns[column] = values if spec is None else self._column(spec, values)
+            except _BadValue as bad:
+                raise ResultsError(f"column {column!r}, {line} {bad.row + first}: {bad}",
+                                   path=str(path)) from None
+        return pd.DataFrame(columns)
+
+    def _column(self, spec: _Column, values: pd.Series) -> Any:
+        kind = spec.kind
+        if kind in ("float", "int"):
+            return _numbers(values, integer=kind == "int")
+        if kind == "str":
+            return values.array
+        if kind == "list":
+            return _lists(values)
+        categorical = isinstance(values.dtype, pd.CategoricalDtype)
+        what = spec.what
+        if kind == "enum":
+            categories = pd.Index(list(spec.names))
+            what = f"a {spec.what} ({', '.join(spec.names)})"
+        elif kind == "limit":
+            categories = pd.Index([lim["limit_id"] for lim in self._summary["limits"].values()])
+            what = f"a limit of {self._summary_path.name}"
+        elif kind == "rows":
+            strings = pd.Series(np.asarray(values, dtype=object))
+            missing = strings.isna().to_numpy()
+            if missing.any():
+                raise _BadValue("missing id", int(np.flatnonzero(missing)[0]))
+            repeated = strings.duplicated().to_numpy()
+            if repeated.any():
+                i = int(np.flatnonzero(repeated)[0])
+                raise _BadValue(f"{strings[i]!r} appears twice", i)
+            categories = pd.Index(strings.to_numpy())
+        elif kind == "task":
+            if categorical:  # Parquet keeps the run's categories
+                return values.array
+            categories = self._saved_task_ids
+            what = f"a task of {self.files['steps'].name}"
+        elif kind == "own":
+            if categorical:
+                return values.array
+            categories = _appearance(values)
+        else:  # "ref": the categories of another table's column
+            table, column = spec.ref
+            if categorical and not spec.strict:
+                return values.array
+            categories = getattr(self, table)[column].cat.categories
+            what = f"{spec.what} of {self.files[table].name}"
+            if not spec.strict:
+                extra = _appearance(values)
+                categories = categories.append(extra[~extra.isin(categories)])
+        return _recode(values, categories, what)
+
+    @cached_property
+    def _saved_task_ids(self) -> pd.Index:
+        """``task-<step hex>-<n>`` for every task of every step, in the run's order."""
+        steps = self.steps
+        sizes = steps["tasks"].to_numpy()
+        negative = sizes < 0
+        if negative.any():
+            i = int(np.flatnonzero(negative)[0])
+            raise ResultsError(f"column 'tasks', row {i + 1}: {sizes[i]} is negative",
+                               path=str(self.files["steps"]))
+        hexes = [str(s).removeprefix("step-") for s in steps["step_id"]]
+        step = np.repeat(np.arange(len(sizes)), sizes)
+        numbers = np.arange(len(step)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        ids = pc.binary_join_element_wise(
+            pa.scalar("task"), pc.take(pa.array(hexes, pa.string()), pa.array(step)),
+            pc.cast(pa.array(numbers), pa.string()), "-")
+        return pd.Index(pd.array(ids, dtype="str"))
+
+
+@dataclass(frozen=True)
+class _Column:
+    """How a saved column is read back.
+
+    ``kind``: ``float``, ``int``, ``str``, ``list``; or a Categorical of ``enum`` (the values
+    ``names``), ``rows`` (one distinct id per row, in row order), ``own`` (ids in order of
+    appearance), ``task`` (every task of the ``steps`` table), ``limit`` (the limits of
+    summary.json) or ``ref`` (the categories of the column ``ref``; a value not among them is an
+    error if ``strict``, else added).
+    """
+
+    kind: str
+    names: tuple[str, ...] = ()
+    what: str = ""
+    ref: tuple[str, str] = ("", "")
+    strict: bool = False
+
+
+_F, _I, _S, _L = _Column("float"), _Column("int"), _Column("str"), _Column("list")
+_ROWS, _OWN, _TASK, _LIMIT = _Column("rows"), _Column("own"), _Column("task"), _Column("limit")
+_JOB = _Column("ref", ref=("jobs", "job_id"), strict=True, what="a job")
+_STEP = _Column("ref", ref=("steps", "step_id"), strict=True, what="a step")
+_WORKER = _Column("ref", ref=("workers", "worker_id"))
+_FLEET = _Column("ref", ref=("workers", "fleet_id"))
+_QUEUE = _Column("ref", ref=("jobs", "queue_id"))
+_TASK_STATUS = _Column("enum", names=tuple(_TASK_STATUS_NAMES), what="TaskRunStatus")
+_RUN_STATUS = _Column("enum", names=tuple(_RUN_STATUS_NAMES), what="task run status")
+_WORKER_STATUS = _Column("enum", names=tuple(_WORKER_STATUS_NAMES), what="WorkerStatus")
+
+#: Every column :meth:`Result.save` writes, by table: all are required to read a folder back.
+_SCHEMA: dict[str, dict[str, _Column]] = {
+    "jobs": {
+        "job_id": _ROWS, "name": _S, "queue_id": _OWN, "queue": _OWN, "priority": _I,
+        "max_worker_count": _I, "submitted_at": _F, "started_at": _F, "ended_at": _F,
+        "task_run_status": _TASK_STATUS, "tasks": _I, "succeeded": _I, "failed": _I,
+        "canceled": _I, "task_failure_retry_count": _I,
+    },
+    "steps": {
+        "step_id": _ROWS, "job_id": _JOB, "name": _S, "index": _I, "tasks": _I,
+        "depends_on": _L, "required_limits": _L,
+    },
+    "task_runs": {
+        "job_id": _JOB, "step_id": _STEP, "task_id": _TASK, "session_id": _OWN,
+        "worker_id": _WORKER, "fleet_id": _FLEET, "queue_id": _QUEUE, "attempt": _I,
+        "ready_at": _F, "assigned_at": _F, "started_at": _F, "ended_at": _F,
+        "status": _RUN_STATUS, "acquired_limits": _L,
+    },
+    "task_events": {
+        "time": _F, "job_id": _JOB, "step_id": _STEP, "task_id": _TASK,
+        "status": _TASK_STATUS, "worker_id": _WORKER,
+    },
+    "workers": {"time": _F, "worker_id": _OWN, "fleet_id": _OWN, "status": _WORKER_STATUS},
+    "limit_usage": {"time": _F, "limit_id": _LIMIT, "current_count": _I, "max_count": _I},
+}  # fmt: skip
+
+
+class _BadValue(ValueError):
+    """A value of a column that cannot be read back, at row ``row`` (0-based)."""
+
+    def __init__(self, message: str, row: int) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _require_columns(path: Path, table: str, columns: list[str]) -> None:
+    missing = [c for c in _SCHEMA[table] if c not in columns]
+    if missing:
+        s = "s" if len(missing) > 1 else ""
+        raise ResultsError(f"missing column{s} {', '.join(map(repr, missing))}", path=str(path))
+
+
+def _columns_of(path: Path) -> list[str]:
+    """The column names of a saved table, from its Parquet schema or its CSV header line."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise ResultsError(f"not a readable Parquet file ({_reason(exc)})",
+                               path=str(path)) from None
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f), None)
+    except (OSError, ValueError, csv.Error) as exc:
+        raise ResultsError(f"not a readable CSV file ({_reason(exc)})", path=str(path)) from None
+    if not header:
+        raise ResultsError("empty file: no header line of column names", path=str(path))
+    return header
+
+
+def _read_parquet(path: Path, lists: list[str]) -> pd.DataFrame:
+    """A Parquet table as a frame; its list columns as Python lists (as in a live result)."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+        lists = [c for c in table.column_names
+                 if c in lists and pa.types.is_list(table.schema.field(c).type)]
+        frame = table.drop_columns(lists).to_pandas()
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ResultsError(f"not a readable Parquet file ({_reason(exc)})",
+                           path=str(path)) from None
+    for column in lists:  # in column order, so that each goes back where it was
+        frame.insert(table.column_names.index(column), column,
+                     pd.Series(table.column(column).to_pylist(), dtype=object))
+    return frame
+
+
+#: Read floats back exactly as written (pandas 3 always does, and deprecates the option).
+_EXACT_FLOATS: dict[str, Any] = (
+    {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {})
+
+
+def _read_csv(path: Path, schema: dict[str, _Column], header: list[str]) -> pd.DataFrame:
+    """A CSV table as a frame: numbers as numbers, everything else as text. An empty field is
+    missing (NaN) except in text columns (``name``), where it is the empty string."""
+
+    def dtypes(numbers: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column, spec in schema.items():
+            if numbers and spec.kind in ("float", "int"):
+                out[column] = np.float64 if spec.kind == "float" else np.int64
+            else:
+                out[column] = str
+        return out
+
+    na = {c: [""] for c in header if c not in schema or schema[c].kind != "str"}
+
+    def read(numbers: bool) -> pd.DataFrame:
+        return pd.read_csv(path, dtype=dtypes(numbers), keep_default_na=False, na_values=na,
+                           **_EXACT_FLOATS)
+
+    try:
+        try:
+            return read(numbers=True)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            raise
+        except (ValueError, TypeError, OverflowError):
+            # A field of a number column is not a number: read them as text, so that the value
+            # and its line can be named.
+            return read(numbers=False)
+    except (OSError, ValueError, TypeError, OverflowError) as exc:
+        raise ResultsError(f"not a readable CSV file ({_reason(exc)})", path=str(path)) from None
+
+
+def _numbers(values: pd.Series, *, integer: bool) -> np.ndarray:
+    """``values`` as float64 (or int64), naming the first one that is not a number."""
+    dtype = np.int64 if integer else np.float64
+    if values.dtype.kind in "iu" or (values.dtype.kind == "f" and not integer):
+        return values.to_numpy(dtype)
+    numbers = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    numbers = numbers.to_numpy(np.float64)
+    present = pd.notna(np.asarray(values, dtype=object))
+    bad = np.isnan(numbers) & present
+    if integer:
+        whole = np.isfinite(numbers) & (numbers == np.round(numbers))
+        bad |= ~present | (~np.isnan(numbers) & ~whole)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        if not present[i]:
+            raise _BadValue("missing value (expected an integer)", i)
+        raise _BadValue(f"{values.iloc[i]!r} is not {'an integer' if integer else 'a number'}",
+                        i)
+    return numbers.astype(dtype)
+
+
+def _lists(values: pd.Series) -> np.ndarray:
+    """Lists (a Parquet list column) or their text (a CSV column: ``"['step-...']"``) as Python
+    lists; equal texts share one list."""
+    out = np.empty(len(values), dtype=object)
+    parsed: dict[str, Any] = {}
+    for i, value in enumerate(values):
+        if isinstance(value, str):
+            if value not in parsed:
+                try:
+                    parsed[value] = ast.literal_eval(value)
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    parsed[value] = None
+            value = parsed[value]
+        elif isinstance(value, np.ndarray):
+            value = value.tolist()
+        if not isinstance(value, list):
+            shown = values.iloc[i]
+            if shown is None or (isinstance(shown, float) and np.isnan(shown)):
+                raise _BadValue("missing value (expected a list)", i)
+            raise _BadValue(f"{shown!r} is not a list", i)
+        out[i] = value
+    return out
+
+
+def _appearance(values: pd.Series) -> pd.Index:
+    """The distinct values present, in order of first appearance."""
+    return pd.Index(pd.unique(values.dropna().to_numpy()))
+
+
+def _recode(values: pd.Series, categories: pd.Index, what: str) -> pd.Categorical:
+    """``values`` as a Categorical of ``categories``; a value not among them is an error."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        if values.cat.categories.equals(categories):
+            return values.array
+        old = values.cat.codes.to_numpy()
+        present = old >= 0
+        codes = np.full(len(old), -1, dtype=np.int64)
+        codes[present] = categories.get_indexer(values.cat.categories)[old[present]]
+    else:
+        present = values.notna().to_numpy()
+        codes = np.where(present, categories.get_indexer(values), -1)
+    lost = present & (codes < 0)
+    if lost.any():
+        i = int(np.flatnonzero(lost)[0])
+        raise _BadValue(f"{values.iloc[i]!r} is not {what}", i)
+    return _cat(codes, categories)
+
+
+_NUMBER, _NUMBER_OR_NULL = "a number", "a number or null"
+_INTEGER, _STRING = "an integer", "a string"
+_STATS = {"mean": _NUMBER_OR_NULL, "p50": _NUMBER_OR_NULL, "p95": _NUMBER_OR_NULL,
+          "p99": _NUMBER_OR_NULL}
+_LIMIT_SUMMARY = {"limit_id": _STRING, "max_count": _INTEGER, "peak": _INTEGER,
+                  "mean_in_use": _NUMBER, "utilization": _NUMBER_OR_NULL,
+                  "blocked_task_hours": _NUMBER}
+
+
+@dataclass(frozen=True)
+class _Each:
+    """A JSON object whose every value is ``spec`` (and which has the keys ``required``), or
+    with ``array``, a JSON array of ``spec``."""
+
+    spec: Any
+    required: tuple[str, ...] = ()
+    array: bool = False
+
+
+#: What the report and the plots read from summary.json (keys with None are optional).
+_SUMMARY: dict[str, Any] = {
+    "scenario": _STRING, "seed": _INTEGER, "simulated_s": _NUMBER, "makespan_s": _NUMBER_OR_NULL,
+    "jobs": _Each(_INTEGER, required=("submitted", "unfinished")),
+    "tasks": _INTEGER, "task_runs": _INTEGER,
+    "task_wait_s": _STATS, "job_turnaround_s": _STATS,
+    "worker_hours": _NUMBER, "worker_utilization": _NUMBER_OR_NULL,
+    "cost_usd": {"workers": _NUMBER, "licenses": _NUMBER, "total": _NUMBER},
+    "limits": _Each(_LIMIT_SUMMARY),
+}  # fmt: skip
+_SUMMARY_OPTIONAL: dict[str, Any] = {
+    "host_requirements_not_simulated": _Each(_INTEGER),
+    "runtime_rules_unused": _Each(_INTEGER, array=True),
+}
+
+
+def _read_summary(path: Path, folder: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ResultsError("no summary.json (a results folder holds summary.json and one file "
+                           "per table, as written by farmsim run or Result.save)",
+                           path=str(folder))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"cannot read it ({_reason(exc)})", path=str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"not valid JSON ({exc})", path=str(path)) from None
+    except RecursionError:
+        raise ResultsError("not valid JSON (nested too deeply)", path=str(path)) from None
+    try:
+        _check_json(data, _SUMMARY, "")
+        for key, spec in _SUMMARY_OPTIONAL.items():
+            if key in data:
+                _check_json(data[key], spec, key)
+        ids = [lim["limit_id"] for lim in data["limits"].values()]
+        for i, limit_id in enumerate(ids):
+            if limit_id in ids[:i]:
+                raise ValueError(f"limits: two limits have the limit_id {limit_id!r}")
+    except ValueError as exc:
+        raise ResultsError(str(exc), path=str(path)) from None
+    return data  # type: ignore[no-any-return]
+
+
+def _check_json(value: Any, spec: Any, where: str) -> None:
+    """Raise ValueError ``"<where>: expected <spec> (got <value>)"`` unless ``value`` fits
+    ``spec``: a type name (:data:`_NUMBER`, ...), a dict of required keys, or :class:`_Each`."""
+    def got(v: Any) -> str:
+        if isinstance(v, dict):
+            return "an object"
+        if isinstance(v, list):
+            return "an array"
+        text = json.dumps(v)
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    def key(k: str) -> str:
+        return f"{where}.{k}" if where else k
+
+    if isinstance(spec, str):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        fits = {_NUMBER: number, _NUMBER_OR_NULL: number or value is None,
+                _INTEGER: isinstance(value, int) and not isinstance(value, bool),
+                _STRING: isinstance(value, str)}[spec]
+        if not fits:
+            raise ValueError(f"{where}: expected {spec} (got {got(value)})")
+        return
+    if isinstance(spec, _Each) and spec.array:
+        if not isinstance(value, list):
+            raise ValueError(f"{where}: expected an array (got {got(value)})")
+        for i, item in enumerate(value):
+            _check_json(item, spec.spec, f"{where}[{i}]")
+        return
+    if not isinstance(value, dict):
+        raise ValueError(f"{where + ': ' if where else ''}expected an object (got {got(value)})")
+    required = spec.required if isinstance(spec, _Each) else tuple(spec)
+    for k in required:
+        if k not in value:
+            raise ValueError(f"missing key {key(k)!r}")
+    for k, item in value.items():
+        if isinstance(spec, _Each):
+            _check_json(item, spec.spec, key(k))
+        elif k in spec:
+            _check_json(item, spec[k], key(k))
+
+
