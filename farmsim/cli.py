@@ -172,7 +172,7 @@ def summary_table(s: dict[str, Any]) -> str:
             top = "-" if lim["max_count"] < 0 else lim["max_count"]
             lines.append(f"{name:<{width}}  {top:>3}  {lim['peak']:>4}  "
                          f"{_pct(lim['utilization']):>11}  {lim['blocked_task_hours']:>18.1f}")
-    notes = []
+    notes = [f"note: {note}" for note in s.get("scenario_notes") or []]
     unmatched = s.get("host_requirements_not_simulated") or {}
     if unmatched:
         names = ", ".join(f"{name} ({_n(steps, 'step')})" for name, steps in unmatched.items())
@@ -201,9 +201,13 @@ def _validate(args: argparse.Namespace) -> int:
     tasks = sum(job.structure.task_count for job in scenario.jobs)
     farm = scenario.farm
     workers = sum(fleet.worker_count for fleet in farm.fleets)
-    print(f"ok: {len(scenario.jobs)} jobs, {tasks} tasks "
+    streams = len(scenario.arrivals)
+    arrivals = f" and {_n(streams, 'arrival stream')}" if streams else ""
+    print(f"ok: {len(scenario.jobs)} jobs, {tasks} tasks{arrivals} "
           f"({_n(len(farm.queues), 'queue')}, {_n(len(farm.fleets), 'fleet')} with "
           f"{_n(workers, 'worker')}, {_n(len(farm.limits), 'limit')})")
+    for note in scenario.notes:
+        print(f"note: {note}")
     return EXIT_OK
 
 

@@ -234,6 +234,110 @@ def test_help_shows_an_example(capsys, command):
     assert "farmsim " + (command[0] if command else "run") + " scenarios/quickstart.yaml" in out
 
 
+@pytest.mark.parametrize("command", ["template", "report"])
+def test_every_command_has_help_with_an_example(capsys, command):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "example:" in out and f"farmsim {command} " in out.split("example:")[1]
+
+
+# ---------------------------------------------------------------------------- workloads
+
+WORKLOAD_HEAD = """farm:
+  queues: [{displayName: comp, fleets: [linux]}]
+  fleets:
+  - displayName: linux
+    maxWorkerCount: 2
+    configuration: {customerManaged: {mode: NO_SCALING}}
+    simulation: {workers: 2}
+horizon: 2h
+"""
+
+BAD_WORKLOADS = [
+    pytest.param("""workload:
+  arrivals:
+  - queue: comp
+    process: {poisson: {per_hour: -1}}
+    template: templates/comp.yaml
+""", ["workload.arrivals[0].process.poisson.per_hour", "must be > 0 (got -1)"],
+                 id="arrival rate"),
+    pytest.param("""workload:
+  arrivals:
+  - queue: comp
+    process: {poisson: {per_hour: 5}}
+    template: templates/comp.yaml
+    parameters: {Frames: {frames: {dist: normal, mean: 3}}}
+""", ["workload.arrivals[0].parameters.Frames.frames.dist", "must be one of"], id="arrival dist"),
+    pytest.param("""workload:
+  replay: traces/none.csv
+""", ["workload.replay", "file not found", "none.csv"], id="replay missing file"),
+    pytest.param("""workload:
+  replay: {file: trace.swf, queue: render}
+""", ["workload.replay.queue", "unknown queue 'render'"], id="replay queue"),
+    pytest.param("""runtimes:
+- calibrate: export.csv
+""", ["runtimes[0].calibrate", "export.csv", "line 2", "Duration (Seconds)", "'soon'"],
+                 id="calibration value"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+@pytest.mark.parametrize(("text", "expected"), BAD_WORKLOADS)
+def test_bad_workload_input_exits_2_naming_file_field_and_value(scenario_dir, capsys, command,
+                                                               text, expected):
+    (scenario_dir / "trace.swf").write_text("1 0 0 10 1 -1 -1 1 -1 -1 1 1 1 1 1 1 -1 -1\n")
+    (scenario_dir / "export.csv").write_text(
+        "Job Name,Step Name,Env Name,Action Type,Status,Start Time,Duration (Seconds),"
+        "Frame (Task Param)\nJ,S,,taskRun,SUCCEEDED,2024-03-28T18:43:31Z,soon,1\n")
+    path = scenario_dir / "bad.yaml"
+    path.write_text(WORKLOAD_HEAD + text, encoding="utf-8")
+    assert main([command, str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert err.startswith(f"farmsim {command}: error: ") and "bad.yaml" in err
+    for part in expected:
+        assert part in err, (part, err)
+
+
+def test_a_drawn_value_the_template_refuses_exits_2(scenario_dir, capsys):
+    path = scenario_dir / "draws.yaml"
+    path.write_text(WORKLOAD_HEAD + """workload:
+  arrivals:
+  - name: shots
+    queue: comp
+    process: {poisson: {per_hour: 30}}
+    template: templates/comp.yaml
+    parameters: {Frames: {choice: ["1-10", "ten"]}}
+""", encoding="utf-8")
+    assert main(["validate", str(path)]) == 0  # the first choice is fine
+    capsys.readouterr()
+    assert main(["run", str(path), "--out", str(scenario_dir / "out")]) == 2
+    _, err = capsys.readouterr()
+    assert "Traceback" not in err
+    assert "workload.arrivals (shots), submission at t=" in err and "draws.yaml" in err
+
+
+def test_validate_and_run_print_the_scenarios_notes(tmp_path, capsys):
+    path = ROOT / "scenarios" / "trace_replay.yaml"
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ("ok: 190 jobs, 190 tasks (1 queue, 1 fleet with 4 workers, "
+                                   "0 limits)")
+    assert "note: workload.replay: traces/sample.swf: 10 jobs skipped" in out
+    assert main(["run", str(path), "--out", str(tmp_path)]) == 0
+    assert "note: workload.replay: traces/sample.swf: 10 jobs skipped" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["scenario_notes"] == [
+        "workload.replay: traces/sample.swf: 10 jobs skipped (run time unknown, usually canceled "
+        "before they started)"]
+
+
+def test_validate_counts_arrival_streams(capsys):
+    assert main(["validate", str(ROOT / "scenarios" / "studio_week.yaml")]) == 0
+    assert capsys.readouterr().out == ("ok: 0 jobs, 0 tasks and 3 arrival streams (3 queues, "
+                                       "2 fleets with 60 workers, 1 limit)\n")
+
+
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"farmsim {farmsim.__version__}"

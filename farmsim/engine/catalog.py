@@ -95,6 +95,7 @@ def build_catalog(sim: Simulation) -> Catalog:
         succeeded_runs=succeeded_runs,
         unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
         unused_rules=control.unused_rules(),
+        notes=list(sim.scenario.notes),
     )
 
 

@@ -56,4 +56,5 @@ class Catalog:
     open_runs: list[tuple[float, ...]] = field(default_factory=list)
     unmatched_requirements: dict[str, int] = field(default_factory=dict)
     unused_rules: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     succeeded_runs: np.ndarray | None = None

@@ -322,6 +322,8 @@ class Result:
             # Indices of runtimes rules no task run matched (rules for session actions such
             # as envEnter only apply once sessions are simulated).
             "runtime_rules_unused": list(c.unused_rules),
+            # What the scenario loader remarked (a calibration's size, trace jobs skipped).
+            "scenario_notes": list(c.notes),
         }
 
     # ------------------------------------------------------------------ files

@@ -486,6 +486,7 @@ _SUMMARY: dict[str, Any] = {
 _SUMMARY_OPTIONAL: dict[str, Any] = {
     "host_requirements_not_simulated": _Each(_INTEGER),
     "runtime_rules_unused": _Each(_INTEGER, array=True),
+    "scenario_notes": _Each(_STRING, array=True),
 }
 
 
