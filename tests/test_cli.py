@@ -20,7 +20,8 @@ from farmsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
-TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage")
+TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
+          "session_actions")
 
 
 def farmsim_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,14 @@ import numpy as np
 from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
 from farmsim.model.enums import TaskRunStatus
 from farmsim.record.ids import hex32, make_id, make_ids
-from farmsim.record.recorder import RUN_COLUMNS, RUN_OPEN, RUN_SUCCEEDED, Recorder
+from farmsim.record.recorder import (
+    ACTION_COLUMNS,
+    RUN_COLUMNS,
+    RUN_OPEN,
+    RUN_SUCCEEDED,
+    SESSION_COLUMNS,
+    Recorder,
+)
 from farmsim.record.catalog import Catalog
 
 if TYPE_CHECKING:
@@ -35,9 +42,23 @@ def build_catalog(sim: Simulation) -> Catalog:
                        for lim, units in step.limits]
     succeeded_runs = _succeeded_runs(steps)
     open_runs = [
-        (w.job.index, w.step.gidx, w.task, w.index, w.session, w.attempt, w.ready_at,
-         w.assigned_at, w.assigned_at, float("nan"), RUN_OPEN, _RUNNING)
+        (w.job.index, w.step.gidx, w.task, w.index, w.session, w.session_runs, w.attempt,
+         w.ready_at, w.assigned_at, w.started_at if w.started_at <= now else float("nan"),
+         float("nan"), RUN_OPEN, _RUNNING)
         for w in sim.workers if w.job is not None
+    ]
+    # Setup actions of runs in progress (the frames cut them at the end time), and the
+    # sessions still open.
+    open_actions = [
+        (w.session, w.index, w.job.index, step_gidx, env_index, w.session_runs, start, end,
+         kind, scope, status, 0)
+        for w in sim.workers if w.pending
+        for kind, scope, env_index, step_gidx, status, start, end, _ in w.pending
+    ]
+    open_sessions = [
+        (w.session, w.index, w.session_job.index, w.session_runs, w.session_started,
+         float("nan"))
+        for w in sim.workers if w.session_job is not None
     ]
     return Catalog(
         name=sim.scenario.name,
@@ -92,6 +113,11 @@ def build_catalog(sim: Simulation) -> Catalog:
         step_dependencies=[
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
         open_runs=open_runs,
+        open_actions=np.array(open_actions, dtype=Recorder.dtype(ACTION_COLUMNS)),
+        open_sessions=np.array(open_sessions, dtype=Recorder.dtype(SESSION_COLUMNS)),
+        queue_env_names=[tuple(q.environments) for q in farm.queues],
+        job_env_names=[j.submission.structure.environments for j in jobs],
+        step_env_names=[s.structure.environments for s in steps],
         succeeded_runs=succeeded_runs,
         unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
         unused_rules=control.unused_rules(),
@@ -123,8 +149,9 @@ def _succeeded_runs(steps: list) -> np.ndarray:
                                   dtype=np.int32)[done]
     out["session"] = np.frombuffer(b"".join(s.run_session.tobytes() for s in steps),
                                    dtype=np.int32)[done]
+    out["seq"] = np.frombuffer(b"".join(s.run_seq.tobytes() for s in steps), dtype=np.int32)[done]
     out["assigned_at"] = np.frombuffer(b"".join(s.run_assigned.tobytes() for s in steps))[done]
-    out["started_at"] = out["assigned_at"]
+    out["started_at"] = np.frombuffer(b"".join(s.run_started.tobytes() for s in steps))[done]
     out["ended_at"] = np.frombuffer(b"".join(s.run_ended.tobytes() for s in steps))[done]
     out["ready_at"] = np.array([s.ready_at for s in steps])[which]
     out["attempt"] = 0

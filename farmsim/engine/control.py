@@ -44,6 +44,7 @@ from farmsim.record.recorder import (
     pack_worker,
 )
 from farmsim.engine.sampling import SamplePools
+from farmsim.engine.sessions import Plan, Sessions
 from farmsim.scheduling import make_policy
 
 if TYPE_CHECKING:
@@ -173,13 +174,15 @@ class ControlPlane:
             fleet.multi_queue = len(fleet.queues) > 1
             if len(fleet.queues) == 1:
                 fleet.policy = fleet.queues[0].policy
-        self._rules: dict[tuple[str, str, str], RuntimeRule] = {}
+        self._rules: dict[tuple[str, ...], RuntimeRule] = {}
+        self.sessions = Sessions(self._action_rule, self._pools, recorder)
+        self._queue_envs = [q.environments for q in farm.queues]
+        self._plans: dict[tuple[int, str, int], Plan | None] = {}
         #: Host requirements (other than limits) seen in steps, with how many steps named them:
         #: fleet capability matching comes in a later release, so they are reported, not used.
         self.unmatched_requirements: dict[str, int] = {}
         #: The queue whose just-finished worker is about to ask again (-1: none).
         self._credit = -1
-        self._sessions = 0
         #: Hooks the engine sets.
         self.notify: Callable[[int, int], None] = lambda queue_index, n: None
         self.cancel_worker: Callable[[WorkerState], None] = lambda worker: None
@@ -205,6 +208,7 @@ class ControlPlane:
             for d in step.structure.dependencies:
                 job.steps[d].dependents.append(step)
         incompatible = self._bind_limits(job, queue)
+        job.plan = self._plan(job, queue)
         events = self._event
         if incompatible:
             # Semantics A.2 row 4: the incompatible steps NOT_COMPATIBLE, all others CANCELED.
@@ -274,6 +278,23 @@ class ControlPlane:
         p = rule.failure_probability
         if p > 0.0:
             step.failures = self._pools.failures(p, n)
+
+    def _action_rule(self, queue: str, job: str, step: str, action: str,
+                     environment: str | None) -> RuntimeRule:
+        """The rule of a session action other than a task run (cached like :meth:`_rule`)."""
+        key = (queue, job, step, action, environment or "")
+        rule = self._rules.get(key)
+        if rule is None:
+            rule = self._rules[key] = self.runtimes.rule_for(
+                queue=queue, job=job, step=step, action=action, environment=environment)
+        return rule
+
+    def _plan(self, job: JobState, queue: QueueState) -> Plan | None:
+        """The job's session plan, shared by jobs of one structure and name in one queue."""
+        key = (queue.index, job.name, id(job.submission.structure))
+        if key not in self._plans:
+            self._plans[key] = self.sessions.plan(job, queue.name, self._queue_envs[queue.index])
+        return self._plans[key]
 
     def _rule(self, queue: str, job: str, step: str) -> RuntimeRule:
         key = (queue, job, step)
@@ -347,12 +368,21 @@ class ControlPlane:
             choice = fleet.policy.choose(self, worker, worker.last_job)
         else:
             choice = None  # the fleet serves no queue
+        if worker.session_job is not None and (
+                choice is None or choice[0] is not worker.session_job or not worker.session_ok):
+            # The session ends (E.3): its envExits run before anything else.
+            exit_time = self.sessions.close(worker, now)
+            if exit_time > 0.0:
+                worker.teardown = True
+                if choice is not None:  # another idle worker may take it meanwhile
+                    self.notify(choice[0].queue_index, 1)
+                return exit_time
         if choice is None:
             if worker.status != _IDLE:
                 worker.status = _IDLE
                 self._worker_event(pack_worker(now, worker.index, _IDLE))
                 self._idle_changed(fleet, now, +1)
-            worker.last_job = None  # the session, if any, ends
+            worker.last_job = None
             if self.on_idle is not None:
                 self.on_idle(worker, now)
             return None
@@ -385,22 +415,35 @@ class ControlPlane:
         worker.step = step
         worker.task = task
         worker.assigned_at = now
-        if job is not worker.last_job:  # a new session (a worker that was idle has none)
-            worker.session = self._sessions
-            self._sessions += 1
-            if worker.status != _RUNNING:
-                if worker.status == _IDLE:
-                    self._idle_changed(fleet, now, -1)
-                worker.status = _RUNNING
-                self._worker_event(pack_worker(now, worker.index, _RUNNING))
-        if self.on_assign is not None:
-            self.on_assign(worker, now)
+        if worker.status != _RUNNING:
+            if worker.status == _IDLE:
+                self._idle_changed(fleet, now, -1)
+            worker.status = _RUNNING
+            self._worker_event(pack_worker(now, worker.index, _RUNNING))
         if attempt:
             duration, worker.succeeded = self._draw_retry(step)
+        else:
+            failures = step.failures
+            worker.succeeded = failures is None or not failures[task]
+            duration = step.durations[task]
+        if worker.session_job is None:  # a new session: it syncs and enters environments
+            setup = self.sessions.open(worker, job, step, now)
+        elif step is not worker.session_step and job.plan is not None and job.plan.switch_cost:
+            setup = self.sessions.switch_step(worker, step, now)
+        else:
+            setup = 0.0
+            worker.session_step = step
+        worker.session_runs += 1
+        if self.on_assign is not None:
+            self.on_assign(worker, now)
+        if setup == 0.0:
+            worker.started_at = now
             return duration
-        failures = step.failures
-        worker.succeeded = failures is None or not failures[task]
-        return step.durations[task]
+        if not worker.session_ok:  # a setup action failed: so does this attempt (E.4)
+            worker.started_at = math.nan
+            return setup
+        worker.started_at = now + setup
+        return setup + duration
 
     @staticmethod
     def _idle_changed(fleet: FleetState, now: float, delta: int) -> None:
@@ -452,6 +495,11 @@ class ControlPlane:
         # Hot path: runs once per task run. Ending a run and starting the next is one call from
         # the worker process; release and success are inlined for the common case.
         self.now = now
+        if worker.teardown:  # the envExits of an ended session are done
+            worker.teardown = False
+            return self.start_next(worker, now)
+        if worker.pending:
+            self.sessions.settle(worker, now)
         job, step, task = worker.job, worker.step, worker.task
         fleet = worker.fleet
         # The worker asks again at once after this: on a single-queue fleet it will take a
@@ -474,7 +522,9 @@ class ControlPlane:
             # The task's one SUCCEEDED run goes to the step's columns (no record per run).
             step.run_worker[task] = worker.index
             step.run_session[task] = worker.session
+            step.run_seq[task] = worker.session_runs
             step.run_assigned[task] = worker.assigned_at
+            step.run_started[task] = worker.started_at
             step.run_ended[task] = now
             if worker.attempt:
                 step.retry_ready[task] = worker.ready_at
@@ -508,7 +558,9 @@ class ControlPlane:
     def _run_failed(
         self, worker: WorkerState, job: JobState, step: StepState, task: int, now: float
     ) -> None:
-        """A task run failed: retry the task, or fail it (and maybe cancel the job)."""
+        """A task run failed: retry the task, or fail it (and maybe cancel the job). The
+        session ends (E.4)."""
+        worker.session_ok = False
         retries = step.retries.get(task, 0)
         if retries < job.max_retries:
             step.retries[task] = retries + 1
@@ -564,10 +616,11 @@ class ControlPlane:
                 self.notify(queue_index, m)
 
     def _record_run(self, worker: WorkerState, now: float, status: int, after: int) -> None:
+        started = worker.started_at
         self._run(pack_run(
             worker.job.index, worker.step.gidx, worker.task, worker.index, worker.session,
-            worker.attempt, worker.ready_at, worker.assigned_at, worker.assigned_at, now,
-            status, after,
+            worker.session_runs, worker.attempt, worker.ready_at, worker.assigned_at,
+            started if started <= now else math.nan, now, status, after,
         ))
         worker.job = None
         worker.step = None
@@ -677,6 +730,8 @@ class ControlPlane:
     def cancel_run(self, worker: WorkerState, now: float) -> None:
         """End ``worker``'s task run as CANCELED now; the task becomes CANCELED."""
         job, step = worker.job, worker.step
+        self.sessions.settle(worker, now, canceled=True)
+        worker.session_ok = False
         self._release(worker, job, step, now)
         step.set_status(worker.task, CANCELED)
         self._record_run(worker, now, RUN_CANCELED, CANCELED)

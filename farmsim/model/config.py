@@ -45,6 +45,9 @@ class QueueConfig:
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
     fleets: tuple[str, ...] = ()
     limits: tuple[str, ...] = ()
+    #: Queue environments' names, in the order sessions enter them (priority 0 first, ties in
+    #: the order given).
+    environments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

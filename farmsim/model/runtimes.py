@@ -3,7 +3,11 @@
 Rules are tried in order; the first whose ``match`` fits wins. A match field is a glob
 (:func:`fnmatch.fnmatchcase`) on the queue's displayName, the job's name, the step's name, the
 session action kind and the environment name; a field left out matches anything, so
-``match: {}`` matches everything. When no rule fits, :data:`DEFAULT_RULE` applies.
+``match: {}`` matches every task run. A rule applies to the other session actions (``envEnter``,
+``envExit``, ``syncInputJobAttachments``) only when its ``match.action`` names them (a glob such
+as ``"env*"`` or ``"*"`` does), so a rule written for task runs never times an environment. When
+no rule fits, :data:`DEFAULT_RULE` applies to a task run (one minute) and
+:data:`DEFAULT_ACTION_RULE` to any other action (no time, no failure).
 """
 
 from __future__ import annotations
@@ -13,7 +17,11 @@ from fnmatch import fnmatchcase
 
 from farmsim.model.distributions import Distribution, Fixed
 
-__all__ = ["DEFAULT_RULE", "RuleMatch", "RuntimeModel", "RuntimeRule"]
+__all__ = ["DEFAULT_ACTION_RULE", "DEFAULT_RULE", "TASK_RUN", "RuleMatch", "RuntimeModel",
+           "RuntimeRule"]
+
+#: The session action of a task run.
+TASK_RUN = "taskRun"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +67,8 @@ class RuntimeRule:
 
 #: Applied when no rule matches: every task run takes one minute and succeeds.
 DEFAULT_RULE = RuntimeRule()
+#: Applied to an environment or sync action no rule names: it takes no time and succeeds.
+DEFAULT_ACTION_RULE = RuntimeRule(duration=Fixed(0.0))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,9 +96,12 @@ class RuntimeModel:
         action: str = "taskRun",
         environment: str | None = None,
     ) -> RuntimeRule:
+        task_run = action == TASK_RUN
         for rule in self.rules:
+            if not task_run and rule.match.action is None:
+                continue  # a rule for task runs
             if rule.match.matches(
                 queue=queue, job=job, step=step, action=action, environment=environment
             ):
                 return rule
-        return self.default
+        return self.default if task_run else DEFAULT_ACTION_RULE

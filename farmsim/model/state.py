@@ -144,7 +144,8 @@ class StepState:
         "job", "structure", "index", "gidx", "task_count", "status", "counts", "next_fresh",
         "retry_heap", "retries", "task_ready_at", "ready_at", "limits",
         "durations", "failures", "rule", "dependents", "deps_left",
-        "run_worker", "run_session", "run_assigned", "run_ended", "retry_ready",
+        "run_worker", "run_session", "run_seq", "run_assigned", "run_started", "run_ended",
+        "retry_ready",
     )
 
     def __init__(self, job: JobState, structure: StepStructure, gidx: int) -> None:
@@ -175,7 +176,9 @@ class StepState:
         #: yet), so only retried tasks keep their READY time, in ``retry_ready``.
         self.run_worker = _EMPTY_I
         self.run_session = _EMPTY_I
+        self.run_seq = _EMPTY_I
         self.run_assigned = _EMPTY_D
+        self.run_started = _EMPTY_D
         self.run_ended = _EMPTY_D
         self.retry_ready: dict[int, float] = {}
 
@@ -184,7 +187,9 @@ class StepState:
         n = self.task_count
         self.run_worker = array("i", bytes(4 * n))
         self.run_session = array("i", bytes(4 * n))
+        self.run_seq = array("i", bytes(4 * n))
         self.run_assigned = array("d", bytes(8 * n))
+        self.run_started = array("d", bytes(8 * n))
         self.run_ended = array("d", bytes(8 * n))
 
     def fill(self, code: int) -> None:
@@ -248,7 +253,7 @@ class JobState:
         "index", "submission", "name", "queue_index", "priority", "submit_seq", "submitted_at",
         "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers",
         "failed_tasks", "retry_total", "started_at", "ended_at", "final_status", "in_index",
-        "index_gen", "park_gen", "parked_mwc", "parked_limits",
+        "index_gen", "park_gen", "parked_mwc", "parked_limits", "plan",
     )
 
     def __init__(self, index: int, submission: JobSubmission, queue_index: int,
@@ -279,6 +284,8 @@ class JobState:
         self.parked_mwc = False
         #: True while the job's READY work waits in its policy's parked heaps for limit units.
         self.parked_limits = False
+        #: The job's session plan (environments and action rules), set by the engine.
+        self.plan = None
 
     def at_max_workers(self) -> bool:
         return 0 < self.max_worker_count <= self.workers
@@ -301,13 +308,15 @@ class WorkerState:
     """One worker: what it runs now, and what the engine needs to wake it.
 
     ``job``/``step``/``task`` describe the task run in progress (None when idle);
-    ``session`` numbers the worker's current session (consecutive runs on one job).
+    ``session`` numbers the worker's current session and ``session_job`` is its job (None when
+    the worker has no session open).
     """
 
     __slots__ = (
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
         "ready_at", "assigned_at", "session", "last_job", "wake", "process", "canceled",
-        "queue_pos", "succeeded", "woken_for",
+        "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
+        "session_ok", "session_started", "session_runs", "entered", "pending", "teardown",
     )
 
     def __init__(self, index: int, fleet_index: int, phase: float) -> None:
@@ -326,6 +335,22 @@ class WorkerState:
         self.assigned_at = 0.0
         self.session = -1
         self.last_job: JobState | None = None
+        #: When the task run in progress starts its taskRun action (after session setup).
+        self.started_at = 0.0
+        #: The open session: its job, the step whose environments are entered, whether it can
+        #: go on (False after a failed or canceled action, semantics E.4), when it started and
+        #: how many task runs it has had.
+        self.session_job: JobState | None = None
+        self.session_step: StepState | None = None
+        self.session_ok = True
+        self.session_started = 0.0
+        self.session_runs = 0
+        #: Environments entered (or attempted), in order: what the session's envExits undo.
+        self.entered: list = []
+        #: Setup actions of the run in progress, recorded when their outcome is known.
+        self.pending: list = []
+        #: True while the worker runs the envExits of a session that ended (no task run).
+        self.teardown = False
         self.wake = None
         self.process = None
         #: Set by the control plane when the running task run was canceled under the worker.

@@ -54,6 +54,13 @@ class Catalog:
     step_tasks: np.ndarray
     step_dependencies: list[tuple[int, ...]]
     open_runs: list[tuple[float, ...]] = field(default_factory=list)
+    #: Session actions and sessions in progress at the end (recorder layouts).
+    open_actions: np.ndarray | None = None
+    open_sessions: np.ndarray | None = None
+    #: Environment names: of each queue, of each job (its template's), of each step.
+    queue_env_names: list[tuple[str, ...]] = field(default_factory=list)
+    job_env_names: list[tuple[str, ...]] = field(default_factory=list)
+    step_env_names: list[tuple[str, ...]] = field(default_factory=list)
     unmatched_requirements: dict[str, int] = field(default_factory=dict)
     unused_rules: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

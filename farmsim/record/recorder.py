@@ -15,6 +15,9 @@ import numpy as np
 from farmsim.model.enums import CompletedStatus
 
 __all__ = [
+    "ACTION_COLUMNS",
+    "ACTION_KINDS",
+    "ENV_SCOPES",
     "EVENT_COLUMNS",
     "RUN_CANCELED",
     "RUN_COLUMNS",
@@ -23,41 +26,70 @@ __all__ = [
     "RUN_STATUSES",
     "RUN_SUCCEEDED",
     "Recorder",
+    "SESSION_COLUMNS",
     "WORKER_COLUMNS",
+    "pack_action",
     "pack_event",
     "pack_run",
+    "pack_session",
     "pack_worker",
 ]
 
-#: One row per task run attempt. ``status`` is a :data:`RUN_STATUSES` code, ``task_status`` the
-#: task's TaskRunStatus code right after the run ended (READY when it will be retried).
+#: One row per task run attempt. ``seq`` numbers the runs of a session from 1, ``status`` is a
+#: :data:`RUN_STATUSES` code, ``task_status`` the task's TaskRunStatus code right after the run
+#: ended (READY when it will be retried). ``started_at`` is NaN when the taskRun never started
+#: (its session's setup failed, or it was canceled first).
 RUN_COLUMNS = (
-    "job", "step", "task", "worker", "session", "attempt", "ready_at", "assigned_at",
+    "job", "step", "task", "worker", "session", "seq", "attempt", "ready_at", "assigned_at",
     "started_at", "ended_at", "status", "task_status",
 )
 #: Task status changes that are not a run's own: creation, dependency resolution, cancellation.
 #: One row covers the tasks ``[task_lo, task_hi)`` of a step, all moving to ``status``.
 EVENT_COLUMNS = ("time", "step", "task_lo", "task_hi", "status", "worker")
 WORKER_COLUMNS = ("time", "worker", "status")
+#: Session actions other than task runs (those are the ``runs``): syncs, envEnters, envExits.
+#: ``step`` is -1 for a job-level action; ``env_scope`` and ``env_index`` name the environment
+#: (:data:`ENV_SCOPES`; -1 for a sync); times are NaN for a NEVER_ATTEMPTED action. An action's
+#: place in its session is (``seq``, ``phase``, record order): ``phase`` 0 before the session's
+#: task run number ``seq`` (its setup), 2 after it (the session's envExits).
+ACTION_COLUMNS = ("session", "worker", "job", "step", "env_index", "seq", "started_at",
+                  "ended_at", "action", "env_scope", "status", "phase")
+#: One row per session that ended (open sessions are read from the workers at the end).
+SESSION_COLUMNS = ("session", "worker", "job", "task_runs", "started_at", "ended_at")
+#: Session action kinds, by code.
+ACTION_KINDS = ("syncInputJobAttachments", "envEnter", "envExit", "taskRun")
+#: Where an environment comes from, by code: the queue, the job template, a step.
+ENV_SCOPES = ("queue", "job", "step")
 
 # Record layouts: little-endian, no padding. Ids and counts int32, times float64, codes int8.
-_RUN = struct.Struct("<6i4d2b")
+_RUN = struct.Struct("<7i4d2b")
 _EVENT = struct.Struct("<d3ibi")
 _WORKER = struct.Struct("<dib")
+_ACTION = struct.Struct("<6i2d4b")
+_SESSION = struct.Struct("<4i2d")
 #: Pack one record of each buffer (bound ``Struct.pack``; positional, in column order).
 pack_run = _RUN.pack
 pack_event = _EVENT.pack
 pack_worker = _WORKER.pack
+pack_action = _ACTION.pack
+pack_session = _SESSION.pack
 _DTYPES = {
-    RUN_COLUMNS: np.dtype([(c, "<i4") for c in RUN_COLUMNS[:6]]
-                          + [(c, "<f8") for c in RUN_COLUMNS[6:10]]
-                          + [(c, "i1") for c in RUN_COLUMNS[10:]]),
+    RUN_COLUMNS: np.dtype([(c, "<i4") for c in RUN_COLUMNS[:7]]
+                          + [(c, "<f8") for c in RUN_COLUMNS[7:11]]
+                          + [(c, "i1") for c in RUN_COLUMNS[11:]]),
     EVENT_COLUMNS: np.dtype([("time", "<f8"), ("step", "<i4"), ("task_lo", "<i4"),
                              ("task_hi", "<i4"), ("status", "i1"), ("worker", "<i4")]),
     WORKER_COLUMNS: np.dtype([("time", "<f8"), ("worker", "<i4"), ("status", "i1")]),
+    ACTION_COLUMNS: np.dtype([(c, "<i4") for c in ACTION_COLUMNS[:6]]
+                             + [(c, "<f8") for c in ACTION_COLUMNS[6:8]]
+                             + [(c, "i1") for c in ACTION_COLUMNS[8:]]),
+    SESSION_COLUMNS: np.dtype([(c, "<i4") for c in SESSION_COLUMNS[:4]]
+                              + [(c, "<f8") for c in SESSION_COLUMNS[4:]]),
 }
 assert _DTYPES[RUN_COLUMNS].itemsize == _RUN.size
 assert _DTYPES[EVENT_COLUMNS].itemsize == _EVENT.size
+assert _DTYPES[ACTION_COLUMNS].itemsize == _ACTION.size
+assert _DTYPES[SESSION_COLUMNS].itemsize == _SESSION.size
 
 #: A run's completed status (the API's CompletedStatus), plus RUNNING for a run still going at
 #: the end of the simulated period.
@@ -77,14 +109,18 @@ class Recorder:
         runs: task run rows (:data:`RUN_COLUMNS`).
         task_events: bulk task status changes (:data:`EVENT_COLUMNS`).
         worker_events: worker status changes (:data:`WORKER_COLUMNS`).
+        actions: session actions other than task runs (:data:`ACTION_COLUMNS`).
+        sessions: sessions that ended (:data:`SESSION_COLUMNS`).
     """
 
-    __slots__ = ("runs", "task_events", "worker_events")
+    __slots__ = ("actions", "runs", "sessions", "task_events", "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
         self.task_events = bytearray()
         self.worker_events = bytearray()
+        self.actions = bytearray()
+        self.sessions = bytearray()
 
     @property
     def run_count(self) -> int:

@@ -22,7 +22,11 @@ import pyarrow.compute as pc
 
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus, WorkerStatus
 from farmsim.record.recorder import (
+    ACTION_COLUMNS,
+    ACTION_KINDS,
     EVENT_COLUMNS,
+    RUN_NEVER_ATTEMPTED,
+    SESSION_COLUMNS,
     RUN_COLUMNS,
     RUN_OPEN,
     RUN_STATUSES,
@@ -38,7 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["Catalog", "Result", "TABLES"]  # Catalog: record.catalog
 
 #: Table names, in the order they are written.
-TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage")
+TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
+          "session_actions")
 
 _TASK_STATUS_NAMES = np.array([s.value for s in TASK_STATUSES], dtype=object)
 _RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
@@ -46,6 +51,8 @@ _WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 _RUNNING_CODE = TASK_STATUSES.index(TaskRunStatus.RUNNING)
 _ASSIGNED_CODE = TASK_STATUSES.index(TaskRunStatus.ASSIGNED)
 _CANCELED_CODE = TASK_STATUSES.index(TaskRunStatus.CANCELED)
+_SYNC, _ENTER, _EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments", "envEnter",
+                                                         "envExit"))
 
 
 class Result:
@@ -73,6 +80,12 @@ class Result:
         self._runs = runs[np.lexsort((runs["assigned_at"], runs["ended_at"]))]
         self._events = Recorder.records(recorder.task_events, EVENT_COLUMNS)
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
+        self._actions = _cut(_join(Recorder.records(recorder.actions, ACTION_COLUMNS),
+                                   catalog.open_actions), catalog.end_time)
+        self._sessions = _join(Recorder.records(recorder.sessions, SESSION_COLUMNS),
+                               catalog.open_sessions).copy()
+        late = self._sessions["ended_at"] > catalog.end_time  # still exiting at the end
+        self._sessions["ended_at"][late] = np.nan
 
     # ------------------------------------------------------------------ id categories
 
@@ -181,24 +194,26 @@ class Result:
         bulk_task = lo[rows] + (np.arange(len(rows)) - starts)
         ended = r["status"] != RUN_OPEN
         n_runs, n_ended = len(r), int(ended.sum())
+        began = ~np.isnan(r["started_at"])  # a taskRun that never started has no RUNNING
+        n_began = int(began.sum())
         # Changes of one task at one instant are ordered by (attempt, phase): creation and
         # dependency changes come before its first attempt, then each attempt's assignment,
         # start and end, and a cancellation of a task that is not running comes after them.
         bulk_status = e["status"][rows]
         bulk_attempt = np.where(bulk_status == _CANCELED_CODE, np.int32(1 << 30), np.int32(-1))
         attempt = r["attempt"].astype(np.int32)
-        time = np.concatenate([e["time"][rows], r["assigned_at"], r["started_at"],
+        time = np.concatenate([e["time"][rows], r["assigned_at"], r["started_at"][began],
                                r["ended_at"][ended]])
-        order_attempt = np.concatenate([bulk_attempt, attempt, attempt, attempt[ended]])
+        order_attempt = np.concatenate([bulk_attempt, attempt, attempt[began], attempt[ended]])
         phase = np.concatenate([np.zeros(len(rows), np.int8), np.zeros(n_runs, np.int8),
-                                np.ones(n_runs, np.int8), np.full(n_ended, 2, np.int8)])
-        step = np.concatenate([e["step"][rows], r["step"], r["step"], r["step"][ended]])
-        task = np.concatenate([bulk_task, r["task"], r["task"], r["task"][ended]])
+                                np.ones(n_began, np.int8), np.full(n_ended, 2, np.int8)])
+        step = np.concatenate([e["step"][rows], r["step"], r["step"][began], r["step"][ended]])
+        task = np.concatenate([bulk_task, r["task"], r["task"][began], r["task"][ended]])
         status = np.concatenate([bulk_status, np.full(n_runs, _ASSIGNED_CODE, np.int8),
-                                 np.full(n_runs, _RUNNING_CODE, np.int8),
+                                 np.full(n_began, _RUNNING_CODE, np.int8),
                                  r["task_status"][ended]])
-        worker = np.concatenate([np.full(len(rows), -1, np.int32), r["worker"], r["worker"],
-                                 r["worker"][ended]])
+        worker = np.concatenate([np.full(len(rows), -1, np.int32), r["worker"],
+                                 r["worker"][began], r["worker"][ended]])
         order = np.lexsort((phase, order_attempt, time))
         step = step[order]
         return pd.DataFrame({
@@ -246,6 +261,103 @@ class Result:
             "max_count": np.concatenate(maxima)[order] if maxima else np.empty(0, np.int64),
         })
 
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        """One row per session: a worker's stay on one job (semantics E), from its first action
+        to the end of its last envExit (NaN while open at the end)."""
+        c = self.catalog
+        s = self._sessions[np.argsort(self._sessions["session"], kind="stable")]
+        ids, codes = _session_ids(c.session_ids_seed, s["session"])
+        job, worker = s["job"], s["worker"]
+        return pd.DataFrame({
+            "session_id": _cat(codes, ids),
+            "worker_id": _cat(worker, c.worker_ids),
+            "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
+            "queue_id": _cat(c.jobs["queue"][job], c.queue_ids),
+            "job_id": _cat(job, c.jobs["job_id"]),
+            "started_at": s["started_at"],
+            "ended_at": s["ended_at"],
+            "task_runs": s["task_runs"].astype(np.int64),
+        })
+
+    @cached_property
+    def session_actions(self) -> pd.DataFrame:
+        """One row per session action, in each session's order: syncs, envEnters, taskRuns
+        (the task runs, one each) and envExits. ``environment_id`` is the API's
+        ``JOB:<job id>:<name>`` (queue and job environments) or ``STEP:<step id>:<name>``;
+        a taskRun that never started (its setup failed, or it was canceled first) is
+        NEVER_ATTEMPTED, with no times."""
+        c = self.catalog
+        a, r = self._actions, self._runs
+        n_a, n_r = len(a), len(r)
+        began = ~np.isnan(r["started_at"])
+        run_status = np.where(began, r["status"], RUN_NEVER_ATTEMPTED).astype(np.int8)
+        session = np.concatenate([a["session"], r["session"]])
+        seq = np.concatenate([a["seq"], r["seq"]])
+        phase = np.concatenate([a["phase"], np.ones(n_r, np.int8)])
+        order = np.lexsort((np.arange(n_a + n_r), phase, seq, session))
+        job = np.concatenate([a["job"], r["job"]])[order]
+        step = np.concatenate([a["step"], r["step"]])[order]
+        task = np.concatenate([np.full(n_a, -1, np.int32), r["task"]])[order]
+        kind = np.concatenate([a["action"], np.full(n_r, ACTION_KINDS.index("taskRun"),
+                                                     np.int8)])[order]
+        env_ids, env_codes = self._environment_ids(a)
+        env = np.concatenate([env_codes, np.full(n_r, -1, np.int64)])[order]
+        ids, codes = _session_ids(c.session_ids_seed, session[order])
+        worker = np.concatenate([a["worker"], r["worker"]])[order]
+        has_step = step >= 0
+        limits = np.empty(n_a + n_r, dtype=object)
+        limits[:] = [[]] * (n_a + n_r) if n_a + n_r else []
+        run_rows = np.flatnonzero(kind == ACTION_KINDS.index("taskRun"))
+        limits[run_rows] = c.step_acquired_limits[step[run_rows]]
+        return pd.DataFrame({
+            "session_id": _cat(codes, ids),
+            "worker_id": _cat(worker, c.worker_ids),
+            "job_id": _cat(job, c.jobs["job_id"]),
+            "step_id": _cat(np.where(has_step, step, -1), c.step_ids),
+            "task_id": self._task_ids_or_none(step, task),
+            "action": _cat(kind, np.array(ACTION_KINDS, dtype=object)),
+            "environment_id": _cat(env, env_ids),
+            "status": _cat(np.concatenate([a["status"], run_status])[order], _RUN_STATUS_NAMES),
+            "started_at": np.concatenate([a["started_at"], np.where(began, r["started_at"],
+                                                                    np.nan)])[order],
+            "ended_at": np.concatenate([a["ended_at"], np.where(began, r["ended_at"],
+                                                                np.nan)])[order],
+            "acquired_limits": limits,
+        })
+
+    def _environment_ids(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The environment ids of action rows (codes, -1 for a sync) and their categories."""
+        c = self.catalog
+        scope = a["env_scope"].astype(np.int64)
+        owner = np.where(scope == 2, a["step"], a["job"]).astype(np.int64)
+        key = (scope * (1 << 40) + owner * (1 << 12) + a["env_index"]).astype(np.int64)
+        key[a["env_index"] < 0] = -1
+        unique, codes = np.unique(key, return_inverse=True)
+        names = []
+        for k in unique.tolist():
+            if k < 0:
+                names.append("")
+                continue
+            sc, rest = divmod(k, 1 << 40)
+            own, index = divmod(rest, 1 << 12)
+            if sc == 2:
+                names.append(f"STEP:{c.step_ids[own]}:{c.step_env_names[own][index]}")
+            elif sc == 1:
+                names.append(f"JOB:{c.jobs['job_id'][own]}:{c.job_env_names[own][index]}")
+            else:
+                queue = c.jobs["queue"][own]
+                names.append(f"JOB:{c.jobs['job_id'][own]}:{c.queue_env_names[queue][index]}")
+        ids = np.array(names, dtype=object)
+        if len(unique) and unique[0] < 0:  # syncs: no environment
+            return ids[1:], codes - 1
+        return ids, codes
+
+    def _task_ids_or_none(self, step: np.ndarray, task: np.ndarray) -> pd.Categorical:
+        """Task ids where ``task`` >= 0, missing elsewhere."""
+        codes = np.where(task >= 0, self._task_offsets[np.maximum(step, 0)] + task, -1)
+        return _cat(codes, self._task_id_categories)
+
     # ------------------------------------------------------------------ metrics
 
     def summary(self) -> dict[str, Any]:
@@ -264,9 +376,18 @@ class Result:
         status = np.asarray(j["task_run_status"], dtype=object)
         ended = ~np.isnan(j["ended_at"])
         hours = c.end_time / 3600.0
-        started = r["started_at"]
         finished = np.where(np.isnan(r["ended_at"]), c.end_time, r["ended_at"])
-        busy_hours = float(np.sum(finished - started)) / 3600.0
+        a = self._actions
+        spans = np.where(np.isnan(a["ended_at"]), c.end_time, a["ended_at"]) - a["started_at"]
+        spans = np.where(np.isnan(spans), 0.0, spans)
+        # A run is busy from its assignment (its session's setup included); the envExits of a
+        # session that ended run after its last run.
+        busy_hours = float(np.sum(finished - r["assigned_at"])
+                           + np.sum(spans[a["phase"] == 2])) / 3600.0
+        kind = a["action"]
+        env_hours = float(np.sum(spans[(kind == _ENTER) | (kind == _EXIT)])) / 3600.0
+        sync_hours = float(np.sum(spans[kind == _SYNC])) / 3600.0
+        n_sessions = len(self._sessions)
         worker_fleet = c.worker_fleet
         fleet_workers = np.bincount(worker_fleet, minlength=len(c.fleet_names))
         worker_hours = float(len(worker_fleet) * hours)
@@ -315,6 +436,14 @@ class Result:
                 "total": worker_cost + license_cost,
             },
             "limits": limits,
+            "sessions": {
+                "count": n_sessions,
+                "task_runs_per_session": len(r) / n_sessions if n_sessions else None,
+                "environment_hours": env_hours,
+                "sync_hours": sync_hours,
+                "environment_share": env_hours / busy_hours if busy_hours > 0 else None,
+                "sync_share": sync_hours / busy_hours if busy_hours > 0 else None,
+            },
             # Host requirements other than limits, by the number of steps naming them: this
             # release does not match them against fleet capabilities (every fleet of the queue
             # is treated as compatible with them).
@@ -376,6 +505,19 @@ def _cat(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
     """A Categorical of ``categories[codes]`` (code -1 is missing), without building strings."""
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=categories,
                                      validate=False)
+
+
+def _join(records: np.ndarray, more: np.ndarray | None) -> np.ndarray:
+    return records if more is None or not len(more) else np.concatenate([records, more])
+
+
+def _cut(actions: np.ndarray, end: float) -> np.ndarray:
+    """Actions as seen at ``end``: those not begun dropped, those going on still RUNNING."""
+    actions = actions[~(actions["started_at"] >= end)].copy()  # keeps NEVER_ATTEMPTED (NaN)
+    going = actions["ended_at"] > end
+    actions["ended_at"][going] = np.nan
+    actions["status"][going] = RUN_OPEN
+    return actions
 
 
 def _session_ids(seed: int, session: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from farmsim.errors import ResultsError
+from farmsim.record.recorder import ACTION_KINDS
 from farmsim.record.result import (
     _RUN_STATUS_NAMES,
     _TASK_STATUS_NAMES,
@@ -143,6 +144,14 @@ class SavedResult(Result):
     def limit_usage(self) -> pd.DataFrame:
         return self._read("limit_usage")
 
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        return self._read("sessions")
+
+    @cached_property
+    def session_actions(self) -> pd.DataFrame:
+        return self._read("session_actions")
+
     # ------------------------------------------------------------------ reading
 
     def _read(self, name: str) -> pd.DataFrame:
@@ -259,6 +268,8 @@ _QUEUE = _Column("ref", ref=("jobs", "queue_id"))
 _TASK_STATUS = _Column("enum", names=tuple(_TASK_STATUS_NAMES), what="TaskRunStatus")
 _RUN_STATUS = _Column("enum", names=tuple(_RUN_STATUS_NAMES), what="task run status")
 _WORKER_STATUS = _Column("enum", names=tuple(_WORKER_STATUS_NAMES), what="WorkerStatus")
+_SESSION = _Column("ref", ref=("sessions", "session_id"), strict=True, what="a session")
+_ACTION = _Column("enum", names=ACTION_KINDS, what="session action")
 
 #: Every column :meth:`Result.save` writes, by table: all are required to read a folder back.
 _SCHEMA: dict[str, dict[str, _Column]] = {
@@ -284,6 +295,15 @@ _SCHEMA: dict[str, dict[str, _Column]] = {
     },
     "workers": {"time": _F, "worker_id": _OWN, "fleet_id": _OWN, "status": _WORKER_STATUS},
     "limit_usage": {"time": _F, "limit_id": _LIMIT, "current_count": _I, "max_count": _I},
+    "sessions": {
+        "session_id": _ROWS, "worker_id": _WORKER, "fleet_id": _FLEET, "queue_id": _QUEUE,
+        "job_id": _JOB, "started_at": _F, "ended_at": _F, "task_runs": _I,
+    },
+    "session_actions": {
+        "session_id": _SESSION, "worker_id": _WORKER, "job_id": _JOB, "step_id": _STEP,
+        "task_id": _TASK, "action": _ACTION, "environment_id": _OWN, "status": _RUN_STATUS,
+        "started_at": _F, "ended_at": _F, "acquired_limits": _L,
+    },
 }  # fmt: skip
 
 

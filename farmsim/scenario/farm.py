@@ -1,12 +1,14 @@
 """The ``farm:`` section and its queues, shaped like CreateFarm and CreateQueue requests.
 
 Fleets and limits are read by :mod:`~farmsim.scenario.fleets` and :mod:`~farmsim.scenario.limits`;
-this module checks the queues' associations with them by displayName. Only the ``priorityFifo``
-scheduling configuration is simulated in this release.
+this module checks the queues' associations with them by displayName, and reads each queue's
+``environments`` (OpenJD environment templates with a priority, as CreateQueueEnvironment takes
+them). Only the ``priorityFifo`` scheduling configuration is simulated in this release.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,6 +21,7 @@ from farmsim.model.config import (
 from farmsim.scenario._validate import NAME_MAX, Problems, Section, at, index, names, show
 from farmsim.scenario.fleets import read_fleet
 from farmsim.scenario.limits import read_limit
+from farmsim.templates import load_environment_template
 
 __all__ = [
     "FARM_KEYS",
@@ -31,7 +34,12 @@ __all__ = [
 
 FARM_KEYS = ("displayName", "description", "queues", "fleets", "limits", "simulation")
 FARM_SIMULATION_KEYS = ("worker_poll_interval",)
-QUEUE_KEYS = ("displayName", "description", "schedulingConfiguration", "fleets", "limits")
+QUEUE_KEYS = ("displayName", "description", "schedulingConfiguration", "fleets", "limits",
+              "environments")
+#: The keys of a queue environment (CreateQueueEnvironment's ``template`` and ``priority``).
+QUEUE_ENVIRONMENT_KEYS = ("template", "priority")
+#: CreateQueueEnvironment's priority range: 0 is entered first and exited last.
+QUEUE_ENVIRONMENT_PRIORITY_MAX = 10_000
 SCHEDULING_POLICIES = ("priorityFifo", "priorityBalanced", "weightedBalanced")
 
 _T = TypeVar("_T")
@@ -45,7 +53,8 @@ def declared_names(items: Any) -> list[str]:
     return list(dict.fromkeys(name for name in found if isinstance(name, str)))
 
 
-def read_farm(data: Any, problems: Problems, where: str = "farm") -> FarmConfig | None:
+def read_farm(data: Any, problems: Problems, where: str = "farm", *,
+              base_dir: str | os.PathLike[str] | None = None) -> FarmConfig | None:
     """Validate the ``farm`` mapping. Records every problem; returns None if there were any."""
     before = len(problems)
     farm = Section(data, where, problems, keys=FARM_KEYS, required=("queues",))
@@ -61,7 +70,8 @@ def read_farm(data: Any, problems: Problems, where: str = "farm") -> FarmConfig 
         farm.at("queues"),
         problems,
         lambda data, where, problems: _read_queue(
-            data, where, problems, fleet_names=fleet_names, limit_names=limit_names, amounts=amounts
+            data, where, problems, fleet_names=fleet_names, limit_names=limit_names, amounts=amounts,
+            base_dir=base_dir,
         ),
     )
     simulation = farm.section("simulation", keys=FARM_SIMULATION_KEYS)
@@ -111,6 +121,7 @@ def _read_queue(
     fleet_names: list[str],
     limit_names: list[str],
     amounts: Mapping[str, str],
+    base_dir: str | os.PathLike[str] | None = None,
 ) -> QueueConfig | None:
     before = len(problems)
     queue = Section(data, where, problems, keys=QUEUE_KEYS, required=("displayName",))
@@ -120,9 +131,47 @@ def _read_queue(
     fleets = _references(queue, "fleets", "fleet", fleet_names)
     limits = _references(queue, "limits", "limit", limit_names)
     _check_amount_clash(queue, limits, amounts)
+    environments = _read_queue_environments(queue, base_dir)
     if len(problems) > before or name is None or scheduling is None:
         return None
-    return QueueConfig(display_name=name, scheduling=scheduling, fleets=fleets, limits=limits)
+    return QueueConfig(display_name=name, scheduling=scheduling, fleets=fleets, limits=limits,
+                       environments=environments)
+
+
+def _read_queue_environments(queue: Section, base_dir: str | os.PathLike[str] | None,
+                             ) -> tuple[str, ...]:
+    """The names of the queue's environments, in the order a session enters them: by
+    ``priority`` (0 first), ties in the order given (CreateQueueEnvironment)."""
+    where = queue.at("environments")
+    found: list[tuple[int, int, str]] = []
+    seen: dict[str, str] = {}
+    for i, item in enumerate(queue.sequence("environments")):
+        loc = index(where, i)
+        env = Section(item, loc, queue.problems, keys=QUEUE_ENVIRONMENT_KEYS,
+                      required=("template", "priority"))
+        priority = env.integer("priority", minimum=0, maximum=QUEUE_ENVIRONMENT_PRIORITY_MAX)
+        if not env.has("template"):
+            continue
+        source = env.get("template")
+        if not isinstance(source, str | Mapping) or (isinstance(source, str)
+                                                     and not source.strip()):
+            env.bad("template", "must be the path of an environment template file, or an inline "
+                                f"environment template mapping (got {show(source)})")
+            continue
+        try:
+            template = load_environment_template(source, base_dir=base_dir)
+        except ValueError as exc:
+            env.bad("template", str(exc))
+            continue
+        name = template.environment.name
+        if name in seen:
+            env.bad("template", f"environment {name!r} is already the queue's (from "
+                                f"{seen[name]}); a queue's environment names are unique")
+            continue
+        seen[name] = loc
+        if priority is not None:
+            found.append((priority, i, name))
+    return tuple(name for _, _, name in sorted(found))
 
 
 def _read_scheduling(queue: Section) -> SchedulingConfig | None:

@@ -114,7 +114,7 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
     seed = top.integer("seed", default=0, minimum=0)
     start = _read_start(top)
     horizon = top.duration("horizon", positive=True)
-    farm = read_farm(top.get("farm"), problems) if top.has("farm") else None
+    farm = read_farm(top.get("farm"), problems, base_dir=base_dir) if top.has("farm") else None
     notes: list[str] = []
     workload: Workload | None = Workload()
     if top.has("workload"):

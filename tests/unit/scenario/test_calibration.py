@@ -13,7 +13,7 @@ from scenario_testdata import expect_problems
 from farmsim.engine.simulation import Simulation
 from farmsim.errors import ScenarioError
 from farmsim.model.distributions import Empirical, Fixed
-from farmsim.model.runtimes import RuleMatch, RuntimeRule
+from farmsim.model.runtimes import DEFAULT_ACTION_RULE, RuleMatch, RuntimeRule
 from farmsim.scenario import scenario_from_dict
 from farmsim.scenario._validate import Problems
 from farmsim.scenario.calibration import MAX_FILE_PROBLEMS, calibrate, escape_glob
@@ -184,7 +184,7 @@ def test_names_match_literally(data: dict[str, Any], tmp_path: Path) -> None:
     assert model.rule_for(queue="q", job="Shot [v2] *", step="", action="envEnter",
                           environment="Nuke [13]*") == env
     assert model.rule_for(queue="q", job="Shot [v2] *", step="", action="envEnter",
-                          environment="Nuke 1 x") is model.default
+                          environment="Nuke 1 x") is DEFAULT_ACTION_RULE
 
 
 def test_failure_probability_and_ignored_statuses(tmp_path: Path) -> None:

@@ -188,7 +188,7 @@ RULES = [
         _set("farm.queues.0.defaultBudgetAction", "NONE"),
         [
             "farm.queues[0]: unknown key 'defaultBudgetAction' (expected one of: description, "
-            "displayName, fleets, limits, schedulingConfiguration)"
+            "displayName, environments, fleets, limits, schedulingConfiguration)"
         ],
         id="queue unknown key",
     ),

@@ -9,7 +9,7 @@ import pytest
 from scenario_testdata import expect_problems
 
 from farmsim.model.distributions import Empirical, Exponential, Fixed
-from farmsim.model.runtimes import RuleMatch
+from farmsim.model.runtimes import DEFAULT_ACTION_RULE, RuleMatch
 from farmsim.scenario import scenario_from_dict
 
 
@@ -31,7 +31,9 @@ def test_rules_in_order_first_match_wins(data: dict[str, Any]) -> None:
     assert fallback.match == RuleMatch()
     assert model.rule_for(queue="comp", job="J", step="Comp A") is specific
     assert model.rule_for(queue="comp", job="J", step="Light") is fallback
-    assert model.rule_for(queue="comp", job="J", step="Comp A", action="envEnter") is fallback
+    # A rule without match.action times task runs only: an envEnter no rule names is free.
+    assert model.rule_for(queue="comp", job="J", step="Comp A",
+                          action="envEnter") is DEFAULT_ACTION_RULE
     assert (fallback.duration, fallback.per_frame, fallback.failure_probability) == (
         Fixed(30.0),
         False,

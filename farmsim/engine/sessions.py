@@ -1,0 +1,270 @@
+"""Sessions (semantics E): what a worker does around its task runs on one job.
+
+A session runs, in order: ``syncInputJobAttachments``; ``envEnter`` for the queue's
+environments (by priority), the job's and the current step's; then task runs; when it switches
+step, the old step's ``envExit``s, a sync for the new step and its ``envEnter``s; and when it
+ends, every ``envExit`` in reverse order of entry. Each action's duration and failure come from
+the ``runtimes`` rule that names its action (and environment); an action no rule names takes no
+time. A sync is recorded only when a rule names it (a job without attachments syncs nothing).
+
+The control plane asks this module for the time a task run's setup takes before its taskRun
+starts (:meth:`Sessions.open` and :meth:`Sessions.switch_step`), and for the time a session's
+exits take when it ends (:meth:`Sessions.close`). Setup actions are kept on the worker until
+the run ends, then recorded (:meth:`Sessions.settle`), so that a cancellation in the middle of a
+setup records what actually ran (E.4): the action in progress CANCELED, the rest
+NEVER_ATTEMPTED, and envExits only for environments whose entry began.
+
+A job with no environment and no rule for its actions gets no plan: its sessions cost nothing
+and record only their start and end.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from farmsim.model.runtimes import DEFAULT_ACTION_RULE
+from farmsim.record.recorder import (
+    ACTION_KINDS,
+    RUN_CANCELED,
+    RUN_FAILED,
+    RUN_NEVER_ATTEMPTED,
+    RUN_SUCCEEDED,
+    pack_action,
+    pack_session,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from farmsim.engine.sampling import SamplePools
+    from farmsim.model.runtimes import RuntimeRule
+    from farmsim.model.state import JobState, StepState, WorkerState
+    from farmsim.record.recorder import Recorder
+
+__all__ = ["Environment", "Plan", "Sessions"]
+
+SYNC, ENTER, EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments", "envEnter",
+                                                      "envExit"))
+_NAN = math.nan
+QUEUE_SCOPE, JOB_SCOPE, STEP_SCOPE = 0, 1, 2
+
+
+class Environment:
+    """One environment a session enters: where it comes from and the rules of its actions."""
+
+    __slots__ = ("enter", "exit", "index", "name", "scope")
+
+    def __init__(self, scope: int, index: int, name: str, enter: RuntimeRule,
+                 exit: RuntimeRule) -> None:
+        self.scope = scope
+        self.index = index
+        self.name = name
+        self.enter = enter
+        self.exit = exit
+
+
+class Plan:
+    """A job's session plan: its queue and job environments, each step's environments, and
+    the rules of its syncs (None: no sync action)."""
+
+    __slots__ = ("envs", "step_envs", "step_sync", "switch_cost", "sync")
+
+    def __init__(self, sync: RuntimeRule | None, envs: tuple[Environment, ...],
+                 step_envs: list[tuple[Environment, ...]],
+                 step_sync: list[RuntimeRule | None]) -> None:
+        self.sync = sync
+        self.envs = envs
+        self.step_envs = step_envs
+        self.step_sync = step_sync
+        #: Whether moving between steps inside a session does anything.
+        self.switch_cost = any(step_envs) or any(r is not None for r in step_sync)
+
+
+class Sessions:
+    """Plans sessions, times their actions and records them.
+
+    Args:
+        rule: ``rule(queue, job, step, action, environment)``, the control plane's cached
+            runtime rule lookup.
+        pools: the run's sample pools.
+        recorder: where actions and sessions go.
+    """
+
+    def __init__(self, rule: Callable[..., RuntimeRule], pools: SamplePools,
+                 recorder: Recorder) -> None:
+        self._rule = rule
+        self._pools = pools
+        self._action = recorder.actions.extend
+        self._session = recorder.sessions.extend
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        """Sessions opened so far."""
+        return self._count
+
+    # ------------------------------------------------------------------ plans
+
+    def plan(self, job: JobState, queue: str, queue_envs: tuple[str, ...]) -> Plan | None:
+        """The session plan of ``job`` in ``queue``, or None when its sessions cost nothing."""
+        structure = job.submission.structure
+        rule = self._rule
+        name = job.name
+
+        def env(scope: int, index: int, env_name: str, step: str = "") -> Environment:
+            return Environment(scope, index, env_name,
+                               rule(queue, name, step, "envEnter", env_name),
+                               rule(queue, name, step, "envExit", env_name))
+
+        def sync(step: str) -> RuntimeRule | None:
+            found = rule(queue, name, step, "syncInputJobAttachments", None)
+            return None if found is DEFAULT_ACTION_RULE else found
+
+        envs = tuple(env(QUEUE_SCOPE, i, n) for i, n in enumerate(queue_envs)) + tuple(
+            env(JOB_SCOPE, i, n) for i, n in enumerate(structure.environments))
+        step_envs = [tuple(env(STEP_SCOPE, i, n, s.name) for i, n in enumerate(s.environments))
+                     for s in structure.steps]
+        first = sync("")
+        step_sync = [sync(s.name) for s in structure.steps]
+        if first is None and not envs and not any(step_envs) and all(
+                r is None for r in step_sync):
+            return None
+        return Plan(first, envs, step_envs, step_sync)
+
+    # ------------------------------------------------------------------ opening
+
+    def open(self, worker: WorkerState, job: JobState, step: StepState, now: float) -> float:
+        """Open a session of ``worker`` on ``job`` for a run of ``step`` assigned at ``now``.
+
+        Returns the setup time before the taskRun starts. When a setup action fails, the time
+        runs to the end of that action and ``worker.succeeded`` is False (E.4: the attempt of
+        the task queued behind it fails).
+        """
+        worker.session = self._count
+        self._count += 1
+        worker.session_job = job
+        worker.session_step = step
+        worker.session_ok = True
+        worker.session_started = now
+        worker.session_runs = 0
+        plan = job.plan
+        if plan is None:
+            return 0.0
+        t = now
+        pending = worker.pending
+        entered = worker.entered
+        steps = (*plan.envs, *plan.step_envs[step.structure.index])
+        if plan.sync is not None:
+            t = self._plan_action(pending, SYNC, -1, -1, plan.sync, t)
+        for env in steps:
+            if t is None:
+                break
+            step_gidx = step.gidx if env.scope == STEP_SCOPE else -1
+            entered.append((env, step_gidx, t))
+            t = self._plan_action(pending, ENTER, env.scope, env.index, env.enter, t, step_gidx)
+        return self._setup_end(worker, now, t)
+
+    def switch_step(self, worker: WorkerState, step: StepState, now: float) -> float:
+        """Move ``worker``'s session to ``step`` for a run assigned at ``now``: exit the old
+        step's environments, sync for the new step and enter its environments. Returns the
+        time this takes (see :meth:`open` for a failure)."""
+        plan = worker.session_job.plan
+        worker.session_step = step
+        t = now
+        pending = worker.pending
+        entered = worker.entered
+        while entered and entered[-1][0].scope == STEP_SCOPE:
+            env, step_gidx, _ = entered.pop()
+            t = self._plan_action(pending, EXIT, env.scope, env.index, env.exit, t, step_gidx,
+                                  env=env)
+        sync = plan.step_sync[step.structure.index]
+        if sync is not None:
+            t = self._plan_action(pending, SYNC, -1, -1, sync, t, step.gidx)
+        for env in plan.step_envs[step.structure.index]:
+            if t is None:
+                break
+            entered.append((env, step.gidx, t))
+            t = self._plan_action(pending, ENTER, env.scope, env.index, env.enter, t, step.gidx)
+        return self._setup_end(worker, now, t)
+
+    def _setup_end(self, worker: WorkerState, now: float, t: float | None) -> float:
+        if t is None:  # a setup action failed: the time runs to its end
+            worker.succeeded = False
+            worker.session_ok = False
+            return worker.pending[-1][6] - now
+        return t - now
+
+    def _plan_action(self, pending: list[Any], kind: int, scope: int, index: int,
+                     rule: RuntimeRule, t: float | None, step_gidx: int = -1, *,
+                     env: Environment | None = None) -> float | None:
+        """Add an action starting at ``t`` to ``pending``; returns its end, or None when it
+        fails. An envExit (``env`` given) failing does not stop what follows (E.4)."""
+        if t is None:
+            return None
+        duration = self._pools.duration(rule.duration)
+        p = rule.failure_probability
+        failed = p > 0.0 and self._pools.failed(p)
+        end = t + duration
+        pending.append((kind, scope, index, step_gidx, RUN_FAILED if failed else RUN_SUCCEEDED,
+                        t, end, env))
+        return None if failed and env is None else end
+
+    # ------------------------------------------------------------------ recording
+
+    def settle(self, worker: WorkerState, now: float, *, canceled: bool = False) -> None:
+        """Record the setup actions of the run that ends (or is canceled) at ``now``.
+
+        After a cancel, an action still going at ``now`` is CANCELED, those not begun are
+        NEVER_ATTEMPTED, and environments whose entry had not begun are not exited.
+        """
+        pending = worker.pending
+        if not pending:
+            return
+        action = self._action
+        session, index, job = worker.session, worker.index, worker.job.index
+        seq = worker.session_runs
+        if canceled:
+            entered = worker.entered
+            entered[:] = [e for e in entered if e[2] < now]  # entries that began
+            # The old step's exits not begun still run when the session ends.
+            entered.extend((env, step_gidx, start) for kind, _, _, step_gidx, _, start, _, env
+                           in reversed(pending) if kind == EXIT and start >= now)
+        for kind, scope, env_index, step_gidx, status, start, end, _ in pending:
+            if canceled and kind == EXIT and start >= now:
+                continue  # not begun: it runs when the session ends
+            if canceled and end > now:
+                if start < now:
+                    status, end = RUN_CANCELED, now
+                else:
+                    status, start, end = RUN_NEVER_ATTEMPTED, _NAN, _NAN
+            action(pack_action(session, index, job, step_gidx, env_index, seq, start, end, kind,
+                               scope, status, 0))
+        if canceled:
+            worker.session_ok = False
+        pending.clear()
+
+    def close(self, worker: WorkerState, now: float) -> float:
+        """End ``worker``'s session at ``now``: record its envExits, in reverse order of entry,
+        and the session. Returns the time the exits take."""
+        entered = worker.entered
+        t = now
+        if entered:
+            action = self._action
+            session, index, seq = worker.session, worker.index, worker.session_runs
+            job = worker.session_job.index
+            pools = self._pools
+            while entered:
+                env, step_gidx, _ = entered.pop()
+                rule = env.exit
+                end = t + pools.duration(rule.duration)
+                p = rule.failure_probability
+                status = RUN_FAILED if p > 0.0 and pools.failed(p) else RUN_SUCCEEDED
+                action(pack_action(session, index, job, step_gidx, env.index, seq, t, end, EXIT,
+                                   env.scope, status, 2))
+                t = end
+        self._session(pack_session(worker.session, worker.index, worker.session_job.index,
+                                   worker.session_runs, worker.session_started, t))
+        worker.session_job = None
+        worker.session_step = None
+        return t - now
