@@ -235,14 +235,29 @@ def _template(args: argparse.Namespace) -> int:
             raise BadInput(f"--param {item!r}: expected NAME=VALUE")
         values[name.strip()] = value
     template = load_template(path)
+    missing = [p for p in template.parameters if p.required and p.name not in values
+               and p.name not in template.bundle_parameters]
+    if missing:
+        names = ", ".join(f"{p.name} ({p.type})" for p in missing)
+        example = " ".join(f"--param {p.name}=VALUE" for p in missing)
+        raise BadInput(f"{template.path or path}: job parameter{'s' if len(missing) > 1 else ''} "
+                       f"without a default need{'' if len(missing) > 1 else 's'} a value: "
+                       f"{names}; give {'them' if len(missing) > 1 else 'it'} with {example}")
     job = expand_job(template, values)
     print(template_listing(template, job, values, shown_path=args.template))
     return EXIT_OK
 
 
+#: Host requirement amounts a worker reports itself (never a limit; semantics D.2).
+_WORKER_AMOUNT_PREFIX = "amount.worker."
+
+
 def template_listing(template: Any, job: Any, values: dict[str, str], *,
                      shown_path: str | None = None) -> str:
-    """What ``farmsim template`` prints for an expanded template."""
+    """What ``farmsim template`` prints for an expanded template: its parameters, its steps in
+    dependency order (task or chunk counts, how chunks are cut, dependencies, step environments,
+    host requirements), its job environments, the limits each task run would acquire (if any),
+    the host requirements this release does not match to fleets (if any), and the total."""
     lines = [f"{job.name}  ({shown_path or template.path})"]
     if template.parameters:
         lines += ["", "parameters"]
@@ -261,8 +276,11 @@ def template_listing(template: Any, job: Any, values: dict[str, str], *,
     lines += ["", "steps, in dependency order"]
     names = [step.name for step in job.steps]
     for step in job.steps:
-        unit = "chunks" if _is_chunked(step) else ("task" if step.task_count == 1 else "tasks")
-        lines.append(f"  {step.index + 1}. {step.name}: {step.task_count} {unit}")
+        chunk = _chunk_parameter(step)
+        unit = "chunk" if chunk is not None else "task"
+        lines.append(f"  {step.index + 1}. {step.name}: {_n(step.task_count, unit)}")
+        if chunk is not None:
+            lines += _chunk_lines(step, *chunk)
         if step.dependencies:
             lines.append(f"       after: {', '.join(names[d] for d in step.dependencies)}")
         if step.environments:
@@ -271,7 +289,7 @@ def template_listing(template: Any, job: Any, values: dict[str, str], *,
             bounds = f"min {amount.min:g}" if amount.min is not None else ""
             if amount.max is not None:
                 bounds += f"{', ' if bounds else ''}max {amount.max:g}"
-            note = ("" if amount.name.lower().startswith("amount.worker.")
+            note = ("" if _is_worker_amount(amount.name)
                     else f"; as a limit: {amount.units} unit(s) per task run")
             lines.append(f"       requires {amount.name} ({bounds or 'any'}){note}")
         for attribute in step.attributes:
@@ -280,15 +298,86 @@ def template_listing(template: Any, job: Any, values: dict[str, str], *,
             lines.append(f"       requires {attribute.name} {rule}")
     if job.environments:
         lines += ["", f"job environments: {', '.join(job.environments)}"]
-    lines += ["", f"total: {job.task_count} task runs to schedule in {len(job.steps)} "
-                  f"step{'s' if len(job.steps) != 1 else ''}"]
+    limits = _limit_lines(job)
+    if limits:
+        lines += ["", *limits]
+    not_matched = _not_matched(job)
+    if not_matched:
+        shown = ", ".join(f"{name} ({_n(steps, 'step')})" for name, steps in not_matched.items())
+        lines += ["", f"note: not matched to fleets in this release: {shown}"]
+    lines += ["", f"total: {_n(job.task_count, 'task run')} to schedule in "
+                  f"{_n(len(job.steps), 'step')}"]
     return "\n".join(lines)
 
 
-def _is_chunked(step: Any) -> bool:
+def _chunk_parameter(step: Any) -> tuple[str, Any] | None:
+    """The (name, definition) of a step's CHUNK[INT] task parameter, or None."""
     space = step.parameter_space
     definitions = getattr(space, "taskParameterDefinitions", None) or {}
-    return any("CHUNK" in str(d.type) for d in definitions.values())
+    for name, definition in definitions.items():
+        if "CHUNK" in str(definition.type):
+            return name, definition
+    return None
+
+
+def _chunk_lines(step: Any, name: str, definition: Any) -> list[str]:
+    """How a step's CHUNK[INT] parameter ``name`` is cut: its range, chunk size, constraint and
+    (when it is the step's only parameter) the first and last chunks."""
+    from farmsim.templates import task_parameters
+
+    chunks = definition.chunks
+    size = int(chunks.defaultTaskCount)
+    constraint = getattr(chunks.rangeConstraint, "value", chunks.rangeConstraint)
+    values = definition.range
+    shown_range = ",".join(map(str, values)) if isinstance(values, list) else str(values)
+    line = (f"       {name} = {shown_range} ({_n(len(values), 'value')}), chunks of up to "
+            f"{size}, {constraint}")
+    if len(step.parameter_space.taskParameterDefinitions) == 1 and step.task_count:
+        count = step.task_count
+        shown = [task_parameters(step, i)[name] for i in range(min(count, 3))]
+        if count > 4:
+            shown[2:] = ["...", task_parameters(step, count - 1)[name]]
+        elif count == 4:
+            shown.append(task_parameters(step, 3)[name])
+        line += ": " + ", ".join(str(v) for v in shown)
+    lines = [line]
+    target = chunks.targetRuntimeSeconds
+    if target is not None and int(target) > 0:
+        lines.append(f"       targetRuntimeSeconds {int(target)}: adaptive chunk sizes are not "
+                     f"simulated, every chunk holds up to {size}")
+    return lines
+
+
+def _is_worker_amount(name: str) -> bool:
+    return name.lower().startswith(_WORKER_AMOUNT_PREFIX)
+
+
+def _limit_lines(job: Any) -> list[str]:
+    """The limits (amountRequirementName and units) each task run of each step would acquire,
+    when a limit of that name is associated with the job's queue (semantics D.4); no lines when
+    no step names one."""
+    per_step = [(step.name, [a for a in step.amounts if not _is_worker_amount(a.name)])
+                for step in job.steps]
+    per_step = [(name, amounts) for name, amounts in per_step if amounts]
+    if not per_step:
+        return []
+    lines = ["limits each task run acquires (each must be a limit associated with the queue)"]
+    for name, amounts in per_step:
+        units = ", ".join(f"{a.name} {_n(a.units, 'unit')}" for a in amounts)
+        lines.append(f"  {name}: {units}")
+    return lines
+
+
+def _not_matched(job: Any) -> dict[str, int]:
+    """Host requirements this release reports but does not match to fleets (attributes and
+    ``amount.worker.*``), by the number of steps naming them, sorted by name."""
+    steps: dict[str, int] = {}
+    for step in job.steps:
+        named = {a.name for a in step.attributes}
+        named |= {a.name for a in step.amounts if _is_worker_amount(a.name)}
+        for name in named:
+            steps[name] = steps.get(name, 0) + 1
+    return dict(sorted(steps.items()))
 
 
 # ---------------------------------------------------------------------------- report

@@ -2,18 +2,33 @@
 
 The samples live outside the repository, in ``<repo>/../shared/openjd-samples`` (or
 ``$FARMSIM_SHARED_DIR/openjd-samples``). Their README table lists every file with its expected
-result; the tests below are driven by that table, so every row is checked.
+result; the tests below are driven by that table (read by ``samples_table``, shared with
+``test_templates_fidelity``), so every row is checked.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+from samples_table import (
+    AVAILABLE,
+    BROKEN_YAML_BUNDLE,
+    CONFORMANCE,
+    ENVIRONMENTS,
+    INVALID_JOBS,
+    SAMPLES,
+    SKELETON,
+    SKIP_REASON,
+    SOME_PATH,
+    TABLE,
+    VALID_JOBS,
+    Row,
+    load_row,
+    output_line,
+    wrapped,
+)
 
 from farmsim.errors import TemplateError
 from farmsim.templates import (
@@ -23,89 +38,8 @@ from farmsim.templates import (
     task_parameters,
 )
 
-
-def _samples_dir() -> Path:
-    shared = os.environ.get("FARMSIM_SHARED_DIR")
-    root = Path(shared) if shared else Path(__file__).resolve().parents[3].parent / "shared"
-    return root / "openjd-samples"
-
-
-SAMPLES = _samples_dir()
-if not (SAMPLES / "README.md").is_file():
-    pytest.skip(
-        f"OpenJD samples not found at {SAMPLES} (set FARMSIM_SHARED_DIR to the folder holding "
-        "openjd-samples/)",
-        allow_module_level=True,
-    )
-
-#: Stand-in for the README's synthesised ``<path>`` values.
-SOME_PATH = "/projects/sample/input"
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of the samples README table."""
-
-    path: str
-    kind: str
-    parse_ok: str
-    steps: str
-    tasks: str
-    host_req: str
-    envs: str
-    deps: str
-    notes: str
-    synthesised: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def file(self) -> Path:
-        return SAMPLES / self.path
-
-    @property
-    def per_step_tasks(self) -> list[int]:
-        """``"9 (6+3)"`` -> [6, 3]; ``"3 (3 chunks/12 frames)"`` and ``"10"`` -> one step."""
-        total, _, detail = self.tasks.partition(" (")
-        if "+" in detail:
-            return [int(n) for n in detail.rstrip(")").split("+")]
-        return [int(total)]
-
-
-def _read_table() -> list[Row]:
-    rows = []
-    for line in (SAMPLES / "README.md").read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 11 or not cells[0].endswith((".yaml", ".yml", ".json")):
-            continue
-        path, _commit, kind, parse_ok, steps, tasks, host_req, envs, deps, _ext, notes = cells
-        synthesised: dict[str, str] = {}
-        if "synthesised: " in notes:
-            for item in notes.split("synthesised: ", 1)[1].split(","):
-                name, _, value = item.partition("=")
-                synthesised[name.strip()] = SOME_PATH if value == "<path>" else value
-        rows.append(
-            Row(path, kind, parse_ok, steps, tasks, host_req, envs, deps, notes, synthesised)
-        )
-    return rows
-
-
-TABLE = _read_table()
-VALID_JOBS = [r for r in TABLE if r.kind.startswith("job-") and r.parse_ok == "yes"]
-INVALID_JOBS = [r for r in TABLE if r.notes.startswith("expected invalid")]
-ENVIRONMENTS = [r for r in TABLE if r.kind == "env-template"]
-
-
-def _wrapped(path: Path) -> dict[str, Any]:
-    """A conformance ``*.test.yaml``: ``{template: ..., expected: {output: [...], ...}}``."""
-    return yaml.safe_load(path.read_text())
-
-
-def _load_row(row: Row) -> Any:
-    """Load a row the way a user would: bundles as folders, conformance tests inline."""
-    if row.path.endswith(".test.yaml"):
-        return load_template(_wrapped(row.file)["template"])
-    if row.path.startswith("deadline-cloud-samples/") and row.file.name == "template.yaml":
-        return load_template(row.file.parent)
-    return load_template(row.file)
+if not AVAILABLE:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
 
 
 def test_table_lists_every_sample() -> None:
@@ -116,10 +50,29 @@ def test_table_lists_every_sample() -> None:
     assert on_disk == {r.path for r in INVALID_JOBS}
 
 
+def test_every_row_is_checked_by_one_test() -> None:
+    # GIVEN the table's rows, by what the tests below do with them
+    groups = {
+        "valid job": {r.path for r in VALID_JOBS},
+        "invalid job": {r.path for r in INVALID_JOBS},
+        "environment": {r.path for r in ENVIRONMENTS},
+        "broken YAML": {f"{BROKEN_YAML_BUNDLE}/template.yaml"},
+        "skeleton": {SKELETON},
+    }
+
+    # THEN the groups do not overlap and together are the whole table: no row (for example a
+    # new kind of failure) goes unchecked
+    assert sum(len(paths) for paths in groups.values()) == len(TABLE)
+    assert set().union(*groups.values()) == {r.path for r in TABLE}
+    # and every row the table marks as not parsing is one of the negative cases
+    negative = groups["invalid job"] | groups["broken YAML"] | groups["skeleton"]
+    assert {r.path for r in TABLE if r.parse_ok != "yes"} == negative
+
+
 @pytest.mark.parametrize("row", [pytest.param(r, id=r.path) for r in VALID_JOBS])
 def test_valid_job_templates_expand_to_the_table_counts(row: Row) -> None:
     # GIVEN a valid job template from the table, and its synthesised parameter values
-    template = _load_row(row)
+    template = load_row(row)
 
     # WHEN it is expanded
     job = expand_job(template, row.synthesised)
@@ -163,7 +116,7 @@ def test_invalid_templates_are_rejected_with_file_and_location(row: Row, tmp_pat
     if row.path.endswith(".test.yaml"):
         # the template is wrapped with its expected output: write it out as a template file
         file = tmp_path / row.file.name
-        file.write_text(yaml.safe_dump(_wrapped(row.file)["template"]))
+        file.write_text(yaml.safe_dump(wrapped(row.file)["template"]))
 
     # WHEN it is loaded and expanded
     with pytest.raises(TemplateError) as caught:
@@ -176,29 +129,44 @@ def test_invalid_templates_are_rejected_with_file_and_location(row: Row, tmp_pat
     assert location in text
     assert message.rstrip(".")[:40] in text
     assert "Traceback" not in text
-    # a decode failure is raised by load_template itself
+    # a decode failure is raised by load_template itself; a job creation failure decodes and
+    # is raised by expand_job (farmsim fails at the same stage as openjd-model)
+    assert stage.endswith(("decode", "create_job")), stage
     if stage.endswith("decode"):
         with pytest.raises(TemplateError):
             load_template(file)
+    else:
+        load_template(file)
 
 
-def test_broken_yaml_bundle_is_rejected_at_parse_time_with_line_and_column() -> None:
-    # GIVEN the task chunking bundle published with a mis-indented `script:` block
-    bundle = (
-        SAMPLES / "deadline-cloud-samples/job_bundles/task_chunking/basic_non_contiguous_chunks"
-    )
+@pytest.mark.parametrize("as_folder", [True, False], ids=["bundle folder", "template file"])
+def test_broken_yaml_bundle_is_rejected_at_parse_time_with_line_and_column(
+    as_folder: bool,
+) -> None:
+    # GIVEN the task chunking bundle published with a mis-indented `script:` block, named by
+    # its folder or by its template file; PyYAML places the error at a line and column
+    bundle = SAMPLES / BROKEN_YAML_BUNDLE
+    file = bundle / "template.yaml"
+    with pytest.raises(yaml.MarkedYAMLError) as parsed:
+        yaml.safe_load(file.read_text())
+    mark = parsed.value.problem_mark
+    assert mark is not None
 
-    # WHEN / THEN loading the bundle fails naming its template file, the line and the column
+    # WHEN / THEN loading it fails naming its template file, that line and that column
     with pytest.raises(
         TemplateError, match=r"not valid YAML: .*\(line \d+, column \d+\)"
     ) as caught:
-        load_template(bundle)
-    assert caught.value.path == str(bundle / "template.yaml")
+        load_template(bundle if as_folder else file)
+    assert caught.value.path == str(file)
+    text = str(caught.value)
+    assert str(file) in text
+    assert f"(line {mark.line + 1}, column {mark.column + 1})" in text
+    assert "Traceback" not in text
 
 
 def test_skeleton_without_specification_version_is_rejected() -> None:
     # GIVEN the contributor skeleton, which is not an OpenJD template
-    path = SAMPLES / "openjd-specifications/samples/sample-template.yaml"
+    path = SAMPLES / SKELETON
 
     # WHEN / THEN
     with pytest.raises(TemplateError, match="specificationVersion") as caught:
@@ -221,29 +189,17 @@ def test_environment_templates_decode_and_are_not_job_templates(row: Row) -> Non
         load_template(row.file)
 
 
-CONFORMANCE = sorted(p for p in SAMPLES.rglob("*.test.yaml") if ".invalid." not in p.name)
-
-
-def _output_line(expected: str, params: dict[str, Any]) -> str:
-    """Format a task the way the conformance template prints it (``CHUNK:`` or ``TASK:k=v,...``)."""
-    if expected.startswith("CHUNK:"):
-        (value,) = params.values()
-        return f"CHUNK:{value}"
-    keys = [item.split("=")[0] for item in expected.removeprefix("TASK:").split(",")]
-    return "TASK:" + ",".join(f"{k}={params[k]}" for k in keys)
-
-
 @pytest.mark.parametrize(
     "path", [pytest.param(p, id=p.relative_to(SAMPLES).as_posix()) for p in CONFORMANCE]
 )
 def test_conformance_tasks_come_out_in_the_expected_order(path: Path) -> None:
     # GIVEN a conformance test: a template and the lines its tasks print, in order
-    document = _wrapped(path)
+    document = wrapped(path)
     expected = document["expected"]["output"]
 
     # WHEN the job is expanded and each task's parameters are read by index
     (step,) = expand_job(load_template(document["template"])).steps
-    lines = [_output_line(expected[0], task_parameters(step, i)) for i in range(step.task_count)]
+    lines = [output_line(expected[0], task_parameters(step, i)) for i in range(step.task_count)]
 
     # THEN they give exactly the expected lines, in order, and none of the forbidden ones
     assert lines == expected
