@@ -14,7 +14,6 @@ from farmsim.record.recorder import (
     RUN_COLUMNS,
     RUN_OPEN,
     RUN_SUCCEEDED,
-    SESSION_COLUMNS,
     Recorder,
 )
 from farmsim.record.catalog import Catalog
@@ -55,11 +54,7 @@ def build_catalog(sim: Simulation) -> Catalog:
         for w in sim.workers if w.pending
         for kind, scope, env_index, step_gidx, status, start, end, _ in w.pending
     ]
-    open_sessions = [
-        (w.session, w.index, w.session_job.index, w.session_runs, w.session_started,
-         float("nan"))
-        for w in sim.workers if w.session_job is not None
-    ]
+    open_sessions = [w.session for w in sim.workers if w.session_job is not None]
     return Catalog(
         name=sim.scenario.name,
         seed=seed,
@@ -114,7 +109,7 @@ def build_catalog(sim: Simulation) -> Catalog:
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
         open_runs=open_runs,
         open_actions=np.array(open_actions, dtype=Recorder.dtype(ACTION_COLUMNS)),
-        open_sessions=np.array(open_sessions, dtype=Recorder.dtype(SESSION_COLUMNS)),
+        open_sessions=np.array(open_sessions, dtype=np.int64),
         queue_env_names=[tuple(q.environments) for q in farm.queues],
         job_env_names=[j.submission.structure.environments for j in jobs],
         step_env_names=[s.structure.environments for s in steps],

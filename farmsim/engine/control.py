@@ -176,6 +176,7 @@ class ControlPlane:
                 fleet.policy = fleet.queues[0].policy
         self._rules: dict[tuple[str, ...], RuntimeRule] = {}
         self.sessions = Sessions(self._action_rule, self._pools, recorder)
+        self._session_count = 0
         self._queue_envs = [q.environments for q in farm.queues]
         self._plans: dict[tuple[int, str, int], Plan | None] = {}
         #: Host requirements (other than limits) seen in steps, with how many steps named them:
@@ -368,15 +369,21 @@ class ControlPlane:
             choice = fleet.policy.choose(self, worker, worker.last_job)
         else:
             choice = None  # the fleet serves no queue
-        if worker.session_job is not None and (
-                choice is None or choice[0] is not worker.session_job or not worker.session_ok):
+        session_job = worker.session_job
+        if choice is None:
+            new_session = True
+        else:
+            new_session = choice[0] is not session_job or not worker.session_ok
+        if new_session and session_job is not None:
             # The session ends (E.3): its envExits run before anything else.
-            exit_time = self.sessions.close(worker, now)
-            if exit_time > 0.0:
-                worker.teardown = True
-                if choice is not None:  # another idle worker may take it meanwhile
-                    self.notify(choice[0].queue_index, 1)
-                return exit_time
+            worker.session_job = None
+            if worker.entered:
+                exit_time = self.sessions.close(worker, session_job, now)
+                if exit_time > 0.0:
+                    worker.teardown = True
+                    if choice is not None:  # another idle worker may take it meanwhile
+                        self.notify(choice[0].queue_index, 1)
+                    return exit_time
         if choice is None:
             if worker.status != _IDLE:
                 worker.status = _IDLE
@@ -426,14 +433,22 @@ class ControlPlane:
             failures = step.failures
             worker.succeeded = failures is None or not failures[task]
             duration = step.durations[task]
-        if worker.session_job is None:  # a new session: it syncs and enters environments
-            setup = self.sessions.open(worker, job, step, now)
-        elif step is not worker.session_step and job.plan is not None and job.plan.switch_cost:
-            setup = self.sessions.switch_step(worker, step, now)
+        setup = 0.0
+        if new_session:  # it syncs and enters environments
+            worker.session = self._session_count
+            self._session_count += 1
+            worker.session_job = job
+            worker.session_ok = True
+            worker.session_runs = 1
+            if job.plan is not None:
+                worker.session_step = step
+                setup = self.sessions.open(worker, job, step, now)
         else:
-            setup = 0.0
-            worker.session_step = step
-        worker.session_runs += 1
+            worker.session_runs += 1
+            if job.plan is not None and step is not worker.session_step:
+                if job.plan.switch_cost:
+                    setup = self.sessions.switch_step(worker, step, now)
+                worker.session_step = step
         if self.on_assign is not None:
             self.on_assign(worker, now)
         if setup == 0.0:

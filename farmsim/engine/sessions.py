@@ -7,15 +7,16 @@ ends, every ``envExit`` in reverse order of entry. Each action's duration and fa
 the ``runtimes`` rule that names its action (and environment); an action no rule names takes no
 time. A sync is recorded only when a rule names it (a job without attachments syncs nothing).
 
-The control plane asks this module for the time a task run's setup takes before its taskRun
-starts (:meth:`Sessions.open` and :meth:`Sessions.switch_step`), and for the time a session's
-exits take when it ends (:meth:`Sessions.close`). Setup actions are kept on the worker until
+The control plane opens and ends sessions (a session is a number on the worker and its runs);
+it asks this module, for a job with a plan, the time a task run's setup takes before its taskRun
+starts (:meth:`Sessions.open` and :meth:`Sessions.switch_step`), and the time a session's exits
+take when it ends (:meth:`Sessions.close`). Setup actions are kept on the worker until
 the run ends, then recorded (:meth:`Sessions.settle`), so that a cancellation in the middle of a
 setup records what actually ran (E.4): the action in progress CANCELED, the rest
 NEVER_ATTEMPTED, and envExits only for environments whose entry began.
 
 A job with no environment and no rule for its actions gets no plan: its sessions cost nothing
-and record only their start and end.
+and record nothing but the session number of their runs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from farmsim.record.recorder import (
     RUN_NEVER_ATTEMPTED,
     RUN_SUCCEEDED,
     pack_action,
-    pack_session,
 )
 
 if TYPE_CHECKING:
@@ -96,13 +96,6 @@ class Sessions:
         self._rule = rule
         self._pools = pools
         self._action = recorder.actions.extend
-        self._session = recorder.sessions.extend
-        self._count = 0
-
-    @property
-    def count(self) -> int:
-        """Sessions opened so far."""
-        return self._count
 
     # ------------------------------------------------------------------ plans
 
@@ -135,22 +128,14 @@ class Sessions:
     # ------------------------------------------------------------------ opening
 
     def open(self, worker: WorkerState, job: JobState, step: StepState, now: float) -> float:
-        """Open a session of ``worker`` on ``job`` for a run of ``step`` assigned at ``now``.
+        """Set up the session ``worker`` just opened on ``job`` (which has a plan) for a run of
+        ``step`` assigned at ``now``: sync and enter the environments.
 
         Returns the setup time before the taskRun starts. When a setup action fails, the time
         runs to the end of that action and ``worker.succeeded`` is False (E.4: the attempt of
         the task queued behind it fails).
         """
-        worker.session = self._count
-        self._count += 1
-        worker.session_job = job
-        worker.session_step = step
-        worker.session_ok = True
-        worker.session_started = now
-        worker.session_runs = 0
         plan = job.plan
-        if plan is None:
-            return 0.0
         t = now
         pending = worker.pending
         entered = worker.entered
@@ -170,7 +155,6 @@ class Sessions:
         step's environments, sync for the new step and enter its environments. Returns the
         time this takes (see :meth:`open` for a failure)."""
         plan = worker.session_job.plan
-        worker.session_step = step
         t = now
         pending = worker.pending
         entered = worker.entered
@@ -244,27 +228,21 @@ class Sessions:
             worker.session_ok = False
         pending.clear()
 
-    def close(self, worker: WorkerState, now: float) -> float:
-        """End ``worker``'s session at ``now``: record its envExits, in reverse order of entry,
-        and the session. Returns the time the exits take."""
+    def close(self, worker: WorkerState, job: JobState, now: float) -> float:
+        """Record the envExits that end ``worker``'s session on ``job`` at ``now``, in reverse
+        order of entry. Returns the time they take."""
         entered = worker.entered
         t = now
-        if entered:
-            action = self._action
-            session, index, seq = worker.session, worker.index, worker.session_runs
-            job = worker.session_job.index
-            pools = self._pools
-            while entered:
-                env, step_gidx, _ = entered.pop()
-                rule = env.exit
-                end = t + pools.duration(rule.duration)
-                p = rule.failure_probability
-                status = RUN_FAILED if p > 0.0 and pools.failed(p) else RUN_SUCCEEDED
-                action(pack_action(session, index, job, step_gidx, env.index, seq, t, end, EXIT,
-                                   env.scope, status, 2))
-                t = end
-        self._session(pack_session(worker.session, worker.index, worker.session_job.index,
-                                   worker.session_runs, worker.session_started, t))
-        worker.session_job = None
-        worker.session_step = None
+        action = self._action
+        session, index, seq = worker.session, worker.index, worker.session_runs
+        pools = self._pools
+        while entered:
+            env, step_gidx, _ = entered.pop()
+            rule = env.exit
+            end = t + pools.duration(rule.duration)
+            p = rule.failure_probability
+            status = RUN_FAILED if p > 0.0 and pools.failed(p) else RUN_SUCCEEDED
+            action(pack_action(session, index, job.index, step_gidx, env.index, seq, t, end,
+                               EXIT, env.scope, status, 2))
+            t = end
         return t - now

@@ -316,7 +316,7 @@ class WorkerState:
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
         "ready_at", "assigned_at", "session", "last_job", "wake", "process", "canceled",
         "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
-        "session_ok", "session_started", "session_runs", "entered", "pending", "teardown",
+        "session_ok", "session_runs", "entered", "pending", "teardown",
     )
 
     def __init__(self, index: int, fleet_index: int, phase: float) -> None:
@@ -337,13 +337,11 @@ class WorkerState:
         self.last_job: JobState | None = None
         #: When the task run in progress starts its taskRun action (after session setup).
         self.started_at = 0.0
-        #: The open session: its job, the step whose environments are entered, whether it can
-        #: go on (False after a failed or canceled action, semantics E.4), when it started and
-        #: how many task runs it has had.
+        #: The open session: its job, the step of its last run, whether it can go on (False
+        #: after a failed or canceled action, semantics E.4) and how many task runs it has had.
         self.session_job: JobState | None = None
         self.session_step: StepState | None = None
         self.session_ok = True
-        self.session_started = 0.0
         self.session_runs = 0
         #: Environments entered (or attempted), in order: what the session's envExits undo.
         self.entered: list = []

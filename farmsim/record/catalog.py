@@ -54,7 +54,7 @@ class Catalog:
     step_tasks: np.ndarray
     step_dependencies: list[tuple[int, ...]]
     open_runs: list[tuple[float, ...]] = field(default_factory=list)
-    #: Session actions and sessions in progress at the end (recorder layouts).
+    #: Session actions in progress at the end (recorder layout), and the sessions still open.
     open_actions: np.ndarray | None = None
     open_sessions: np.ndarray | None = None
     #: Environment names: of each queue, of each job (its template's), of each step.

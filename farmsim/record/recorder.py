@@ -26,12 +26,10 @@ __all__ = [
     "RUN_STATUSES",
     "RUN_SUCCEEDED",
     "Recorder",
-    "SESSION_COLUMNS",
     "WORKER_COLUMNS",
     "pack_action",
     "pack_event",
     "pack_run",
-    "pack_session",
     "pack_worker",
 ]
 
@@ -54,8 +52,6 @@ WORKER_COLUMNS = ("time", "worker", "status")
 #: task run number ``seq`` (its setup), 2 after it (the session's envExits).
 ACTION_COLUMNS = ("session", "worker", "job", "step", "env_index", "seq", "started_at",
                   "ended_at", "action", "env_scope", "status", "phase")
-#: One row per session that ended (open sessions are read from the workers at the end).
-SESSION_COLUMNS = ("session", "worker", "job", "task_runs", "started_at", "ended_at")
 #: Session action kinds, by code.
 ACTION_KINDS = ("syncInputJobAttachments", "envEnter", "envExit", "taskRun")
 #: Where an environment comes from, by code: the queue, the job template, a step.
@@ -66,13 +62,11 @@ _RUN = struct.Struct("<7i4d2b")
 _EVENT = struct.Struct("<d3ibi")
 _WORKER = struct.Struct("<dib")
 _ACTION = struct.Struct("<6i2d4b")
-_SESSION = struct.Struct("<4i2d")
 #: Pack one record of each buffer (bound ``Struct.pack``; positional, in column order).
 pack_run = _RUN.pack
 pack_event = _EVENT.pack
 pack_worker = _WORKER.pack
 pack_action = _ACTION.pack
-pack_session = _SESSION.pack
 _DTYPES = {
     RUN_COLUMNS: np.dtype([(c, "<i4") for c in RUN_COLUMNS[:7]]
                           + [(c, "<f8") for c in RUN_COLUMNS[7:11]]
@@ -83,13 +77,10 @@ _DTYPES = {
     ACTION_COLUMNS: np.dtype([(c, "<i4") for c in ACTION_COLUMNS[:6]]
                              + [(c, "<f8") for c in ACTION_COLUMNS[6:8]]
                              + [(c, "i1") for c in ACTION_COLUMNS[8:]]),
-    SESSION_COLUMNS: np.dtype([(c, "<i4") for c in SESSION_COLUMNS[:4]]
-                              + [(c, "<f8") for c in SESSION_COLUMNS[4:]]),
 }
 assert _DTYPES[RUN_COLUMNS].itemsize == _RUN.size
 assert _DTYPES[EVENT_COLUMNS].itemsize == _EVENT.size
 assert _DTYPES[ACTION_COLUMNS].itemsize == _ACTION.size
-assert _DTYPES[SESSION_COLUMNS].itemsize == _SESSION.size
 
 #: A run's completed status (the API's CompletedStatus), plus RUNNING for a run still going at
 #: the end of the simulated period.
@@ -110,17 +101,15 @@ class Recorder:
         task_events: bulk task status changes (:data:`EVENT_COLUMNS`).
         worker_events: worker status changes (:data:`WORKER_COLUMNS`).
         actions: session actions other than task runs (:data:`ACTION_COLUMNS`).
-        sessions: sessions that ended (:data:`SESSION_COLUMNS`).
     """
 
-    __slots__ = ("actions", "runs", "sessions", "task_events", "worker_events")
+    __slots__ = ("actions", "runs", "task_events", "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
         self.task_events = bytearray()
         self.worker_events = bytearray()
         self.actions = bytearray()
-        self.sessions = bytearray()
 
     @property
     def run_count(self) -> int:

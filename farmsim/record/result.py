@@ -26,7 +26,6 @@ from farmsim.record.recorder import (
     ACTION_KINDS,
     EVENT_COLUMNS,
     RUN_NEVER_ATTEMPTED,
-    SESSION_COLUMNS,
     RUN_COLUMNS,
     RUN_OPEN,
     RUN_STATUSES,
@@ -82,10 +81,7 @@ class Result:
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
         self._actions = _cut(_join(Recorder.records(recorder.actions, ACTION_COLUMNS),
                                    catalog.open_actions), catalog.end_time)
-        self._sessions = _join(Recorder.records(recorder.sessions, SESSION_COLUMNS),
-                               catalog.open_sessions).copy()
-        late = self._sessions["ended_at"] > catalog.end_time  # still exiting at the end
-        self._sessions["ended_at"][late] = np.nan
+
 
     # ------------------------------------------------------------------ id categories
 
@@ -266,7 +262,7 @@ class Result:
         """One row per session: a worker's stay on one job (semantics E), from its first action
         to the end of its last envExit (NaN while open at the end)."""
         c = self.catalog
-        s = self._sessions[np.argsort(self._sessions["session"], kind="stable")]
+        s = self._session_table
         ids, codes = _session_ids(c.session_ids_seed, s["session"])
         job, worker = s["job"], s["worker"]
         return pd.DataFrame({
@@ -277,8 +273,33 @@ class Result:
             "job_id": _cat(job, c.jobs["job_id"]),
             "started_at": s["started_at"],
             "ended_at": s["ended_at"],
-            "task_runs": s["task_runs"].astype(np.int64),
+            "task_runs": s["task_runs"],
         })
+
+    @cached_property
+    def _session_table(self) -> dict[str, np.ndarray]:
+        """Sessions, from their runs and actions: a session starts when its first run is
+        assigned (its setup begins then) and ends with its last run or envExit; it is open
+        (NaN) while it or any of its actions goes on at the end."""
+        r, a = self._runs, self._actions
+        session = r["session"]
+        number, first, inverse, counts = np.unique(session, return_index=True,
+                                                   return_inverse=True, return_counts=True)
+        started = np.full(len(number), np.inf)
+        np.minimum.at(started, inverse, r["assigned_at"])
+        ended = np.full(len(number), -np.inf)
+        np.maximum.at(ended, inverse, np.nan_to_num(r["ended_at"], nan=-np.inf))
+        open_ = np.zeros(len(number), dtype=bool)
+        open_[inverse[r["status"] == RUN_OPEN]] = True
+        if len(a):
+            where = np.searchsorted(number, a["session"])
+            np.maximum.at(ended, where, np.nan_to_num(a["ended_at"], nan=-np.inf))
+            open_[where[a["status"] == RUN_OPEN]] = True
+        if self.catalog.open_sessions is not None:
+            open_ |= np.isin(number, self.catalog.open_sessions)
+        ended[open_] = np.nan
+        return {"session": number, "worker": r["worker"][first], "job": r["job"][first],
+                "started_at": started, "ended_at": ended, "task_runs": counts.astype(np.int64)}
 
     @cached_property
     def session_actions(self) -> pd.DataFrame:
@@ -387,7 +408,7 @@ class Result:
         kind = a["action"]
         env_hours = float(np.sum(spans[(kind == _ENTER) | (kind == _EXIT)])) / 3600.0
         sync_hours = float(np.sum(spans[kind == _SYNC])) / 3600.0
-        n_sessions = len(self._sessions)
+        n_sessions = len(self._session_table["session"])
         worker_fleet = c.worker_fleet
         fleet_workers = np.bincount(worker_fleet, minlength=len(c.fleet_names))
         worker_hours = float(len(worker_fleet) * hours)
