@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["build_catalog"]
 
 _RUNNING = list(TaskRunStatus).index(TaskRunStatus.RUNNING)
+_STARTING = list(TaskRunStatus).index(TaskRunStatus.STARTING)
 
 
 def build_catalog(sim: Simulation) -> Catalog:
@@ -40,6 +41,17 @@ def build_catalog(sim: Simulation) -> Catalog:
         acquired[i] = [{"limitId": str(limit_ids[lim.index]), "count": units}
                        for lim, units in step.limits]
     succeeded_runs = _succeeded_runs(steps)
+    # A task whose session is still setting up is STARTING (semantics A.2 row 8); the control
+    # plane counts it RUNNING from its assignment, as nothing it decides depends on the
+    # difference. Count it STARTING for the job statuses of the records.
+    in_setup = [w for w in sim.workers if w.job is not None and not w.started_at <= now]
+    for w in in_setup:
+        w.job.counts[_RUNNING] -= 1
+        w.job.counts[_STARTING] += 1
+    job_status = np.array([(j.final_status or j.aggregate()).value for j in jobs], dtype=object)
+    for w in in_setup:
+        w.job.counts[_RUNNING] += 1
+        w.job.counts[_STARTING] -= 1
     open_runs = [
         (w.job.index, w.step.gidx, w.task, w.index, w.session, w.session_runs, w.attempt,
          w.ready_at, w.assigned_at, w.started_at if w.started_at <= now else float("nan"),
@@ -89,8 +101,7 @@ def build_catalog(sim: Simulation) -> Catalog:
             "submitted_at": np.array([j.submitted_at for j in jobs], dtype=np.float64),
             "started_at": np.array([j.started_at for j in jobs], dtype=np.float64),
             "ended_at": np.array([j.ended_at for j in jobs], dtype=np.float64),
-            "task_run_status": np.array(
-                [(j.final_status or j.aggregate()).value for j in jobs], dtype=object),
+            "task_run_status": job_status,
             "tasks": np.array([sum(s.task_count for s in j.steps) for j in jobs],
                               dtype=np.int64),
             "succeeded": np.array([j.counts[SUCCEEDED] for j in jobs], dtype=np.int64),

@@ -451,12 +451,12 @@ class ControlPlane:
                 worker.session_step = step
         if self.on_assign is not None:
             self.on_assign(worker, now)
-        if setup == 0.0:
-            worker.started_at = now
-            return duration
         if not worker.session_ok:  # a setup action failed: so does this attempt (E.4)
             worker.started_at = math.nan
             return setup
+        if setup == 0.0:
+            worker.started_at = now
+            return duration
         worker.started_at = now + setup
         return setup + duration
 

@@ -146,8 +146,9 @@ class Sessions:
             if t is None:
                 break
             step_gidx = step.gidx if env.scope == STEP_SCOPE else -1
-            entered.append((env, step_gidx, t))
+            start = t
             t = self._plan_action(pending, ENTER, env.scope, env.index, env.enter, t, step_gidx)
+            entered.append((env, step_gidx, start, pending[-1][6]))
         return self._setup_end(worker, now, t)
 
     def switch_step(self, worker: WorkerState, step: StepState, now: float) -> float:
@@ -159,7 +160,7 @@ class Sessions:
         pending = worker.pending
         entered = worker.entered
         while entered and entered[-1][0].scope == STEP_SCOPE:
-            env, step_gidx, _ = entered.pop()
+            env, step_gidx, _, _ = entered.pop()
             t = self._plan_action(pending, EXIT, env.scope, env.index, env.exit, t, step_gidx,
                                   env=env)
         sync = plan.step_sync[step.structure.index]
@@ -168,8 +169,9 @@ class Sessions:
         for env in plan.step_envs[step.structure.index]:
             if t is None:
                 break
-            entered.append((env, step.gidx, t))
+            start = t
             t = self._plan_action(pending, ENTER, env.scope, env.index, env.enter, t, step.gidx)
+            entered.append((env, step.gidx, start, pending[-1][6]))
         return self._setup_end(worker, now, t)
 
     def _setup_end(self, worker: WorkerState, now: float, t: float | None) -> float:
@@ -200,7 +202,8 @@ class Sessions:
         """Record the setup actions of the run that ends (or is canceled) at ``now``.
 
         After a cancel, an action still going at ``now`` is CANCELED, those not begun are
-        NEVER_ATTEMPTED, and environments whose entry had not begun are not exited.
+        NEVER_ATTEMPTED, and environments whose entry had not begun are not exited. An action
+        has begun when it started before ``now`` or ended by then (a zero-length one at ``now``).
         """
         pending = worker.pending
         if not pending:
@@ -210,12 +213,12 @@ class Sessions:
         seq = worker.session_runs
         if canceled:
             entered = worker.entered
-            entered[:] = [e for e in entered if e[2] < now]  # entries that began
+            entered[:] = [e for e in entered if e[2] < now or e[3] <= now]  # entries begun
             # The old step's exits not begun still run when the session ends.
-            entered.extend((env, step_gidx, start) for kind, _, _, step_gidx, _, start, _, env
-                           in reversed(pending) if kind == EXIT and start >= now)
+            entered.extend((env, step_gidx, start, end) for kind, _, _, step_gidx, _, start, end,
+                           env in reversed(pending) if kind == EXIT and start >= now < end)
         for kind, scope, env_index, step_gidx, status, start, end, _ in pending:
-            if canceled and kind == EXIT and start >= now:
+            if canceled and kind == EXIT and start >= now < end:
                 continue  # not begun: it runs when the session ends
             if canceled and end > now:
                 if start < now:
@@ -237,7 +240,7 @@ class Sessions:
         session, index, seq = worker.session, worker.index, worker.session_runs
         pools = self._pools
         while entered:
-            env, step_gidx, _ = entered.pop()
+            env, step_gidx, _, _ = entered.pop()
             rule = env.exit
             end = t + pools.duration(rule.duration)
             p = rule.failure_probability

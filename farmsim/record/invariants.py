@@ -45,6 +45,7 @@ __all__ = [
     "check_job_status",
     "check_limits",
     "check_max_worker_count",
+    "check_sessions",
     "check_task_final_states",
     "check_task_transitions",
     "check_time_monotonic",
@@ -198,7 +199,11 @@ def check_time_monotonic(result: Any) -> None:
     runs = result.task_runs
     submitted = dict(zip(result.jobs["job_id"], result.jobs["submitted_at"], strict=True))
     for row in runs.itertuples(index=False):
-        times = (row.ready_at, row.assigned_at, row.started_at)
+        # started_at is NaN for a taskRun that never started: its session's setup failed, it
+        # was canceled first, or the period ended during the setup.
+        started = row.assigned_at if math.isnan(row.started_at) and row.status in (
+            "FAILED", "CANCELED", "RUNNING") else row.started_at
+        times = (row.ready_at, row.assigned_at, started)
         where = f"run of {row.task_id} attempt {row.attempt} on {row.worker_id}"
         if any(math.isnan(x) for x in times) or not times[0] <= times[1] <= times[2]:
             _fail(rule, f"{where}: ready_at={row.ready_at}, assigned_at={row.assigned_at}, "
@@ -209,7 +214,7 @@ def check_time_monotonic(result: Any) -> None:
         if math.isnan(row.ended_at):
             if row.status != "RUNNING":
                 _fail(rule, f"{where}: ended_at is NaN but status is {row.status}")
-        elif row.status == "RUNNING" or not row.started_at <= row.ended_at <= end:
+        elif row.status == "RUNNING" or not started <= row.ended_at <= end:
             _fail(rule, f"{where}: started_at={row.started_at}, ended_at={row.ended_at}, "
                         f"status={row.status} (simulated period ends at {end})")
     for row in result.jobs.itertuples(index=False):
@@ -477,14 +482,127 @@ def check_job_status(result: Any) -> None:
                         f"assigned at t={started}")
 
 
+def check_sessions(result: Any) -> None:
+    """Sessions keep semantics E: a worker holds one session at a time and does one action at
+    a time; each session's actions are in the canonical order (E.2): syncs and envEnters before
+    the task runs they prepare, job environments entered only at the start, a step's
+    environments entered only for a task run of that step, envExits in reverse order of entry;
+    after a failed or canceled action only envExits run (E.4); every environment whose entry
+    began is exited unless the session is still open at the end; and each task run is one
+    taskRun action."""
+    if not hasattr(result, "session_actions"):
+        return
+    rule = "sessions"
+    actions, sessions = result.session_actions, result.sessions
+    end = _end_time(result)
+    runs = result.task_runs
+    if (actions["action"] == "taskRun").sum() != len(runs):
+        _fail(rule, f"{len(runs)} task runs but {(actions['action'] == 'taskRun').sum()} "
+                    "taskRun actions")
+    # One session at a time per worker.
+    frame = pd.DataFrame({
+        "worker": sessions["worker_id"].astype(str).to_numpy(),
+        "start": sessions["started_at"].to_numpy(float),
+        "end": np.nan_to_num(sessions["ended_at"].to_numpy(float), nan=math.inf),
+        "session": sessions["session_id"].astype(str).to_numpy(),
+    }).sort_values(["worker", "start", "end"], kind="stable")
+    same = frame["worker"].to_numpy()[1:] == frame["worker"].to_numpy()[:-1]
+    # Times are sums of action durations: allow a rounding error of a few ulps.
+    previous_end = frame["end"].to_numpy()[:-1]
+    overlap = same & (frame["start"].to_numpy()[1:] < previous_end - _slack(previous_end))
+    if overlap.any():
+        i = int(np.flatnonzero(overlap)[0])
+        a, b = frame.iloc[i], frame.iloc[i + 1]
+        _fail(rule, f"worker {a['worker']} holds session {a['session']} over [{a['start']}, "
+                    f"{a['end']}) and session {b['session']} from {b['start']}")
+    open_sessions = set(sessions["session_id"][sessions["ended_at"].isna()].astype(str))
+    columns = [actions[c].astype(object).where(actions[c].notna(), None).to_numpy()
+               for c in ("session_id", "action", "environment_id", "step_id", "status")]
+    starts = actions["started_at"].to_numpy(float)
+    ends = actions["ended_at"].to_numpy(float)
+    by_session: dict[str, list[int]] = defaultdict(list)
+    for i, session in enumerate(columns[0]):
+        by_session[str(session)].append(i)
+    for session, rows in by_session.items():
+        _check_session(session, rows, columns, starts, ends, session in open_sessions, end)
+
+
+def _check_session(session: str, rows: list[int], columns: list[np.ndarray],
+                   starts: np.ndarray, ends: np.ndarray, is_open: bool, end: float) -> None:
+    rule = "sessions"
+    _, kinds, envs, steps, statuses = columns
+    entered: list[str] = []
+    stopped = False  # a non-exit action failed or was canceled: only envExits may run
+    ran = False  # a taskRun has run (or been attempted)
+    last_end = -math.inf
+    for n, i in enumerate(rows):
+        kind, env, step, status = kinds[i], envs[i], steps[i], statuses[i]
+        where = f"session {session} action {n} ({kind} {env or step or ''}, {status})"
+        if status == "NEVER_ATTEMPTED":
+            if kind == "envExit":
+                _fail(rule, f"{where}: an envExit is never left unattempted")
+            continue
+        if stopped and kind != "envExit":
+            _fail(rule, f"{where}: runs after a failed or canceled action")
+        start, stop = starts[i], ends[i]
+        if math.isnan(start) or start < last_end - _slack(last_end) or start > end + 1e-9:
+            _fail(rule, f"{where}: starts at {start}, before the previous action ended at "
+                        f"{last_end} or outside the period")
+        last_end = start if math.isnan(stop) else stop
+        if kind == "envEnter":
+            if env in entered:
+                _fail(rule, f"{where}: entered twice")
+            if env.startswith("JOB:") and (ran or any(e.startswith("STEP:") for e in entered)):
+                _fail(rule, f"{where}: a job environment entered after the session began its "
+                            "step environments or task runs")
+            if env.startswith("STEP:") and not env.startswith(f"STEP:{_next_step(rows, n, columns)}:"):
+                _fail(rule, f"{where}: a step environment entered for another step than the "
+                            "next task run's")
+            entered.append(env)
+        elif kind == "envExit":
+            if not entered or entered[-1] != env:
+                _fail(rule, f"{where}: exits {env} but the last environment entered and not "
+                            f"exited is {entered[-1] if entered else None}")
+            entered.pop()
+            if env.startswith("JOB:") and any(kinds[j] != "envExit" and statuses[j] !=
+                                              "NEVER_ATTEMPTED" for j in rows[n + 1:]):
+                _fail(rule, f"{where}: the session goes on after exiting a job environment")
+        elif kind == "taskRun":
+            ran = True
+            wrong = [e for e in entered if e.startswith("STEP:")
+                     and not e.startswith(f"STEP:{step}:")]
+            if wrong:
+                _fail(rule, f"{where}: runs with another step's environment {wrong[0]} entered")
+        elif kind == "syncInputJobAttachments":
+            if step is None and n:
+                _fail(rule, f"{where}: a job-level sync that is not the session's first action")
+        if status in ("FAILED", "CANCELED", "INTERRUPTED") and kind != "envExit":
+            stopped = True
+        if status == "RUNNING" and not is_open:
+            _fail(rule, f"{where}: still running in a session that ended")
+    if entered and not is_open:
+        _fail(rule, f"session {session} ended without exiting {entered}")
+
+
+def _slack(t: Any) -> Any:
+    """A few ulps of ``t``: the rounding of a sum of durations."""
+    return 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(t, posinf=0.0)))
+
+
+def _next_step(rows: list[int], n: int, columns: list[np.ndarray]) -> str | None:
+    """The step of the first taskRun after position ``n`` of a session."""
+    kinds, steps = columns[1], columns[3]
+    return next((steps[j] for j in rows[n + 1:] if kinds[j] == "taskRun"), None)
+
+
 _CHECKS = (check_time_monotonic, check_worker_exclusive, check_max_worker_count, check_limits,
            check_task_transitions, check_task_final_states, check_dependencies,
-           check_job_status)
+           check_job_status, check_sessions)
 
 
 def check_all(result: Any) -> None:
     """Every check of this module, in order: time, workers, maxWorkerCount, limits, task
-    transitions, final states, dependencies, job status."""
+    transitions, final states, dependencies, job status, sessions."""
     for check in _CHECKS:
         check(result)
 

@@ -25,6 +25,7 @@ from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
     EVENT_COLUMNS,
+    RUN_CANCELED,
     RUN_NEVER_ATTEMPTED,
     RUN_COLUMNS,
     RUN_OPEN,
@@ -50,6 +51,7 @@ _WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 _RUNNING_CODE = TASK_STATUSES.index(TaskRunStatus.RUNNING)
 _ASSIGNED_CODE = TASK_STATUSES.index(TaskRunStatus.ASSIGNED)
 _CANCELED_CODE = TASK_STATUSES.index(TaskRunStatus.CANCELED)
+_STARTING_CODE = TASK_STATUSES.index(TaskRunStatus.STARTING)
 _SYNC, _ENTER, _EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments", "envEnter",
                                                          "envExit"))
 
@@ -192,24 +194,33 @@ class Result:
         n_runs, n_ended = len(r), int(ended.sum())
         began = ~np.isnan(r["started_at"])  # a taskRun that never started has no RUNNING
         n_began = int(began.sum())
+        # A run whose session ran setup actions first (or failed in them) was STARTING from
+        # its assignment (semantics A.2 row 8).
+        setup = (r["started_at"] > r["assigned_at"]) | (~began & (r["status"] != RUN_CANCELED))
+        n_setup = int(setup.sum())
         # Changes of one task at one instant are ordered by (attempt, phase): creation and
         # dependency changes come before its first attempt, then each attempt's assignment,
         # start and end, and a cancellation of a task that is not running comes after them.
         bulk_status = e["status"][rows]
         bulk_attempt = np.where(bulk_status == _CANCELED_CODE, np.int32(1 << 30), np.int32(-1))
         attempt = r["attempt"].astype(np.int32)
-        time = np.concatenate([e["time"][rows], r["assigned_at"], r["started_at"][began],
-                               r["ended_at"][ended]])
-        order_attempt = np.concatenate([bulk_attempt, attempt, attempt[began], attempt[ended]])
+        time = np.concatenate([e["time"][rows], r["assigned_at"], r["assigned_at"][setup],
+                               r["started_at"][began], r["ended_at"][ended]])
+        order_attempt = np.concatenate([bulk_attempt, attempt, attempt[setup], attempt[began],
+                                        attempt[ended]])
         phase = np.concatenate([np.zeros(len(rows), np.int8), np.zeros(n_runs, np.int8),
-                                np.ones(n_began, np.int8), np.full(n_ended, 2, np.int8)])
-        step = np.concatenate([e["step"][rows], r["step"], r["step"][began], r["step"][ended]])
-        task = np.concatenate([bulk_task, r["task"], r["task"][began], r["task"][ended]])
+                                np.ones(n_setup, np.int8), np.full(n_began, 2, np.int8),
+                                np.full(n_ended, 3, np.int8)])
+        step = np.concatenate([e["step"][rows], r["step"], r["step"][setup], r["step"][began],
+                               r["step"][ended]])
+        task = np.concatenate([bulk_task, r["task"], r["task"][setup], r["task"][began],
+                               r["task"][ended]])
         status = np.concatenate([bulk_status, np.full(n_runs, _ASSIGNED_CODE, np.int8),
+                                 np.full(n_setup, _STARTING_CODE, np.int8),
                                  np.full(n_began, _RUNNING_CODE, np.int8),
                                  r["task_status"][ended]])
         worker = np.concatenate([np.full(len(rows), -1, np.int32), r["worker"],
-                                 r["worker"][began], r["worker"][ended]])
+                                 r["worker"][setup], r["worker"][began], r["worker"][ended]])
         order = np.lexsort((phase, order_attempt, time))
         step = step[order]
         return pd.DataFrame({
@@ -534,7 +545,7 @@ def _join(records: np.ndarray, more: np.ndarray | None) -> np.ndarray:
 
 def _cut(actions: np.ndarray, end: float) -> np.ndarray:
     """Actions as seen at ``end``: those not begun dropped, those going on still RUNNING."""
-    actions = actions[~(actions["started_at"] >= end)].copy()  # keeps NEVER_ATTEMPTED (NaN)
+    actions = actions[~(actions["started_at"] > end)].copy()  # keeps NEVER_ATTEMPTED (NaN)
     going = actions["ended_at"] > end
     actions["ended_at"][going] = np.nan
     actions["status"][going] = RUN_OPEN

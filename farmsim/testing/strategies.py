@@ -72,12 +72,15 @@ def job_structures(
     max_tasks: int = 8,
     limit_names: Sequence[str] | Mapping[str, int] = (),
     name: str = "job",
+    environments: bool = False,
 ) -> JobStructure:
     """A job of 1..``max_steps`` steps ``step0..`` with 1..``max_tasks`` tasks each.
 
     Dependencies form a DAG: step ``i`` may depend only on steps before it. Each step may
     require some of ``limit_names`` (amount requirement names, e.g. ``amount.license.nuke``);
     given as a mapping, the value is the most units (``min``) a task run may ask for (else 1).
+    With ``environments``, the job has 0..2 job environments ``jenv0..`` and each step 0..2
+    step environments ``senv0..``.
     """
     units = dict(limit_names) if isinstance(limit_names, Mapping) else dict.fromkeys(
         limit_names, 1)
@@ -89,11 +92,14 @@ def job_structures(
                       ) if names else []
         amounts = tuple(AmountRequirement(amount, min=float(draw(st.integers(1, units[amount]))))
                         for amount in chosen)
+        step_envs = tuple(f"senv{k}" for k in range(draw(st.integers(0, 2)))) if environments \
+            else ()
         steps.append(StepStructure(
             name=f"step{i}", index=i, task_count=draw(st.integers(1, max_tasks)),
-            dependencies=tuple(sorted(deps)), amounts=amounts,
+            dependencies=tuple(sorted(deps)), amounts=amounts, environments=step_envs,
         ))
-    return JobStructure(name=name, steps=tuple(steps))
+    job_envs = tuple(f"jenv{k}" for k in range(draw(st.integers(0, 2)))) if environments else ()
+    return JobStructure(name=name, steps=tuple(steps), environments=job_envs)
 
 
 def poll_intervals() -> st.SearchStrategy[float]:
@@ -114,12 +120,14 @@ def farms(
     limit_max_counts: Sequence[int] = (-1, 1, 2, 3, 4),
     all_limits_associated: bool = False,
     worker_poll_interval: st.SearchStrategy[float] | None = None,
+    queue_environments: bool = False,
 ) -> FarmConfig:
     """A farm of 1..``max_queues`` queues and 1..``max_fleets`` fixed-size fleets of
     ``min_workers``..``max_workers`` workers; every fleet serves at least one queue and every
     queue is served by at least one fleet. ``min_limits``..``max_limits`` limits have a
     ``maxCount`` from ``limit_max_counts`` (-1 is unlimited), each associated with a random
-    subset of the queues (with every queue, if ``all_limits_associated``)."""
+    subset of the queues (with every queue, if ``all_limits_associated``). With
+    ``queue_environments``, each queue has 0..2 environments ``qenv0..``."""
     n_queues = draw(st.integers(1, max_queues))
     n_fleets = draw(st.integers(1, max_fleets))
     limits = tuple(
@@ -144,6 +152,8 @@ def farms(
             limits=(tuple(limit_names) if all_limits_associated
                     else tuple(sorted(draw(st.sets(st.sampled_from(limit_names)))))
                     if limit_names else ()),
+            environments=(tuple(f"qenv{k}" for k in range(draw(st.integers(0, 2))))
+                          if queue_environments else ()),
         )
         for q in range(n_queues)
     )
@@ -172,19 +182,33 @@ def runtime_models(
     max_failure_probability: float = 0.5,
     max_mean_s: float = 60.0,
     durations: st.SearchStrategy[Distribution] | None = None,
+    actions: bool = False,
 ) -> RuntimeModel:
     """Rules for some of the step names ``step0..`` then a catch-all rule, each with a duration
     distribution (default :func:`distributions`) and a failure probability in
-    0..``max_failure_probability``."""
+    0..``max_failure_probability``. With ``actions``, rules for session actions come first:
+    some of envEnter, envExit and syncInputJobAttachments (some for one environment name), with
+    durations (zero among them) and failure probabilities up to a third of the runs'."""
     failure = st.one_of(st.just(0.0), st.floats(0.0, max_failure_probability))
     duration = durations if durations is not None else distributions(max_mean_s=max_mean_s)
+    action_rules = []
+    if actions:
+        kinds = ("envEnter", "envExit", "syncInputJobAttachments", "env*")
+        action_failure = st.one_of(st.just(0.0), st.floats(0.0, max_failure_probability / 3))
+        for kind in draw(st.lists(st.sampled_from(kinds), max_size=4)):
+            env = draw(st.sampled_from((None, "jenv0", "senv0", "qenv0"))) \
+                if kind != "syncInputJobAttachments" else None
+            action_rules.append(RuntimeRule(
+                match=RuleMatch(action=kind, environment=env),
+                duration=draw(st.one_of(st.just(Fixed(0.0)), duration)),
+                failure_probability=draw(action_failure)))
     rules = [
         RuntimeRule(match=RuleMatch(step=f"step{i}"), duration=draw(duration),
                     failure_probability=draw(failure))
         for i in sorted(draw(st.sets(st.integers(0, max_steps - 1))))
     ]
     rules.append(RuntimeRule(duration=draw(duration), failure_probability=draw(failure)))
-    return RuntimeModel(rules=tuple(rules))
+    return RuntimeModel(rules=tuple(action_rules + rules))
 
 
 @st.composite
@@ -202,6 +226,7 @@ def scenarios(
     suspended: bool = True,
     incompatible: bool = True,
     horizon: float | None = None,
+    sessions: bool = False,
 ) -> Scenario:
     """A whole scenario: a farm (default :func:`farms`), ``min_jobs``..``max_jobs`` jobs
     submitted at continuous random times in [0, ``max_submit_s``], and runtime rules (default
@@ -213,8 +238,11 @@ def scenarios(
     ``maxCount``, so every compatible job can finish. With ``suspended``, about one job in ten
     is created SUSPENDED; with ``incompatible``, about one in six may also name a limit its
     queue is not associated with, or an amount nothing provides (such a job is NOT_COMPATIBLE).
+    With ``sessions``, queues, jobs and steps have environments and the runtime rules time
+    (and fail) session actions.
     """
-    farm_config = draw(farm if farm is not None else farms(max_limits=2))
+    farm_config = draw(farm if farm is not None else farms(max_limits=2,
+                                                           queue_environments=sessions))
     limit_by_name = {lim.display_name: lim for lim in farm_config.limits}
 
     def most_units(name: str) -> int:
@@ -229,7 +257,8 @@ def scenarios(
             foreign = [limit_amount(n) for n in limit_by_name if n not in queue.limits]
             allowed[draw(st.sampled_from([*foreign, UNKNOWN_AMOUNT]))] = 1
         structure = draw(job_structures(max_steps=max_steps, max_tasks=max_tasks,
-                                        limit_names=allowed, name=f"job{k}"))
+                                        limit_names=allowed, name=f"job{k}",
+                                        environments=sessions))
         suspend = suspended and draw(st.integers(0, 9)) == 0
         jobs.append(JobSubmission(
             at=draw(st.floats(0.0, max_submit_s)),
@@ -243,6 +272,7 @@ def scenarios(
                                     else CreateJobTargetTaskRunStatus.READY),
         ))
     jobs.sort(key=lambda j: j.at)  # submission order
-    model = draw(runtimes if runtimes is not None else runtime_models(max_steps=max_steps))
+    model = draw(runtimes if runtimes is not None else runtime_models(max_steps=max_steps,
+                                                                      actions=sessions))
     return Scenario(name="hypothesis", seed=draw(st.integers(0, 2**32 - 1)), farm=farm_config,
                     jobs=tuple(jobs), runtimes=model, horizon=horizon)

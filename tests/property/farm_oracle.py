@@ -179,7 +179,7 @@ class SchedulingOracle:
                 raise OracleViolation(f"t={now}: limit#{i} counts {limit.current} units but "
                                       f"runs in flight hold {held[i]}")
         for fleet, queues in self.fleet_queues.items():
-            idle = [w for w in workers if w.fleet_index == fleet and w.job is None
+            idle = [w for w in workers if w.fleet_index == fleet and w.job is None and not w.teardown
                     and not self._due(w)]
             if not idle:
                 continue
@@ -195,7 +195,7 @@ class SchedulingOracle:
                 # Polling workers: enough of them must be on their way for the work one job
                 # could take at once (a lower bound of the queue's takeable work).
                 need = max(self.takeable(j) for j in jobs)
-                coming = [w for w in workers if w.job is None and self._due(w)
+                coming = [w for w in workers if w.job is None and not w.teardown and self._due(w)
                           and queue in self.fleet_queues[w.fleet_index]]
                 if len(coming) < need:
                     raise OracleViolation(

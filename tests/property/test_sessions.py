@@ -1,0 +1,59 @@
+"""Property tests of sessions (semantics E): random farms whose queues, jobs and steps have
+environments, with timed and failing session actions, keep every invariant (the session checks
+included: canonical order, envExits in reverse order, nothing after a failure but envExits,
+one session per worker) and the oracle's scheduling checks."""
+
+from __future__ import annotations
+
+from farm_oracle import run_audited
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from farmsim.engine.simulation import Simulation
+from farmsim.scenario.config import Scenario
+from farmsim.testing import assert_same_tables, check_all
+from farmsim.testing.strategies import scenarios
+
+TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}
+
+
+@settings(max_examples=120, deadline=None)
+@given(scenarios(sessions=True))
+def test_sessions_keep_every_invariant_when_drained(scenario: Scenario) -> None:
+    # GIVEN environments everywhere and timed, sometimes failing, session actions
+    sim = Simulation(scenario)
+    # WHEN the run drains, every decision audited
+    oracle = run_audited(sim)
+    result = sim.result()
+    # THEN every invariant holds (sessions included) and every job ended
+    check_all(result)
+    assert oracle.assignments == len(result.task_runs)
+    assert result.jobs["task_run_status"].isin(TERMINAL).all()
+    # ...every session ended, and its environments were all exited
+    assert result.sessions["ended_at"].notna().all()
+    actions = result.session_actions
+    entered = actions[(actions["action"] == "envEnter")
+                      & (actions["status"] != "NEVER_ATTEMPTED")]
+    exited = actions[actions["action"] == "envExit"]
+    assert sorted(zip(entered["session_id"].astype(str), entered["environment_id"].astype(str))) \
+        == sorted(zip(exited["session_id"].astype(str), exited["environment_id"].astype(str)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios(sessions=True), st.floats(1.0, 300.0))
+def test_sessions_cut_at_a_horizon_keep_every_invariant(scenario: Scenario,
+                                                        until: float) -> None:
+    sim = Simulation(scenario)
+    run_audited(sim, until=until)
+    check_all(sim.result())
+
+
+@settings(max_examples=25, deadline=None)
+@given(scenarios(sessions=True, max_jobs=6))
+def test_same_seed_same_sessions(scenario: Scenario) -> None:
+    runs = []
+    for _ in range(2):
+        sim = Simulation(scenario)
+        sim.run()
+        runs.append(sim.result())
+    assert_same_tables(*runs)
