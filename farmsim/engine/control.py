@@ -11,6 +11,7 @@ workers should notice, and ``cancel_worker(worker)`` when a running task run is 
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable
 from heapq import heappop
 from typing import TYPE_CHECKING
@@ -274,7 +275,11 @@ class ControlPlane:
             rule = RuntimeRule(match=RuleMatch(), duration=Fixed(run_time))
         step.rule = rule
         n = step.task_count
-        step.durations = self._pools.durations(rule.duration, n)
+        durations = self._pools.durations(rule.duration, n)
+        frames = step.structure.frames
+        if rule.per_frame and frames is not None:  # a chunk takes its frames' time
+            durations = array("d", (np.frombuffer(durations) * np.asarray(frames)).tobytes())
+        step.durations = durations
         step.allocate_runs()
         p = rule.failure_probability
         if p > 0.0:
@@ -428,7 +433,7 @@ class ControlPlane:
             worker.status = _RUNNING
             self._worker_event(pack_worker(now, worker.index, _RUNNING))
         if attempt:
-            duration, worker.succeeded = self._draw_retry(step)
+            duration, worker.succeeded = self._draw_retry(step, task)
         else:
             failures = step.failures
             worker.succeeded = failures is None or not failures[task]
@@ -496,11 +501,14 @@ class ControlPlane:
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
 
-    def _draw_retry(self, step: StepState) -> tuple[float, bool]:
+    def _draw_retry(self, step: StepState, task: int) -> tuple[float, bool]:
         """Duration and success of a retry: drawn now (first attempts are drawn per step)."""
         rule = step.rule
         p = rule.failure_probability
-        return self._pools.duration(rule.duration), not (p > 0.0 and self._pools.failed(p))
+        duration = self._pools.duration(rule.duration)
+        if rule.per_frame and step.structure.frames is not None:
+            duration *= step.structure.frames[task]
+        return duration, not (p > 0.0 and self._pools.failed(p))
 
     # ------------------------------------------------------------------ end of a run
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AmountRequirement", "AttributeRequirement", "JobStructure", "StepStructure"]
+__all__ = ["AmountRequirement", "AttributeRequirement", "Chunking", "JobStructure",
+           "StepStructure"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,29 @@ class AttributeRequirement:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Chunking:
+    """A step's CHUNK[INT] task parameter (the TASK_CHUNKING extension).
+
+    Attributes:
+        parameter: the parameter's name.
+        default_task_count: frames per chunk (``chunks.defaultTaskCount``).
+        target_runtime_s: ``chunks.targetRuntimeSeconds``; > 0 makes chunk sizes adaptive.
+        contiguous: ``rangeConstraint`` is CONTIGUOUS (a chunk never spans a gap).
+        frames: the frames of the chunk parameter's range, in order.
+    """
+
+    parameter: str
+    default_task_count: int
+    target_runtime_s: float = 0.0
+    contiguous: bool = True
+    frames: tuple[int, ...] = ()
+
+    @property
+    def adaptive(self) -> bool:
+        return self.target_runtime_s > 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StepStructure:
     """One step of an expanded job.
 
@@ -54,6 +78,9 @@ class StepStructure:
         amounts: host requirement amounts (a limit's ``amountRequirementName`` among them).
         attributes: host requirement attributes.
         environments: names of the step's environments, in template order.
+        chunking: the step's CHUNK[INT] parameter, or None.
+        frames: for a chunked step, the number of frames in each task (chunk) at the fixed
+            chunk size; None otherwise (a task is one frame).
         parameter_space: openjd-model's ``StepParameterSpace`` (None = a single task).
     """
 
@@ -64,6 +91,8 @@ class StepStructure:
     amounts: tuple[AmountRequirement, ...] = ()
     attributes: tuple[AttributeRequirement, ...] = ()
     environments: tuple[str, ...] = ()
+    chunking: Chunking | None = None
+    frames: tuple[int, ...] | None = field(default=None, repr=False)
     parameter_space: Any = field(default=None, compare=False, repr=False)
 
 

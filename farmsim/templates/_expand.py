@@ -17,7 +17,7 @@ from farmsim.model.job import AmountRequirement, AttributeRequirement, JobStruct
 
 from ._cache import LruCache
 from ._errors import describe_openjd_error
-from ._tasks import count_tasks
+from ._tasks import chunk_frames, chunking_of, count_tasks
 from ._template import Template, is_deadline_setting
 
 __all__ = ["clear_expand_cache", "expand_job"]
@@ -138,6 +138,7 @@ def _step(step: Any, position: int, index: Mapping[str, int], template: Template
             path=template.path,
         ) from None
     requirements = step.hostRequirements
+    chunking = chunking_of(step.parameterSpace)
     return StepStructure(
         name=step.name,
         index=position,
@@ -152,6 +153,8 @@ def _step(step: Any, position: int, index: Mapping[str, int], template: Template
             for a in (requirements.attributes if requirements else None) or ()
         ),
         environments=tuple(env.name for env in step.stepEnvironments or ()),
+        chunking=chunking,
+        frames=chunk_frames(step.parameterSpace, chunking) if chunking is not None else None,
         parameter_space=step.parameterSpace,
     )
 

@@ -15,21 +15,31 @@ such a space is iterated with ``chunks_task_count_override=defaultTaskCount``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from openjd.model import ParameterValueType, StepParameterSpaceIterator
 
-from farmsim.model.job import StepStructure
+from farmsim.model.job import Chunking, StepStructure
 
 from ._cache import LruCache
 
-__all__ = ["clear_task_caches", "count_tasks", "space_iterator", "task_parameters"]
+__all__ = [
+    "chunk_frames",
+    "chunking_of",
+    "clear_task_caches",
+    "count_range",
+    "count_tasks",
+    "space_iterator",
+    "task_parameters",
+]
 
 # id(space) -> (space, iterator). The entry holds the space, so its id cannot be reused by
 # another object while the entry lives. Small: a chunked step's iterator holds its chunk list.
 _ITERATORS: LruCache[int, tuple[Any, StepParameterSpaceIterator]] = LruCache(256)
 
 _CONVERT = {ParameterValueType.INT: int, ParameterValueType.FLOAT: float}
+_RANGE_PART = re.compile(r"\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*(?::\s*(-?\d+)\s*)?)?")
 
 
 def space_iterator(space: Any) -> StepParameterSpaceIterator:
@@ -97,6 +107,54 @@ def task_parameters(step: StepStructure, task_index: int) -> dict[str, Any]:
         return {}
     values = space_iterator(space)[task_index]
     return {name: _CONVERT.get(v.type, str)(v.value) for name, v in values.items()}
+
+
+def chunking_of(space: Any) -> Chunking | None:
+    """The CHUNK[INT] parameter of a step's parameter space (of an instantiated job), or None."""
+    if space is None:
+        return None
+    for name, definition in (space.taskParameterDefinitions or {}).items():
+        if "CHUNK" not in str(getattr(definition.type, "value", definition.type)):
+            continue
+        chunks = definition.chunks
+        constraint = getattr(chunks.rangeConstraint, "value", chunks.rangeConstraint)
+        values = definition.range
+        frames = tuple(int(v) for v in values) if isinstance(values, list) else tuple(values)
+        target = chunks.targetRuntimeSeconds
+        return Chunking(
+            parameter=name,
+            default_task_count=int(chunks.defaultTaskCount),
+            target_runtime_s=float(target) if target is not None else 0.0,
+            contiguous=str(constraint) != "NONCONTIGUOUS",
+            frames=frames,
+        )
+    return None
+
+
+def chunk_frames(space: Any, chunking: Chunking) -> tuple[int, ...]:
+    """The number of frames of each task (chunk) of a chunked step, in task order."""
+    iterator = space_iterator(space)
+    name = chunking.parameter
+    return tuple(count_range(str(iterator[i][name].value)) for i in range(len(iterator)))
+
+
+def count_range(expression: str) -> int:
+    """The number of values of an OpenJD integer range expression such as ``"1-10:2,15"``
+    (each part ``a``, ``a-b`` or ``a-b:step``; the parts do not overlap)."""
+    total = 0
+    for part in expression.split(","):
+        if not part.strip():
+            continue
+        match = _RANGE_PART.fullmatch(part)
+        if match is None:
+            raise ValueError(f"not an integer range expression: {expression!r}")
+        first, last, step = match.groups()
+        if last is None:
+            total += 1
+            continue
+        a, b, k = int(first), int(last), int(step) if step else 1
+        total += (b - a) // k + 1 if (b - a) * k >= 0 else 0
+    return total
 
 
 def clear_task_caches() -> None:
