@@ -16,7 +16,13 @@ Usage::
 
     python benchmarks/run.py            # both workloads, a table
     python benchmarks/run.py --quick    # farm-100k only, one line
-    python benchmarks/run.py --sessions # with a job and a step environment (a later issue)
+    python benchmarks/run.py --sessions # farm-1m with and without sessions (issue 4)
+    python benchmarks/run.py --quick --sessions   # the same on farm-100k
+
+With ``--sessions`` every job has a job environment (entered in 30 s, exited in 5 s) and its
+step a step environment (10 s, 5 s), so each session of a worker on a job syncs nothing, enters
+two environments before its first task run and exits them after its last; the figure that
+matters is the cost per task run against the same workload without environments.
 """
 
 from __future__ import annotations
@@ -47,8 +53,9 @@ FAILURE_PROBABILITY = 0.02
 REPEATS = 3
 
 
-def build_scenario(n_jobs: int, seed: int = 1):
-    """The benchmark scenario, built in Python through the public config records."""
+def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
+    """The benchmark scenario, built in Python through the public config records (with a job
+    and a step environment per job when ``sessions``)."""
     from farmsim.model.config import (
         FarmConfig,
         FleetConfig,
@@ -56,8 +63,8 @@ def build_scenario(n_jobs: int, seed: int = 1):
         LimitConfig,
         QueueConfig,
     )
-    from farmsim.model.distributions import Exponential
-    from farmsim.model.runtimes import RuntimeModel, RuntimeRule
+    from farmsim.model.distributions import Exponential, Fixed
+    from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
     from farmsim.scenario.config import Scenario
     from farmsim.templates import expand_job, load_template
 
@@ -70,12 +77,18 @@ def build_scenario(n_jobs: int, seed: int = 1):
         }
         if with_limit:
             step["hostRequirements"] = {"amounts": [{"name": "amount.license.nuke", "min": 1}]}
-        return {
+        job = {
             "specificationVersion": "jobtemplate-2023-09",
             "name": "comp" if with_limit else "render",
             "parameterDefinitions": [{"name": "Frames", "type": "STRING"}],
             "steps": [step],
         }
+        if sessions:
+            job["jobEnvironments"] = [{"name": "App", "script": {"actions": {
+                "onEnter": {"command": "start-app"}, "onExit": {"command": "stop-app"}}}}]
+            step["stepEnvironments"] = [{"name": "Scene", "script": {"actions": {
+                "onEnter": {"command": "load-scene"}, "onExit": {"command": "unload"}}}}]
+        return job
 
     frames = {"Frames": f"1-{TASKS_PER_JOB}"}
     plain = expand_job(load_template(template(False)), frames)
@@ -103,6 +116,15 @@ def build_scenario(n_jobs: int, seed: int = 1):
     )
     rules = (RuntimeRule(duration=Exponential(MEAN_TASK_S),
                          failure_probability=FAILURE_PROBABILITY),)
+    if sessions:
+        rules = (
+            RuntimeRule(match=RuleMatch(action="envEnter", environment="App"),
+                        duration=Fixed(30.0)),
+            RuntimeRule(match=RuleMatch(action="envEnter", environment="Scene"),
+                        duration=Fixed(10.0)),
+            RuntimeRule(match=RuleMatch(action="envExit"), duration=Fixed(5.0)),
+            *rules,
+        )
     return Scenario(name="benchmark", seed=seed, farm=farm, jobs=jobs,
                     runtimes=RuntimeModel(rules=rules))
 
@@ -127,7 +149,7 @@ def bare_simpy_floor(n_tasks: int, seed: int = 1) -> float:
     return n_tasks / (time.process_time() - start)
 
 
-def measure(name: str) -> dict:
+def measure(name: str, sessions: bool = False) -> dict:
     """Run one workload in this process and return its figures."""
     from farmsim.engine.simulation import Simulation
 
@@ -140,7 +162,7 @@ def measure(name: str) -> dict:
         sim = None
         gc.collect()
         t0 = time.process_time()
-        scenario = build_scenario(WORKLOADS[name])
+        scenario = build_scenario(WORKLOADS[name], sessions=sessions)
         setup_s = min(setup_s, time.process_time() - t0)
         start = time.process_time()
         sim = Simulation(scenario)
@@ -150,13 +172,17 @@ def measure(name: str) -> dict:
     runs = sim.ended_runs
     t1 = time.process_time()
     result = sim.result()
-    frames = [len(getattr(result, t)) for t in ("jobs", "task_runs", "task_events")]
+    frames = [len(getattr(result, t)) for t in ("jobs", "task_runs", "task_events",
+                                                "session_actions")]
     frames_s = time.process_time() - t1
     summary = result.summary()
     floor = max(bare_simpy_floor(runs) for _ in range(REPEATS))
     tasks_per_s = runs / sim_s
     return {
-        "workload": name,
+        "workload": name + (" +sessions" if sessions else ""),
+        "sessions": summary["sessions"]["count"],
+        "task_runs_per_session": summary["sessions"]["task_runs_per_session"],
+        "environment_share": summary["sessions"]["environment_share"],
         "jobs": summary["jobs"]["submitted"],
         "task_runs": runs,
         "tasks_per_s": tasks_per_s,
@@ -167,15 +193,16 @@ def measure(name: str) -> dict:
         "setup_s": setup_s,
         "frames_s": frames_s,
         "task_events": frames[2],
+        "session_actions": frames[3],
         "simulated_h": summary["simulated_s"] / 3600,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def run_isolated(name: str) -> dict:
+def run_isolated(name: str, sessions: bool = False) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", name], check=True, capture_output=True,
-        text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, __file__, "--measure", name, *(["--sessions"] if sessions else [])],
+        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -190,10 +217,24 @@ def line(m: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="farm-100k only, one line")
+    parser.add_argument("--sessions", action="store_true",
+                        help="compare with sessions on (a job and a step environment per job)")
     parser.add_argument("--measure", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure)))
+        print(json.dumps(measure(args.measure, sessions=args.sessions)))
+        return 0
+    if args.sessions:
+        name = "farm-100k" if args.quick else "farm-1m"
+        core, with_sessions = run_isolated(name), run_isolated(name, sessions=True)
+        for m in (core, with_sessions):
+            print(line(m))
+        print(f"    {with_sessions['sessions']:,} sessions, "
+              f"{with_sessions['task_runs_per_session']:.1f} task runs a session, environments "
+              f"{with_sessions['environment_share']:.1%} of busy time; "
+              f"{with_sessions['session_actions']:,} session actions")
+        cost = core["tasks_per_s"] / with_sessions["tasks_per_s"]
+        print(f"cost per task with sessions / without: {cost:.2f} (target <= 1.5)")
         return 0
     if args.quick:
         print(line(run_isolated("farm-100k")))

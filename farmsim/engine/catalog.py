@@ -10,7 +10,6 @@ from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
 from farmsim.model.enums import TaskRunStatus
 from farmsim.record.ids import hex32, make_id, make_ids
 from farmsim.record.recorder import (
-    ACTION_COLUMNS,
     RUN_COLUMNS,
     RUN_OPEN,
     RUN_SUCCEEDED,
@@ -58,14 +57,7 @@ def build_catalog(sim: Simulation) -> Catalog:
          float("nan"), RUN_OPEN, _RUNNING)
         for w in sim.workers if w.job is not None
     ]
-    # Setup actions of runs in progress (the frames cut them at the end time), and the
-    # sessions still open.
-    open_actions = [
-        (w.session, w.index, w.job.index, step_gidx, env_index, w.session_runs, start, end,
-         kind, scope, status, 0)
-        for w in sim.workers if w.pending
-        for kind, scope, env_index, step_gidx, status, start, end, _ in w.pending
-    ]
+    # The sessions still open (actions planned past the end are cut by the frames).
     open_sessions = [w.session for w in sim.workers if w.session_job is not None]
     return Catalog(
         name=sim.scenario.name,
@@ -119,7 +111,6 @@ def build_catalog(sim: Simulation) -> Catalog:
         step_dependencies=[
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
         open_runs=open_runs,
-        open_actions=np.array(open_actions, dtype=Recorder.dtype(ACTION_COLUMNS)),
         open_sessions=np.array(open_sessions, dtype=np.int64),
         queue_env_names=[tuple(q.environments) for q in farm.queues],
         job_env_names=[j.submission.structure.environments for j in jobs],

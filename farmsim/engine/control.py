@@ -379,16 +379,19 @@ class ControlPlane:
             new_session = True
         else:
             new_session = choice[0] is not session_job or not worker.session_ok
+        pre = 0.0
         if new_session and session_job is not None:
-            # The session ends (E.3): its envExits run before anything else.
+            # The session ends (E.3): its envExits run before anything else. A worker with
+            # nothing to do next runs them before it goes idle; one with a task next runs them
+            # before the new session's setup (the service sends both in one response).
             worker.session_job = None
             if worker.entered:
-                exit_time = self.sessions.close(worker, session_job, now)
-                if exit_time > 0.0:
-                    worker.teardown = True
-                    if choice is not None:  # another idle worker may take it meanwhile
-                        self.notify(choice[0].queue_index, 1)
-                    return exit_time
+                pre = self.sessions.close(worker, session_job, now)
+                if pre > 0.0:
+                    if choice is None:
+                        worker.teardown = True
+                        return pre
+                    worker.busy_until = now + pre
         if choice is None:
             if worker.status != _IDLE:
                 worker.status = _IDLE
@@ -447,7 +450,7 @@ class ControlPlane:
             worker.session_runs = 1
             if job.plan is not None:
                 worker.session_step = step
-                setup = self.sessions.open(worker, job, step, now)
+                setup = self.sessions.open(worker, job, step, now + pre)
         else:
             worker.session_runs += 1
             if job.plan is not None and step is not worker.session_step:
@@ -456,6 +459,7 @@ class ControlPlane:
                 worker.session_step = step
         if self.on_assign is not None:
             self.on_assign(worker, now)
+        setup += pre
         if not worker.session_ok:  # a setup action failed: so does this attempt (E.4)
             worker.started_at = math.nan
             return setup
@@ -521,8 +525,6 @@ class ControlPlane:
         if worker.teardown:  # the envExits of an ended session are done
             worker.teardown = False
             return self.start_next(worker, now)
-        if worker.pending:
-            self.sessions.settle(worker, now)
         job, step, task = worker.job, worker.step, worker.task
         fleet = worker.fleet
         # The worker asks again at once after this: on a single-queue fleet it will take a
@@ -753,8 +755,11 @@ class ControlPlane:
     def cancel_run(self, worker: WorkerState, now: float) -> None:
         """End ``worker``'s task run as CANCELED now; the task becomes CANCELED."""
         job, step = worker.job, worker.step
-        self.sessions.settle(worker, now, canceled=True)
+        if not worker.started_at <= now:  # canceled during its session's setup
+            self.sessions.cancel_setup(worker, now)
         worker.session_ok = False
+        if not worker.entered:  # nothing to exit: the session ends now
+            worker.session_job = None
         self._release(worker, job, step, now)
         step.set_status(worker.task, CANCELED)
         self._record_run(worker, now, RUN_CANCELED, CANCELED)

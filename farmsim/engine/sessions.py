@@ -10,10 +10,10 @@ time. A sync is recorded only when a rule names it (a job without attachments sy
 The control plane opens and ends sessions (a session is a number on the worker and its runs);
 it asks this module, for a job with a plan, the time a task run's setup takes before its taskRun
 starts (:meth:`Sessions.open` and :meth:`Sessions.switch_step`), and the time a session's exits
-take when it ends (:meth:`Sessions.close`). Setup actions are kept on the worker until
-the run ends, then recorded (:meth:`Sessions.settle`), so that a cancellation in the middle of a
-setup records what actually ran (E.4): the action in progress CANCELED, the rest
-NEVER_ATTEMPTED, and envExits only for environments whose entry began.
+take when it ends (:meth:`Sessions.close`). Setup actions are recorded when planned, with their
+future times; a cancellation in the middle of a setup rewrites them as they turned out
+(:meth:`Sessions.cancel_setup`, E.4): the action in progress CANCELED, the rest NEVER_ATTEMPTED,
+and envExits only for environments whose entry began.
 
 A job with no environment and no rule for its actions gets no plan: its sessions cost nothing
 and record nothing but the session number of their runs.
@@ -24,14 +24,19 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from farmsim.model.distributions import Fixed
 from farmsim.model.runtimes import DEFAULT_ACTION_RULE
 from farmsim.record.recorder import (
     ACTION_KINDS,
+    ACTION_SIZE,
+    VOID,
     RUN_CANCELED,
     RUN_FAILED,
     RUN_NEVER_ATTEMPTED,
     RUN_SUCCEEDED,
     pack_action,
+    pack_action_into,
+    unpack_action,
 )
 
 if TYPE_CHECKING:
@@ -95,7 +100,9 @@ class Sessions:
                  recorder: Recorder) -> None:
         self._rule = rule
         self._pools = pools
+        self._buffer = recorder.actions
         self._action = recorder.actions.extend
+        self._last_end = 0.0
 
     # ------------------------------------------------------------------ plans
 
@@ -129,107 +136,110 @@ class Sessions:
 
     def open(self, worker: WorkerState, job: JobState, step: StepState, now: float) -> float:
         """Set up the session ``worker`` just opened on ``job`` (which has a plan) for a run of
-        ``step`` assigned at ``now``: sync and enter the environments.
+        ``step`` whose setup starts at ``now``: sync and enter the environments.
 
         Returns the setup time before the taskRun starts. When a setup action fails, the time
         runs to the end of that action and ``worker.succeeded`` is False (E.4: the attempt of
         the task queued behind it fails).
         """
         plan = job.plan
-        t = now
-        pending = worker.pending
-        entered = worker.entered
-        steps = (*plan.envs, *plan.step_envs[step.structure.index])
+        worker.pending_at = len(self._buffer)
+        t: float | None = now
         if plan.sync is not None:
-            t = self._plan_action(pending, SYNC, -1, -1, plan.sync, t)
-        for env in steps:
+            t = self._record(worker, job, SYNC, -1, -1, plan.sync, now, -1)
+        step_envs = plan.step_envs[step.structure.index]
+        entered = worker.entered
+        for env in (*plan.envs, *step_envs) if step_envs else plan.envs:
             if t is None:
                 break
             step_gidx = step.gidx if env.scope == STEP_SCOPE else -1
             start = t
-            t = self._plan_action(pending, ENTER, env.scope, env.index, env.enter, t, step_gidx)
-            entered.append((env, step_gidx, start, pending[-1][6]))
+            t = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t, step_gidx)
+            entered.append((env, step_gidx, start, self._last_end))
         return self._setup_end(worker, now, t)
 
     def switch_step(self, worker: WorkerState, step: StepState, now: float) -> float:
         """Move ``worker``'s session to ``step`` for a run assigned at ``now``: exit the old
         step's environments, sync for the new step and enter its environments. Returns the
         time this takes (see :meth:`open` for a failure)."""
-        plan = worker.session_job.plan
-        t = now
-        pending = worker.pending
+        job = worker.session_job
+        plan = job.plan
+        worker.pending_at = len(self._buffer)
+        t: float | None = now
         entered = worker.entered
         while entered and entered[-1][0].scope == STEP_SCOPE:
             env, step_gidx, _, _ = entered.pop()
-            t = self._plan_action(pending, EXIT, env.scope, env.index, env.exit, t, step_gidx,
-                                  env=env)
+            t = self._record(worker, job, EXIT, env.scope, env.index, env.exit, t, step_gidx,
+                             exit_=True)
         sync = plan.step_sync[step.structure.index]
         if sync is not None:
-            t = self._plan_action(pending, SYNC, -1, -1, sync, t, step.gidx)
+            t = self._record(worker, job, SYNC, -1, -1, sync, t, step.gidx)
         for env in plan.step_envs[step.structure.index]:
             if t is None:
                 break
             start = t
-            t = self._plan_action(pending, ENTER, env.scope, env.index, env.enter, t, step.gidx)
-            entered.append((env, step.gidx, start, pending[-1][6]))
+            t = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t, step.gidx)
+            entered.append((env, step.gidx, start, self._last_end))
         return self._setup_end(worker, now, t)
 
     def _setup_end(self, worker: WorkerState, now: float, t: float | None) -> float:
         if t is None:  # a setup action failed: the time runs to its end
             worker.succeeded = False
             worker.session_ok = False
-            return worker.pending[-1][6] - now
+            return self._last_end - now
         return t - now
 
-    def _plan_action(self, pending: list[Any], kind: int, scope: int, index: int,
-                     rule: RuntimeRule, t: float | None, step_gidx: int = -1, *,
-                     env: Environment | None = None) -> float | None:
-        """Add an action starting at ``t`` to ``pending``; returns its end, or None when it
-        fails. An envExit (``env`` given) failing does not stop what follows (E.4)."""
-        if t is None:
-            return None
-        duration = self._pools.duration(rule.duration)
+    def _record(self, worker: WorkerState, job: JobState, kind: int, scope: int, index: int,
+                rule: RuntimeRule, t: float, step_gidx: int, *, exit_: bool = False
+                ) -> float | None:
+        """Record a setup action starting at ``t``; returns its end, or None when it fails
+        (an envExit failing does not stop what follows, E.4)."""
+        distribution = rule.duration
+        end = t + (distribution.value if type(distribution) is Fixed else
+                   self._pools.duration(distribution))
         p = rule.failure_probability
         failed = p > 0.0 and self._pools.failed(p)
-        end = t + duration
-        pending.append((kind, scope, index, step_gidx, RUN_FAILED if failed else RUN_SUCCEEDED,
-                        t, end, env))
-        return None if failed and env is None else end
+        self._action(pack_action(worker.session, worker.index, job.index, step_gidx, index,
+                                 worker.session_runs, t, end, kind, scope,
+                                 RUN_FAILED if failed else RUN_SUCCEEDED, 0))
+        self._last_end = end
+        return None if failed and not exit_ else end
 
-    # ------------------------------------------------------------------ recording
+    # ------------------------------------------------------------------ cancellation
 
-    def settle(self, worker: WorkerState, now: float, *, canceled: bool = False) -> None:
-        """Record the setup actions of the run that ends (or is canceled) at ``now``.
-
-        After a cancel, an action still going at ``now`` is CANCELED, those not begun are
-        NEVER_ATTEMPTED, and environments whose entry had not begun are not exited. An action
-        has begun when it started before ``now`` or ended by then (a zero-length one at ``now``).
-        """
-        pending = worker.pending
-        if not pending:
-            return
-        action = self._action
-        session, index, job = worker.session, worker.index, worker.job.index
-        seq = worker.session_runs
-        if canceled:
-            entered = worker.entered
-            entered[:] = [e for e in entered if e[2] < now or e[3] <= now]  # entries begun
-            # The old step's exits not begun still run when the session ends.
-            entered.extend((env, step_gidx, start, end) for kind, _, _, step_gidx, _, start, end,
-                           env in reversed(pending) if kind == EXIT and start >= now < end)
-        for kind, scope, env_index, step_gidx, status, start, end, _ in pending:
-            if canceled and kind == EXIT and start >= now < end:
-                continue  # not begun: it runs when the session ends
-            if canceled and end > now:
-                if start < now:
-                    status, end = RUN_CANCELED, now
-                else:
-                    status, start, end = RUN_NEVER_ATTEMPTED, _NAN, _NAN
-            action(pack_action(session, index, job, step_gidx, env_index, seq, start, end, kind,
-                               scope, status, 0))
-        if canceled:
-            worker.session_ok = False
-        pending.clear()
+    def cancel_setup(self, worker: WorkerState, now: float) -> None:
+        """The run whose setup ``worker`` is in was canceled at ``now`` (E.4): rewrite its setup
+        actions as they turned out. An action going on at ``now`` is CANCELED; those not begun
+        are NEVER_ATTEMPTED, and environments whose entry had not begun are not exited; envExits
+        of the old step not begun run when the session ends instead. An action has begun when
+        it started before ``now`` or ended by then (a zero-length one at ``now``)."""
+        buffer = self._buffer
+        size = ACTION_SIZE
+        entered = worker.entered
+        entered[:] = [e for e in entered if e[2] < now or e[3] <= now]  # entries begun
+        redo = []
+        for offset in range(worker.pending_at, len(buffer), size):
+            fields = list(unpack_action(buffer, offset))
+            if fields[1] != worker.index:
+                continue  # not this worker's (none should be: setups are written at once)
+            start, end, kind = fields[6], fields[7], fields[8]
+            if end <= now:
+                continue
+            if kind == EXIT and start >= now:
+                fields[10] = VOID  # not begun: the session's close runs it
+                redo.append((fields[9], fields[4], fields[3]))
+            elif start < now:
+                fields[7], fields[10] = now, RUN_CANCELED
+            else:
+                fields[6] = fields[7] = _NAN
+                fields[10] = RUN_NEVER_ATTEMPTED
+            pack_action_into(buffer, offset, *fields)
+        job = worker.session_job
+        for scope, env_index, step_gidx in reversed(redo):
+            step = next(s for s in job.steps if s.gidx == step_gidx)
+            env = job.plan.step_envs[step.structure.index][env_index]
+            entered.append((env, step_gidx, now, now))
+        worker.session_ok = False
 
     def close(self, worker: WorkerState, job: JobState, now: float) -> float:
         """Record the envExits that end ``worker``'s session on ``job`` at ``now``, in reverse
@@ -242,7 +252,9 @@ class Sessions:
         while entered:
             env, step_gidx, _, _ = entered.pop()
             rule = env.exit
-            end = t + pools.duration(rule.duration)
+            distribution = rule.duration
+            end = t + (distribution.value if type(distribution) is Fixed else
+                       pools.duration(distribution))
             p = rule.failure_probability
             status = RUN_FAILED if p > 0.0 and pools.failed(p) else RUN_SUCCEEDED
             action(pack_action(session, index, job.index, step_gidx, env.index, seq, t, end,

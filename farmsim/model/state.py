@@ -316,7 +316,7 @@ class WorkerState:
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
         "ready_at", "assigned_at", "session", "last_job", "wake", "process", "canceled",
         "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
-        "session_ok", "session_runs", "entered", "pending", "teardown",
+        "session_ok", "session_runs", "entered", "pending_at", "teardown", "busy_until",
     )
 
     def __init__(self, index: int, fleet_index: int, phase: float) -> None:
@@ -345,10 +345,13 @@ class WorkerState:
         self.session_runs = 0
         #: Environments entered (or attempted), in order: what the session's envExits undo.
         self.entered: list = []
-        #: Setup actions of the run in progress, recorded when their outcome is known.
-        self.pending: list = []
+        #: Where the setup actions of the run in progress start in the action records.
+        self.pending_at = 0
         #: True while the worker runs the envExits of a session that ended (no task run).
         self.teardown = False
+        #: Until when the worker runs the envExits of its previous session before the setup of
+        #: the run it was given with them (a cancel of that run does not cut them short).
+        self.busy_until = 0.0
         self.wake = None
         self.process = None
         #: Set by the control plane when the running task run was canceled under the worker.

@@ -54,8 +54,7 @@ class Catalog:
     step_tasks: np.ndarray
     step_dependencies: list[tuple[int, ...]]
     open_runs: list[tuple[float, ...]] = field(default_factory=list)
-    #: Session actions in progress at the end (recorder layout), and the sessions still open.
-    open_actions: np.ndarray | None = None
+    #: The sessions still open at the end.
     open_sessions: np.ndarray | None = None
     #: Environment names: of each queue, of each job (its template's), of each step.
     queue_env_names: list[tuple[str, ...]] = field(default_factory=list)

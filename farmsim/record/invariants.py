@@ -499,13 +499,16 @@ def check_sessions(result: Any) -> None:
     if (actions["action"] == "taskRun").sum() != len(runs):
         _fail(rule, f"{len(runs)} task runs but {(actions['action'] == 'taskRun').sum()} "
                     "taskRun actions")
-    # One session at a time per worker.
+    # One session at a time per worker (a session that never began an action, its run canceled
+    # first, takes no time).
     frame = pd.DataFrame({
         "worker": sessions["worker_id"].astype(str).to_numpy(),
         "start": sessions["started_at"].to_numpy(float),
         "end": np.nan_to_num(sessions["ended_at"].to_numpy(float), nan=math.inf),
         "session": sessions["session_id"].astype(str).to_numpy(),
-    }).sort_values(["worker", "start", "end"], kind="stable")
+    })
+    frame = frame[frame["start"] < frame["end"]].sort_values(["worker", "start", "end"],
+                                                               kind="stable")
     same = frame["worker"].to_numpy()[1:] == frame["worker"].to_numpy()[:-1]
     # Times are sums of action durations: allow a rounding error of a few ulps.
     previous_end = frame["end"].to_numpy()[:-1]

@@ -17,6 +17,7 @@ from farmsim.model.enums import CompletedStatus
 __all__ = [
     "ACTION_COLUMNS",
     "ACTION_KINDS",
+    "ACTION_SIZE",
     "ENV_SCOPES",
     "EVENT_COLUMNS",
     "RUN_CANCELED",
@@ -25,12 +26,15 @@ __all__ = [
     "RUN_OPEN",
     "RUN_STATUSES",
     "RUN_SUCCEEDED",
+    "VOID",
     "Recorder",
     "WORKER_COLUMNS",
     "pack_action",
+    "pack_action_into",
     "pack_event",
     "pack_run",
     "pack_worker",
+    "unpack_action",
 ]
 
 #: One row per task run attempt. ``seq`` numbers the runs of a session from 1, ``status`` is a
@@ -67,6 +71,12 @@ pack_run = _RUN.pack
 pack_event = _EVENT.pack
 pack_worker = _WORKER.pack
 pack_action = _ACTION.pack
+pack_action_into = _ACTION.pack_into
+unpack_action = _ACTION.unpack_from
+#: Bytes of one action record.
+ACTION_SIZE = _ACTION.size
+#: The status of an action record that was planned and then taken back (not a real action).
+VOID = -1
 _DTYPES = {
     RUN_COLUMNS: np.dtype([(c, "<i4") for c in RUN_COLUMNS[:7]]
                           + [(c, "<f8") for c in RUN_COLUMNS[7:11]]

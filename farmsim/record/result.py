@@ -27,6 +27,7 @@ from farmsim.record.recorder import (
     EVENT_COLUMNS,
     RUN_CANCELED,
     RUN_NEVER_ATTEMPTED,
+    VOID,
     RUN_COLUMNS,
     RUN_OPEN,
     RUN_STATUSES,
@@ -81,8 +82,8 @@ class Result:
         self._runs = runs[np.lexsort((runs["assigned_at"], runs["ended_at"]))]
         self._events = Recorder.records(recorder.task_events, EVENT_COLUMNS)
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
-        self._actions = _cut(_join(Recorder.records(recorder.actions, ACTION_COLUMNS),
-                                   catalog.open_actions), catalog.end_time)
+        self._actions = _cut(Recorder.records(recorder.actions, ACTION_COLUMNS),
+                             catalog.end_time)
 
 
     # ------------------------------------------------------------------ id categories
@@ -289,23 +290,29 @@ class Result:
 
     @cached_property
     def _session_table(self) -> dict[str, np.ndarray]:
-        """Sessions, from their runs and actions: a session starts when its first run is
-        assigned (its setup begins then) and ends with its last run or envExit; it is open
-        (NaN) while it or any of its actions goes on at the end."""
+        """Sessions, from their runs and actions: a session starts with its first action (a
+        setup action, else its first taskRun) and ends with its last taskRun or envExit; it is
+        open (NaN) while it or any of its actions goes on at the end. A session that never
+        began an action (its only run was canceled first) starts and ends at that cancel."""
         r, a = self._runs, self._actions
         session = r["session"]
         number, first, inverse, counts = np.unique(session, return_index=True,
                                                    return_inverse=True, return_counts=True)
         started = np.full(len(number), np.inf)
-        np.minimum.at(started, inverse, r["assigned_at"])
+        np.minimum.at(started, inverse, np.nan_to_num(r["started_at"], nan=np.inf))
         ended = np.full(len(number), -np.inf)
         np.maximum.at(ended, inverse, np.nan_to_num(r["ended_at"], nan=-np.inf))
         open_ = np.zeros(len(number), dtype=bool)
         open_[inverse[r["status"] == RUN_OPEN]] = True
         if len(a):
             where = np.searchsorted(number, a["session"])
+            np.minimum.at(started, where, np.nan_to_num(a["started_at"], nan=np.inf))
             np.maximum.at(ended, where, np.nan_to_num(a["ended_at"], nan=-np.inf))
             open_[where[a["status"] == RUN_OPEN]] = True
+        # Nothing began: the session is the instant its run ended, or, still waiting for its
+        # setup at the end, has not started (NaN).
+        idle = np.isinf(started)
+        started[idle] = np.where(np.isfinite(ended[idle]), ended[idle], np.nan)
         if self.catalog.open_sessions is not None:
             open_ |= np.isin(number, self.catalog.open_sessions)
         ended[open_] = np.nan
@@ -539,13 +546,9 @@ def _cat(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
                                      validate=False)
 
 
-def _join(records: np.ndarray, more: np.ndarray | None) -> np.ndarray:
-    return records if more is None or not len(more) else np.concatenate([records, more])
-
-
 def _cut(actions: np.ndarray, end: float) -> np.ndarray:
     """Actions as seen at ``end``: those not begun dropped, those going on still RUNNING."""
-    actions = actions[~(actions["started_at"] > end)].copy()  # keeps NEVER_ATTEMPTED (NaN)
+    actions = actions[~(actions["started_at"] > end) & (actions["status"] != VOID)].copy()
     going = actions["ended_at"] > end
     actions["ended_at"][going] = np.nan
     actions["status"][going] = RUN_OPEN

@@ -96,14 +96,14 @@ def test_a_higher_priority_job_takes_workers_at_task_boundaries_only() -> None:
     a_runs = runs[runs["job_id"] == jobs["A"]]
     b_runs = runs[runs["job_id"] == jobs["B"]]
     first_boundary = ENTER_S + TASK_S  # the end of every worker's first A task
-    # ...each worker leaves A at that boundary: A's session exits its environment, then the
-    # worker takes B's task, enters B's environment, then runs B
+    # ...each worker leaves A at that boundary: it is given B's task there, with A's session's
+    # envExit; then it enters B's environment and runs B
     for worker, mine in b_runs.groupby("worker_id"):
         acts = actions_of(result, worker)
         a_session = a_runs[a_runs["worker_id"] == worker]["session_id"].iloc[0]
         exits = acts[(acts["session_id"] == a_session) & (acts["action"] == "envExit")]
         assert exits["started_at"].iloc[0] == pytest.approx(first_boundary)
-        assert mine["assigned_at"].min() == pytest.approx(first_boundary + EXIT_S)
+        assert mine["assigned_at"].min() == pytest.approx(first_boundary)
         assert mine["started_at"].min() == pytest.approx(first_boundary + EXIT_S + ENTER_S)
     # and afterwards they come back to A in new sessions (entering its environment again)
     assert result.sessions["task_runs"].sum() == 15
