@@ -58,7 +58,8 @@ QUEUE_SCOPE, JOB_SCOPE, STEP_SCOPE = 0, 1, 2
 class Environment:
     """One environment a session enters: where it comes from and the rules of its actions."""
 
-    __slots__ = ("enter", "exit", "index", "name", "scope")
+    __slots__ = ("enter", "enter_fixed", "enter_p", "exit", "exit_fixed", "exit_p", "index",
+                 "name", "scope")
 
     def __init__(self, scope: int, index: int, name: str, enter: RuntimeRule,
                  exit: RuntimeRule) -> None:
@@ -67,13 +68,22 @@ class Environment:
         self.name = name
         self.enter = enter
         self.exit = exit
+        # Read once per action: a fixed duration needs no draw, a zero probability no outcome.
+        self.enter_fixed = _fixed(enter)
+        self.exit_fixed = _fixed(exit)
+        self.enter_p = enter.failure_probability
+        self.exit_p = exit.failure_probability
+
+
+def _fixed(rule: RuntimeRule) -> float | None:
+    return rule.duration.value if type(rule.duration) is Fixed else None
 
 
 class Plan:
     """A job's session plan: its queue and job environments, each step's environments, and
     the rules of its syncs (None: no sync action)."""
 
-    __slots__ = ("envs", "step_envs", "step_sync", "switch_cost", "sync")
+    __slots__ = ("envs", "open_envs", "step_envs", "step_sync", "switch_cost", "sync")
 
     def __init__(self, sync: RuntimeRule | None, envs: tuple[Environment, ...],
                  step_envs: list[tuple[Environment, ...]],
@@ -82,6 +92,8 @@ class Plan:
         self.envs = envs
         self.step_envs = step_envs
         self.step_sync = step_sync
+        #: What a session opened for a run of step ``i`` enters, in order.
+        self.open_envs = [envs + step for step in step_envs]
         #: Whether moving between steps inside a session does anything.
         self.switch_cost = any(step_envs) or any(r is not None for r in step_sync)
 
@@ -142,20 +154,38 @@ class Sessions:
         runs to the end of that action and ``worker.succeeded`` is False (E.4: the attempt of
         the task queued behind it fails).
         """
+        # Hot when sessions are short: the common case (fixed or drawn durations, no failure)
+        # is inlined; _record handles syncs and failures.
         plan = job.plan
-        worker.pending_at = len(self._buffer)
-        t: float | None = now
+        buffer = self._buffer
+        worker.pending_at = len(buffer)
+        t = now
         if plan.sync is not None:
             t = self._record(worker, job, SYNC, -1, -1, plan.sync, now, -1)
-        step_envs = plan.step_envs[step.structure.index]
-        entered = worker.entered
-        for env in (*plan.envs, *step_envs) if step_envs else plan.envs:
             if t is None:
-                break
+                return self._setup_end(worker, now, t)
+        entered = worker.entered
+        extend = buffer.extend
+        pools = self._pools
+        session, index, job_index, seq = worker.session, worker.index, job.index, \
+            worker.session_runs
+        for env in plan.open_envs[step.structure.index]:
             step_gidx = step.gidx if env.scope == STEP_SCOPE else -1
-            start = t
-            t = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t, step_gidx)
-            entered.append((env, step_gidx, start, self._last_end))
+            p = env.enter_p
+            if p > 0.0:
+                start = t
+                t = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t,
+                                 step_gidx)
+                entered.append((env, step_gidx, start, self._last_end))
+                if t is None:
+                    break
+                continue
+            fixed = env.enter_fixed
+            end = t + (fixed if fixed is not None else pools.duration(env.enter.duration))
+            extend(pack_action(session, index, job_index, step_gidx, env.index, seq, t, end,
+                               ENTER, env.scope, RUN_SUCCEEDED, 0))
+            entered.append((env, step_gidx, t, end))
+            t = end
         return self._setup_end(worker, now, t)
 
     def switch_step(self, worker: WorkerState, step: StepState, now: float) -> float:
@@ -251,11 +281,9 @@ class Sessions:
         pools = self._pools
         while entered:
             env, step_gidx, _, _ = entered.pop()
-            rule = env.exit
-            distribution = rule.duration
-            end = t + (distribution.value if type(distribution) is Fixed else
-                       pools.duration(distribution))
-            p = rule.failure_probability
+            fixed = env.exit_fixed
+            end = t + (fixed if fixed is not None else pools.duration(env.exit.duration))
+            p = env.exit_p
             status = RUN_FAILED if p > 0.0 and pools.failed(p) else RUN_SUCCEEDED
             action(pack_action(session, index, job.index, step_gidx, env.index, seq, t, end,
                                EXIT, env.scope, status, 2))
