@@ -343,8 +343,13 @@ def _chunk_lines(step: Any, name: str, definition: Any) -> list[str]:
     lines = [line]
     target = chunks.targetRuntimeSeconds
     if target is not None and int(target) > 0:
-        lines.append(f"       targetRuntimeSeconds {int(target)}: adaptive chunk sizes are not "
-                     f"simulated, every chunk holds up to {size}")
+        if len(step.parameter_space.taskParameterDefinitions) == 1:
+            lines.append(f"       targetRuntimeSeconds {int(target)}: adaptive, chunks start at "
+                         f"{size} frames and then take about {int(target)} s each at the "
+                         "observed time per frame")
+        else:
+            lines.append(f"       targetRuntimeSeconds {int(target)}: chunks keep {size} frames "
+                         "(adaptive sizes need the chunk parameter to be the step's only one)")
     return lines
 
 

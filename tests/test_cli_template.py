@@ -197,15 +197,15 @@ def test_contiguous_chunks_with_a_target_runtime(capsys: pytest.CaptureFixture[s
     bundle = BUNDLES / "task_chunking/blender_render_with_contiguous_chunks"
     out = _show(capsys, bundle, "--param", "BlenderSceneFile=/scenes/car.blend")
 
-    # THEN the step counts chunks, says how they are cut, shows the first and last, and says
-    # that adaptive chunk sizes are not simulated
+    # THEN the step counts chunks (at the default size), says how they are cut, shows the first
+    # and last, and says that their size adapts to the target runtime
     assert _section(out, "steps, in dependency order") == (
         "steps, in dependency order\n"
         "  1. RenderBlender: 20 chunks\n"
         "       Frame = 1-100 (100 values), chunks of up to 5, CONTIGUOUS: "
         "1-5, 6-10, ..., 96-100\n"
-        "       targetRuntimeSeconds 600: adaptive chunk sizes are not simulated, every chunk "
-        "holds up to 5\n"
+        "       targetRuntimeSeconds 600: adaptive, chunks start at 5 frames and then take about "
+        "600 s each at the observed time per frame\n"
         "\n"
         "total: 20 task runs to schedule in 1 step\n"
     )

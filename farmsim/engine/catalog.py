@@ -112,6 +112,7 @@ def build_catalog(sim: Simulation) -> Catalog:
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
         open_runs=open_runs,
         open_sessions=np.array(open_sessions, dtype=np.int64),
+        extra_events=control.unformed_chunk_events(),
         queue_env_names=[tuple(q.environments) for q in farm.queues],
         job_env_names=[j.submission.structure.environments for j in jobs],
         step_env_names=[s.structure.environments for s in steps],
@@ -133,7 +134,9 @@ def _succeeded_runs(steps: list) -> np.ndarray:
     if not steps:
         return np.empty(0, dtype=dtype)
     sizes = np.array([s.task_count for s in steps], dtype=np.int64)
-    status = np.frombuffer(b"".join(s.status.tobytes() for s in steps), dtype=np.int8)
+    # (An adaptive step's arrays have room beyond its tasks: each column is cut to them.)
+    status = np.frombuffer(b"".join(s.status[:s.task_count].tobytes() for s in steps),
+                           dtype=np.int8)
     done = np.flatnonzero(status == SUCCEEDED)
     out = np.empty(len(done), dtype=dtype)
     which = np.repeat(np.arange(len(steps)), sizes)[done]  # position in ``steps``
@@ -142,14 +145,16 @@ def _succeeded_runs(steps: list) -> np.ndarray:
     out["job"] = np.array([s.job.index for s in steps], dtype=np.int32)[which]
     out["step"] = np.array([s.gidx for s in steps], dtype=np.int32)[which]
     out["task"] = task
-    out["worker"] = np.frombuffer(b"".join(s.run_worker.tobytes() for s in steps),
-                                  dtype=np.int32)[done]
-    out["session"] = np.frombuffer(b"".join(s.run_session.tobytes() for s in steps),
-                                   dtype=np.int32)[done]
-    out["seq"] = np.frombuffer(b"".join(s.run_seq.tobytes() for s in steps), dtype=np.int32)[done]
-    out["assigned_at"] = np.frombuffer(b"".join(s.run_assigned.tobytes() for s in steps))[done]
-    out["started_at"] = np.frombuffer(b"".join(s.run_started.tobytes() for s in steps))[done]
-    out["ended_at"] = np.frombuffer(b"".join(s.run_ended.tobytes() for s in steps))[done]
+    def column(name: str, dtype: type = np.float64) -> np.ndarray:
+        return np.frombuffer(b"".join(getattr(s, name)[:s.task_count].tobytes() for s in steps),
+                             dtype=dtype)[done]
+
+    out["worker"] = column("run_worker", np.int32)
+    out["session"] = column("run_session", np.int32)
+    out["seq"] = column("run_seq", np.int32)
+    out["assigned_at"] = column("run_assigned")
+    out["started_at"] = column("run_started")
+    out["ended_at"] = column("run_ended")
     out["ready_at"] = np.array([s.ready_at for s in steps])[which]
     out["attempt"] = 0
     out["status"] = RUN_SUCCEEDED

@@ -44,6 +44,7 @@ from farmsim.record.recorder import (
     pack_run,
     pack_worker,
 )
+from farmsim.engine.chunking import AdaptiveChunks
 from farmsim.engine.sampling import SamplePools
 from farmsim.engine.sessions import Plan, Sessions
 from farmsim.scheduling import make_policy
@@ -233,8 +234,9 @@ class ControlPlane:
                     self._blocked_ready(step, step.task_count)
                 else:
                     step.fill(PENDING)
-                events(pack_event(now, step.gidx, 0, step.task_count,
-                                  step.status[0] if step.task_count else READY, -1))
+                if step.chunks is None:  # an adaptive step's chunks get theirs when formed
+                    events(pack_event(now, step.gidx, 0, step.task_count,
+                                      step.status[0] if step.task_count else READY, -1))
             self._work_added(job, job.counts[READY])
         self._check_job_end(job)
         return job
@@ -274,6 +276,16 @@ class ControlPlane:
         else:  # a replayed trace's recorded run time
             rule = RuntimeRule(match=RuleMatch(), duration=Fixed(run_time))
         step.rule = rule
+        chunking = step.structure.chunking
+        if chunking is not None and chunking.adaptive:
+            # Chunks formed as workers take them (drawn then): room for the most there can be.
+            step.chunks = AdaptiveChunks(chunking)
+            step.task_count = step.chunks.planned()
+            step.durations = array("d", bytes(8 * step.chunks.capacity))
+            if rule.failure_probability > 0.0:
+                step.failures = bytearray(step.chunks.capacity)
+            step.allocate_runs()
+            return
         n = step.task_count
         durations = self._pools.durations(rule.duration, n)
         frames = step.structure.frames
@@ -411,6 +423,8 @@ class ControlPlane:
             step.next_fresh = task + 1
             ready_at = step.ready_at
             attempt = worker.attempt = 0
+            if step.chunks is not None:
+                self._form_chunk(step, task)
         step.status[task] = RUNNING
         counts, job_counts = step.counts, job.counts
         counts[READY] -= 1
@@ -505,13 +519,72 @@ class ControlPlane:
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
 
+    # ------------------------------------------------------------------ adaptive chunks
+
+    def _form_chunk(self, step: StepState, task: int) -> None:
+        """Form chunk ``task`` of an adaptive step as a worker takes it: its frames at the
+        step's current chunk size, its duration and outcome, its creation events."""
+        frames = step.chunks.form()
+        rule = step.rule
+        duration = self._pools.duration(rule.duration)
+        step.durations[task] = duration * frames if rule.per_frame else duration
+        p = rule.failure_probability
+        if p > 0.0:
+            step.failures[task] = self._pools.failed(p)
+        self._creation_events(step, task, task + 1)
+
+    def _creation_events(self, step: StepState, lo: int, hi: int) -> None:
+        """The events an adaptive step's chunks ``[lo, hi)`` would have had from the job's
+        creation: PENDING at submission if the step has dependencies, READY when it became
+        READY."""
+        events = self._event
+        if step.structure.dependencies:
+            events(pack_event(step.job.submitted_at, step.gidx, lo, hi, PENDING, -1))
+        if step.ready_at == step.ready_at:  # not NaN: the step is READY
+            events(pack_event(step.ready_at, step.gidx, lo, hi, READY, -1))
+
+    def unformed_chunk_events(self) -> bytes:
+        """The creation events of the chunks adaptive steps still plan (not formed yet), for
+        the records at the end of a run."""
+        saved = self._event
+        out = bytearray()
+        self._event = out.extend
+        try:
+            for step in self.steps:
+                if step.chunks is not None and step.next_fresh < step.task_count:
+                    self._creation_events(step, step.next_fresh, step.task_count)
+        finally:
+            self._event = saved
+        return bytes(out)
+
+    def _replan(self, step: StepState) -> None:
+        """The chunk size of an adaptive step changed: the chunks its frames left need
+        change with it (they are READY, or PENDING behind a dependency)."""
+        new_count = step.next_fresh + step.chunks.planned()
+        delta = new_count - step.task_count
+        if not delta or step.job.final_status is not None:
+            return
+        code = READY if step.deps_left == 0 else PENDING
+        if delta > 0:
+            step.status[step.task_count:new_count] = array("b", bytes((code,)) * delta)
+        step.task_count = new_count
+        step.counts[code] += delta
+        step.job.counts[code] += delta
+        if code == READY:
+            self._blocked_ready(step, delta)
+            if delta > 0:
+                self._work_added(step.job, delta)
+
     def _draw_retry(self, step: StepState, task: int) -> tuple[float, bool]:
         """Duration and success of a retry: drawn now (first attempts are drawn per step)."""
         rule = step.rule
         p = rule.failure_probability
         duration = self._pools.duration(rule.duration)
-        if rule.per_frame and step.structure.frames is not None:
-            duration *= step.structure.frames[task]
+        if rule.per_frame:
+            if step.chunks is not None:
+                duration *= step.chunks.counts[task]
+            elif step.structure.frames is not None:
+                duration *= step.structure.frames[task]
         return duration, not (p > 0.0 and self._pools.failed(p))
 
     # ------------------------------------------------------------------ end of a run
@@ -553,6 +626,9 @@ class ControlPlane:
             step.run_ended[task] = now
             if worker.attempt:
                 step.retry_ready[task] = worker.ready_at
+            if step.chunks is not None and step.chunks.observe(now - worker.started_at,
+                                                               step.chunks.counts[task]):
+                self._replan(step)
             worker.job = worker.step = None
             if counts[SUCCEEDED] == step.task_count:
                 self._step_succeeded(step, now)
@@ -710,7 +786,8 @@ class ControlPlane:
             dependent.deps_left -= 1
             if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
                 n = dependent.task_count
-                dependent.status = type(dependent.status)("b", bytes((READY,)) * n)
+                dependent.status = type(dependent.status)("b", bytes((READY,)) *
+                                                          dependent.capacity)
                 dependent.counts[PENDING] -= n
                 dependent.counts[READY] += n
                 jc = dependent.job.counts
@@ -718,7 +795,8 @@ class ControlPlane:
                 jc[READY] += n
                 dependent.ready_at = now
                 self._blocked_ready(dependent, n)
-                events(pack_event(now, dependent.gidx, 0, n, READY, -1))
+                if dependent.chunks is None:
+                    events(pack_event(now, dependent.gidx, 0, n, READY, -1))
                 self._work_added(dependent.job, n)
 
     # ------------------------------------------------------------------ cancellation
@@ -731,6 +809,8 @@ class ControlPlane:
             if hi > lo:
                 code = step.status[lo]
                 if code in (READY, PENDING):
+                    if step.chunks is not None:  # chunks never formed: they exist now
+                        self._creation_events(step, lo, hi)
                     n = hi - lo
                     step.status[lo:hi] = type(step.status)("b", bytes((CANCELED,)) * n)
                     step.counts[code] -= n

@@ -53,6 +53,7 @@ class Chunking:
         target_runtime_s: ``chunks.targetRuntimeSeconds``; > 0 makes chunk sizes adaptive.
         contiguous: ``rangeConstraint`` is CONTIGUOUS (a chunk never spans a gap).
         frames: the frames of the chunk parameter's range, in order.
+        alone: the chunk parameter is the step's only task parameter.
     """
 
     parameter: str
@@ -60,10 +61,13 @@ class Chunking:
     target_runtime_s: float = 0.0
     contiguous: bool = True
     frames: tuple[int, ...] = ()
+    alone: bool = True
 
     @property
     def adaptive(self) -> bool:
-        return self.target_runtime_s > 0
+        """Chunk sizes adapt to observed runtimes: a target runtime is set and the chunk
+        parameter is the step's only one (with others, chunks keep the default size)."""
+        return self.target_runtime_s > 0 and self.alone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -145,7 +145,7 @@ class StepState:
         "retry_heap", "retries", "task_ready_at", "ready_at", "limits",
         "durations", "failures", "rule", "dependents", "deps_left",
         "run_worker", "run_session", "run_seq", "run_assigned", "run_started", "run_ended",
-        "retry_ready",
+        "retry_ready", "chunks",
     )
 
     def __init__(self, job: JobState, structure: StepStructure, gidx: int) -> None:
@@ -181,10 +181,18 @@ class StepState:
         self.run_started = _EMPTY_D
         self.run_ended = _EMPTY_D
         self.retry_ready: dict[int, float] = {}
+        #: Adaptive chunks (the engine's ``AdaptiveChunks``), or None: the step's tasks are
+        #: formed as workers take them, and its arrays have room for the most it can have.
+        self.chunks = None
+
+    @property
+    def capacity(self) -> int:
+        """Room in the step's per-task arrays: its tasks, or an adaptive step's most."""
+        return self.task_count if self.chunks is None else self.chunks.capacity
 
     def allocate_runs(self) -> None:
         """Make room for the SUCCEEDED run of every task."""
-        n = self.task_count
+        n = self.capacity
         self.run_worker = array("i", bytes(4 * n))
         self.run_session = array("i", bytes(4 * n))
         self.run_seq = array("i", bytes(4 * n))
@@ -194,7 +202,7 @@ class StepState:
 
     def fill(self, code: int) -> None:
         """Give every task the status ``code`` (at creation)."""
-        self.status = array("b", bytes((code,)) * self.task_count)
+        self.status = array("b", bytes((code,)) * self.capacity)
         self.counts[code] += self.task_count
         self.job.counts[code] += self.task_count
 

@@ -56,6 +56,8 @@ class Catalog:
     open_runs: list[tuple[float, ...]] = field(default_factory=list)
     #: The sessions still open at the end.
     open_sessions: np.ndarray | None = None
+    #: Task events (recorder layout) of chunks an adaptive step had not formed by the end.
+    extra_events: bytes = b""
     #: Environment names: of each queue, of each job (its template's), of each step.
     queue_env_names: list[tuple[str, ...]] = field(default_factory=list)
     job_env_names: list[tuple[str, ...]] = field(default_factory=list)

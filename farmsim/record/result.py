@@ -80,7 +80,8 @@ class Result:
         runs = np.concatenate(parts)
         # In order of their end (runs still going last), then of their start.
         self._runs = runs[np.lexsort((runs["assigned_at"], runs["ended_at"]))]
-        self._events = Recorder.records(recorder.task_events, EVENT_COLUMNS)
+        self._events = Recorder.records(recorder.task_events + catalog.extra_events,
+                                        EVENT_COLUMNS)
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
         self._actions = _cut(Recorder.records(recorder.actions, ACTION_COLUMNS),
                              catalog.end_time)

@@ -127,6 +127,7 @@ def chunking_of(space: Any) -> Chunking | None:
             target_runtime_s=float(target) if target is not None else 0.0,
             contiguous=str(constraint) != "NONCONTIGUOUS",
             frames=frames,
+            alone=len(space.taskParameterDefinitions) == 1,
         )
     return None
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 from hypothesis import strategies as st
 
 from farmsim.model.config import (
@@ -39,12 +40,13 @@ from farmsim.model.config import (
 )
 from farmsim.model.distributions import Distribution, Exponential, Fixed, Uniform
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
-from farmsim.model.job import AmountRequirement, JobStructure, StepStructure
+from farmsim.model.job import AmountRequirement, Chunking, JobStructure, StepStructure
 from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
 from farmsim.scenario.config import Scenario
 
 __all__ = [
     "UNKNOWN_AMOUNT",
+    "chunkings",
     "distributions",
     "farms",
     "job_structures",
@@ -73,6 +75,7 @@ def job_structures(
     limit_names: Sequence[str] | Mapping[str, int] = (),
     name: str = "job",
     environments: bool = False,
+    chunked: bool = False,
 ) -> JobStructure:
     """A job of 1..``max_steps`` steps ``step0..`` with 1..``max_tasks`` tasks each.
 
@@ -80,7 +83,9 @@ def job_structures(
     require some of ``limit_names`` (amount requirement names, e.g. ``amount.license.nuke``);
     given as a mapping, the value is the most units (``min``) a task run may ask for (else 1).
     With ``environments``, the job has 0..2 job environments ``jenv0..`` and each step 0..2
-    step environments ``senv0..``.
+    step environments ``senv0..``. With ``chunked``, about half the steps are chunked
+    (TASK_CHUNKING): 1..30 frames, possibly with gaps, in chunks of 1..6, half of them with
+    adaptive sizes (a target runtime).
     """
     units = dict(limit_names) if isinstance(limit_names, Mapping) else dict.fromkeys(
         limit_names, 1)
@@ -94,12 +99,57 @@ def job_structures(
                         for amount in chosen)
         step_envs = tuple(f"senv{k}" for k in range(draw(st.integers(0, 2)))) if environments \
             else ()
+        chunking = draw(chunkings()) if chunked and draw(st.booleans()) else None
         steps.append(StepStructure(
-            name=f"step{i}", index=i, task_count=draw(st.integers(1, max_tasks)),
+            name=f"step{i}", index=i,
+            task_count=(draw(st.integers(1, max_tasks)) if chunking is None
+                        else _chunk_count(chunking)),
             dependencies=tuple(sorted(deps)), amounts=amounts, environments=step_envs,
+            chunking=chunking,
+            frames=None if chunking is None else _chunk_frames(chunking),
         ))
     job_envs = tuple(f"jenv{k}" for k in range(draw(st.integers(0, 2)))) if environments else ()
     return JobStructure(name=name, steps=tuple(steps), environments=job_envs)
+
+
+@st.composite
+def chunkings(draw: st.DrawFn) -> Chunking:
+    """A CHUNK[INT] parameter: 1..30 frames (ascending, sometimes with gaps), chunks of 1..6
+    frames, CONTIGUOUS or not, adaptive (a target runtime of 5..120 s) half the time."""
+    n = draw(st.integers(1, 30))
+    gaps = draw(st.lists(st.sampled_from((1, 1, 1, 2, 5)), min_size=n, max_size=n))
+    frames = tuple(int(x) for x in np.cumsum(gaps))
+    return Chunking(parameter="Frame", default_task_count=draw(st.integers(1, 6)),
+                    target_runtime_s=draw(st.sampled_from((0.0, 5.0, 30.0, 120.0))),
+                    contiguous=draw(st.booleans()), frames=frames)
+
+
+def _chunk_runs(chunking: Chunking) -> list[int]:
+    """Lengths of the runs of frames a chunk may span."""
+    frames = chunking.frames
+    if not chunking.contiguous:
+        return [len(frames)]
+    runs, start = [], 0
+    for i in range(1, len(frames)):
+        if frames[i] != frames[i - 1] + 1:
+            runs.append(i - start)
+            start = i
+    runs.append(len(frames) - start)
+    return runs
+
+
+def _chunk_count(chunking: Chunking) -> int:
+    size = chunking.default_task_count
+    return sum(-(-run // size) for run in _chunk_runs(chunking))
+
+
+def _chunk_frames(chunking: Chunking) -> tuple[int, ...]:
+    """Frames per chunk at the default size, greedy within each run."""
+    size = chunking.default_task_count
+    out: list[int] = []
+    for run in _chunk_runs(chunking):
+        out += [size] * (run // size) + ([run % size] if run % size else [])
+    return tuple(out)
 
 
 def poll_intervals() -> st.SearchStrategy[float]:
@@ -227,6 +277,7 @@ def scenarios(
     incompatible: bool = True,
     horizon: float | None = None,
     sessions: bool = False,
+    chunked: bool = False,
 ) -> Scenario:
     """A whole scenario: a farm (default :func:`farms`), ``min_jobs``..``max_jobs`` jobs
     submitted at continuous random times in [0, ``max_submit_s``], and runtime rules (default
@@ -239,7 +290,8 @@ def scenarios(
     is created SUSPENDED; with ``incompatible``, about one in six may also name a limit its
     queue is not associated with, or an amount nothing provides (such a job is NOT_COMPATIBLE).
     With ``sessions``, queues, jobs and steps have environments and the runtime rules time
-    (and fail) session actions.
+    (and fail) session actions. With ``chunked``, steps may be chunked (see
+    :func:`job_structures`) and task runs are timed per frame.
     """
     farm_config = draw(farm if farm is not None else farms(max_limits=2,
                                                            queue_environments=sessions))
@@ -258,7 +310,7 @@ def scenarios(
             allowed[draw(st.sampled_from([*foreign, UNKNOWN_AMOUNT]))] = 1
         structure = draw(job_structures(max_steps=max_steps, max_tasks=max_tasks,
                                         limit_names=allowed, name=f"job{k}",
-                                        environments=sessions))
+                                        environments=sessions, chunked=chunked))
         suspend = suspended and draw(st.integers(0, 9)) == 0
         jobs.append(JobSubmission(
             at=draw(st.floats(0.0, max_submit_s)),
@@ -274,5 +326,9 @@ def scenarios(
     jobs.sort(key=lambda j: j.at)  # submission order
     model = draw(runtimes if runtimes is not None else runtime_models(max_steps=max_steps,
                                                                       actions=sessions))
+    if chunked:  # task runs timed per frame: a chunk's frames decide its time
+        model = RuntimeModel(rules=tuple(
+            RuntimeRule(match=r.match, duration=r.duration, per_frame=r.match.action is None,
+                        failure_probability=r.failure_probability) for r in model.rules))
     return Scenario(name="hypothesis", seed=draw(st.integers(0, 2**32 - 1)), farm=farm_config,
                     jobs=tuple(jobs), runtimes=model, horizon=horizon)

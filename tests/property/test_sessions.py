@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from farmsim.engine.simulation import Simulation
+from farmsim.model.state import SUCCEEDED
 from farmsim.scenario.config import Scenario
 from farmsim.testing import assert_same_tables, check_all
 from farmsim.testing.strategies import scenarios
@@ -57,3 +58,21 @@ def test_same_seed_same_sessions(scenario: Scenario) -> None:
         sim.run()
         runs.append(sim.result())
     assert_same_tables(*runs)
+
+
+@settings(max_examples=120, deadline=None)
+@given(scenarios(sessions=True, chunked=True), st.one_of(st.none(), st.floats(1.0, 300.0)))
+def test_chunked_steps_fixed_and_adaptive_keep_every_invariant(scenario: Scenario,
+                                                              until: float | None) -> None:
+    # GIVEN chunked steps (some adaptive) timed per frame, with sessions
+    sim = Simulation(scenario)
+    oracle = run_audited(sim, until=until)
+    result = sim.result()
+    # THEN every invariant holds, and a drained run ran every frame of every chunked step
+    check_all(result)
+    assert oracle.assignments == len(result.task_runs)
+    if until is None:
+        for step in sim.control.steps:
+            chunking = step.structure.chunking
+            if step.chunks is not None and step.counts[SUCCEEDED] == step.task_count:
+                assert sum(step.chunks.counts) == len(chunking.frames)

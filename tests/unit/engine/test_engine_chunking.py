@@ -109,3 +109,54 @@ def test_count_range_agrees_with_openjd(expression: str, count: int) -> None:
     from openjd.model import IntRangeExpr
 
     assert count_range(expression) == count == len(IntRangeExpr.from_str(expression))
+
+
+def adaptive_template(frames: str, size: int, target: float, contiguous: bool = True
+                      ) -> dict[str, Any]:
+    template = chunked_template(frames, size, contiguous)
+    template["steps"][0]["parameterSpace"]["taskParameterDefinitions"][0]["chunks"][
+        "targetRuntimeSeconds"] = target
+    return template
+
+
+def test_adaptive_chunks_grow_to_the_target_runtime() -> None:
+    # GIVEN 200 frames at 6 s a frame, chunks of 5 by default, a 120 s target, 2 workers
+    sc = scenario(adaptive_template("1-200", 5, 120),
+                  [{"match": {}, "duration": "6s", "per_frame": True}], workers=2)
+    (structure,) = sc.jobs[0].structure.steps
+    assert structure.chunking.adaptive and structure.task_count == 40  # at the default size
+    sim, result = run(sc)
+    (step,) = sim.control.steps
+    # THEN the two first chunks have the default 5 frames (nothing observed yet), and every
+    # chunk formed after the first success has 120 s / 6 s = 20 frames (the last, the rest)
+    assert list(step.chunks.counts) == [5, 5] + [20] * 9 + [10]
+    assert [step.chunks.expression(i) for i in (0, 1, 2, 11)] == ["1-5", "6-10", "11-30",
+                                                                  "191-200"]
+    runs = result.task_runs.sort_values("started_at")
+    assert len(runs) == 12 == result.jobs["tasks"].iloc[0] == len(result.steps) * 12
+    assert sorted((runs["ended_at"] - runs["started_at"]).round(6)) == sorted(
+        [30.0, 30.0] + [120.0] * 9 + [60.0])
+    assert result.jobs["task_run_status"].iloc[0] == "SUCCEEDED"
+
+
+def test_adaptive_chunks_shrink_when_frames_are_slow_and_keep_contiguous_runs() -> None:
+    # GIVEN frames 1-10 and 21-30 (a gap), 20 s a frame, chunks of 4, a 30 s target
+    sc = scenario(adaptive_template("1-10,21-30", 4, 30),
+                  [{"match": {}, "duration": "20s", "per_frame": True}])
+    sim, _ = run(sc)
+    (step,) = sim.control.steps
+    # THEN after the first chunk (4 frames, 80 s) chunks have round(30 / 20) = 2 frames, and
+    # none spans the gap
+    assert list(step.chunks.counts) == [4, 2, 2, 2, 2, 2, 2, 2, 2]
+    assert [step.chunks.expression(i) for i in range(step.task_count)] == [
+        "1-4", "5-6", "7-8", "9-10", "21-22", "23-24", "25-26", "27-28", "29-30"]
+
+
+def test_a_zero_target_keeps_the_default_size() -> None:
+    # (OpenJD 3.4.1.5: a targetRuntimeSeconds of 0 is ignored.)
+    sc = scenario(adaptive_template("1-6", 2, 0),
+                  [{"match": {}, "duration": "50s", "per_frame": True}])
+    (structure,) = sc.jobs[0].structure.steps
+    assert not structure.chunking.adaptive
+    sim, result = run(sc)
+    assert sim.control.steps[0].chunks is None and len(result.task_runs) == 3
