@@ -442,6 +442,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("farmsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output was piped to a command that stopped reading (head)
+        sys.stderr.close()  # nothing more can be said; do not let Python report the pipe
+        return 0
     except Exception:  # noqa: BLE001 - anything else is a bug (SimulationError included)
         traceback.print_exc()
         print(f"\nfarmsim {args.command}: internal error: this is a bug in farmsim, not a problem "

@@ -506,3 +506,14 @@ def test_run_writes_a_self_contained_report(tmp_path):
     html = (out / "report.html").read_text()
     assert html.count('<img src="data:image/png;base64,') == 7
     assert "http://" not in html and "https://" not in html
+
+
+def test_output_piped_to_a_command_that_stops_reading_is_not_an_error(tmp_path):
+    # (As with `farmsim run ... | head -1`: the pipe closes before the summary is printed.)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "farmsim", "run", str(QUICKSTART), "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
