@@ -514,6 +514,7 @@ def test_output_piped_to_a_command_that_stops_reading_is_not_an_error(tmp_path):
         [sys.executable, "-m", "farmsim", "run", str(QUICKSTART), "--out", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdout.close()
-    err = process.stderr.read().decode()
+    with process.stderr:
+        err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
