@@ -145,6 +145,14 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def session_text(sessions: dict[str, Any]) -> str:
+    """``summary["sessions"]`` in one line: how long sessions were, and their overhead."""
+    return (f"{sessions['count']:,}, {sessions['task_runs_per_session'] or 0:.1f} task runs each;"
+            f" environments {sessions['environment_hours']:.1f} h "
+            f"({_pct(sessions['environment_share'])} of busy time), syncs "
+            f"{sessions['sync_hours']:.1f} h ({_pct(sessions['sync_share'])})")
+
+
 def summary_table(s: dict[str, Any]) -> str:
     """The human summary ``farmsim run`` prints, from :meth:`Result.summary`."""
     jobs = s["jobs"]
@@ -165,6 +173,9 @@ def summary_table(s: dict[str, Any]) -> str:
         (f"cost          ${cost['total']:,.2f}  (workers ${cost['workers']:,.2f}, "
          f"licenses ${cost['licenses']:,.2f})"),
     ]
+    sessions = s.get("sessions") or {}
+    if sessions.get("environment_hours") or sessions.get("sync_hours"):
+        lines.insert(-1, "sessions      " + session_text(sessions))
     if s["limits"]:
         width = max(5, *(len(name) for name in s["limits"]))
         lines += ["", f"{'limit':<{width}}  max  peak  utilisation  blocked task-hours"]

@@ -518,3 +518,19 @@ def test_output_piped_to_a_command_that_stops_reading_is_not_an_error(tmp_path):
         err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_run_summarises_sessions_when_they_have_setup(tmp_path, capsys):
+    assert main(["run", str(ROOT / "scenarios" / "blender_car_render.yaml"), "--out",
+                 str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    line = next(text for text in out.splitlines() if text.startswith("sessions"))
+    assert line.startswith("sessions      150, 1.0 task runs each; environments 0.4 h (")
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<th>sessions</th><td>150 (1.0 task runs each); environments" in report
+    assert "runtimes[0].calibrate: 4 rules from data/render_times.csv" in report  # a note
+
+
+def test_run_without_setup_prints_no_sessions_line(tmp_path, capsys):
+    assert main(["run", str(QUICKSTART), "--out", str(tmp_path)]) == 0
+    assert "\nsessions " not in capsys.readouterr().out

@@ -144,13 +144,21 @@ def _summary_rows(s: dict[str, Any]) -> list[list[Any]]:
         ["turnaround (jobs that succeeded)", _stats(s["job_turnaround_s"])],
         ["worker-hours", f"{s['worker_hours']:.1f}"],
         ["worker utilisation", _pct(s["worker_utilization"])],
+        *([["sessions", _sessions(s["sessions"])]] if s.get("sessions") else []),
         ["cost", f"${cost['total']:,.2f} (workers ${cost['workers']:,.2f}, "
                  f"licenses ${cost['licenses']:,.2f})"],
     ]
 
 
+def _sessions(sessions: dict[str, Any]) -> str:
+    per = sessions.get("task_runs_per_session")
+    return (f"{sessions['count']:,} ({per or 0:.1f} task runs each); environments "
+            f"{sessions['environment_hours']:.1f} h ({_pct(sessions['environment_share'])} of "
+            f"busy time), syncs {sessions['sync_hours']:.1f} h ({_pct(sessions['sync_share'])})")
+
+
 def _notes(s: dict[str, Any]) -> list[str]:
-    notes = []
+    notes = list(s.get("scenario_notes") or [])
     unmatched = s.get("host_requirements_not_simulated") or {}
     if unmatched:
         notes.append("not matched to fleets in this release: "
