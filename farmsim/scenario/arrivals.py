@@ -41,11 +41,7 @@ from farmsim.model.arrivals import (
     RateProfile,
     Sampler,
 )
-from farmsim.model.config import (
-    DEFAULT_MAX_FAILED_TASKS_COUNT,
-    DEFAULT_MAX_RETRIES_PER_TASK,
-    DEFAULT_PRIORITY,
-)
+from farmsim.model.config import DEFAULT_PRIORITY
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
 from farmsim.scenario._validate import (
     INT32_MAX,
@@ -132,15 +128,18 @@ def _read_stream(
     data: Any, where: str, problems: Problems, *, queues: Collection[str] | None,
     base_dir: _BaseDir, offset: float, horizon: float | None, number: int,
 ) -> ArrivalStream | None:
-    from farmsim.scenario.workload import _template_source, _template_message
+    from farmsim.scenario.workload import (
+        _template_message,
+        _template_source,
+        read_queue,
+        read_run_settings,
+    )
 
     before = len(problems)
     item = Section(data, where, problems, keys=ARRIVAL_KEYS,
                    required=("queue", "process", "template"))
     name = item.string("name", default=f"arrivals[{number}]")
-    queue = item.string("queue")
-    if queue is not None and queues is not None and queue not in queues:
-        item.bad("queue", f"unknown queue {queue!r} (defined: {names(queues)})")
+    queue = read_queue(item, queues)
     rate = _read_process(item, offset) if item.has("process") else None
     first = item.duration("start", default=0.0)
     end = item.duration("end", positive=True)
@@ -153,15 +152,7 @@ def _read_stream(
     count = item.integer("count", minimum=1, maximum=INT32_MAX)
     priority = _read_field_sampler(item, "priority", DEFAULT_PRIORITY, 0, 100)
     max_workers = _read_field_sampler(item, "maxWorkerCount", -1, 1, INT32_MAX, minus_one=True)
-    retries = item.integer(
-        "maxRetriesPerTask", default=DEFAULT_MAX_RETRIES_PER_TASK, minimum=0, maximum=INT32_MAX
-    )
-    max_failed = item.integer(
-        "maxFailedTasksCount", default=DEFAULT_MAX_FAILED_TASKS_COUNT, minimum=0,
-        maximum=INT32_MAX,
-    )
-    status = item.choice("targetTaskRunStatus", tuple(CreateJobTargetTaskRunStatus),
-                         default=CreateJobTargetTaskRunStatus.READY)
+    retries, max_failed, status = read_run_settings(item)
     source = _template_source(item, base_dir)
     template = None
     if source is not None:

@@ -45,8 +45,6 @@ from typing import IO, Any
 import numpy as np
 
 from farmsim.model.config import (
-    DEFAULT_MAX_FAILED_TASKS_COUNT,
-    DEFAULT_MAX_RETRIES_PER_TASK,
     DEFAULT_PRIORITY,
     JobSubmission,
 )
@@ -61,7 +59,14 @@ from farmsim.scenario._validate import (
     names,
     show,
 )
-from farmsim.scenario.workload import JOB_KEYS, _expand, _read_parameters, _template_source
+from farmsim.scenario.workload import (
+    JOB_KEYS,
+    _expand,
+    _read_parameters,
+    _template_source,
+    read_queue,
+    read_run_settings,
+)
 from farmsim.templates import expand_job, load_template
 
 __all__ = [
@@ -455,25 +460,13 @@ def _read_row(
         timestamp = _timestamp(values["timestamp"])
         if timestamp is None:
             job.bad("timestamp", _bad_timestamp(values["timestamp"]))
-    queue = job.string("queue")
-    if queue is not None and queues is not None and queue not in queues:
-        job.bad("queue", f"unknown queue {queue!r} (defined: {names(queues)})")
+    queue = read_queue(job, queues)
     parameters = _read_parameters(job) if parameters_ok else None
     priority = job.integer("priority", default=DEFAULT_PRIORITY, minimum=0, maximum=100)
     max_workers = job.integer(
         "maxWorkerCount", default=-1, minimum=1, maximum=INT32_MAX, minus_one=True
     )
-    retries = job.integer(
-        "maxRetriesPerTask", default=DEFAULT_MAX_RETRIES_PER_TASK, minimum=0, maximum=INT32_MAX
-    )
-    max_failed = job.integer(
-        "maxFailedTasksCount", default=DEFAULT_MAX_FAILED_TASKS_COUNT, minimum=0, maximum=INT32_MAX
-    )
-    status = job.choice(
-        "targetTaskRunStatus",
-        tuple(CreateJobTargetTaskRunStatus),
-        default=CreateJobTargetTaskRunStatus.READY,
-    )
+    retries, max_failed, status = read_run_settings(job)
     template = _template_source(job, csv_dir) if "template" in values else None
     structure = None
     if template is not None and parameters is not None:

@@ -122,25 +122,13 @@ def _read_job(
     before = len(problems)
     job = Section(data, where, problems, keys=JOB_KEYS, required=("queue", "template"))
     submit_at = job.duration("at", default=0.0)
-    queue = job.string("queue")
-    if queue is not None and queues is not None and queue not in queues:
-        job.bad("queue", f"unknown queue {queue!r} (defined: {names(queues)})")
+    queue = read_queue(job, queues)
     parameters = _read_parameters(job)
     priority = job.integer("priority", default=DEFAULT_PRIORITY, minimum=0, maximum=100)
     max_workers = job.integer(
         "maxWorkerCount", default=-1, minimum=1, maximum=INT32_MAX, minus_one=True
     )
-    retries = job.integer(
-        "maxRetriesPerTask", default=DEFAULT_MAX_RETRIES_PER_TASK, minimum=0, maximum=INT32_MAX
-    )
-    max_failed = job.integer(
-        "maxFailedTasksCount", default=DEFAULT_MAX_FAILED_TASKS_COUNT, minimum=0, maximum=INT32_MAX
-    )
-    status = job.choice(
-        "targetTaskRunStatus",
-        tuple(CreateJobTargetTaskRunStatus),
-        default=CreateJobTargetTaskRunStatus.READY,
-    )
+    retries, max_failed, status = read_run_settings(job)
     template = _template_source(job, base_dir)
     structure = None
     if template is not None and parameters is not None:
@@ -159,6 +147,32 @@ def _read_job(
         max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
         target_task_run_status=CreateJobTargetTaskRunStatus(status),
     )
+
+
+def read_queue(job: Section, queues: Collection[str] | None) -> str | None:
+    """A CreateJob-shaped item's ``queue``: a queue of the farm (not checked when ``queues``
+    is None, the farm's queue list being broken itself)."""
+    queue = job.string("queue")
+    if queue is not None and queues is not None and queue not in queues:
+        job.bad("queue", f"unknown queue {queue!r} (defined: {names(queues)})")
+    return queue
+
+
+def read_run_settings(job: Section) -> tuple[int | None, int | None, str | None]:
+    """A CreateJob-shaped item's ``maxRetriesPerTask``, ``maxFailedTasksCount`` and
+    ``targetTaskRunStatus``, with the API's client defaults."""
+    retries = job.integer(
+        "maxRetriesPerTask", default=DEFAULT_MAX_RETRIES_PER_TASK, minimum=0, maximum=INT32_MAX
+    )
+    max_failed = job.integer(
+        "maxFailedTasksCount", default=DEFAULT_MAX_FAILED_TASKS_COUNT, minimum=0, maximum=INT32_MAX
+    )
+    status = job.choice(
+        "targetTaskRunStatus",
+        tuple(CreateJobTargetTaskRunStatus),
+        default=CreateJobTargetTaskRunStatus.READY,
+    )
+    return retries, max_failed, status
 
 
 def _template_source(
