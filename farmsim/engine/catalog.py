@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["build_catalog"]
 
 _RUNNING = list(TaskRunStatus).index(TaskRunStatus.RUNNING)
-_STARTING = list(TaskRunStatus).index(TaskRunStatus.STARTING)
 
 
 def build_catalog(sim: Simulation) -> Catalog:
@@ -42,15 +41,14 @@ def build_catalog(sim: Simulation) -> Catalog:
     succeeded_runs = _succeeded_runs(steps)
     # A task whose session is still setting up is STARTING (semantics A.2 row 8); the control
     # plane counts it RUNNING from its assignment, as nothing it decides depends on the
-    # difference. Count it STARTING for the job statuses of the records.
-    in_setup = [w for w in sim.workers if w.job is not None and not w.started_at <= now]
-    for w in in_setup:
-        w.job.counts[_RUNNING] -= 1
-        w.job.counts[_STARTING] += 1
-    job_status = np.array([(j.final_status or j.aggregate()).value for j in jobs], dtype=object)
-    for w in in_setup:
-        w.job.counts[_RUNNING] += 1
-        w.job.counts[_STARTING] -= 1
+    # difference.
+    starting: dict[int, int] = {}
+    for w in sim.workers:
+        if w.job is not None and not w.started_at <= now:
+            starting[w.job.index] = starting.get(w.job.index, 0) + 1
+    job_status = np.array(
+        [(j.final_status or j.aggregate(starting=starting.get(j.index, 0))).value for j in jobs],
+        dtype=object)
     open_runs = [
         (w.job.index, w.step.gidx, w.task, w.index, w.session, w.session_runs, w.attempt,
          w.ready_at, w.assigned_at, w.started_at if w.started_at <= now else float("nan"),

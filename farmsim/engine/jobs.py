@@ -29,6 +29,8 @@ from farmsim.model.state import (
 from farmsim.record.recorder import RUN_CANCELED, pack_event
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from farmsim.engine.control import QueueState
     from farmsim.engine.sessions import Plan
     from farmsim.model.config import JobSubmission
@@ -193,11 +195,12 @@ class JobLifecycle:
             step.failures[task] = self._pools.failed(p)
         self._creation_events(step, task, task + 1)
 
-    def _creation_events(self, step: StepState, lo: int, hi: int) -> None:
-        """The events an adaptive step's chunks ``[lo, hi)`` would have had from the job's
-        creation: PENDING at submission if the step has dependencies, READY when it became
-        READY."""
-        events = self._event
+    def _creation_events(self, step: StepState, lo: int, hi: int,
+                         events: Callable[[bytes], object] | None = None) -> None:
+        """Record (to ``events``, default the recorder) the events an adaptive step's chunks
+        ``[lo, hi)`` would have had from the job's creation: PENDING at submission if the step
+        has dependencies, READY when it became READY."""
+        events = events or self._event
         if step.structure.dependencies:
             events(pack_event(step.job.submitted_at, step.gidx, lo, hi, PENDING, -1))
         if step.ready_at == step.ready_at:  # not NaN: the step is READY
@@ -206,15 +209,10 @@ class JobLifecycle:
     def unformed_chunk_events(self) -> bytes:
         """The creation events of the chunks adaptive steps still plan (not formed yet), for
         the records at the end of a run."""
-        saved = self._event
         out = bytearray()
-        self._event = out.extend
-        try:
-            for step in self.steps:
-                if step.chunks is not None and step.next_fresh < step.task_count:
-                    self._creation_events(step, step.next_fresh, step.task_count)
-        finally:
-            self._event = saved
+        for step in self.steps:
+            if step.chunks is not None and step.next_fresh < step.task_count:
+                self._creation_events(step, step.next_fresh, step.task_count, out.extend)
         return bytes(out)
 
     def _replan(self, step: StepState) -> None:

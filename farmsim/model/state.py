@@ -298,12 +298,21 @@ class JobState:
     def at_max_workers(self) -> bool:
         return 0 < self.max_worker_count <= self.workers
 
-    def aggregate(self) -> TaskRunStatus:
-        """The job's ``taskRunStatus`` by the precedence of semantics A.4."""
+    def aggregate(self, *, starting: int = 0) -> TaskRunStatus:
+        """The job's ``taskRunStatus`` by the precedence of semantics A.4.
+
+        ``starting``: how many of its RUNNING tasks are still in their session's setup, so
+        STARTING (the control plane counts them RUNNING from assignment).
+        """
         pending_live = any(
             s.counts[PENDING] and s._upstream_can_succeed() for s in self.steps
         )
-        return aggregate_status(self.counts, pending_live=pending_live)
+        counts = self.counts
+        if starting:
+            counts = list(counts)
+            counts[RUNNING] -= starting
+            counts[STARTING] += starting
+        return aggregate_status(counts, pending_live=pending_live)
 
     def requeue_task(self, step: StepState, task: int, now: float) -> None:
         """Put a task back to READY (a retry, or a run that never happened)."""
