@@ -190,7 +190,7 @@ def summary_table(s: dict[str, Any]) -> str:
         notes.append(f"note: not matched to fleets in this release: {names}")
     unused = s.get("runtime_rules_unused") or []
     if unused:
-        notes.append("note: runtimes rules that no task run matched: "
+        notes.append("note: runtimes rules that no session action matched: "
                      + ", ".join(f"runtimes[{i}]" for i in unused))
     if notes:
         lines += ["", *notes]

@@ -354,7 +354,7 @@ def test_run_prints_notes_for_requirements_and_rules_it_did_not_use():
     # WHEN it is printed THEN both are named
     text = summary_table(summary)
     assert "note: not matched to fleets in this release: attr.worker.os.family (2 steps)" in text
-    assert "note: runtimes rules that no task run matched: runtimes[3]" in text
+    assert "note: runtimes rules that no session action matched: runtimes[3]" in text
 
 
 # ---------------------------------------------------------------------------- template

@@ -165,7 +165,7 @@ def _notes(s: dict[str, Any]) -> list[str]:
                      + ", ".join(f"{name} ({n} steps)" for name, n in unmatched.items()))
     unused = s.get("runtime_rules_unused") or []
     if unused:
-        notes.append("runtimes rules that no task run matched: "
+        notes.append("runtimes rules that no session action matched: "
                      + ", ".join(f"runtimes[{i}]" for i in unused))
     return notes
 

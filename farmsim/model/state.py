@@ -172,8 +172,8 @@ class StepState:
         self.deps_left = len(structure.dependencies)
         #: The SUCCEEDED run of each task (a task has at most one), in per-step columns:
         #: cheaper to fill than a record per run. Other runs go to the recorder's run log.
-        #: A first attempt was READY at ``ready_at`` and starts when assigned (no sessions
-        #: yet), so only retried tasks keep their READY time, in ``retry_ready``.
+        #: A first attempt was READY at ``ready_at``, so only retried tasks keep their READY
+        #: time, in ``retry_ready``.
         self.run_worker = _EMPTY_I
         self.run_session = _EMPTY_I
         self.run_seq = _EMPTY_I

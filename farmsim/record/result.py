@@ -488,8 +488,7 @@ class Result:
             # release does not match them against fleet capabilities (every fleet of the queue
             # is treated as compatible with them).
             "host_requirements_not_simulated": dict(c.unmatched_requirements),
-            # Indices of runtimes rules no task run matched (rules for session actions such
-            # as envEnter only apply once sessions are simulated).
+            # Indices of the runtimes entries no session action matched.
             "runtime_rules_unused": list(c.unused_rules),
             # What the scenario loader remarked (a calibration's size, trace jobs skipped).
             "scenario_notes": list(c.notes),
