@@ -74,6 +74,8 @@ ARRIVAL_KEYS = (
     "targetTaskRunStatus",
 )
 PROCESS_KEYS = ("poisson", "diurnal", "weekly")
+#: The highest submission rate a stream may have (per hour at factor 1).
+MAX_PER_HOUR = 1_000_000
 
 _BaseDir = str | os.PathLike[str] | None
 
@@ -196,7 +198,8 @@ def _read_stream(
 def _read_process(item: Section, offset: float) -> RateProfile | None:
     process = item.section("process", keys=PROCESS_KEYS, required=("poisson",))
     poisson = process.section("poisson", keys=("per_hour",), required=("per_hour",))
-    per_hour = poisson.number("per_hour", positive=True)
+    # Bounded: a rate no farm sees would only make the run submit jobs without end.
+    per_hour = poisson.number("per_hour", positive=True, maximum=MAX_PER_HOUR)
     hourly = _read_factors(process, "diurnal", 24)
     daily = _read_factors(process, "weekly", 7)
     if per_hour is None or hourly is False or daily is False or not process.valid:

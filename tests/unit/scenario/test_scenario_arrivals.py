@@ -165,6 +165,9 @@ def test_a_drawn_value_the_template_refuses_stops_the_run_clearly() -> None:
         pytest.param(stream(process={"poisson": {"per_hour": 0}}),
                      ["workload.arrivals[0].process.poisson.per_hour: must be > 0 (got 0)"],
                      id="rate"),
+        pytest.param(stream(process={"poisson": {"per_hour": 1e308}}),
+                     ["workload.arrivals[0].process.poisson.per_hour: must be <= 1000000 "
+                      "(got 1e+308)"], id="rate-too-high"),
         pytest.param(stream(process={"poisson": {"per_hour": 1}, "diurnal": [1] * 23}),
                      ["workload.arrivals[0].process.diurnal: must be a list of 24 factors, one "
                       "per hour of the day, midnight first (got 23 items)"], id="diurnal-length"),
