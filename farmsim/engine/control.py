@@ -301,7 +301,7 @@ class ControlPlane(JobLifecycle):
         worker.step = step
         worker.task = task
         worker.assigned_at = now
-        if worker.status != _RUNNING:
+        if new_session and worker.status != _RUNNING:  # (an idle worker has no session)
             if worker.status == _IDLE:
                 self._idle_changed(fleet, now, -1)
             worker.status = _RUNNING
@@ -312,25 +312,27 @@ class ControlPlane(JobLifecycle):
             failures = step.failures
             worker.succeeded = failures is None or not failures[task]
             duration = step.durations[task]
-        setup = 0.0
+        if self.on_assign is not None:
+            self.on_assign(worker, now)
+        plan = job.plan
         if new_session:  # it syncs and enters environments
             worker.session = self._session_count
             self._session_count += 1
             worker.session_job = job
             worker.session_ok = True
             worker.session_runs = 1
-            if job.plan is not None:
-                worker.session_step = step
-                setup = self.sessions.open(worker, job, step, now + pre)
+            if plan is None:
+                worker.started_at = now + pre
+                return pre + duration
+            worker.session_step = step
+            setup = self.sessions.open(worker, job, step, now + pre) + pre
         else:
             worker.session_runs += 1
-            if job.plan is not None and step is not worker.session_step:
-                if job.plan.switch_cost:
-                    setup = self.sessions.switch_step(worker, step, now)
-                worker.session_step = step
-        if self.on_assign is not None:
-            self.on_assign(worker, now)
-        setup += pre
+            if plan is None or step is worker.session_step:  # the common case: no setup
+                worker.started_at = now
+                return duration
+            setup = self.sessions.switch_step(worker, step, now) if plan.switch_cost else 0.0
+            worker.session_step = step
         if not worker.session_ok:  # a setup action failed: so does this attempt (E.4)
             worker.started_at = math.nan
             return setup
