@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "farmsim"
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "farmsim"
 
 
 @dataclass(frozen=True)
