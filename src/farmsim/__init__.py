@@ -17,6 +17,7 @@ from farmsim.errors import (
     ScenarioError,
     SimulationError,
     TemplateError,
+    UsageError,
 )
 from farmsim.scenario import Scenario, load_scenario, scenario_from_dict
 from farmsim.templates import expand_job, load_template
@@ -30,6 +31,7 @@ __all__ = [
     "Simulation",
     "SimulationError",
     "TemplateError",
+    "UsageError",
     "__version__",
     "expand_job",
     "load_scenario",

@@ -5,7 +5,9 @@ The hierarchy::
     FarmsimError
     ├── ScenarioError (also ValueError)   a scenario file or config is invalid; lists every problem
     ├── TemplateError (also ValueError)   an OpenJD template or job bundle is invalid
-    ├── ResultsError (also ValueError)    a saved results folder cannot be read back
+    ├── ResultsError (also ValueError)    a results folder cannot be written or read back
+    ├── UsageError (also TypeError, ValueError)  a farmsim function was given an argument it
+    │                                     cannot use (``seed="x"``, ``until=-1``, ...)
     └── SimulationError (also RuntimeError)  an engine invariant was broken (a farmsim bug)
 """
 
@@ -13,7 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["FarmsimError", "ResultsError", "ScenarioError", "SimulationError", "TemplateError"]
+__all__ = [
+    "FarmsimError",
+    "ResultsError",
+    "ScenarioError",
+    "SimulationError",
+    "TemplateError",
+    "UsageError",
+]
 
 
 class FarmsimError(Exception):
@@ -54,8 +63,9 @@ class TemplateError(FarmsimError, ValueError):
 
 
 class ResultsError(FarmsimError, ValueError):
-    """A results folder (written by ``Result.save`` or ``farmsim run``) cannot be read back: a
-    file is missing, unreadable or malformed.
+    """A results folder cannot be written (``Result.save`` onto a file, or where it may not
+    write), or cannot be read back (a file written by ``Result.save`` or ``farmsim run`` is
+    missing, unreadable or malformed, or the folder mixes files of two runs).
 
     Args:
         message: what is wrong, naming the column, key or value, e.g.
@@ -67,6 +77,16 @@ class ResultsError(FarmsimError, ValueError):
         self.path = path
         self.detail = message
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class UsageError(FarmsimError, TypeError, ValueError):
+    """A farmsim function or method was called with an argument it cannot use: a seed that is
+    not an integer >= 0, a negative ``until``, an unknown table format, a path where a template
+    was expected. The message names the argument, the rule and the value.
+
+    It is also a TypeError and a ValueError, the errors Python itself raises for such calls, so
+    code catching either keeps working.
+    """
 
 
 class SimulationError(FarmsimError, RuntimeError):
