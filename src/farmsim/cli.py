@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from farmsim._documents import shown
 from farmsim._progress import hms
 from farmsim.errors import FarmsimError, ResultsError, ScenarioError, TemplateError
 
@@ -43,7 +44,7 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0 (got {text!r})") from None
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0 (got {shown(text)})") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be an integer >= 0 (got {value})")
     return value
@@ -57,7 +58,7 @@ def _duration(text: str) -> float:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive duration (got {text!r})")
+        raise argparse.ArgumentTypeError(f"must be a positive duration (got {shown(text)})")
     return value
 
 
@@ -101,15 +102,20 @@ def _overrides(items: list[str]) -> dict[str, Any]:
     """``["farm.limits.nuke.maxCount=10"]`` -> ``{"farm.limits.nuke.maxCount": 10}``."""
     import yaml
 
+    from farmsim._documents import DocumentTooLarge, load_yaml
+
     out: dict[str, Any] = {}
     for item in items:
         path, sep, text = item.partition("=")
         if not sep or not path.strip():
-            raise BadInput(f"--set {item!r}: expected PATH=VALUE, e.g. farm.limits.nuke.maxCount=10")
+            raise BadInput(f"--set {shown(item)}: expected PATH=VALUE, e.g. "
+                           "farm.limits.nuke.maxCount=10")
         try:
-            value = yaml.safe_load(text) if text.strip() else text
-        except yaml.YAMLError:
-            value = text  # not YAML: the text itself
+            value = load_yaml(text) if text.strip() else text
+        except DocumentTooLarge as exc:
+            raise BadInput(f"--set {shown(path.strip())}: the value is too large: {exc}") from None
+        except (yaml.YAMLError, RecursionError, ValueError):
+            value = text  # not YAML (or a value YAML cannot build): the text itself
         out[path.strip()] = value
     return out
 
@@ -243,7 +249,7 @@ def _template(args: argparse.Namespace) -> int:
     for item in args.param:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise BadInput(f"--param {item!r}: expected NAME=VALUE")
+            raise BadInput(f"--param {shown(item)}: expected NAME=VALUE")
         values[name.strip()] = value
     template = load_template(path)
     missing = [p for p in template.parameters if p.required and p.name not in values

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from farmsim._documents import shown
 from farmsim.errors import ResultsError
 from farmsim.record.recorder import ACTION_KINDS
 from farmsim.record.result import (
@@ -171,7 +172,7 @@ class SavedResult(Result):
             try:
                 columns[column] = values if spec is None else self._column(spec, values)
             except _BadValue as bad:
-                raise ResultsError(f"column {column!r}, {line} {bad.row + first}: {bad}",
+                raise ResultsError(f"column {shown(column)}, {line} {bad.row + first}: {bad}",
                                    path=str(path)) from None
         return pd.DataFrame(columns)
 
@@ -199,7 +200,7 @@ class SavedResult(Result):
             repeated = strings.duplicated().to_numpy()
             if repeated.any():
                 i = int(np.flatnonzero(repeated)[0])
-                raise _BadValue(f"{strings[i]!r} appears twice", i)
+                raise _BadValue(f"{shown(strings[i])} appears twice", i)
             categories = pd.Index(strings.to_numpy())
         elif kind == "task":
             if categorical:  # Parquet keeps the run's categories
@@ -421,7 +422,7 @@ def _numbers(values: pd.Series, *, integer: bool) -> np.ndarray:
         i = int(np.flatnonzero(bad)[0])
         if not present[i]:
             raise _BadValue("missing value (expected an integer)", i)
-        raise _BadValue(f"{values.iloc[i]!r} is not {'an integer' if integer else 'a number'}",
+        raise _BadValue(f"{shown(values.iloc[i])} is not {'an integer' if integer else 'a number'}",
                         i)
     return numbers.astype(dtype)
 
@@ -442,10 +443,10 @@ def _lists(values: pd.Series) -> np.ndarray:
         elif isinstance(value, np.ndarray):
             value = value.tolist()
         if not isinstance(value, list):
-            shown = values.iloc[i]
-            if shown is None or (isinstance(shown, float) and np.isnan(shown)):
+            given = values.iloc[i]
+            if given is None or (isinstance(given, float) and np.isnan(given)):
                 raise _BadValue("missing value (expected a list)", i)
-            raise _BadValue(f"{shown!r} is not a list", i)
+            raise _BadValue(f"{shown(given)} is not a list", i)
         out[i] = value
     return out
 
@@ -470,7 +471,7 @@ def _recode(values: pd.Series, categories: pd.Index, what: str) -> pd.Categorica
     lost = present & (codes < 0)
     if lost.any():
         i = int(np.flatnonzero(lost)[0])
-        raise _BadValue(f"{values.iloc[i]!r} is not {what}", i)
+        raise _BadValue(f"{shown(values.iloc[i])} is not {what}", i)
     return _cat(codes, categories)
 
 
@@ -533,7 +534,7 @@ def _read_summary(path: Path, folder: Path) -> dict[str, Any]:
         ids = [lim["limit_id"] for lim in data["limits"].values()]
         for i, limit_id in enumerate(ids):
             if limit_id in ids[:i]:
-                raise ValueError(f"limits: two limits have the limit_id {limit_id!r}")
+                raise ValueError(f"limits: two limits have the limit_id {shown(limit_id)}")
     except ValueError as exc:
         raise ResultsError(str(exc), path=str(path)) from None
     return data  # type: ignore[no-any-return]
@@ -572,7 +573,7 @@ def _check_json(value: Any, spec: Any, where: str) -> None:
     required = spec.required if isinstance(spec, _Each) else tuple(spec)
     for k in required:
         if k not in value:
-            raise ValueError(f"missing key {key(k)!r}")
+            raise ValueError(f"missing key {shown(key(k))}")
     for k, item in value.items():
         if isinstance(spec, _Each):
             _check_json(item, spec.spec, key(k))

@@ -8,11 +8,11 @@ usable default so that checking can go on. The loader raises one
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from farmsim._documents import shown, shown_names
 from farmsim.errors import ScenarioError
 from farmsim.scenario.durations import parse_duration
 
@@ -34,8 +34,6 @@ __all__ = [
 INT32_MAX = 2_147_483_647
 #: The API's longest displayName (and OpenJD's longest capability name).
 NAME_MAX = 100
-
-_SHOW_MAX = 60
 
 
 class Problems:
@@ -80,24 +78,14 @@ def is_number(value: object) -> bool:
 
 
 def show(value: object) -> str:
-    """A short description of a bad value for a message: its repr, or its kind for containers."""
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple | set):
-        return "a list"
-    if isinstance(value, dt.date):
-        return repr(value.isoformat())
-    if is_int(value) and value.bit_length() > 256:  # type: ignore[attr-defined]
-        # str() refuses ints past 4300 digits; nobody wants to read one anyway
-        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"  # type: ignore[attr-defined]
-    text = repr(value)
-    return text if len(text) <= _SHOW_MAX else text[: _SHOW_MAX - 3] + "..."
+    """A short description of a bad value for a message: its repr, or its kind for containers
+    (:func:`farmsim._documents.shown`)."""
+    return shown(value)
 
 
-def names(values: Iterable[str]) -> str:
-    """``'a', 'b'`` (or ``none``) for "defined: ..." lists in messages."""
-    quoted = [repr(v) for v in values]
-    return ", ".join(quoted) if quoted else "none"
+def names(values: Iterable[object]) -> str:
+    """``'a', 'b'`` (or ``none``) for "defined: ..." lists in messages, cut when long."""
+    return shown_names(values)
 
 
 def _range_text(

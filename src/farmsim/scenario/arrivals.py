@@ -31,6 +31,7 @@ import os
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from farmsim._documents import shown
 from farmsim.errors import TemplateError
 from farmsim.model.arrivals import (
     ArrivalStream,
@@ -188,7 +189,7 @@ def _read_stream(
         stream.expand(typical)
     except ValueError as exc:
         message = str(exc) if isinstance(exc, TemplateError) else f"cannot use this template: {exc}"
-        tried = ", ".join(f"{k}={v!r}" for k, v in typical.items()) or "no parameters"
+        tried = ", ".join(f"{k}={shown(v)}" for k, v in typical.items()) or "no parameters"
         item.bad("parameters", f"the template does not accept the stream's values "
                                f"(tried {tried}): {message}")
         return None
@@ -305,7 +306,7 @@ def _read_parameters(item: Section, template: Any) -> dict[str, Sampler] | None:
             continue
         kind = types.get(name)
         if template is not None and kind is None:
-            problems.add(loc, f"the template has no parameter {name!r} (it has: "
+            problems.add(loc, f"the template has no parameter {shown(name)} (it has: "
                               f"{names(types) if types else 'none'})")
             continue
         sampler = _read_parameter(value, loc, problems, kind)

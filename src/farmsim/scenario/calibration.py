@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from farmsim._documents import shown, shown_names
 from farmsim.model.distributions import Empirical
 from farmsim.model.enums import SessionActionStatus
 from farmsim.model.runtimes import RuleMatch, RuntimeRule
@@ -127,7 +128,7 @@ def calibrate(
         describing the calibration (for ``farmsim validate`` and the run summary); None after
         any problem.
     """
-    shown = os.fspath(path)
+    label = os.fspath(path)
     resolved = Path(base_dir, path) if base_dir is not None else Path(path)
     try:
         stat = resolved.stat()
@@ -138,13 +139,13 @@ def calibrate(
     export = _parse(str(resolved), stat.st_mtime_ns, stat.st_size)
     if export.errors:
         for error in export.errors[:MAX_FILE_PROBLEMS]:
-            problems.add(where, f"{shown!r} {error}")
+            problems.add(where, f"{label!r} {error}")
         more = len(export.errors) - MAX_FILE_PROBLEMS
         if more > 0:
-            problems.add(where, f"... and {more} more problem{_s(more)} in {shown!r}")
+            problems.add(where, f"... and {more} more problem{_s(more)} in {label!r}")
         return None
     rules = [_rule(group, queue) for group in export.groups if group.samples]
-    return rules, [_note(where, shown, export, len(rules))]
+    return rules, [_note(where, label, export, len(rules))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +189,9 @@ def _rule(group: _Group, queue: str | None) -> RuntimeRule:
     )
 
 
-def _note(where: str, shown: str, export: _Export, rules: int) -> str:
+def _note(where: str, label: str, export: _Export, rules: int) -> str:
     jobs = len({group.key[0] for group in export.groups if group.samples})
-    note = (f"{where}: {rules} rule{_s(rules)} from {shown} "
+    note = (f"{where}: {rules} rule{_s(rules)} from {label} "
             f"({export.rows} action{_s(export.rows)}, {jobs} job{_s(jobs)})")
     ignored = sum(count for _, count in export.ignored)
     if ignored:
@@ -212,11 +213,11 @@ def _note(where: str, shown: str, export: _Export, rules: int) -> str:
 
 def _describe(key: _Key) -> str:
     job, action, step, environment = key
-    parts = [f"job {job!r}"]
+    parts = [f"job {shown(job)}"]
     if step is not None:
-        parts.append(f"step {step!r}")
+        parts.append(f"step {shown(step)}")
     if environment is not None:
-        parts.append(f"environment {environment!r}")
+        parts.append(f"environment {shown(environment)}")
     return f"{' '.join(parts)} {action}"
 
 
@@ -244,8 +245,8 @@ def _read(reader: Any) -> _Export:
                                f"{', '.join(EXPORT_COLUMNS)})",))
     missing = [name for name in EXPORT_COLUMNS if name not in header]
     if missing:
-        present = ", ".join(repr(name) for name in header)
-        return _Export(errors=tuple(f"has no column {name!r} (columns: {present})"
+        present = shown_names(header)
+        return _Export(errors=tuple(f"has no column {shown(name)} (columns: {present})"
                                     for name in missing))
     job_at, step_at, env_at, action_at, status_at, duration_at = (
         header.index(name) for name in EXPORT_COLUMNS)
@@ -290,7 +291,8 @@ def _read(reader: Any) -> _Export:
                 bad.append((_DURATION, f"must be a number of seconds >= 0 for a {status} "
                                        f"action (got {show(cells[duration_at])})"))
         if bad:
-            errors.extend(f"line {line}, column {column!r}: {message}" for column, message in bad)
+            errors.extend(f"line {line}, column {shown(column)}: {message}"
+                          for column, message in bad)
             continue
         succeeded, failed = groups.setdefault((job, action, step, env), ([], []))
         if seconds is None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from farmsim._documents import shown, shown_names
 from farmsim.model.distributions import (
     Distribution,
     Empirical,
@@ -123,7 +124,7 @@ def _checked(dist: Distribution, where: str, problems: Problems) -> Distribution
     except (ArithmeticError, ValueError):
         finite = False
     if not finite:
-        problems.add(where, f"parameters give a distribution that overflows ({dist!r})")
+        problems.add(where, f"parameters give a distribution that overflows ({shown(dist)})")
         return None
     return dist
 
@@ -276,8 +277,8 @@ def _read_csv_cached(
             if reader.fieldnames is None:
                 return (), (f"{path!r} is empty",)
             if column not in reader.fieldnames:
-                columns = ", ".join(repr(c) for c in reader.fieldnames)
-                return (), (f"{path!r} has no column {column!r} (columns: {columns})",)
+                columns = shown_names(reader.fieldnames)
+                return (), (f"{path!r} has no column {shown(column)} (columns: {columns})",)
             for row in reader:
                 cell = row.get(column)
                 if cell is None or not cell.strip():
@@ -288,7 +289,7 @@ def _read_csv_cached(
                     seconds = -1.0
                 if seconds < 0:
                     errors.append(
-                        f"{path!r} line {reader.line_num}, column {column!r}: "
+                        f"{path!r} line {reader.line_num}, column {shown(column)}: "
                         f"must be a duration >= 0 (got {show(cell)})"
                     )
                 else:
@@ -299,7 +300,7 @@ def _read_csv_cached(
         more = len(errors) - _MAX_SAMPLE_PROBLEMS
         errors = [*errors[:_MAX_SAMPLE_PROBLEMS], f"{more} more bad values not listed"]
     if not samples and not errors:
-        errors.append(f"column {column!r} of {path!r} has no values")
+        errors.append(f"column {shown(column)} of {path!r} has no values")
     return tuple(samples), tuple(errors)
 
 

@@ -6,6 +6,8 @@ import math
 import re
 from typing import Any
 
+from farmsim._documents import shown
+
 __all__ = ["UNITS", "parse_duration"]
 
 #: Seconds per unit. A string may chain units, largest first or not: ``1h30m``, ``2m 30s``.
@@ -47,18 +49,10 @@ def parse_duration(value: Any) -> float:
     seconds = _parse(value)
     if seconds is None or not math.isfinite(seconds):
         raise ValueError(
-            f"not a duration: {_short(value)} "
+            f"not a duration: {shown(value)} "
             "(use seconds or a string like '90s', '15m', '4h', '7d')"
         )
     return seconds
-
-
-def _short(value: Any) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int past Python's digit limit for str()
-        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _parse(value: Any) -> float | None:

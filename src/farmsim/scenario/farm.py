@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from farmsim._documents import shown
 from farmsim.model.config import (
     DEFAULT_WORKER_POLL_INTERVAL_S,
     FarmConfig,
@@ -106,7 +107,7 @@ def _read_named(
             if name in first_at:
                 problems.add(
                     at(here, "displayName"),
-                    f"duplicate displayName {name!r} (also {index(where, first_at[name])})",
+                    f"duplicate displayName {shown(name)} (also {index(where, first_at[name])})",
                 )
             else:
                 first_at[name] = i
@@ -165,7 +166,7 @@ def _read_queue_environments(queue: Section, base_dir: str | os.PathLike[str] | 
             continue
         name = template.environment.name
         if name in seen:
-            env.bad("template", f"environment {name!r} is already the queue's (from "
+            env.bad("template", f"environment {shown(name)} is already the queue's (from "
                                 f"{seen[name]}); a queue's environment names are unique")
             continue
         seen[name] = loc
@@ -206,10 +207,10 @@ def _references(section: Section, key: str, kind: str, defined: list[str]) -> tu
         if not isinstance(ref, str):
             section.problems.add(here, f"must be a {kind} displayName (got {show(ref)})")
         elif ref not in defined:
-            section.problems.add(here, f"unknown {kind} {ref!r} (defined: {names(defined)})")
+            section.problems.add(here, f"unknown {kind} {shown(ref)} (defined: {names(defined)})")
         elif ref in found:
             section.problems.add(
-                here, f"duplicate {kind} {ref!r} (also {index(where, found[ref])})"
+                here, f"duplicate {kind} {shown(ref)} (also {index(where, found[ref])})"
             )
         else:
             found[ref] = i
@@ -229,6 +230,6 @@ def _check_amount_clash(
         if other != limit:
             queue.problems.add(
                 index(queue.at("limits"), i),
-                f"limits {other!r} and {limit!r} have the same amountRequirementName {amount!r} "
+                f"limits {shown(other)} and {shown(limit)} have the same amountRequirementName {shown(amount)} "
                 "(a queue can be associated with only one limit per amount)",
             )

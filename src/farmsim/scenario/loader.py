@@ -21,7 +21,14 @@ from typing import Any
 
 import yaml
 
-from farmsim.errors import ScenarioError
+from farmsim._documents import (
+    DocumentTooLarge,
+    check_size,
+    load_yaml,
+    shown,
+    yaml_error_text,
+)
+from farmsim.errors import ScenarioError, UsageError
 from farmsim.model.runtimes import RuntimeModel
 from farmsim.scenario._validate import Problems, Section, at, index, show
 from farmsim.scenario.config import Scenario
@@ -49,8 +56,14 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
     Raises:
         ScenarioError: the file is missing or unreadable, is not valid YAML (the message gives the
-            line and column), or breaks any rule; every problem is listed.
+            line and column), expands too far through YAML aliases, or breaks any rule; every
+            problem is listed.
+        UsageError: ``path`` is not a path.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise UsageError(f"load_scenario: path must be a file path (str or os.PathLike; got "
+                         f"{type(path).__name__} {shown(path)}); scenario_from_dict takes a "
+                         "mapping")
     source = os.fspath(path)
     try:
         text = Path(source).read_text(encoding="utf-8")
@@ -60,11 +73,13 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ScenarioError(f"{source}: cannot read the file: {reason}", source=source) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(_yaml_problem(source, exc), source=source) from None
     except RecursionError:
         raise ScenarioError(f"{source}: nested too deeply", source=source) from None
+    except DocumentTooLarge as exc:
+        raise ScenarioError(f"{source}: {exc}", source=source) from None
     except (ValueError, OverflowError) as exc:  # a value PyYAML cannot build (a 5000-digit int)
         raise ScenarioError(f"{source}: not valid YAML: {exc}", source=source) from None
     base_dir = Path(source).resolve().parent
@@ -96,13 +111,10 @@ def scenario_from_dict(
 
 
 def _yaml_problem(source: str, exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    if not isinstance(exc, yaml.MarkedYAMLError) or mark is None:
-        return f"{source}: not valid YAML: {exc}"
-    what = exc.problem or "syntax error"
-    if exc.context:
-        what = f"{what} ({exc.context})"
-    return f"{source}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML: {what}"
+    what, line, column = yaml_error_text(exc)
+    if line is None:
+        return f"{source}: not valid YAML: {what}"
+    return f"{source}, line {line}, column {column}: not valid YAML: {what}"
 
 
 def _build(data: Any, *, base_dir: str | None, source: str | None, default_name: str) -> Scenario:
@@ -150,6 +162,11 @@ def _copies(data: Any, problems: Problems) -> tuple[Any, Any]:
     with the records (so later changes to the caller's mapping touch neither)."""
     if data is None:
         problems.add("", "the scenario is empty")
+        return None, None
+    try:
+        check_size(data)  # a file's aliases were checked as it was read; a mapping's here
+    except DocumentTooLarge as exc:
+        problems.add("", f"shared parts (the same list or mapping used in many places): {exc}")
         return None, None
     try:
         raw = _plain(data, "", problems, {}, set())

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from farmsim._documents import shown
 from farmsim.errors import ScenarioError
 from farmsim.scenario._validate import Problems, at, index, names, show
 from farmsim.scenario.distributions import DISTRIBUTION_KEYS
@@ -130,8 +131,8 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
                 allowed = _SCHEMA.get(shape)
                 if allowed is not None and key not in allowed:
                     problems.add(
-                        f"override {path!r}",
-                        f"no key {key!r} in {here or 'the top level'} "
+                        f"override {shown(path)}",
+                        f"no key {shown(key)} in {here or 'the top level'} "
                         f"(available: {', '.join(sorted(allowed))})",
                     )
                     return
@@ -139,12 +140,12 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
         elif isinstance(node, list):
             found = _find_item(node, segments[i:])
             if found is None:
-                problems.add(f"override {path!r}", _no_item(node, segments[i], here))
+                problems.add(f"override {shown(path)}", _no_item(node, segments[i], here))
                 return
             key, used = found
             child_shape, child_here = shape + "[]", index(here, key)
         else:
-            problems.add(f"override {path!r}", f"{here} is {show(node)}, not a mapping or a list")
+            problems.add(f"override {shown(path)}", f"{here} is {show(node)}, not a mapping or a list")
             return
         i += used
         if i == len(segments):
@@ -152,7 +153,7 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
             return
         if isinstance(node, dict) and key not in node:
             if child_shape in _LISTS:
-                problems.add(f"override {path!r}", f"{child_here} has no items to address")
+                problems.add(f"override {shown(path)}", f"{child_here} has no items to address")
                 return
             node[key] = {}
         node, shape, here = node[key], child_shape, child_here
@@ -193,5 +194,5 @@ def _no_item(node: list[Any], segment: str, here: str) -> str:
     ]
     indices = f"an index 0..{len(node) - 1}" if node else "no index (the list is empty)"
     if defined:
-        return f"no {kind} {segment!r} in {here} (available: {names(defined)}; or {indices})"
-    return f"no {kind} {segment!r} in {here} (available: {indices})"
+        return f"no {kind} {shown(segment)} in {here} (available: {names(defined)}; or {indices})"
+    return f"no {kind} {shown(segment)} in {here} (available: {indices})"

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+from farmsim._documents import shown
 from farmsim.model.config import (
     DEFAULT_PRIORITY,
     JobSubmission,
@@ -315,7 +316,7 @@ def _read_header(cells: list[str], where: str, problems: Problems) -> list[str |
             problems.add(where, f"unknown column {show(name)} (expected one of: {expected})")
             name = None
         elif name in columns:
-            problems.add(where, f"column {name!r} appears more than once")
+            problems.add(where, f"column {shown(name)} appears more than once")
             usable = False
         columns.append(name)
     times = [name for name in ("time", "timestamp") if name in columns]
@@ -325,7 +326,7 @@ def _read_header(cells: list[str], where: str, problems: Problems) -> list[str |
         problems.add(where, "has both columns 'time' and 'timestamp' (use one of them)")
     for name in ("queue", "template"):
         if name not in columns:
-            problems.add(where, f"missing required column {name!r}")
+            problems.add(where, f"missing required column {shown(name)}")
     # Unknown columns are reported and ignored; the rows are read if they can be understood.
     required = len(times) == 1 and "queue" in columns and "template" in columns
     return columns if usable and required else None

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
+from farmsim._documents import shown
 from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
 from farmsim.scenario._validate import Problems, Section, index, show
 from farmsim.scenario.calibration import read_calibrate
@@ -110,6 +111,6 @@ def _read_match(rule: Section) -> RuleMatch:
     if action is not None and not any(fnmatchcase(kind, action) for kind in ACTIONS):
         match.bad(
             "action",
-            f"must be one of {', '.join(ACTIONS)}, or a glob matching one (got {action!r})",
+            f"must be one of {', '.join(ACTIONS)}, or a glob matching one (got {shown(action)})",
         )
     return RuleMatch(**globs)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from farmsim._documents import shown
 from farmsim.model.config import DEFAULT_PRIORITY, JobSubmission
 from farmsim.model.job import JobStructure
 from farmsim.scenario._files import Capped, Source, cannot_read, open_text, plural
@@ -126,7 +127,7 @@ def _read_queue_rule(options: Section, queues: Collection[str] | None) -> str | 
         return None
     name = options.string("queue")
     if name is not None and queues is not None and name not in queues:
-        options.bad("queue", f"unknown queue {name!r} (defined: {names(queues)})")
+        options.bad("queue", f"unknown queue {shown(name)} (defined: {names(queues)})")
         return None
     return name
 
@@ -134,7 +135,7 @@ def _read_queue_rule(options: Section, queues: Collection[str] | None) -> str | 
 def _map_queue(section: Section, key: str, queues: Collection[str] | None) -> str | None:
     name = section.string(key)
     if name is not None and queues is not None and name not in queues:
-        section.bad(key, f"unknown queue {name!r} (defined: {names(queues)})")
+        section.bad(key, f"unknown queue {shown(name)} (defined: {names(queues)})")
         return None
     return name
 
@@ -365,7 +366,7 @@ class _SwfTrace:
                 line = self.line_number(int(kept[row]))
                 problems.add(
                     f"{self.source.label}, line {line}",
-                    f"no {kind} for {rule.by} {key}: {kind}.map has neither {key!r} nor '*' "
+                    f"no {kind} for {rule.by} {key}: {kind}.map has neither {shown(key)} nor '*' "
                     f"({count} job{plural(count)} with this {SWF_FIELDS[rule.field]}, the first "
                     "on this line)",
                 )

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from farmsim._documents import shown
 from farmsim.errors import TemplateError
 from farmsim.model.arrivals import ArrivalStream
 from farmsim.model.config import (
@@ -154,7 +155,7 @@ def read_queue(job: Section, queues: Collection[str] | None) -> str | None:
     is None, the farm's queue list being broken itself)."""
     queue = job.string("queue")
     if queue is not None and queues is not None and queue not in queues:
-        job.bad("queue", f"unknown queue {queue!r} (defined: {names(queues)})")
+        job.bad("queue", f"unknown queue {shown(queue)} (defined: {names(queues)})")
     return queue
 
 

@@ -20,6 +20,7 @@ from openjd.model import (
 )
 from openjd.model.v2023_09 import ExtensionName
 
+from farmsim._documents import shown
 from farmsim.errors import TemplateError
 
 from ._cache import LruCache
@@ -276,7 +277,8 @@ def _check_bundle_values(template: Template, values_file: Path) -> None:
     for i, name in enumerate(template.bundle_parameters):
         if not is_deadline_setting(name) and name not in known:
             raise TemplateError(
-                f"parameterValues[{i}] -> name: {name!r} is not a parameter of the template "
+                f"parameterValues[{i}] -> name: {shown(name)} is not a parameter of the template "
                 f"(it defines: {', '.join(template.parameter_names) or 'no parameters'})",
                 path=str(values_file),
             )
+

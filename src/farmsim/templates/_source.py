@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openjd.model import DecodeValidationError, DocumentType, document_string_to_object
+from openjd.model import DocumentType
 
+from farmsim._documents import DocumentTooLarge, check_size, load_yaml, shown
 from farmsim.errors import TemplateError
 
 __all__ = [
@@ -113,9 +114,13 @@ def canonical_json(document: Mapping[str, Any]) -> str:
     """Dump an inline document as sorted, compact JSON: equal content gives equal text.
 
     Raises:
-        TemplateError: the document refers to itself, or holds a value JSON cannot carry
-            (an integer too long to convert, ...).
+        TemplateError: the document refers to itself, holds a value JSON cannot carry (an
+            integer too long to convert, ...), or expands too far through shared parts.
     """
+    try:
+        check_size(document)
+    except DocumentTooLarge as exc:
+        raise TemplateError(f"inline template is too large: {exc}") from None
     try:
         return json.dumps(document, sort_keys=True, separators=(",", ":"),
                           default=_json_default)
@@ -137,11 +142,13 @@ def document_type(path: Path) -> DocumentType:
 
 
 def parse_document(raw: bytes, path: Path) -> dict[str, Any]:
-    """Decode a template or parameter values file into a dict with openjd-model's parser.
+    """Decode a template or parameter values file into a dict, as openjd-model's
+    ``document_string_to_object`` does (the same safe YAML loader, or JSON), in bounded time
+    and memory (:func:`farmsim._documents.load_yaml` refuses alias bombs).
 
     Raises:
-        TemplateError: if the bytes are not UTF-8, not valid YAML/JSON (with line and column), or
-            not a mapping of key-value pairs.
+        TemplateError: if the bytes are not UTF-8, not valid YAML/JSON (with line and column),
+            expand too far through aliases, or are not a mapping of key-value pairs.
     """
     try:
         text = raw.decode("utf-8-sig")
@@ -150,28 +157,35 @@ def parse_document(raw: bytes, path: Path) -> dict[str, Any]:
             f"not UTF-8 text: byte {raw[exc.start]:#04x} at offset {exc.start} is invalid",
             path=str(path),
         ) from None
-    kind = document_type(path)
     try:
-        return document_string_to_object(document=text, document_type=kind)
-    except DecodeValidationError:
-        # openjd-model's message drops where the syntax broke; parse again to say where.
-        raise TemplateError(_explain_parse_failure(text, kind), path=str(path)) from None
-
-
-def _explain_parse_failure(text: str, kind: DocumentType) -> str:
-    if kind == DocumentType.JSON:
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-    else:
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            return "not valid YAML: " + _describe_yaml_error(exc)
+        if document_type(path) == DocumentType.JSON:
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise TemplateError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                                    f"{exc.colno})", path=str(path)) from None
+            check_size(value)
+        else:
+            try:
+                value = load_yaml(text)
+            except yaml.YAMLError as exc:
+                raise TemplateError("not valid YAML: " + _describe_yaml_error(exc),
+                                    path=str(path)) from None
+    except TemplateError:
+        raise
+    except DocumentTooLarge as exc:
+        raise TemplateError(f"the document is too large: {exc}", path=str(path)) from None
+    except RecursionError:
+        raise TemplateError("the document is nested too deeply", path=str(path)) from None
+    except ValueError as exc:  # a value the YAML constructor cannot build (a 5000-digit int)
+        raise TemplateError(f"not valid YAML: {exc}", path=str(path)) from None
     if value is None:
-        return "the document is empty; expected a mapping of key-value pairs"
-    return f"the document is a {_kind_of(value)}, not a mapping of key-value pairs"
+        raise TemplateError("the document is empty; expected a mapping of key-value pairs",
+                            path=str(path))
+    if not isinstance(value, dict):
+        raise TemplateError(f"the document is a {_kind_of(value)}, not a mapping of key-value "
+                            "pairs", path=str(path))
+    return value
 
 
 def _describe_yaml_error(exc: yaml.YAMLError) -> str:
@@ -221,23 +235,24 @@ def parse_parameter_values(raw: bytes, path: Path) -> dict[str, Any]:
         where = f"parameterValues[{i}]"
         if not isinstance(entry, Mapping):
             raise TemplateError(
-                f"{where}: must be a mapping with 'name' and 'value' (got {entry!r})",
+                f"{where}: must be a mapping with 'name' and 'value' (got {shown(entry)})",
                 path=str(path),
             )
         name = entry.get("name")
         if not isinstance(name, str) or not name:
             raise TemplateError(
-                f"{where} -> name: must be a non-empty string (got {name!r})", path=str(path)
+                f"{where} -> name: must be a non-empty string (got {shown(name)})", path=str(path)
             )
         if "value" not in entry or entry["value"] is None:
-            raise TemplateError(f"{where} -> value: missing for parameter {name!r}", path=str(path))
+            raise TemplateError(f"{where} -> value: missing for parameter {shown(name)}",
+                                path=str(path))
         if isinstance(entry["value"], Mapping):
             raise TemplateError(
                 f"{where} -> value: must be a string, number, boolean or list "
-                f"(got a mapping for parameter {name!r})",
+                f"(got a mapping for parameter {shown(name)})",
                 path=str(path),
             )
         if name in values:
-            raise TemplateError(f"{where} -> name: {name!r} is given twice", path=str(path))
+            raise TemplateError(f"{where} -> name: {shown(name)} is given twice", path=str(path))
         values[name] = entry["value"]
     return values
