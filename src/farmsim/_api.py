@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from farmsim._progress import ProgressBar
 from farmsim.engine.simulation import Simulation
-from farmsim.scenario import Scenario, load_scenario, parse_duration
+from farmsim.scenario import Scenario
 
 if TYPE_CHECKING:
     from farmsim.record.result import Result
@@ -26,7 +26,7 @@ def simulate(
 
     Args:
         scenario: a :class:`Scenario`, or the path of a scenario file.
-        seed: overrides the scenario's seed.
+        seed: overrides the scenario's seed (an integer >= 0).
         until: how long to simulate (seconds, or ``"2d"``); default the scenario's horizon, or
             until every job is done when it has none.
         progress: show a progress bar on stderr for runs that take more than a moment. The
@@ -34,26 +34,16 @@ def simulate(
 
     Raises:
         ScenarioError: the scenario file is invalid.
-        ValueError: ``until`` is not a positive duration.
+        UsageError: ``scenario`` is neither a Scenario nor a path, ``seed`` is not an integer
+            >= 0, or ``until`` is not a positive duration.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
     sim = Simulation(scenario, seed=seed)
     if progress:
         bar = ProgressBar()
         try:
-            sim.run(until=_seconds(until), progress=bar)
+            sim.run(until=until, progress=bar)
         finally:
             bar.close()
     else:
-        sim.run(until=_seconds(until))
+        sim.run(until=until)
     return sim.result()
-
-
-def _seconds(until: Any) -> float | None:
-    if until is None:
-        return None
-    seconds = parse_duration(until)
-    if seconds <= 0:
-        raise ValueError(f"until must be a positive duration (got {until!r})")
-    return seconds

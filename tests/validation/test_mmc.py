@@ -16,7 +16,7 @@ with C(c, a) the Erlang C probability of waiting. Two checks per farm:
 * statistical: task durations are exponential with the configured mean (Kolmogorov-Smirnov,
   99%) and uncorrelated from one job to the next; and the mean wait, by batch means over the run
   after a warm-up, has a 99% confidence interval containing Wq. The interval's half-width is
-  asserted below 12% of Wq (about 9% for these seeds), so a 15% error in the mean wait lies
+  asserted below 15% of Wq (8% to 13% over seeds 1 to 8), so a 20% error in the mean wait lies
   some 4 standard errors from the truth and is caught with high probability even without the
   exact check.
 """
@@ -50,9 +50,13 @@ def erlang_c(c: int, a: float) -> float:
 
 
 def mmc_scenario(c: int, rho: float, jobs: int, seed: int) -> tuple[Scenario, float]:
-    """The M/M/c farm, and its arrival rate lambda."""
+    """The M/M/c farm, and its arrival rate lambda.
+
+    The arrival times are drawn as a user would draw them, with ``default_rng(seed)`` for the
+    simulation's own seed: farmsim's streams must not reuse those numbers for the durations.
+    """
     rate = rho * c / MEAN_S
-    arrivals = np.cumsum(np.random.default_rng(seed + 1).exponential(1.0 / rate, jobs))
+    arrivals = np.cumsum(np.random.default_rng(seed).exponential(1.0 / rate, jobs))
     structure = JobStructure(name="single", steps=(StepStructure(name="task", index=0,
                                                                  task_count=1),))
     farm = FarmConfig(queues=(QueueConfig(display_name="q", fleets=("f",)),),
@@ -115,6 +119,14 @@ def test_mean_wait_matches_erlang_c(c: int, rho: float, jobs: int, seed: int) ->
     assert ks < 1.63 / math.sqrt(jobs), f"durations are not Exp(mean {MEAN_S}): KS D={ks:.5f}"
     lag1 = np.corrcoef(durations[:-1], durations[1:])[0, 1]
     assert abs(lag1) < 3.0 / math.sqrt(jobs), f"consecutive durations correlate: r={lag1:.4f}"
+    # ... and independent of the arrival gaps drawn with default_rng(seed): were the run's
+    # generator default_rng(seed), job i's duration would be the gap of job i + k times a
+    # constant (r = 1 at lag k, k the draws made before the first duration)
+    gaps = np.diff(ready, prepend=0.0)
+    for lag in range(64):
+        r = np.corrcoef(gaps[lag:], durations[: jobs - lag])[0, 1]
+        assert abs(r) < 4.0 / math.sqrt(jobs), (
+            f"durations reuse the arrival numbers: r={r:.4f} at lag {lag}")
 
     # THEN the mean wait's 99% batch-means interval holds Erlang C's Wq and is tight
     wq = erlang_c(c, rate * MEAN_S) / (c / MEAN_S - rate)
@@ -122,6 +134,6 @@ def test_mean_wait_matches_erlang_c(c: int, rho: float, jobs: int, seed: int) ->
     batch_means = np.array([b.mean() for b in np.array_split(kept, BATCHES)])
     mean = batch_means.mean()
     half_width = T_995_24 * batch_means.std(ddof=1) / math.sqrt(BATCHES)
-    assert half_width < 0.12 * wq, f"interval too wide: +-{half_width:.3f} s for Wq={wq:.3f} s"
+    assert half_width < 0.15 * wq, f"interval too wide: +-{half_width:.3f} s for Wq={wq:.3f} s"
     assert abs(mean - wq) <= half_width, (
         f"mean wait {mean:.3f} s +- {half_width:.3f} s (99%) excludes Erlang C Wq={wq:.3f} s")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import sys
 from bisect import insort
 from typing import TYPE_CHECKING, Any
@@ -21,20 +22,22 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from farmsim._documents import shown
+from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
-from farmsim.errors import ScenarioError
+from farmsim.errors import ScenarioError, UsageError
 from farmsim.model.enums import WorkerStatus
 from farmsim.model.state import SUCCEEDED, WorkerState
 from farmsim.record.recorder import Recorder, pack_worker
-from farmsim.engine.catalog import build_catalog
+from farmsim.scenario.config import Scenario
+from farmsim.scenario.durations import parse_duration
+from farmsim.scenario.loader import load_scenario
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from farmsim.model.arrivals import ArrivalStream
     from farmsim.record.result import Result
-
-    from farmsim.scenario.config import Scenario
 
 __all__ = ["Simulation"]
 
@@ -50,8 +53,14 @@ class Simulation:
     """A farm running in simulated time.
 
     Args:
-        scenario: what to simulate.
-        seed: overrides ``scenario.seed``; the run's one numpy Generator is seeded with it.
+        scenario: what to simulate: a :class:`~farmsim.scenario.config.Scenario`, or the path of
+            a scenario file.
+        seed: overrides ``scenario.seed`` (an integer >= 0); the run's random numbers all come
+            from :func:`run_generator` of it.
+
+    Raises:
+        UsageError: ``scenario`` or ``seed`` is not one of the above.
+        ScenarioError: the scenario file is invalid.
 
     Example::
 
@@ -61,11 +70,17 @@ class Simulation:
         result = sim.result()
     """
 
-    def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario | str | os.PathLike[str], *,
+                 seed: int | None = None) -> None:
+        if not isinstance(scenario, Scenario):
+            if not isinstance(scenario, str | os.PathLike):
+                raise UsageError(f"Simulation: scenario must be a Scenario or the path of a "
+                                 f"scenario file (got {type(scenario).__name__})")
+            scenario = load_scenario(scenario)
         self.scenario = scenario
-        self.seed = scenario.seed if seed is None else seed
+        self.seed = scenario.seed if seed is None else check_seed(seed)
         self.env = simpy.Environment()
-        self.rng = np.random.default_rng(self.seed)
+        self.rng = run_generator(self.seed)
         self.recorder = Recorder()
         farm = scenario.farm
         self.control = ControlPlane(farm, scenario.runtimes, self.rng, self.recorder)
@@ -104,24 +119,27 @@ class Simulation:
 
     def run(
         self,
-        until: float | None = None,
+        until: float | str | None = None,
         *,
         progress: Callable[[float, float | None], None] | None = None,
     ) -> None:
-        """Advance the simulation to ``until`` seconds (default: the scenario's horizon, or until
-        no event is left).
+        """Advance the simulation to ``until`` (default: the scenario's horizon, or until no
+        event is left).
 
         Args:
-            until: simulated time to stop at.
+            until: simulated time to stop at, since t=0: seconds, or a duration string such as
+                ``"90s"``, ``"4h"``, ``"1h30m"``.
             progress: called now and then as ``progress(now, until)`` (``until`` None when the
                 run goes on until nothing is left), and once at the end. The run is the same
                 with or without it.
+
+        Raises:
+            UsageError: ``until`` is not a duration, or not after the current simulated time.
         """
         if until is None:
             until = self.scenario.horizon
-        if until is not None and until <= self.env.now:
-            raise ValueError(f"until ({until}) must be greater than the current time "
-                             f"({self.env.now})")
+        else:
+            until = _until_seconds(until, self.env.now)
         # The run allocates millions of short-lived tuples and events but no reference cycles
         # (SimPy clears an event's callbacks before running them), so the cyclic collector
         # would only rescan the growing set of long-lived records. Pause it for the run.
@@ -326,6 +344,53 @@ class Simulation:
 
     def _cancel_worker(self, worker: WorkerState) -> None:
         worker.process.interrupt("canceled")
+
+
+#: The spawn key that sets farmsim's random streams apart from any other use of the same seed
+#: (the bytes of "farmsim"): ``default_rng(seed)`` is SeedSequence(seed) with no key.
+STREAM_KEY = int.from_bytes(b"farmsim", "big")
+
+
+def run_generator(seed: int) -> np.random.Generator:
+    """The random number generator of a run with ``seed``: PCG64 on
+    ``SeedSequence(seed, spawn_key=(STREAM_KEY,))``.
+
+    Every random number of a run comes from it or from its children (``Generator.spawn``, one
+    per arrival stream). The key keeps the run's numbers independent of ``default_rng(seed)``:
+    a user who draws arrival times with ``numpy.random.default_rng(1)`` and simulates with
+    seed 1 gets task durations that share nothing with them.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed,
+                                                                     spawn_key=(STREAM_KEY,))))
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an int, if it is an integer >= 0 (numpy integers included, bools not).
+
+    Raises:
+        UsageError: it is not.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise UsageError(f"seed must be an integer >= 0 (got {type(seed).__name__} "
+                         f"{shown(seed)})")
+    if seed < 0:
+        raise UsageError(f"seed must be an integer >= 0 (got {shown(int(seed))})")
+    return int(seed)
+
+
+def _until_seconds(until: object, now: float) -> float:
+    """``until`` (seconds or a duration string) in seconds, checked to lie after ``now``."""
+    if isinstance(until, bool):
+        raise UsageError(f"until must be a duration: seconds or a string like '90s', '4h' "
+                         f"(got {until})")
+    try:
+        seconds = parse_duration(until)
+    except ValueError as exc:
+        raise UsageError(f"until: {exc}") from None
+    if seconds <= now:
+        raise UsageError(f"until must be after the current simulated time, {now:g} s "
+                         f"(got {shown(until)})")
+    return seconds
 
 
 def _first_at_or_after(idle: list[tuple[float, int]], offset: float) -> int:

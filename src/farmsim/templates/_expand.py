@@ -12,7 +12,8 @@ from typing import Any
 
 from openjd.model import StepDependencyGraph, create_job, preprocess_job_parameters
 
-from farmsim.errors import TemplateError
+from farmsim._documents import shown
+from farmsim.errors import TemplateError, UsageError
 from farmsim.model.job import AmountRequirement, AttributeRequirement, JobStructure, StepStructure
 
 from ._cache import LruCache
@@ -28,7 +29,10 @@ __all__ = ["clear_expand_cache", "expand_job"]
 _JOBS: LruCache[tuple[str, tuple[tuple[str, str], ...]], JobStructure] = LruCache(4096)
 
 
-def expand_job(template: Template, parameters: Mapping[str, Any] | None = None) -> JobStructure:
+def expand_job(
+    template: Template | str | os.PathLike[str] | Mapping[str, Any],
+    parameters: Mapping[str, Any] | None = None,
+) -> JobStructure:
     """Create a job from a template with openjd-model and describe its steps.
 
     Parameter values are the bundle's ``parameter_values`` overlaid with ``parameters`` (the
@@ -36,7 +40,8 @@ def expand_job(template: Template, parameters: Mapping[str, Any] | None = None) 
     are ignored here. Jobs of the same template and values share one structure.
 
     Args:
-        template: a template from :func:`~farmsim.templates.load_template`.
+        template: a template from :func:`~farmsim.templates.load_template`, or what that function
+            takes (a template file, a job bundle folder or an inline mapping), loaded with it.
         parameters: job parameter values by name: ``str``, ``int``, ``float``, ``bool``,
             ``os.PathLike`` (or a list, for an EXPR ``LIST[...]`` parameter).
 
@@ -49,7 +54,15 @@ def expand_job(template: Template, parameters: Mapping[str, Any] | None = None) 
         TemplateError: naming the template path, if a parameter is unknown, has an unusable
             value, is missing, or the job cannot be created (openjd-model's message and location,
             e.g. an associative combination of unequal ranges or a chunk size resolving to 0).
+        UsageError: ``template`` is none of the above, or ``parameters`` is not a mapping.
     """
+    if not isinstance(template, Template):
+        from ._load import load_template  # it builds on this module's callers, not on it
+
+        template = load_template(template)
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise UsageError(f"expand_job: parameters must be a mapping of names to values "
+                         f"(got {type(parameters).__name__} {shown(parameters)})")
     values = _job_parameter_values(template, parameters)
     key = (template.key, tuple(sorted(values.items())))
     job = _JOBS.get(key)
@@ -78,7 +91,7 @@ def _job_parameter_values(
             known = template.parameter_names
         if name not in known:
             raise TemplateError(
-                f"unknown job parameter {name!r} (value {value!r}); the template defines "
+                f"unknown job parameter {shown(name)} (value {shown(value)}); the template defines "
                 f"{', '.join(known) if known else 'no parameters'}",
                 path=template.path,
             )
@@ -99,8 +112,8 @@ def _as_openjd_string(name: str, value: Any, template: Template) -> str:
     if isinstance(value, (list, tuple)):
         return json.dumps(list(value), default=str)
     raise TemplateError(
-        f"job parameter {name!r}: value must be a string, number, boolean or path "
-        f"(got {type(value).__name__} {value!r})",
+        f"job parameter {shown(name)}: value must be a string, number, boolean or path "
+        f"(got {type(value).__name__} {shown(value)})",
         path=template.path,
     )
 
@@ -134,7 +147,7 @@ def _step(step: Any, position: int, index: Mapping[str, int], template: Template
         task_count = count_tasks(step.parameterSpace)
     except (ValueError, LookupError) as exc:
         raise TemplateError(
-            f"step {step.name!r} -> parameterSpace: cannot count its tasks: {exc}",
+            f"step {shown(step.name)} -> parameterSpace: cannot count its tasks: {exc}",
             path=template.path,
         ) from None
     requirements = step.hostRequirements

@@ -8,6 +8,7 @@ import pytest
 from farm_builders import job, run, runs, scenario, step
 
 from farmsim.engine.simulation import Simulation
+from farmsim.errors import UsageError
 from farmsim.testing import check_all
 
 
@@ -85,10 +86,11 @@ def test_run_until_must_be_after_now() -> None:
     # GIVEN a simulation at t=0
     sim = Simulation(scenario(job(step("A", 1))))
 
-    # WHEN / THEN running "until" t=0 is refused
-    with pytest.raises(ValueError, match=r"^until \(0\) must be greater than the current time "
-                                         r"\(0\)$"):
+    # WHEN / THEN running "until" t=0 is refused, with a UsageError (also a ValueError)
+    with pytest.raises(UsageError, match=r"^until must be after the current simulated time, "
+                                         r"0 s \(got 0\)$"):
         sim.run(until=0)
+    assert issubclass(UsageError, ValueError)
 
 
 def test_audit_hooks_see_every_assignment_and_every_empty_request() -> None:
