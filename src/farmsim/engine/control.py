@@ -608,4 +608,5 @@ class ControlPlane(JobLifecycle):
         status = job.aggregate()
         if status in TERMINAL_JOB_STATUSES:
             job.final_status = status
-            job.ended_at = self.now
+            if job.started_at == job.started_at:  # not NaN: GetJob's endedAt is when a job
+                job.ended_at = self.now  # that ran ended; one that never started has none

@@ -427,7 +427,9 @@ def check_job_status(result: Any) -> None:
     """Each job's ``task_run_status`` is the aggregate of its tasks' final statuses by the
     precedence of semantics A.4 (PENDING counts only while an upstream step can still succeed);
     its ``tasks``/``succeeded``/``failed``/``canceled`` counts match; it has ``ended_at`` exactly
-    when finished, at its last task change; ``started_at`` is its first assignment."""
+    when it started and then finished, at its last task change (a job that never ran, submitted
+    SUSPENDED or NOT_COMPATIBLE, has none: GetJob's endedAt is when a job ended running);
+    ``started_at`` is its first assignment."""
     rule = "job status"
     last = _last_status(result)
     step_tasks = _step_tasks(result)
@@ -469,13 +471,14 @@ def check_job_status(result: Any) -> None:
         if row.tasks != sum(counts.values()):
             _fail(rule, f"job {job} has tasks={row.tasks} but its steps hold "
                         f"{sum(counts.values())}")
-        if expected in FINAL_TASK_STATUSES:
+        started = first_run.get(job, math.nan)
+        if expected in FINAL_TASK_STATUSES and not math.isnan(started):
             if row.ended_at != last_change.get(job):
                 _fail(rule, f"job {job} is {expected} with ended_at={row.ended_at}, but its "
                             f"last task change is at t={last_change.get(job)}")
         elif not math.isnan(row.ended_at):
-            _fail(rule, f"job {job} is {expected} (unfinished) but has ended_at={row.ended_at}")
-        started = first_run.get(job, math.nan)
+            why = "never started" if expected in FINAL_TASK_STATUSES else "is unfinished"
+            _fail(rule, f"job {job} is {expected} and {why} but has ended_at={row.ended_at}")
         if not (row.started_at == started or (math.isnan(row.started_at)
                                               and math.isnan(started))):
             _fail(rule, f"job {job} has started_at={row.started_at} but its first run was "

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus, WorkerStatus
+from farmsim.model.state import TERMINAL_JOB_STATUSES
 from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
@@ -53,6 +54,8 @@ _RUNNING_CODE = TASK_STATUSES.index(TaskRunStatus.RUNNING)
 _ASSIGNED_CODE = TASK_STATUSES.index(TaskRunStatus.ASSIGNED)
 _CANCELED_CODE = TASK_STATUSES.index(TaskRunStatus.CANCELED)
 _STARTING_CODE = TASK_STATUSES.index(TaskRunStatus.STARTING)
+#: A job's final aggregate statuses (the JobComplete waiter's; semantics A.4).
+_FINAL_JOB_STATUSES = sorted(s.value for s in TERMINAL_JOB_STATUSES)
 _SYNC, _ENTER, _EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments", "envEnter",
                                                          "envExit"))
 
@@ -414,7 +417,8 @@ class Result:
         j = c.jobs
         r = self._runs
         status = np.asarray(j["task_run_status"], dtype=object)
-        ended = ~np.isnan(j["ended_at"])
+        final = np.isin(status, _FINAL_JOB_STATUSES)
+        ended = ~np.isnan(j["ended_at"])  # the jobs that ran and reached a final status
         hours = c.end_time / 3600.0
         finished = np.where(np.isnan(r["ended_at"]), c.end_time, r["ended_at"])
         a = self._actions
@@ -453,8 +457,8 @@ class Result:
             "scenario": c.name,
             "seed": c.seed,
             "simulated_s": c.end_time,
-            "makespan_s": (float(np.max(j["ended_at"]) - np.min(j["submitted_at"]))
-                           if len(status) and ended.all() else None),
+            "makespan_s": (float(np.max(j["ended_at"][ended]) - np.min(j["submitted_at"]))
+                           if final.all() and ended.any() else None),
             "jobs": {
                 "submitted": int(len(status)),
                 "succeeded": int(np.sum(succeeded)),
@@ -462,7 +466,7 @@ class Result:
                 "canceled": int(np.sum(status == "CANCELED")),
                 "suspended": int(np.sum(status == "SUSPENDED")),
                 "not_compatible": int(np.sum(status == "NOT_COMPATIBLE")),
-                "unfinished": int(np.sum(~ended)),
+                "unfinished": int(np.sum(~final)),
             },
             "tasks": int(np.sum(j["tasks"])) if len(status) else 0,
             "task_runs": int(len(r)),

@@ -290,10 +290,10 @@ def _hog_and_waiter():
     pytest.param(_hog_and_waiter(), 50.0, "READY", math.nan,
                  id="READY beats PENDING while an upstream can still succeed"),
     pytest.param(scenario(job(step("A", 1), step("B", 1, deps=(0,)), suspended=True)), None,
-                 "SUSPENDED", 0.0, id="created SUSPENDED"),
+                 "SUSPENDED", math.nan, id="created SUSPENDED: final, but it never ran"),
     pytest.param(scenario(job(step("A", 1), step("X", 1, licenses={"other": 1})),
-                          limits={"other": 1}, associated=()), None, "NOT_COMPATIBLE", 0.0,
-                 id="NOT_COMPATIBLE beats CANCELED"),
+                          limits={"other": 1}, associated=()), None, "NOT_COMPATIBLE", math.nan,
+                 id="NOT_COMPATIBLE beats CANCELED; it never ran"),
     pytest.param(scenario(job(step("bad", 1), step("good", 3), max_failed=1), workers=2,
                           failing=("bad",), durations={"bad": 5.0, "good": 20.0}), None,
                  "FAILED", 5.0, id="FAILED beats CANCELED"),
@@ -304,7 +304,8 @@ def test_job_status_follows_the_aggregate_precedence(sc, until, expected, ended_
     result = run(sc, until=until)
 
     # THEN its taskRunStatus is the first status present by the precedence of semantics A.4,
-    # and it has ended exactly when that status is terminal
+    # and it has ended exactly when that status is terminal and the job ran (GetJob's endedAt
+    # is when a job ended running: a job that never started has none)
     row = job_row(result, "job")
     assert row["task_run_status"] == expected
     assert (math.isnan(row["ended_at"]) and math.isnan(ended_at)) or row["ended_at"] == ended_at
