@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import farmsim
-from farmsim.engine.simulation import STREAM_KEY, run_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
@@ -128,27 +127,3 @@ def test_expand_job_refuses_what_is_not_a_template() -> None:
         farmsim.expand_job(3)  # type: ignore[arg-type]
     with pytest.raises(farmsim.UsageError, match=r"parameters must be a mapping .*got list"):
         farmsim.expand_job(RENDER, ["Frames=1-5"])  # type: ignore[arg-type]
-
-
-# ---------------------------------------------------------------------------- random streams
-
-
-def test_run_generator_shares_no_numbers_with_default_rng() -> None:
-    # GIVEN the run's generator and numpy's default_rng for the same seeds
-    for seed in (0, 1, 7, 2**40):
-        ours = run_generator(seed).random(4096)
-        theirs = np.random.default_rng(seed).random(4096)
-        children = [g.random(4096) for g in np.random.default_rng(seed).spawn(4)]
-        # THEN no number of ours appears among theirs, nor among their spawned children's
-        assert np.intersect1d(ours, theirs).size == 0
-        assert all(np.intersect1d(ours, child).size == 0 for child in children)
-        # AND the same seed gives the same numbers
-        assert np.array_equal(run_generator(seed).random(4096), ours)
-
-
-def test_the_run_draws_from_run_generator(scenario: farmsim.Scenario) -> None:
-    # GIVEN a simulation THEN its generator is the keyed one for its seed
-    sim = farmsim.Simulation(scenario, seed=5)
-    key = sim.rng.bit_generator.seed_seq.spawn_key  # type: ignore[attr-defined]
-    assert key == (STREAM_KEY,)
-    assert sim.rng.bit_generator.seed_seq.entropy == 5  # type: ignore[attr-defined]

@@ -115,17 +115,20 @@ class ControlPlane(JobLifecycle):
     Args:
         farm: the farm configuration.
         runtimes: runtime rules for durations and failures.
-        rng: the run's one numpy Generator.
+        first_attempts: the Generator of every task's first attempt (drawn per step when its
+            job is created, in submission order, so the same whatever the farm does).
+        during_run: the Generator of what is drawn as the run goes: retries, adaptive chunks
+            and session actions other than task runs.
         recorder: where records go.
     """
 
     def __init__(
-        self, farm: FarmConfig, runtimes: RuntimeModel, rng: np.random.Generator,
-        recorder: Recorder,
+        self, farm: FarmConfig, runtimes: RuntimeModel, first_attempts: np.random.Generator,
+        during_run: np.random.Generator, recorder: Recorder,
     ) -> None:
         self.now = 0.0
-        self.rng = rng
-        self._pools = SamplePools(rng)
+        self._first_pools = SamplePools(first_attempts)
+        self._pools = SamplePools(during_run)
         self.runtimes = runtimes
         self.recorder = recorder
         # Bound once: each is called once per record.

@@ -137,7 +137,7 @@ class JobLifecycle:
             step.allocate_runs()
             return
         n = step.task_count
-        durations = self._pools.durations(rule.duration, n)
+        durations = self._first_pools.durations(rule.duration, n)
         frames = step.structure.frames
         if rule.per_frame and frames is not None:  # a chunk takes its frames' time
             durations = array("d", (np.frombuffer(durations) * np.asarray(frames)).tobytes())
@@ -145,7 +145,7 @@ class JobLifecycle:
         step.allocate_runs()
         p = rule.failure_probability
         if p > 0.0:
-            step.failures = self._pools.failures(p, n)
+            step.failures = self._first_pools.failures(p, n)
 
     def _action_rule(self, queue: str, job: str, step: str, action: str,
                      environment: str | None) -> RuntimeRule:

@@ -56,7 +56,7 @@ class Simulation:
         scenario: what to simulate: a :class:`~farmsim.scenario.config.Scenario`, or the path of
             a scenario file.
         seed: overrides ``scenario.seed`` (an integer >= 0); the run's random numbers all come
-            from :func:`run_generator` of it.
+            from the streams :func:`run_generator` derives from it.
 
     Raises:
         UsageError: ``scenario`` or ``seed`` is not one of the above.
@@ -80,10 +80,11 @@ class Simulation:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else check_seed(seed)
         self.env = simpy.Environment()
-        self.rng = run_generator(self.seed)
         self.recorder = Recorder()
         farm = scenario.farm
-        self.control = ControlPlane(farm, scenario.runtimes, self.rng, self.recorder)
+        self.control = ControlPlane(farm, scenario.runtimes,
+                                    run_generator(self.seed, FIRST_ATTEMPTS),
+                                    run_generator(self.seed, DURING_RUN), self.recorder)
         self.control.notify = self._notify
         self.control.cancel_worker = self._cancel_worker
         self.poll_interval = float(farm.worker_poll_interval)
@@ -91,14 +92,13 @@ class Simulation:
         #: Idle workers of each fleet, as (phase, worker index), sorted.
         self._idle: list[list[tuple[float, int]]] = [[] for _ in farm.fleets]
         self.env.process(self._submit_jobs(scenario))
-        if scenario.arrivals:
-            # Each stream draws from its own child of the run's generator, so a stream's
-            # submissions depend only on the seed, not on what the farm does with them.
-            for stream, rng in zip(scenario.arrivals, self.rng.spawn(len(scenario.arrivals)),
-                                   strict=True):
-                self.env.process(self._arrivals(stream, rng))
+        # Each arrival stream draws from its own generator, so a stream's submissions depend
+        # only on the seed, not on what the farm does with them.
+        for i, stream in enumerate(scenario.arrivals):
+            self.env.process(self._arrivals(stream, run_generator(self.seed, ARRIVALS, i)))
+        phase_rng = run_generator(self.seed, WORKER_PHASES)
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
-            phases = self.rng.uniform(0.0, self.poll_interval, config.worker_count)
+            phases = phase_rng.uniform(0.0, self.poll_interval, config.worker_count)
             for phase in phases.tolist():
                 worker = WorkerState(len(self.workers), fleet.index, phase)
                 worker.fleet = fleet
@@ -349,19 +349,26 @@ class Simulation:
 #: The spawn key that sets farmsim's random streams apart from any other use of the same seed
 #: (the bytes of "farmsim"): ``default_rng(seed)`` is SeedSequence(seed) with no key.
 STREAM_KEY = int.from_bytes(b"farmsim", "big")
+#: A run's random streams, by purpose (the second part of their spawn key): every task's first
+#: attempt; what the run draws as it goes (retries, adaptive chunks, session actions); the
+#: workers' polling phases; one stream per arrival stream (third part: its index).
+FIRST_ATTEMPTS, DURING_RUN, WORKER_PHASES, ARRIVALS = range(4)
 
 
-def run_generator(seed: int) -> np.random.Generator:
-    """The random number generator of a run with ``seed``: PCG64 on
-    ``SeedSequence(seed, spawn_key=(STREAM_KEY,))``.
+def run_generator(seed: int, *purpose: int) -> np.random.Generator:
+    """A random stream of a run with ``seed``: PCG64 on
+    ``SeedSequence(seed, spawn_key=(STREAM_KEY, *purpose))``.
 
-    Every random number of a run comes from it or from its children (``Generator.spawn``, one
-    per arrival stream). The key keeps the run's numbers independent of ``default_rng(seed)``:
-    a user who draws arrival times with ``numpy.random.default_rng(1)`` and simulates with
-    seed 1 gets task durations that share nothing with them.
+    Every random number of a run comes from one of its streams, one per purpose
+    (:data:`FIRST_ATTEMPTS`, ...). The key keeps them independent of ``default_rng(seed)``: a
+    user who draws arrival times with ``numpy.random.default_rng(1)`` and simulates with seed 1
+    gets task durations that share nothing with them. Separate purposes keep a what-if fair:
+    submissions and first attempts are drawn in submission order from streams that nothing
+    the farm does can advance, so a run with more workers or licenses sees the same jobs with
+    the same first-attempt durations and outcomes.
     """
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed,
-                                                                     spawn_key=(STREAM_KEY,))))
+    sequence = np.random.SeedSequence(seed, spawn_key=(STREAM_KEY, *purpose))
+    return np.random.Generator(np.random.PCG64(sequence))
 
 
 def check_seed(seed: object) -> int:
