@@ -73,7 +73,7 @@ def test_run_with_seed_until_csv_and_default_out(scenario_dir, monkeypatch, caps
     assert code == 0
     out = scenario_dir / "out" / "quickstart"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{name}.csv" for name in TABLES] + ["summary.json", "report.html"]
+        [f"{name}.csv" for name in TABLES] + ["summary.json", "manifest.json", "report.html"]
     )
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["seed"], summary["simulated_s"]) == (7, 1200.0)

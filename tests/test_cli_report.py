@@ -18,7 +18,7 @@ import pytest
 import farmsim.analysis
 from farmsim.analysis.report import PLOTS
 from farmsim.cli import main
-from farmsim.record.result import Result
+from farmsim.record.result import TABLES, Result
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
@@ -35,10 +35,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {fmt: root / fmt for fmt in ("parquet", "csv")}
 
 
-def results(runs: dict[str, Path], tmp_path: Path, fmt: str = "parquet") -> Path:
-    """A scratch copy of a results folder, without its report.html."""
+def results(runs: dict[str, Path], tmp_path: Path, fmt: str = "parquet", *,
+            manifest: bool = True) -> Path:
+    """A scratch copy of a results folder, without its report.html; without its manifest.json
+    too if not ``manifest`` (a folder of a farmsim without manifests, whose files the test edits:
+    with the manifest, any edit is a size mismatch)."""
     folder = Path(shutil.copytree(runs[fmt], tmp_path / fmt))
     (folder / "report.html").unlink()
+    if not manifest:
+        (folder / "manifest.json").unlink(missing_ok=True)
     return folder
 
 
@@ -114,21 +119,21 @@ def test_a_file_instead_of_a_folder_exits_2(runs, capsys):
 
 
 def test_folder_without_summary_exits_2(runs, tmp_path, capsys):
-    folder = results(runs, tmp_path)
+    folder = results(runs, tmp_path, manifest=False)
     (folder / "summary.json").unlink()
     err = bad_input([str(folder)], capsys)
     assert err.startswith(f"farmsim report: error: {folder}: no summary.json (")
 
 
 def test_invalid_summary_json_exits_2(runs, tmp_path, capsys):
-    folder = results(runs, tmp_path)
+    folder = results(runs, tmp_path, manifest=False)
     (folder / "summary.json").write_text('{"scenario": "quickstart",}')
     err = bad_input([str(folder)], capsys)
     assert err.startswith(f"farmsim report: error: {folder / 'summary.json'}: not valid JSON (")
 
 
 def test_summary_with_a_wrong_value_exits_2(runs, tmp_path, capsys):
-    folder = results(runs, tmp_path)
+    folder = results(runs, tmp_path, manifest=False)
     summary = json.loads((folder / "summary.json").read_text())
     summary["worker_hours"] = "many"
     (folder / "summary.json").write_text(json.dumps(summary))
@@ -139,7 +144,7 @@ def test_summary_with_a_wrong_value_exits_2(runs, tmp_path, capsys):
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_missing_table_exits_2(runs, tmp_path, capsys, fmt):
-    folder = results(runs, tmp_path, fmt)
+    folder = results(runs, tmp_path, fmt, manifest=False)
     (folder / f"workers.{fmt}").unlink()
     err = bad_input([str(folder)], capsys)
     assert err == (f"farmsim report: error: {folder}: no workers table (workers.parquet or "
@@ -148,7 +153,7 @@ def test_missing_table_exits_2(runs, tmp_path, capsys, fmt):
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_corrupt_table_exits_2(runs, tmp_path, capsys, fmt):
-    folder = results(runs, tmp_path, fmt)
+    folder = results(runs, tmp_path, fmt, manifest=False)
     path = folder / f"task_runs.{fmt}"
     path.write_bytes(b"\xff\x00 truncated")
     err = bad_input([str(folder)], capsys)
@@ -157,7 +162,7 @@ def test_corrupt_table_exits_2(runs, tmp_path, capsys, fmt):
 
 
 def test_table_missing_a_column_exits_2(runs, tmp_path, capsys):
-    folder = results(runs, tmp_path, "csv")
+    folder = results(runs, tmp_path, "csv", manifest=False)
     path = folder / "limit_usage.csv"
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(line.rsplit(",", 1)[0] + "\n" for line in lines))  # no max_count
@@ -166,7 +171,7 @@ def test_table_missing_a_column_exits_2(runs, tmp_path, capsys):
 
 
 def test_table_with_a_bad_value_exits_2_naming_the_line(runs, tmp_path, capsys):
-    folder = results(runs, tmp_path, "csv")
+    folder = results(runs, tmp_path, "csv", manifest=False)
     path = folder / "task_events.csv"
     lines = path.read_text().splitlines(keepends=True)
     lines[1] = "later" + lines[1][lines[1].index(","):]
@@ -183,6 +188,76 @@ def test_out_that_cannot_be_written_exits_2(runs, tmp_path, capsys):
     clash.write_text("")
     err = bad_input([str(folder), "--out", str(clash / "report.html")], capsys)
     assert f"--out: cannot write the report to {str(clash / 'report.html')!r}" in err
+
+
+# ---------------------------------------------------------------------------- one run per folder
+
+
+@pytest.mark.parametrize(("before", "after"), [("parquet", "csv"), ("csv", "parquet")])
+def test_run_into_a_folder_of_another_run_replaces_it(runs, tmp_path, before, after):
+    # GIVEN a folder farmsim run wrote (one hour, in one format)
+    folder = Path(shutil.copytree(runs[before], tmp_path / "out"))
+
+    # WHEN a run of 30 minutes is written there in the other format
+    assert main(["run", str(QUICKSTART), "--until", "30m", "--format", after,
+                 "--out", str(folder), "--quiet"]) == 0
+
+    # THEN only the second run's tables remain, and the report re-renders the second run
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{name}.{after}" for name in TABLES] + ["summary.json", "manifest.json", "report.html"])
+    assert Result.load(folder).summary()["simulated_s"] == 1800.0
+    assert main(["report", str(folder), "--out", str(tmp_path / "again.html")]) == 0
+    if after == "parquet":
+        assert (tmp_path / "again.html").read_bytes() == (folder / "report.html").read_bytes()
+
+
+def test_report_on_a_folder_of_two_runs_exits_2(runs, tmp_path, capsys):
+    # GIVEN a Parquet folder without manifest (an older farmsim's) holding CSV tables of a run too
+    folder = results(runs, tmp_path, manifest=False)
+    for path in runs["csv"].glob("*.csv"):
+        shutil.copy(path, folder)
+
+    # WHEN / THEN farmsim report refuses it, naming the folder and the files of both runs
+    err = bad_input([str(folder)], capsys)
+    assert err.startswith(f"farmsim report: error: {folder}: holds tables of more than one run "
+                          "(jobs.parquet, steps.parquet, ")
+    assert "session_actions.csv) and no manifest.json to tell which run is current" in err
+    assert not (folder / "report.html").exists()
+
+
+def test_report_on_a_folder_with_another_runs_table_exits_2(runs, tmp_path, capsys):
+    # GIVEN a folder whose workers table was overwritten by a longer run's
+    folder = results(runs, tmp_path, "csv")
+    assert main(["run", str(QUICKSTART), "--until", "2h", "--format", "csv",
+                 "--out", str(tmp_path / "longer"), "--quiet"]) == 0
+    shutil.copy(tmp_path / "longer" / "workers.csv", folder)
+    capsys.readouterr()
+
+    # WHEN / THEN farmsim report names the file and the sizes
+    err = bad_input([str(folder)], capsys)
+    size = (runs["csv"] / "workers.csv").stat().st_size
+    other = (tmp_path / "longer" / "workers.csv").stat().st_size
+    assert other != size
+    assert err == (f"farmsim report: error: {folder / 'workers.csv'}: {other:,} bytes, but "
+                   f"manifest.json records {size:,}: the file was changed or replaced after the "
+                   "run was saved (by another run?)\n")
+
+
+@pytest.mark.parametrize("below", [False, True], ids=["a file", "below a file"])
+def test_run_out_onto_a_file_exits_2_naming_out(tmp_path, capsys, below):
+    # GIVEN --out a file, or a folder below a file
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    out = taken / "sub" if below else taken
+
+    # WHEN / THEN farmsim run exits 2 naming --out, the path and the reason; the file is kept
+    assert main(["run", str(QUICKSTART), "--until", "5m", "--out", str(out), "--quiet"]) == 2
+    why = (f"cannot create the folder: {taken} is a file, not a folder" if below
+           else "not a folder (a file of that name exists)")
+    captured = capsys.readouterr()
+    assert captured.err == (f"farmsim run: error: --out: cannot write the results to "
+                            f"{str(out)!r}: {why}\n")
+    assert taken.read_text() == "keep me"
 
 
 def test_bad_input_as_a_command(tmp_path):

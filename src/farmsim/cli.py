@@ -138,9 +138,8 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("out", _safe_name(scenario.name))
     try:
         result.save(out, format=args.format)
-    except OSError as exc:
-        why = "a file of that name exists" if isinstance(exc, FileExistsError) else exc.strerror
-        raise BadInput(f"--out: cannot write the results to {str(out)!r}: {why or exc}") from None
+    except ResultsError as exc:
+        raise BadInput(f"--out: cannot write the results to {str(out)!r}: {exc.detail}") from None
     from farmsim.analysis import write_report
 
     write_report(result, out / "report.html")

@@ -1,9 +1,9 @@
 """A results folder read back: :class:`SavedResult`, made by :meth:`Result.load`.
 
-``farmsim run`` and :meth:`Result.save` write one file per table (Parquet or CSV) and
-``summary.json``; this module checks them (every problem names the file and the column, key or
-value) and rebuilds frames with a live result's dtypes, so the plots and ``farmsim report`` take
-a saved result as they take a live one.
+``farmsim run`` and :meth:`Result.save` write one file per table (Parquet or CSV),
+``summary.json`` and ``manifest.json`` (which lists them); this module checks them (every problem
+names the file and the column, key or value) and rebuilds frames with a live result's dtypes, so
+the plots and ``farmsim report`` take a saved result as they take a live one.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import ast
 import copy
 import csv
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,9 @@ from farmsim.record.result import (
     _RUN_STATUS_NAMES,
     _TASK_STATUS_NAMES,
     _WORKER_STATUS_NAMES,
+    FORMATS,
+    MANIFEST,
+    SUMMARY,
     TABLES,
     Result,
     _cat,
@@ -60,8 +64,10 @@ class SavedResult(Result):
 
     Made by :meth:`Result.load`. It has a live result's tables, :meth:`summary` (the contents of
     ``summary.json``), :meth:`save` and a :class:`SavedCatalog`, so the plots and the report take
-    it as they take a live result. Each table is read when first used, from
-    ``<table>.parquet`` (preferred) or ``<table>.csv``.
+    it as they take a live result. Each table is read when first used, from the file
+    ``manifest.json`` lists for it; each listed file must have the size recorded there. A
+    folder without ``manifest.json`` (saved by a farmsim that did not write one) is read from
+    ``<table>.parquet`` or ``<table>.csv``, unless it holds tables in both formats: two runs.
 
     From Parquet the frames equal the live result's. From CSV, numbers, strings and lists (of
     step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
@@ -82,20 +88,49 @@ class SavedResult(Result):
             raise ResultsError("not a folder (expected a results folder written by farmsim run "
                                "or Result.save)", path=str(folder))
         self.directory = folder
-        self._summary_path = folder / "summary.json"
+        manifest = _read_manifest(folder / MANIFEST)
+        #: The size each file must have (none for a folder without manifest.json).
+        self._sizes: dict[Path, int] = {}
+        if manifest is None:
+            self._summary_path = folder / SUMMARY
+            self.files = _unlisted_tables(folder)
+        else:
+            self._summary_path = folder / manifest["summary"]["file"]
+            self.files = {name: folder / entry["file"]
+                          for name, entry in manifest["tables"].items()}
+            self._sizes = {folder / entry["file"]: entry["bytes"]
+                           for entry in (*manifest["tables"].values(), manifest["summary"])}
+            for path in self._sizes:
+                self._check_size(path)
         self._summary = _read_summary(self._summary_path, folder)
-        self.files: dict[str, Path] = {}
+        if manifest is not None:
+            _check_run(self._summary, manifest, self._summary_path)
         self._header: dict[str, list[str]] = {}
         for name in TABLES:
-            path = next((p for p in (folder / f"{name}.parquet", folder / f"{name}.csv")
-                         if p.exists()), None)
+            path = self.files.get(name)
             if path is None:
                 raise ResultsError(f"no {name} table ({name}.parquet or {name}.csv)",
                                    path=str(folder))
             header = _columns_of(path)
             _require_columns(path, name, header)
-            self.files[name] = path
             self._header[name] = header
+
+    def _check_size(self, path: Path) -> None:
+        """A ResultsError unless ``path`` has the size manifest.json records for it."""
+        if path not in self._sizes:
+            return
+        try:
+            size = path.stat().st_size if path.is_file() else None
+        except OSError:
+            size = None
+        if size is None:
+            raise ResultsError(f"missing: {MANIFEST} lists it as a file of the run saved here",
+                               path=str(path))
+        expected = self._sizes[path]
+        if size != expected:
+            raise ResultsError(f"{size:,} bytes, but {MANIFEST} records {expected:,}: the file "
+                               "was changed or replaced after the run was saved (by another "
+                               "run?)", path=str(path))
 
     def __repr__(self) -> str:
         return f"SavedResult({str(self.directory)!r})"
@@ -157,6 +192,7 @@ class SavedResult(Result):
 
     def _read(self, name: str) -> pd.DataFrame:
         path = self.files[name]
+        self._check_size(path)  # in case the file changed since the folder was loaded
         schema = _SCHEMA[name]
         if path.suffix == ".parquet":
             raw = _read_parquet(path, [c for c, spec in schema.items() if spec.kind == "list"])
@@ -511,21 +547,79 @@ _SUMMARY_OPTIONAL: dict[str, Any] = {
 }
 
 
+def _unlisted_tables(folder: Path) -> dict[str, Path]:
+    """The table files of a folder without manifest.json, by table name: ``<table>.parquet`` or
+    ``<table>.csv``. Tables in both formats are two runs' (one run writes one format)."""
+    found = {fmt: [path for path in (folder / f"{name}.{fmt}" for name in TABLES)
+                   if path.exists()] for fmt in FORMATS}
+    if all(found.values()):
+        names = " and ".join(", ".join(p.name for p in paths) for paths in found.values())
+        raise ResultsError(f"holds tables of more than one run ({names}) and no {MANIFEST} to "
+                           "tell which run is current; delete the other run's tables, or save "
+                           "the run again", path=str(folder))
+    return {path.stem: path for paths in found.values() for path in paths}
+
+
+#: What manifest.json holds: the run, and each file of it with its size in bytes.
+_FILE = {"file": _STRING, "bytes": _INTEGER}
+_MANIFEST: dict[str, Any] = {
+    "farmsim": _STRING, "format": _STRING, "scenario": _STRING, "seed": _INTEGER,
+    "tables": _Each(_FILE, required=TABLES), "summary": _FILE,
+}  # fmt: skip
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    """manifest.json, checked: the keys and types of :data:`_MANIFEST`, a known format, and file
+    names inside the folder (tables with the format's suffix); None if there is none."""
+    if not os.path.lexists(path):
+        return None
+    data = _read_json(path)
+    try:
+        _check_json(data, _MANIFEST, "")
+        if data["format"] not in FORMATS:
+            raise ValueError("format: expected 'parquet' or 'csv' "
+                             f"(got {json.dumps(data['format'])})")
+        for name, entry in data["tables"].items():
+            if name not in TABLES:
+                raise ValueError(f"tables.{name}: not a table farmsim writes ({', '.join(TABLES)})")
+            _check_file(entry, f"tables.{name}", f".{data['format']}")
+        _check_file(data["summary"], "summary", "")
+    except ValueError as exc:
+        raise ResultsError(str(exc), path=str(path)) from None
+    return data  # type: ignore[no-any-return]
+
+
+def _check_file(entry: dict[str, Any], where: str, suffix: str) -> None:
+    """A ValueError unless ``entry`` names a file of the folder itself, with ``suffix``, and a
+    size >= 0."""
+    name = entry["file"]
+    parts = PurePath(name).parts
+    if not parts or PurePath(name).is_absolute() or PurePath(name).drive or ".." in parts:
+        raise ValueError(f"{where}.file: expected a file name inside the results folder (got "
+                         f"{json.dumps(name)})")
+    if suffix and not name.endswith(suffix):
+        raise ValueError(f"{where}.file: expected a {suffix} file, as the format is "
+                         f"{suffix[1:]!r} (got {json.dumps(name)})")
+    if entry["bytes"] < 0:
+        raise ValueError(f"{where}.bytes: expected an integer >= 0 (got {entry['bytes']})")
+
+
+def _check_run(summary: dict[str, Any], manifest: dict[str, Any], path: Path) -> None:
+    """A ResultsError unless summary.json is of the run manifest.json records."""
+    ours = (summary["scenario"], summary["seed"])
+    theirs = (manifest["scenario"], manifest["seed"])
+    if ours != theirs:
+        raise ResultsError(f"the run of scenario {ours[0]!r}, seed {ours[1]}, but {MANIFEST} "
+                           f"records scenario {theirs[0]!r}, seed {theirs[1]}: another run's "
+                           "summary", path=str(path))
+
+
 def _read_summary(path: Path, folder: Path) -> dict[str, Any]:
     if not path.exists():
         raise ResultsError("no summary.json (a results folder holds summary.json and one file "
                            "per table, as written by farmsim run or Result.save)",
                            path=str(folder))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"cannot read it ({_reason(exc)})", path=str(path)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"not valid JSON ({exc})", path=str(path)) from None
-    except RecursionError:
-        raise ResultsError("not valid JSON (nested too deeply)", path=str(path)) from None
+    data = _read_json(path)
     try:
         _check_json(data, _SUMMARY, "")
         for key, spec in _SUMMARY_OPTIONAL.items():
@@ -538,6 +632,19 @@ def _read_summary(path: Path, folder: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise ResultsError(str(exc), path=str(path)) from None
     return data  # type: ignore[no-any-return]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"cannot read it ({_reason(exc)})", path=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"not valid JSON ({exc})", path=str(path)) from None
+    except RecursionError:
+        raise ResultsError("not valid JSON (nested too deeply)", path=str(path)) from None
 
 
 def _check_json(value: Any, spec: Any, where: str) -> None:

@@ -262,7 +262,7 @@ def test_save_writes_every_table_and_summary_json(tmp_path, fmt: str) -> None:
     # THEN one file per table with the table's rows and columns, and summary.json
     assert out == tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{t}.{fmt}" for t in TABLES] + ["summary.json"])
+        [f"{t}.{fmt}" for t in TABLES] + ["summary.json", "manifest.json"])
     read = pd.read_parquet if fmt == "parquet" else pd.read_csv
     for table in TABLES:
         frame = getattr(result, table)
