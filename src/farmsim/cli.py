@@ -140,13 +140,17 @@ def _run(args: argparse.Namespace) -> int:
         result.save(out, format=args.format)
     except ResultsError as exc:
         raise BadInput(f"--out: cannot write the results to {str(out)!r}: {exc.detail}") from None
-    from farmsim.analysis import write_report
+    from farmsim.analysis import MatplotlibMissingError, write_report
 
-    write_report(result, out / "report.html")
+    files = "summary.json, manifest.json and report.html"
+    try:
+        write_report(result, out / "report.html")
+    except MatplotlibMissingError as exc:  # said even with --quiet: a file is missing
+        print(f"farmsim run: report.html skipped: {exc}", file=sys.stderr)
+        files = "summary.json and manifest.json"
     if not args.quiet:
         print(summary_table(result.summary()))
-        print(f"\nwrote {', '.join(TABLES)} ({args.format}), summary.json and report.html "
-              f"to {out}/")
+        print(f"\nwrote {', '.join(TABLES)} ({args.format}), {files} to {out}/")
     return EXIT_OK
 
 
@@ -416,9 +420,11 @@ def _add_report(sub: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from farmsim.analysis import write_report
+    from farmsim.analysis import MatplotlibMissingError, report_available, write_report
     from farmsim.record.result import Result
 
+    if not report_available():
+        raise BadInput(f"cannot write report.html: {MatplotlibMissingError()}")
     result = Result.load(args.results)
     out = Path(args.out) if args.out else Path(args.results, "report.html")
     try:

@@ -78,6 +78,19 @@ def test_example_keeps_the_invariants(example):
     check_all(example[2])
 
 
+def test_example_report_has_a_panel_per_plot_and_no_warning(example):
+    """The report of each example renders (warnings are errors in this suite) with every plot,
+    but the limit panel of a farm without limits."""
+    from farmsim.analysis import render_report
+    from farmsim.analysis.report import PLOTS
+
+    result = example[2]
+    page = render_report(result)
+    has_limits = len(result.catalog.limit_names) > 0
+    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - (not has_limits)
+    assert ('alt="Limit usage"' in page) == has_limits
+
+
 def test_example_matches_its_golden_summary(example):
     path, _, result = example
     actual = json.loads(json.dumps(result.summary()))  # as summary.json holds it

@@ -1,9 +1,12 @@
 """Plots and the HTML report of a run's :class:`~farmsim.record.result.Result`.
 
-Importing this package does not load matplotlib: the plot functions import it when called.
+Importing this package does not load matplotlib: the plot functions import it when called,
+and raise :class:`MatplotlibMissingError` (a FarmsimError and an ImportError) when it is not
+installed; :func:`report_available` says beforehand.
 """
 
 from farmsim.analysis.plots import (
+    MatplotlibMissingError,
     limit_usage,
     queue_backlog,
     tasks_by_status,
@@ -12,12 +15,14 @@ from farmsim.analysis.plots import (
     worker_timeline,
     workers_busy,
 )
-from farmsim.analysis.report import render_report, write_report
+from farmsim.analysis.report import render_report, report_available, write_report
 
 __all__ = [
+    "MatplotlibMissingError",
     "limit_usage",
     "queue_backlog",
     "render_report",
+    "report_available",
     "tasks_by_status",
     "turnaround_by_priority",
     "wait_by_priority",

@@ -6,8 +6,10 @@ Axes (as networkx's ``draw(G, ax=None)`` does). Without ``ax`` a new figure is m
 ``ax.figure.savefig(...)``. matplotlib is imported inside the functions only: importing this
 module does not load it.
 
-Times are drawn in minutes, or in hours once the run is longer than a few hours. A result with
-nothing to show (no jobs, no limits) gives an Axes saying "no data".
+Times are drawn in seconds, minutes, or hours, by the length of the run. A plot with nothing
+to show says why on its Axes, in words ("no jobs submitted", "no limits in this farm", "the run
+ended at time 0", ...). Without matplotlib, a plot function raises
+:class:`MatplotlibMissingError`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from farmsim.errors import FarmsimError, UsageError
 from farmsim.model.enums import TaskRunStatus, WorkerStatus
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from farmsim.record.result import Result
 
 __all__ = [
+    "MatplotlibMissingError",
     "limit_usage",
     "queue_backlog",
     "tasks_by_status",
@@ -35,8 +39,10 @@ __all__ = [
 
 #: Most time points drawn by the time-series plots; longer histories are sampled on a grid.
 MAX_POINTS = 2000
-#: Runs longer than this are drawn in hours, shorter ones in minutes.
+#: Runs longer than this are drawn in hours, shorter ones in minutes (or seconds).
 _HOURS_ABOVE_S = 3 * 3600.0
+#: Runs longer than this are drawn in minutes (or hours), shorter ones in seconds.
+_MINUTES_ABOVE_S = 180.0
 #: Distinct priorities shown one by one; more are grouped into this many bands.
 _MAX_BANDS = 8
 
@@ -66,6 +72,20 @@ _WORKER_STATUS_STYLE: dict[str, str] = {
 }
 
 
+#: What a plot says when there is nothing to draw.
+_NO_JOBS = "no jobs submitted"
+_NO_LIMITS = "no limits in this farm"
+_NO_WORKERS = "no workers in this farm"
+_AT_TIME_0 = "the run ended at time 0"
+
+
+class MatplotlibMissingError(FarmsimError, ImportError):
+    """A plot or report was asked for, and matplotlib cannot be imported."""
+
+    def __init__(self) -> None:
+        super().__init__("matplotlib is not installed (pip install matplotlib)")
+
+
 # ---------------------------------------------------------------------------- plots
 
 
@@ -76,7 +96,9 @@ def tasks_by_status(result: Result, ax: Axes | None = None) -> Axes:
     scale, unit = _time_unit(result)
     ax.set(title="Tasks by status", xlabel=f"time ({unit})", ylabel="tasks")
     if not len(ev):
-        return _no_data(ax)
+        return _say(ax, _NO_JOBS)
+    if result.catalog.end_time <= 0:
+        return _say(ax, _AT_TIME_0)
     names = list(ev["status"].cat.categories)
     grid, counts = _state_counts(ev["time"].to_numpy(), ev["task_id"].cat.codes.to_numpy(),
                                  ev["status"].cat.codes.to_numpy(), len(names),
@@ -86,8 +108,7 @@ def tasks_by_status(result: Result, ax: Axes | None = None) -> Axes:
                  colors=[_TASK_STATUS_STYLE[s] for s in shown], step="post", linewidth=0)
     _legend(ax, reverse=True)
     ax.set_xlim(0, grid[-1] / scale)
-    ax.set_ylim(bottom=0)
-    _integer_y(ax)
+    _count_axis(ax)
     return ax
 
 
@@ -98,7 +119,9 @@ def queue_backlog(result: Result, ax: Axes | None = None) -> Axes:
     scale, unit = _time_unit(result)
     ax.set(title="Queue backlog (READY tasks)", xlabel=f"time ({unit})", ylabel="READY tasks")
     if not len(ev):
-        return _no_data(ax)
+        return _say(ax, _NO_JOBS)
+    if result.catalog.end_time <= 0:
+        return _say(ax, _AT_TIME_0)
     names = list(ev["status"].cat.categories)
     ready = names.index(TaskRunStatus.READY)
     status = ev["status"].cat.codes.to_numpy()
@@ -117,8 +140,7 @@ def queue_backlog(result: Result, ax: Axes | None = None) -> Axes:
         ax.step(grid / scale, count, where="post", label=name)
     _legend(ax)
     ax.set_xlim(0, max(end, float(time.max())) / scale)
-    ax.set_ylim(bottom=0)
-    _integer_y(ax)
+    _count_axis(ax)
     return ax
 
 
@@ -129,7 +151,9 @@ def workers_busy(result: Result, ax: Axes | None = None) -> Axes:
     scale, unit = _time_unit(result)
     ax.set(title="Workers by status", xlabel=f"time ({unit})", ylabel="workers")
     if not len(w):
-        return _no_data(ax)
+        return _say(ax, _NO_WORKERS)
+    if result.catalog.end_time <= 0:
+        return _say(ax, _AT_TIME_0)
     w = w.iloc[np.argsort(w["time"].to_numpy(), kind="stable")]
     names = list(w["status"].cat.categories)
     grid, counts = _state_counts(w["time"].to_numpy(), w["worker_id"].cat.codes.to_numpy(),
@@ -142,8 +166,7 @@ def workers_busy(result: Result, ax: Axes | None = None) -> Axes:
                  colors=[_WORKER_STATUS_STYLE[s] for s in shown], step="post", linewidth=0)
     _legend(ax, reverse=True)
     ax.set_xlim(0, grid[-1] / scale)
-    ax.set_ylim(bottom=0)
-    _integer_y(ax)
+    _count_axis(ax)
     return ax
 
 
@@ -152,17 +175,24 @@ def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None
 
     Args:
         limit: one limit to draw, by name or id; default all of them.
+
+    Raises:
+        UsageError: ``limit`` names no limit of the farm.
     """
-    ax = _axes(ax)
     c = result.catalog
-    scale, unit = _time_unit(result)
-    ax.set(title="Limit usage", xlabel=f"time ({unit})", ylabel="units in use")
     chosen = [i for i, (name, lid) in enumerate(zip(c.limit_names, c.limit_ids))
               if limit is None or limit in (name, str(lid))]
     if limit is not None and not chosen:
-        raise ValueError(f"no limit named {limit!r} (limits: {list(c.limit_names)})")
+        known = ", ".join(repr(str(n)) for n in c.limit_names)
+        raise UsageError(f"limit must name a limit of the farm, by name or id (got {limit!r}; "
+                         f"{'limits: ' + known if known else 'the farm has no limits'})")
+    ax = _axes(ax)
+    scale, unit = _time_unit(result)
+    ax.set(title="Limit usage", xlabel=f"time ({unit})", ylabel="units in use")
     if not chosen:
-        return _no_data(ax)
+        return _say(ax, _NO_LIMITS)
+    if c.end_time <= 0:
+        return _say(ax, _AT_TIME_0)
     usage = result.limit_usage
     codes = usage["limit_id"].cat.codes.to_numpy()
     end = c.end_time
@@ -181,8 +211,7 @@ def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None
                     linestyle="--", label=f"{c.limit_names[i]} maxCount")
     _legend(ax)
     ax.set_xlim(0, end / scale)
-    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.08)  # keep a maxCount line off the frame
-    _integer_y(ax)
+    _count_axis(ax, margin=1.08)  # keep a maxCount line off the frame
     return ax
 
 
@@ -195,7 +224,8 @@ def turnaround_by_priority(result: Result, ax: Axes | None = None) -> Axes:
     values = (done["ended_at"] - done["submitted_at"]).to_numpy()
     return _by_priority(ax, done["priority"].to_numpy(), values,
                         title="Job turnaround by priority (jobs that succeeded)",
-                        quantity="turnaround")
+                        quantity="turnaround",
+                        empty=_no_jobs_or(result, "no job succeeded"))
 
 
 def wait_by_priority(result: Result, ax: Axes | None = None) -> Axes:
@@ -205,27 +235,36 @@ def wait_by_priority(result: Result, ax: Axes | None = None) -> Axes:
     priority = result.jobs["priority"].to_numpy()[runs["job_id"].cat.codes.to_numpy()]
     values = (runs["assigned_at"] - runs["ready_at"]).to_numpy()
     return _by_priority(ax, priority, values, title="Task wait by priority",
-                        quantity="wait (READY to assigned)")
+                        quantity="wait (READY to assigned)",
+                        empty=_no_jobs_or(result, "no task was assigned to a worker"))
 
 
 def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -> Axes:
     """Gantt chart: one row per worker (an evenly spaced sample of ``workers`` of those that ran
-    tasks), one bar per task run, coloured by job; runs that did not succeed are hatched."""
+    tasks), one bar per task run, coloured by job; runs that did not succeed are hatched.
+
+    Raises:
+        UsageError: ``workers`` is less than 1.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise UsageError(f"workers must be an integer >= 1 (got {workers!r})")
     ax = _axes(ax)
     runs = result.task_runs
     scale, unit = _time_unit(result)
     ax.set(title="Worker timeline", xlabel=f"time ({unit})", ylabel="worker")
     runs = runs[runs["started_at"].notna() & (runs["worker_id"].cat.codes >= 0)]
-    if not len(runs) or workers < 1:
-        return _no_data(ax)
+    if not len(runs):
+        return _say(ax, _no_jobs_or(result, "no task ran on a worker"))
     end = result.catalog.end_time
+    start = runs["started_at"].to_numpy()
+    stop = np.where(np.isnan(runs["ended_at"].to_numpy()), end, runs["ended_at"].to_numpy())
+    if max(end, float(stop.max())) <= 0:
+        return _say(ax, _AT_TIME_0)
     codes = runs["worker_id"].cat.codes.to_numpy()
     used = np.unique(codes)
     if len(used) > workers:
         used = used[np.linspace(0, len(used) - 1, workers).round().astype(int)]
     job_codes = runs["job_id"].cat.codes.to_numpy()
-    start = runs["started_at"].to_numpy()
-    stop = np.where(np.isnan(runs["ended_at"].to_numpy()), end, runs["ended_at"].to_numpy())
     ok = (runs["status"] == "SUCCEEDED").to_numpy()
     ids = runs["worker_id"].cat.categories
     for row, w in enumerate(used):
@@ -256,26 +295,49 @@ def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -
 # ---------------------------------------------------------------------------- helpers
 
 
+def _matplotlib_available() -> bool:
+    """Whether matplotlib can be imported (the plots and the report need it)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _require_matplotlib() -> None:
+    if not _matplotlib_available():
+        raise MatplotlibMissingError
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
+    _require_matplotlib()
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 4.5), layout="constrained")
     return fig.add_subplot()
 
 
-def _no_data(ax: Axes) -> Axes:
-    ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center",
+def _say(ax: Axes, message: str) -> Axes:
+    """An Axes with nothing to draw: ``message`` in its middle, and no ticks."""
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
             fontsize="large", color="gray")
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
 
 
-def _integer_y(ax: Axes) -> None:
+def _no_jobs_or(result: Result, message: str) -> str:
+    """Why a plot of jobs or task runs is empty: no jobs at all, or ``message``."""
+    return _NO_JOBS if not len(result.jobs) else message
+
+
+def _count_axis(ax: Axes, *, margin: float = 1.0) -> None:
+    """A y axis of counts: integer ticks, from 0 to at least 1 (also when every count is 0)."""
     from matplotlib.ticker import MaxNLocator
 
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * margin)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
@@ -290,14 +352,18 @@ def _legend(ax: Axes, *, reverse: bool = False) -> None:
 
 def _time_unit(result: Result) -> tuple[float, str]:
     """(seconds per unit, unit name) for the run's time axis."""
-    return (3600.0, "hours") if result.catalog.end_time > _HOURS_ABOVE_S else (60.0, "minutes")
+    return _unit(result.catalog.end_time)
 
 
 def _duration_unit(values: np.ndarray) -> tuple[float, str]:
-    top = float(np.nanmax(values)) if len(values) else 0.0
+    return _unit(float(np.nanmax(values, initial=0.0)))
+
+
+def _unit(top: float) -> tuple[float, str]:
+    """(seconds per unit, unit name) for an axis of times or durations up to ``top`` seconds."""
     if top > _HOURS_ABOVE_S:
         return 3600.0, "hours"
-    if top > 180.0:
+    if top > _MINUTES_ABOVE_S:
         return 60.0, "minutes"
     return 1.0, "seconds"
 
@@ -364,13 +430,14 @@ def _bands(priority: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 def _by_priority(ax: Axes, priority: np.ndarray, values: np.ndarray, *, title: str,
-                 quantity: str) -> Axes:
+                 quantity: str, empty: str) -> Axes:
+    """Box plots of ``values`` by priority band; ``empty`` is said when there are none."""
     keep = ~np.isnan(values)
     priority, values = priority[keep], values[keep]
     scale, unit = _duration_unit(values)
     ax.set(title=title, xlabel="priority", ylabel=f"{quantity} ({unit})")
     if not len(values):
-        return _no_data(ax)
+        return _say(ax, empty)
     band, labels = _bands(priority)
     groups: list[Any] = []
     ticks: list[str] = []

@@ -2,7 +2,9 @@
 
 The plots are embedded as base64 PNG images; the page loads nothing from elsewhere, so it can be
 mailed or archived on its own. matplotlib is only imported (by :mod:`farmsim.analysis.plots`)
-when a report is rendered.
+when a report is rendered; without it, rendering raises
+:class:`~farmsim.analysis.plots.MatplotlibMissingError` (check first with
+:func:`report_available`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ if TYPE_CHECKING:
 
     from farmsim.record.result import Result
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "report_available", "write_report"]
 
-#: (plot function, caption), in page order.
+#: (plot function, caption), in page order. The limit panel is left out of the report of a farm
+#: without limits.
 PLOTS: tuple[tuple[Callable[..., Axes], str], ...] = (
     (plots.tasks_by_status,
      "Tasks in each status over time (stacked): work flows from READY through RUNNING to "
@@ -53,8 +56,18 @@ figcaption { color: #555; }
 """
 
 
+def report_available() -> bool:
+    """Whether reports (and plots) can be drawn here: matplotlib can be imported."""
+    return plots._matplotlib_available()
+
+
 def render_report(result: Result) -> str:
-    """The report page of ``result``, as HTML text."""
+    """The report page of ``result``, as HTML text.
+
+    Raises:
+        MatplotlibMissingError: matplotlib cannot be imported.
+    """
+    plots._require_matplotlib()
     s = result.summary()
     title = f"farmsim report: {s['scenario']}"
     parts = [
@@ -81,6 +94,8 @@ def render_report(result: Result) -> str:
         parts += ["<ul>", *(f"<li>{_e(n)}</li>" for n in notes), "</ul>"]
     parts.append("<h2>Plots</h2>")
     for plot, caption in PLOTS:
+        if plot is plots.limit_usage and not len(result.catalog.limit_names):
+            continue
         ax = plot(result)
         parts += [
             "<figure>",
@@ -94,12 +109,17 @@ def render_report(result: Result) -> str:
 
 def write_report(result: Result, path: str | Path) -> Path:
     """Write :func:`render_report` to ``path`` (a file, or a directory to hold
-    ``report.html``). Returns the file written."""
+    ``report.html``). Returns the file written.
+
+    Raises:
+        MatplotlibMissingError: matplotlib cannot be imported (nothing is written).
+    """
     out = Path(path)
     if out.is_dir():
         out = out / "report.html"
+    page = render_report(result)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(result), encoding="utf-8")
+    out.write_text(page, encoding="utf-8")
     return out
 
 

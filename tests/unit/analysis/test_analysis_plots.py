@@ -10,9 +10,7 @@ import pytest
 
 import farmsim
 from farmsim.analysis import plots
-from farmsim.model.config import FarmConfig, FleetConfig, QueueConfig
-from farmsim.model.runtimes import RuntimeModel
-from farmsim.scenario.config import Scenario
+from farmsim.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,13 +23,88 @@ def quickstart():
     return farmsim.simulate(ROOT / "scenarios" / "quickstart.yaml", until="2h")
 
 
+TEMPLATES = ROOT / "scenarios" / "templates"
+FARM = """\
+name: degenerate
+seed: 1
+farm:
+  displayName: tiny
+  queues:
+  - displayName: q
+    schedulingConfiguration: {{priorityFifo: {{}}}}
+    fleets: [linux]
+  fleets:
+  - displayName: linux
+    minWorkerCount: 0
+    maxWorkerCount: {most}
+    configuration:
+      customerManaged:
+        mode: NO_SCALING
+        workerCapabilities: {{vCpuCount: {{min: 1}}, memoryMiB: {{min: 4096}}, osFamily: LINUX,
+                             cpuArchitectureType: x86_64}}
+    simulation: {{workers: {workers}}}
+"""
+LIMITS = """\
+  limits:
+  - {displayName: nuke, amountRequirementName: amount.license.nuke, maxCount: 2}
+"""
+
+
+def _jobs(*extra: str) -> str:
+    """A workload of one four-frame render job per item of ``extra`` (its further keys)."""
+    return "workload:\n  jobs:\n" + "".join(
+        f"  - {{at: 0, queue: q, template: {TEMPLATES / 'render.yaml'}, "
+        f"parameters: {{Frames: '1-4'}}{more}}}\n" for more in extra)
+
+
+#: name -> (workers, with limits, workload section, until)
+DEGENERATE = {
+    "no workers": (0, False, _jobs(""), None),  # nothing happens after t=0: the run ends at 0
+    "no workers for an hour": (0, True, _jobs(""), 3600),
+    "no jobs": (2, True, "workload:\n  jobs: []\n", None),
+    "no workload": (2, False, "", 3600),
+    "all SUSPENDED": (2, False, _jobs(", targetTaskRunStatus: SUSPENDED",
+                                      ", targetTaskRunStatus: SUSPENDED"), None),
+    "cut before the first job": (2, True, _jobs(", at: 1h").replace("at: 0, ", ""), 1),
+    "empty SWF trace": (2, False, "workload:\n  replay: {file: empty.swf, queue: q}\n", None),
+}
+T, L, W, B, TA, WA, WT = (plots.tasks_by_status, plots.limit_usage, plots.workers_busy,
+                          plots.queue_backlog, plots.turnaround_by_priority,
+                          plots.wait_by_priority, plots.worker_timeline)
+NO_JOBS, AT_0, NO_LIMITS, NO_WORKERS = ("no jobs submitted", "the run ended at time 0",
+                                        "no limits in this farm", "no workers in this farm")
+NOT_ASSIGNED, NOT_RUN = "no task was assigned to a worker", "no task ran on a worker"
+#: What each plot says of each degenerate run (None: it draws data, and says nothing).
+SAYS = {
+    "no workers": {T: AT_0, B: AT_0, W: NO_WORKERS, L: NO_LIMITS, TA: "no job succeeded",
+                   WA: NOT_ASSIGNED, WT: NOT_RUN},
+    "no workers for an hour": {T: None, B: None, W: NO_WORKERS, L: None, TA: "no job succeeded",
+                               WA: NOT_ASSIGNED, WT: NOT_RUN},
+    "no jobs": {T: NO_JOBS, B: NO_JOBS, W: None, L: None, TA: NO_JOBS, WA: NO_JOBS,
+                WT: NO_JOBS},
+    "no workload": {T: NO_JOBS, B: NO_JOBS, W: None, L: NO_LIMITS, TA: NO_JOBS, WA: NO_JOBS,
+                    WT: NO_JOBS},
+    "all SUSPENDED": {T: None, B: None, W: None, L: NO_LIMITS, TA: "no job succeeded",
+                      WA: NOT_ASSIGNED, WT: NOT_RUN},
+    "cut before the first job": {T: NO_JOBS, B: NO_JOBS, W: None, L: None, TA: NO_JOBS,
+                                 WA: NO_JOBS, WT: NO_JOBS},
+    "empty SWF trace": {T: NO_JOBS, B: NO_JOBS, W: None, L: NO_LIMITS, TA: NO_JOBS, WA: NO_JOBS,
+                        WT: NO_JOBS},
+}
+
+
 @pytest.fixture(scope="module")
-def empty():
-    """Two workers and no jobs (so no limits, tasks or runs) for an hour."""
-    farm = FarmConfig(queues=(QueueConfig(display_name="q", fleets=("f",)),),
-                      fleets=(FleetConfig(display_name="f", worker_count=2),))
-    return farmsim.simulate(Scenario(seed=0, farm=farm, jobs=(), runtimes=RuntimeModel(rules=())),
-                            until=3600)
+def degenerate(tmp_path_factory):
+    """The result of each scenario of DEGENERATE, by name."""
+    folder = tmp_path_factory.mktemp("degenerate")
+    (folder / "empty.swf").write_text("; Version: 2.2\n; MaxJobs: 0\n", encoding="utf-8")
+    results = {}
+    for n, (name, (workers, limits, workload, until)) in enumerate(DEGENERATE.items()):
+        path = folder / f"scenario{n}.yaml"
+        path.write_text(FARM.format(most=max(workers, 1), workers=workers)
+                        + (LIMITS if limits else "") + workload, encoding="utf-8")
+        results[name] = farmsim.simulate(path, until=until)
+    return results
 
 
 def _content(ax) -> int:
@@ -57,13 +130,22 @@ def test_plot_draws_on_the_given_axes(quickstart, plot):
     assert plot(quickstart, ax=ax) is ax
 
 
+@pytest.mark.parametrize("case", list(DEGENERATE))
 @pytest.mark.parametrize("plot", PLOTS, ids=lambda f: f.__name__)
-def test_plot_of_an_empty_run_says_no_data(empty, plot):
-    ax = plot(empty)
-    ax.figure.canvas.draw()
-    assert ax.get_title()
-    if plot is not plots.workers_busy:  # the idle workers are data
-        assert [t.get_text() for t in ax.texts] == ["no data"]
+def test_plot_of_a_degenerate_run_says_in_words_what_is_missing(degenerate, case, plot):
+    # GIVEN a run where little or nothing happened (warnings are errors in this suite)
+    from matplotlib.figure import Figure
+
+    for ax in (plot(degenerate[case]), plot(degenerate[case], ax=Figure().add_subplot())):
+        # WHEN its plot is drawn
+        ax.figure.canvas.draw()
+        # THEN it has a title, and either data or a sentence saying why there is none
+        assert ax.get_title()
+        says = SAYS[case][plot]
+        assert [t.get_text() for t in ax.texts] == ([says] if says else [])
+        assert (_content(ax) > 0) == (says is None)
+        if says is None:  # a count axis shows at least 0 to 1, not a sliver around 0
+            assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 1
 
 
 def test_time_axes_switch_to_hours_for_long_runs(quickstart):
@@ -102,16 +184,31 @@ def test_state_counts_downsamples_long_histories():
     assert counts[-1].tolist() == [0, n]
 
 
+def test_time_axes_of_runs_under_three_minutes_are_in_seconds(degenerate):
+    # GIVEN a run of 1 second  THEN its time axis is in seconds, not in 1/60ths of a minute
+    ax = plots.workers_busy(degenerate["cut before the first job"])
+    assert ax.get_xlabel() == "time (seconds)"
+    assert ax.get_xlim() == (0.0, 1.0)
+
+
 def test_limit_usage_of_one_limit_and_an_unknown_one(quickstart):
     ax = plots.limit_usage(quickstart, limit="nuke")
     assert {line.get_label() for line in ax.lines} == {"nuke", "nuke maxCount"}
-    with pytest.raises(ValueError, match="no limit named"):
+    with pytest.raises(UsageError, match=r"^limit must name a limit of the farm, by name or id "
+                                         r"\(got 'maya'; limits: 'nuke'\)$"):
         plots.limit_usage(quickstart, limit="maya")
+
+
+def test_limit_usage_of_a_farm_without_limits_names_no_limit(degenerate):
+    with pytest.raises(UsageError, match=r"\(got 'nuke'; the farm has no limits\)$"):
+        plots.limit_usage(degenerate["no workload"], limit="nuke")
 
 
 def test_worker_timeline_shows_a_sample_of_workers(quickstart):
     ax = plots.worker_timeline(quickstart, workers=3)
     assert len(ax.get_yticks()) == 3
+    with pytest.raises(UsageError, match=r"^workers must be an integer >= 1 \(got 0\)$"):
+        plots.worker_timeline(quickstart, workers=0)
 
 
 def test_importing_analysis_leaves_out_matplotlib():

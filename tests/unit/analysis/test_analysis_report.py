@@ -56,3 +56,21 @@ def test_report_escapes_text(result, monkeypatch):
 
 def test_write_report_into_a_directory(result, tmp_path):
     assert write_report(result, tmp_path) == tmp_path / "report.html"
+
+
+def test_report_has_a_limit_panel_when_the_farm_has_limits(result, page):
+    # GIVEN the quickstart (one limit, nuke)  THEN its report draws the limit panel
+    assert 'alt="Limit usage"' in page
+    assert "Units of each limit in use" in page
+
+
+def test_report_leaves_out_the_limit_panel_of_a_farm_without_limits():
+    # GIVEN a run of a farm without limits
+    no_limits = farmsim.simulate(ROOT / "scenarios" / "trace_replay.yaml", until="1h")
+    assert not no_limits.catalog.limit_names
+
+    # WHEN its report is rendered  THEN every other plot is there, the limit panel is not
+    page = render_report(no_limits)
+    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - 1 == 6
+    assert 'alt="Limit usage"' not in page and "Units of each limit" not in page
+    assert "<h3>Limits</h3>" not in page
