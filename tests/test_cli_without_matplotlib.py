@@ -45,7 +45,7 @@ def test_run_without_matplotlib_writes_the_tables_and_skips_the_report(tmp_path)
     assert done.stderr == f"farmsim run: report.html skipped: {MISSING}\n"
     assert (out / "summary.json").is_file() and (out / "jobs.csv").is_file()
     assert not (out / "report.html").exists()
-    assert done.stdout.rstrip().endswith(f"(csv), summary.json to {out}/")
+    assert done.stdout.rstrip().endswith(f"(csv), summary.json and manifest.json to {out}/")
     assert "report.html" not in done.stdout
 
 
