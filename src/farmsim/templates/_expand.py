@@ -23,6 +23,12 @@ from ._template import Template, is_deadline_setting
 
 __all__ = ["clear_expand_cache", "expand_job"]
 
+#: The largest ``chunks.defaultTaskCount`` of a CHUNK[INT] task parameter Deadline Cloud
+#: accepts (AWS Deadline Cloud Developer Guide, "CHUNK[INT] task parameter reference"; the
+#: OpenJD specification itself sets only the minimum, 1). Checked after parameters are resolved,
+#: as the value may come from a job parameter ("{{Param.ChunkSize}}").
+MAX_CHUNK_SIZE = 150
+
 # (template key, sorted (name, value-as-string) pairs) -> JobStructure. Bounded so that a
 # workload of many jobs with distinct frame ranges keeps only the recent structures; repeated
 # identical submissions hit it in O(1).
@@ -152,6 +158,14 @@ def _step(step: Any, position: int, index: Mapping[str, int], template: Template
         ) from None
     requirements = step.hostRequirements
     chunking = chunking_of(step.parameterSpace)
+    if chunking is not None and chunking.default_task_count > MAX_CHUNK_SIZE:
+        raise TemplateError(
+            f"step {shown(step.name)} -> parameterSpace -> taskParameterDefinitions -> "
+            f"{chunking.parameter} -> chunks -> defaultTaskCount: must be at most "
+            f"{MAX_CHUNK_SIZE}, the most Deadline Cloud accepts (got "
+            f"{chunking.default_task_count})",
+            path=template.path,
+        )
     return StepStructure(
         name=step.name,
         index=position,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from farmsim.errors import TemplateError
 from farmsim.model.job import StepStructure
 from farmsim.templates import expand_job, load_template, task_parameters
 
@@ -164,3 +165,41 @@ def test_chunked_step_mixed_with_another_parameter() -> None:
         {"Camera": "right", "Frame": "1-3"},
         {"Camera": "right", "Frame": "4-6"},
     ]
+
+
+@pytest.mark.parametrize("size", [150, 1])
+def test_chunk_size_up_to_150_is_accepted(size: int) -> None:
+    step = _step([{"name": "Frame", "type": "CHUNK[INT]", "range": "1-300",
+                   "chunks": {**CHUNKS, "defaultTaskCount": size}}],
+                 extensions=["TASK_CHUNKING"])
+    assert step.task_count == 300 // size
+
+
+def test_chunk_size_above_150_is_refused() -> None:
+    # GIVEN a chunk size of 151: the OpenJD model takes it, Deadline Cloud does not (its
+    # Developer Guide's "CHUNK[INT] task parameter reference": the maximum value is 150)
+    with pytest.raises(TemplateError, match=r"step 'Step' -> parameterSpace -> "
+                       r"taskParameterDefinitions -> Frame -> chunks -> defaultTaskCount: "
+                       r"must be at most 150, the most Deadline Cloud accepts \(got 151\)"):
+        _step([{"name": "Frame", "type": "CHUNK[INT]", "range": "1-300",
+                "chunks": {**CHUNKS, "defaultTaskCount": 151}}],
+              extensions=["TASK_CHUNKING"])
+
+
+def test_chunk_size_from_a_job_parameter_is_checked_once_resolved() -> None:
+    # GIVEN the chunk size as a job parameter reference
+    template = load_template({
+        "specificationVersion": "jobtemplate-2023-09",
+        "extensions": ["TASK_CHUNKING"],
+        "name": "Job",
+        "parameterDefinitions": [{"name": "ChunkSize", "type": "INT", "default": 10}],
+        "steps": [{"name": "Step", "parameterSpace": {"taskParameterDefinitions": [
+            {"name": "Frame", "type": "CHUNK[INT]", "range": "1-1000",
+             "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}",
+                        "rangeConstraint": "CONTIGUOUS"}}]},
+                   "script": {"actions": {"onRun": {"command": "run"}}}}],
+    })
+    # THEN 150 gives chunks, 200 is refused naming the value it resolved to
+    assert expand_job(template, {"ChunkSize": 150}).steps[0].task_count == 7
+    with pytest.raises(TemplateError, match=r"defaultTaskCount: must be at most 150, .*got 200"):
+        expand_job(template, {"ChunkSize": 200})
