@@ -296,3 +296,17 @@ def test_broken_yaml_bundle_exits_2_with_line_and_column(
     assert f"{bundle / 'template.yaml'}: not valid YAML: " in err
     assert "(line 31, column 7)" in err
     assert "Traceback" not in err
+
+
+def test_an_environment_template_says_where_it_belongs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN the repository's queue environment template (no samples needed)
+    env = Path(__file__).resolve().parents[1] / "scenarios" / "templates" / "conda_queue_env.yaml"
+    # WHEN shown as a job template THEN exit 2 saying how a scenario uses it, and naming no
+    # function that is not public
+    assert main(["template", str(env)]) == 2
+    err = capsys.readouterr().err
+    assert "this is an environment template (specificationVersion: environment-2023-09)" in err
+    assert "farm.queues[].environments: [{template: FILE, priority: 0}]" in err
+    assert "load_environment_template" not in err

@@ -241,7 +241,9 @@ def _decode_job(document: dict[str, Any], file: Path | None) -> Any:
         raise TemplateError(
             f"this is an environment template (specificationVersion: {version}), "
             f"but a job template was expected (specificationVersion: {_JOB_VERSIONS}); "
-            "load it with load_environment_template",
+            "an environment template is a queue environment: list it under a queue's "
+            "environments in a scenario (farm.queues[].environments: [{template: FILE, "
+            "priority: 0}])",
             path=where,
         )
     try:
