@@ -18,6 +18,7 @@ Usage::
     python benchmarks/run.py --quick    # farm-100k only, one line
     python benchmarks/run.py --sessions # farm-1m with and without sessions (issue 4)
     python benchmarks/run.py --quick --sessions   # the same on farm-100k
+    python benchmarks/run.py --validate # load and validate a scenario of 100,000 inline jobs
 
 With ``--sessions`` every job has a job environment (entered in 30 s, exited in 5 s) and its
 step a step environment (10 s, 5 s), so each session of a worker on a job syncs nothing, enters
@@ -40,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
 WORKLOADS = {"farm-100k": 1_000, "farm-1m": 10_000}
 TASKS_PER_JOB = 100
@@ -202,9 +203,65 @@ def measure(name: str, sessions: bool = False) -> dict:
 def run_isolated(name: str, sessions: bool = False) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--measure", name, *(["--sessions"] if sessions else [])],
-        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+#: Inline jobs in the --validate scenario, and the distinct frame ranges they draw from.
+VALIDATE_JOBS = 100_000
+
+
+def validate_scenario(folder: Path, distinct: int) -> Path:
+    """The quickstart's farm with 100,000 inline render jobs (one every 10 s, priorities 0-100)
+    of 1 to 50 frames whose Frames take about ``distinct`` values: a week and a half of a
+    studio's submissions written out."""
+    rng = np.random.default_rng(1)
+    template = ROOT / "scenarios" / "templates" / "render.yaml"
+    head = (ROOT / "scenarios" / "quickstart.yaml").read_text(encoding="utf-8")
+    head = head.split("\nworkload:")[0].replace("templates/", f"{template.parent}/")
+    # 1 to 50 frames, starting at one of distinct / 50 first frames
+    lengths = rng.integers(1, 51, VALIDATE_JOBS)
+    firsts = 1 + 1000 * rng.integers(0, max(1, distinct // 50), VALIDATE_JOBS)
+    priorities = rng.integers(0, 101, VALIDATE_JOBS)
+    jobs = "".join(
+        f"  - at: {10 * i}\n    queue: render\n    template: {template}\n"
+        f"    parameters: {{Shot: sh010, Frames: \"{a}-{a + n - 1}\"}}\n    priority: {p}\n"
+        for i, (a, n, p) in enumerate(zip(firsts.tolist(), lengths.tolist(),
+                                          priorities.tolist())))
+    path = folder / f"validate-{distinct}.yaml"
+    path.write_text(f"{head}\nworkload:\n  jobs:\n{jobs}", encoding="utf-8")
+    return path
+
+
+def measure_validate(path: str) -> dict:
+    """Seconds to load and validate ``path`` in a fresh process (templates not cached)."""
+    started = time.process_time()
+    from farmsim import load_scenario  # the import is part of what a user waits for
+
+    scenario = load_scenario(path)
+    seconds = time.process_time() - started
+    return {"jobs": len(scenario.jobs), "seconds": seconds,
+            "tasks": sum(job.structure.task_count for job in scenario.jobs),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def validate_report() -> None:
+    """--validate: load a 100,000-job scenario with few and with many distinct expansions."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        for distinct in (50, 5_000):
+            path = validate_scenario(Path(folder), distinct)
+            out = subprocess.run(
+                [sys.executable, __file__, "--measure-validate", str(path)], check=True,
+                capture_output=True, text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+            m = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"validate {m['jobs']:,} inline jobs ({path.stat().st_size / 1e6:.0f} MB, "
+                  f"{distinct:,} distinct frame ranges, {m['tasks']:,} tasks): "
+                  f"{m['seconds']:.1f}s CPU = {m['jobs'] / m['seconds']:,.0f} jobs/s; "
+                  f"peak RSS {m['peak_rss_mb']:,.0f} MB")
 
 
 def line(m: dict) -> str:
@@ -219,8 +276,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="farm-100k only, one line")
     parser.add_argument("--sessions", action="store_true",
                         help="compare with sessions on (a job and a step environment per job)")
+    parser.add_argument("--validate", action="store_true",
+                        help="time loading a scenario of 100,000 inline jobs")
     parser.add_argument("--measure", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
+    parser.add_argument("--measure-validate", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure_validate:
+        print(json.dumps(measure_validate(args.measure_validate)))
+        return 0
+    if args.validate:
+        validate_report()
+        return 0
     if args.measure:
         print(json.dumps(measure(args.measure, sessions=args.sessions)))
         return 0

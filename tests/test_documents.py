@@ -224,3 +224,96 @@ def test_a_huge_bad_value_is_quoted_short_in_a_message(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert problem.startswith("workload.jobs[0].queue: unknown queue 'zzzz")
     assert len(problem) < 300
+
+
+# ---------------------------------------------------------------------------- same as safe_load
+
+
+TRICKY = [
+    "a: 1\nb: [1.5, .inf, -.Inf, .nan, 0x1f, 0o17, 1_000, +3, -0]\n",
+    "t: 2026-01-05T09:00:00Z\nd: 2026-01-05\nn: ~\nbools: [yes, No, true, off, 'yes']\n",
+    "quoted: ['1', \"2\", '~', 'null']\nempty:\nlist: []\nmap: {}\n",
+    "anchors: {a: &a [1, 2], b: *a, s: &s hello, t: *s}\n",
+    "merge: {base: &b {x: 1}, m: {<<: *b, y: 2}}\n",
+    "tags: [!!str 1, !!float 2, !!binary aGk=]\n",
+    "set: !!set {a, b}\n",
+    "- &r [1, *r]\n",
+    "multi: |\n  line one\n  line two\nfolded: >\n  a\n  b\n",
+    "? [complex, key]\n: value\n",
+    "plain scalar at the root\n",
+    "",
+    "# only a comment\n",
+    "dup: 1\ndup: 2\n",
+    "---\na: 1\n...\n",
+    "a: *undefined\n",
+    "---\na: 1\n---\nb: 2\n",
+    "key with spaces: value: with colon\n",
+    "\"quoted key\": 1\n1: int key\n1.5: float key\nnull: null key\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY, ids=[f"case{i}" for i in range(len(TRICKY))])
+def test_load_yaml_gives_what_safe_load_gives(text: str) -> None:
+    import math
+
+    import yaml
+
+    def same(a: object, b: object) -> bool:
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        if isinstance(a, list) and isinstance(b, list):
+            return len(a) == len(b) and all(x is a or same(x, y) for x, y in zip(a, b))
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return type(a) is type(b) and a == b
+
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        with pytest.raises(yaml.YAMLError) as info:
+            load_yaml(text)
+        assert type(info.value) is type(exc) or isinstance(info.value, yaml.YAMLError)
+        return
+    assert same(load_yaml(text), expected)
+
+
+def test_load_yaml_keeps_aliases_shared() -> None:
+    value = load_yaml("a: &x {k: [1]}\nb: *x\n")
+    assert value["a"] is value["b"]
+
+
+def test_every_yaml_file_of_the_repository_loads_as_safe_load_loads_it() -> None:
+    import yaml
+
+    files = [p for p in ROOT.rglob("*.y*ml")
+             if ".venv" not in p.parts and "out" not in p.parts]
+    assert len(files) >= 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml(text) == yaml.safe_load(text), path
+
+
+def test_a_scenario_file_is_parsed_once_by_the_fast_builder(monkeypatch) -> None:
+    # GIVEN the quickstart, and counters on the YAML builders
+    import farmsim._documents as documents
+
+    calls = {"events": 0, "composed": 0}
+    from_events = documents._from_events
+
+    def counted(text: str) -> object:
+        calls["events"] += 1
+        return from_events(text)
+
+    class Composed(documents._Loader):  # type: ignore[misc, name-defined]
+        def get_single_data(self) -> object:
+            calls["composed"] += 1
+            return super().get_single_data()
+
+    monkeypatch.setattr(documents, "_from_events", counted)
+    monkeypatch.setattr(documents, "_Loader", Composed)
+    # WHEN it is loaded (its templates were loaded before, by other tests or here)
+    farmsim.load_scenario(ROOT / "scenarios" / "quickstart.yaml")
+    calls.update(events=0, composed=0)
+    farmsim.load_scenario(ROOT / "scenarios" / "quickstart.yaml")
+    # THEN its text went through the event builder once, and never through the node composer
+    assert calls == {"events": 1, "composed": 0}

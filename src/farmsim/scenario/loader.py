@@ -83,7 +83,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except (ValueError, OverflowError) as exc:  # a value PyYAML cannot build (a 5000-digit int)
         raise ScenarioError(f"{source}: not valid YAML: {exc}", source=source) from None
     base_dir = Path(source).resolve().parent
-    return _build(data, base_dir=str(base_dir), source=source, default_name=Path(source).stem)
+    return _build(data, base_dir=str(base_dir), source=source, default_name=Path(source).stem,
+                  owned=True)
 
 
 def scenario_from_dict(
@@ -107,7 +108,7 @@ def scenario_from_dict(
         ScenarioError: every problem found, each with its location.
     """
     base = str(Path(base_dir).resolve()) if base_dir is not None else None
-    return _build(data, base_dir=base, source=source, default_name=_DEFAULT_NAME)
+    return _build(data, base_dir=base, source=source, default_name=_DEFAULT_NAME, owned=False)
 
 
 def _yaml_problem(source: str, exc: yaml.YAMLError) -> str:
@@ -117,9 +118,10 @@ def _yaml_problem(source: str, exc: yaml.YAMLError) -> str:
     return f"{source}, line {line}, column {column}: not valid YAML: {what}"
 
 
-def _build(data: Any, *, base_dir: str | None, source: str | None, default_name: str) -> Scenario:
+def _build(data: Any, *, base_dir: str | None, source: str | None, default_name: str,
+           owned: bool) -> Scenario:
     problems = Problems()
-    raw, data = _copies(data, problems)
+    raw, data = _copies(data, problems, owned=owned)
     problems.raise_if_any(source)
     top = Section(data, "", problems, keys=TOP_KEYS, required=("farm",))
     name = top.string("name", default=default_name)
@@ -157,20 +159,26 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
     )
 
 
-def _copies(data: Any, problems: Problems) -> tuple[Any, Any]:
+def _copies(data: Any, problems: Problems, *, owned: bool) -> tuple[Any, Any]:
     """Two plain deep copies of the input: ``raw`` kept as given, and one to validate and share
-    with the records (so later changes to the caller's mapping touch neither)."""
+    with the records (so later changes to the caller's mapping touch neither).
+
+    ``owned`` says the input is farmsim's own (just read from a file, its size checked): it is
+    then itself the copy to validate, and only ``raw`` is copied.
+    """
     if data is None:
         problems.add("", "the scenario is empty")
         return None, None
-    try:
-        check_size(data)  # a file's aliases were checked as it was read; a mapping's here
-    except DocumentTooLarge as exc:
-        problems.add("", f"shared parts (the same list or mapping used in many places): {exc}")
-        return None, None
+    if not owned:
+        try:
+            check_size(data)  # a file's aliases were checked as it was read; a mapping's here
+        except DocumentTooLarge as exc:
+            problems.add("", f"shared parts (the same list or mapping used in many places): "
+                             f"{exc}")
+            return None, None
     try:
         raw = _plain(data, "", problems, {}, set())
-        return raw, _plain(raw, "", Problems(), {}, set())
+        return raw, (data if owned else _plain(raw, "", Problems(), {}, set()))
     except RecursionError:
         problems.add("", "nested too deeply")
         return None, None
@@ -191,7 +199,8 @@ def _plain(
     Parts shared through YAML anchors stay shared; a part that contains itself (an alias inside
     its own anchor) is a problem, replaced by None.
     """
-    if not isinstance(value, Mapping | list | tuple):
+    kind = type(value)
+    if kind is not dict and kind is not list and not isinstance(value, Mapping | tuple):
         return value  # scalars (str, numbers, dates) are immutable
     key = id(value)
     if key in active:
@@ -200,7 +209,7 @@ def _plain(
     if key in memo:
         return memo[key]
     active.add(key)
-    if isinstance(value, Mapping):
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
         result: Any = {k: _plain(v, at(where, k), problems, memo, active) for k, v in value.items()}
     else:
         result = [_plain(v, index(where, i), problems, memo, active) for i, v in enumerate(value)]

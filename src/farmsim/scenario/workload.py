@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -186,14 +187,20 @@ def _template_source(
     if isinstance(value, Mapping):
         return value, ""
     if isinstance(value, str) and value.strip():
-        path = Path(base_dir, value) if base_dir is not None else Path(value)
-        return value, str(path)
+        return value, _joined(base_dir, value)
     job.bad(
         "template",
         "must be the path of a template file or job bundle folder, or an inline template "
         f"mapping (got {show(value)})",
     )
     return None
+
+
+@lru_cache(maxsize=1024)
+def _joined(base_dir: _BaseDir, value: str) -> str:
+    """The template path to record: ``value`` under ``base_dir`` (cached: a workload of many
+    jobs names few templates)."""
+    return str(Path(base_dir, value) if base_dir is not None else Path(value))
 
 
 def _read_parameters(job: Section) -> dict[str, Any] | None:

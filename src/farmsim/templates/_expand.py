@@ -29,10 +29,12 @@ __all__ = ["clear_expand_cache", "expand_job"]
 #: as the value may come from a job parameter ("{{Param.ChunkSize}}").
 MAX_CHUNK_SIZE = 150
 
-# (template key, sorted (name, value-as-string) pairs) -> JobStructure. Bounded so that a
-# workload of many jobs with distinct frame ranges keeps only the recent structures; repeated
-# identical submissions hit it in O(1).
-_JOBS: LruCache[tuple[str, tuple[tuple[str, str], ...]], JobStructure] = LruCache(4096)
+# (template key, sorted (name, value-as-string) pairs) -> JobStructure. Repeated identical
+# submissions hit it in O(1). Bounded so that generated submissions with ever new frame ranges
+# keep only the recent structures; large enough that a scenario's explicit jobs, which hold
+# their structures anyway, do not expand one again because it was evicted (with 4,096 entries,
+# 100,000 jobs over 5,000 distinct frame ranges expanded 18,000 times, not 5,000).
+_JOBS: LruCache[tuple[str, tuple[tuple[str, str], ...]], JobStructure] = LruCache(65_536)
 
 
 def expand_job(
