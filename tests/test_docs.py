@@ -144,3 +144,14 @@ def test_the_architecture_page_names_every_subpackage():
     text = ARCHITECTURE.read_text(encoding="utf-8")
     missing = [name for name in subpackages if not re.search(rf"\b{name}/", text)]
     assert subpackages and missing == []
+
+
+def test_readme_links_stay_in_the_repository_and_lead_somewhere():
+    # GIVEN the README's links: web pages of public projects are fine, anything else must be a
+    # relative link to a file of this repository (a clone has nothing beside it)
+    readme = ROOT / "README.md"
+    targets = [t for t in links(readme) if not t.startswith("https://")]
+    assert any(t.startswith("docs/semantics.md#") for t in targets)
+    # THEN each leads to a file of the repository (and anchor) that exists
+    assert link_problems(readme, targets) == []
+    assert "../shared" not in readme.read_text(encoding="utf-8")

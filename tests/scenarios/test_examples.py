@@ -154,8 +154,24 @@ def test_readme_shows_what_make_demo_prints(tmp_path, monkeypatch, capsys):
     # THEN it prints what the README shows
     if UPDATE:
         README.write_text(text[: block.start(2)] + printed + text[block.end(2) :], encoding="utf-8")
+        _draw_readme_figure(tmp_path / "out" / "quickstart")
         return
     assert printed == block.group(2), (
         "README.md's demo output is out of date; if the change is intended: "
         "FARMSIM_UPDATE_GOLDEN=1 pytest tests/scenarios"
     )
+
+
+def _draw_readme_figure(results: Path) -> None:
+    """docs/quickstart-tasks-by-status.png, the README's picture, from the demo's results."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from farmsim.analysis import tasks_by_status
+    from farmsim.record.result import Result
+
+    figure = Figure(figsize=(8.1, 3.7), dpi=100, layout="constrained")
+    tasks_by_status(Result.load(results), ax=figure.subplots())
+    figure.savefig(ROOT / "docs" / "quickstart-tasks-by-status.png")
