@@ -134,6 +134,7 @@ def _read_stream(
     from farmsim.scenario.workload import (
         _template_message,
         _template_source,
+        bundle_settings,
         read_queue,
         read_run_settings,
     )
@@ -153,9 +154,6 @@ def _read_stream(
         problems.add(where, "would submit jobs forever: give the stream an 'end' or the "
                             "scenario a 'horizon'")
     count = item.integer("count", minimum=1, maximum=INT32_MAX)
-    priority = _read_field_sampler(item, "priority", DEFAULT_PRIORITY, 0, 100)
-    max_workers = _read_field_sampler(item, "maxWorkerCount", -1, 1, INT32_MAX, minus_one=True)
-    retries, max_failed, status = read_run_settings(item)
     source = _template_source(item, base_dir)
     template = None
     if source is not None:
@@ -163,6 +161,12 @@ def _read_stream(
             template = load_template(source[0], base_dir=base_dir)
         except ValueError as exc:
             item.bad("template", _template_message(exc))
+    defaults = bundle_settings(template, item) if template is not None else {}
+    priority = _read_field_sampler(item, "priority", defaults.get("priority", DEFAULT_PRIORITY),
+                                   0, 100)
+    max_workers = _read_field_sampler(item, "maxWorkerCount", defaults.get("maxWorkerCount", -1),
+                                      1, INT32_MAX, minus_one=True)
+    retries, max_failed, status = read_run_settings(item, defaults)
     parameters = _read_parameters(item, template)
     if len(problems) > before or None in (
         name, queue, rate, first, template, parameters, priority, max_workers, status, source

@@ -60,9 +60,11 @@ from farmsim.scenario._validate import (
 )
 from farmsim.scenario.workload import (
     JOB_KEYS,
-    _expand,
+    _expand_loaded,
+    _load,
     _read_parameters,
     _template_source,
+    bundle_settings,
     read_queue,
     read_run_settings,
 )
@@ -368,15 +370,17 @@ def _read_row(
             job.bad("timestamp", _bad_timestamp(values["timestamp"]))
     queue = read_queue(job, queues)
     parameters = _read_parameters(job) if parameters_ok else None
-    priority = job.integer("priority", default=DEFAULT_PRIORITY, minimum=0, maximum=100)
-    max_workers = job.integer(
-        "maxWorkerCount", default=-1, minimum=1, maximum=INT32_MAX, minus_one=True
-    )
-    retries, max_failed, status = read_run_settings(job)
     template = _template_source(job, csv_dir) if "template" in values else None
+    loaded = _load(job, template[0], csv_dir) if template is not None else None
+    defaults = bundle_settings(loaded, job) if loaded is not None else {}
+    priority = job.integer("priority", default=defaults.get("priority", DEFAULT_PRIORITY),
+                           minimum=0, maximum=100)
+    max_workers = job.integer("maxWorkerCount", default=defaults.get("maxWorkerCount", -1),
+                              minimum=1, maximum=INT32_MAX, minus_one=True)
+    retries, max_failed, status = read_run_settings(job, defaults)
     structure = None
-    if template is not None and parameters is not None:
-        structure = _expand(job, template[0], parameters, csv_dir)
+    if loaded is not None and parameters is not None:
+        structure = _expand_loaded(job, loaded, parameters)
     if len(problems) > before or None in (submit_at, queue, template, structure, status):
         return None
     submission = JobSubmission(

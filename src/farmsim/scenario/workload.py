@@ -35,7 +35,7 @@ from farmsim.scenario._validate import (
     names,
     show,
 )
-from farmsim.templates import expand_job, load_template
+from farmsim.templates import Template, expand_job, load_template
 
 __all__ = ["JOB_KEYS", "WORKLOAD_KEYS", "Workload", "read_workload"]
 
@@ -126,15 +126,17 @@ def _read_job(
     submit_at = job.duration("at", default=0.0)
     queue = read_queue(job, queues)
     parameters = _read_parameters(job)
-    priority = job.integer("priority", default=DEFAULT_PRIORITY, minimum=0, maximum=100)
-    max_workers = job.integer(
-        "maxWorkerCount", default=-1, minimum=1, maximum=INT32_MAX, minus_one=True
-    )
-    retries, max_failed, status = read_run_settings(job)
     template = _template_source(job, base_dir)
+    loaded = _load(job, template[0], base_dir) if template is not None else None
+    defaults = bundle_settings(loaded, job) if loaded is not None else {}
+    priority = job.integer("priority", default=defaults.get("priority", DEFAULT_PRIORITY),
+                           minimum=0, maximum=100)
+    max_workers = job.integer("maxWorkerCount", default=defaults.get("maxWorkerCount", -1),
+                              minimum=1, maximum=INT32_MAX, minus_one=True)
+    retries, max_failed, status = read_run_settings(job, defaults)
     structure = None
-    if template is not None and parameters is not None:
-        structure = _expand(job, template[0], parameters, base_dir)
+    if loaded is not None and parameters is not None:
+        structure = _expand_loaded(job, loaded, parameters)
     if len(problems) > before or None in (submit_at, queue, template, structure, status):
         return None
     return JobSubmission(
@@ -160,21 +162,64 @@ def read_queue(job: Section, queues: Collection[str] | None) -> str | None:
     return queue
 
 
-def read_run_settings(job: Section) -> tuple[int | None, int | None, str | None]:
+def read_run_settings(
+    job: Section, defaults: Mapping[str, Any] | None = None
+) -> tuple[int | None, int | None, str | None]:
     """A CreateJob-shaped item's ``maxRetriesPerTask``, ``maxFailedTasksCount`` and
-    ``targetTaskRunStatus``, with the API's client defaults."""
+    ``targetTaskRunStatus``; where the item gives none, the value of ``defaults`` (a job
+    bundle's settings, :func:`bundle_settings`), else the API's client defaults."""
+    defaults = defaults or {}
     retries = job.integer(
-        "maxRetriesPerTask", default=DEFAULT_MAX_RETRIES_PER_TASK, minimum=0, maximum=INT32_MAX
+        "maxRetriesPerTask",
+        default=defaults.get("maxRetriesPerTask", DEFAULT_MAX_RETRIES_PER_TASK),
+        minimum=0, maximum=INT32_MAX,
     )
     max_failed = job.integer(
-        "maxFailedTasksCount", default=DEFAULT_MAX_FAILED_TASKS_COUNT, minimum=0, maximum=INT32_MAX
+        "maxFailedTasksCount",
+        default=defaults.get("maxFailedTasksCount", DEFAULT_MAX_FAILED_TASKS_COUNT),
+        minimum=0, maximum=INT32_MAX,
     )
     status = job.choice(
         "targetTaskRunStatus",
         tuple(CreateJobTargetTaskRunStatus),
-        default=CreateJobTargetTaskRunStatus.READY,
+        default=defaults.get("targetTaskRunStatus", CreateJobTargetTaskRunStatus.READY),
     )
     return retries, max_failed, status
+
+
+#: The job settings a job bundle's parameter values may hold (as ``deadline bundle submit``
+#: applies them), and the CreateJob field each one sets.
+BUNDLE_SETTINGS = {
+    "deadline:priority": "priority",
+    "deadline:maxWorkerCount": "maxWorkerCount",
+    "deadline:maxRetriesPerTask": "maxRetriesPerTask",
+    "deadline:maxFailedTasksCount": "maxFailedTasksCount",
+    "deadline:targetTaskRunStatus": "targetTaskRunStatus",
+}
+
+
+def bundle_settings(template: Template, job: Section) -> dict[str, Any]:
+    """The CreateJob fields a job bundle's parameter values set (``deadline:priority: 70``
+    and the like), by field name, checked by the field's own rule; they apply where the job
+    gives no value of its own, as ``deadline bundle submit`` applies them. A setting farmsim
+    does not know, or a bad value, is a problem located at the job's ``template``."""
+    settings = template.deadline_settings
+    if not settings:
+        return {}
+    where = f"{job.at('template')} (parameter_values of {template.path})"
+    bundle = Section(dict(settings), where, job.problems, keys=tuple(BUNDLE_SETTINGS))
+    values = {
+        "priority": bundle.integer("deadline:priority", minimum=0, maximum=100),
+        "maxWorkerCount": bundle.integer("deadline:maxWorkerCount", minimum=1,
+                                         maximum=INT32_MAX, minus_one=True),
+        "maxRetriesPerTask": bundle.integer("deadline:maxRetriesPerTask", minimum=0,
+                                            maximum=INT32_MAX),
+        "maxFailedTasksCount": bundle.integer("deadline:maxFailedTasksCount", minimum=0,
+                                              maximum=INT32_MAX),
+        "targetTaskRunStatus": bundle.choice("deadline:targetTaskRunStatus",
+                                             tuple(CreateJobTargetTaskRunStatus)),
+    }
+    return {field: value for field, value in values.items() if value is not None}
 
 
 def _template_source(
@@ -231,15 +276,18 @@ def _is_parameter_value(value: Any) -> bool:
     return isinstance(value, str | bool) or is_number(value)
 
 
-def _expand(
-    job: Section, source: str | Mapping[str, Any], parameters: dict[str, Any], base_dir: _BaseDir
-) -> JobStructure | None:
-    """Load and expand the template; a TemplateError becomes a problem and checking goes on."""
+def _load(job: Section, source: str | Mapping[str, Any], base_dir: _BaseDir) -> Template | None:
+    """The job's template, or None after a problem at its ``template``."""
     try:
-        template = load_template(source, base_dir=base_dir)
+        return load_template(source, base_dir=base_dir)
     except ValueError as exc:  # TemplateError; also plain ValueErrors of values the layer cannot
         job.bad("template", _template_message(exc))  # even hash (5000-digit ints in a mapping)
         return None
+
+
+def _expand_loaded(job: Section, template: Template, parameters: dict[str, Any],
+                   ) -> JobStructure | None:
+    """The job's structure, or None after a problem at its ``parameters``."""
     try:
         return expand_job(template, parameters)
     except ValueError as exc:

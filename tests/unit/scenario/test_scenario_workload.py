@@ -301,3 +301,70 @@ def test_missing_parameter_is_reported(data: dict[str, Any]) -> None:
     (problem,) = problems_of(data)
     assert problem.startswith("workload.jobs[0].parameters: ")
     assert "Frames" in problem
+
+
+def _bundle(tmp_path: Path, settings: str) -> Path:
+    """A job bundle whose parameter_values hold Frames and the given deadline:* lines."""
+    import yaml
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir(exist_ok=True)
+    (bundle / "template.yaml").write_text(yaml.safe_dump(FRAMES_TEMPLATE), encoding="utf-8")
+    (bundle / "parameter_values.yaml").write_text(
+        "parameterValues:\n- {name: Frames, value: 1-3}\n" + settings, encoding="utf-8")
+    return bundle
+
+
+def test_a_bundles_job_settings_apply_where_the_job_gives_none(tmp_path: Path) -> None:
+    # GIVEN a bundle whose parameter values set every job setting deadline bundle submit knows
+    bundle = _bundle(tmp_path, "- {name: 'deadline:priority', value: 70}\n"
+                               "- {name: 'deadline:maxWorkerCount', value: 3}\n"
+                               "- {name: 'deadline:maxRetriesPerTask', value: 1}\n"
+                               "- {name: 'deadline:maxFailedTasksCount', value: 2}\n"
+                               "- {name: 'deadline:targetTaskRunStatus', value: SUSPENDED}\n")
+    data = {"farm": {"queues": [{"displayName": "q"}]},
+            "workload": {"jobs": [{"queue": "q", "template": str(bundle)},
+                                  {"queue": "q", "template": str(bundle), "priority": 10,
+                                   "targetTaskRunStatus": "READY"}]}}
+    # WHEN loaded
+    plain, overridden = scenario_from_dict(data).jobs
+    # THEN the job without settings of its own takes the bundle's (they were dropped before)
+    assert (plain.priority, plain.max_worker_count, plain.max_retries_per_task,
+            plain.max_failed_tasks_count) == (70, 3, 1, 2)
+    assert plain.target_task_run_status is CreateJobTargetTaskRunStatus.SUSPENDED
+    # AND a job's own values win over the bundle's
+    assert overridden.priority == 10 and overridden.max_worker_count == 3
+    assert overridden.target_task_run_status is CreateJobTargetTaskRunStatus.READY
+
+
+def test_a_bundles_bad_or_unknown_job_settings_are_problems(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path, "- {name: 'deadline:priority', value: 500}\n"
+                               "- {name: 'deadline:colour', value: red}\n")
+    data = {"farm": {"queues": [{"displayName": "q"}]},
+            "workload": {"jobs": [{"queue": "q", "template": str(bundle)}]}}
+    where = f"workload.jobs[0].template (parameter_values of {bundle})"
+    problems = problems_of(data)
+    assert problems[0].startswith(f"{where}: unknown key 'deadline:colour' (expected one of: "
+                                  "deadline:maxFailedTasksCount, ")
+    assert problems[1] == f"{where}.deadline:priority: must be between 0 and 100 (got 500)"
+    assert len(problems) == 2
+
+
+def test_a_bundles_job_settings_apply_to_arrival_streams_and_replayed_rows(
+        tmp_path: Path) -> None:
+    # GIVEN the bundle setting priority 70 and SUSPENDED, used by a stream and a replayed row
+    bundle = _bundle(tmp_path, "- {name: 'deadline:priority', value: 70}\n"
+                               "- {name: 'deadline:targetTaskRunStatus', value: SUSPENDED}\n")
+    (tmp_path / "rows.csv").write_text(f"time,queue,template\n0,q,{bundle}\n", encoding="utf-8")
+    data = {"horizon": "1h", "farm": {"queues": [{"displayName": "q"}]},
+            "workload": {"arrivals": [{"queue": "q", "template": str(bundle),
+                                       "process": {"poisson": {"per_hour": 1}}}],
+                         "replay": str(tmp_path / "rows.csv")}}
+    scenario = scenario_from_dict(data)
+    # THEN both take the bundle's settings
+    (stream,) = scenario.arrivals
+    assert stream.priority.typical() == 70
+    assert stream.target_task_run_status is CreateJobTargetTaskRunStatus.SUSPENDED
+    (row,) = scenario.jobs
+    assert row.priority == 70
+    assert row.target_task_run_status is CreateJobTargetTaskRunStatus.SUSPENDED
