@@ -208,6 +208,11 @@ def _note(where: str, label: str, export: _Export, rules: int) -> str:
         note += (f"; {empty} group{_s(empty)} with no SUCCEEDED or FAILED action "
                  f"(no rule): {_describe(next(g.key for g in export.groups if not g.samples))}"
                  + (", ..." if empty > 1 else ""))
+    outputs = sum(1 for group in export.groups
+                  if group.samples and group.key[1] == "syncOutputJobAttachments")
+    if outputs:
+        note += (f"; {outputs} syncOutputJobAttachments rule{_s(outputs)} not used: output "
+                 "syncs are not simulated in this release")
     return note
 
 

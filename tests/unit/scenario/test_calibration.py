@@ -528,3 +528,19 @@ def test_unused_rules_name_the_file_entries(data: dict[str, Any]) -> None:
     # THEN the calibrated entry counts as used (its taskRun rule matched), the others do not:
     # the numbers are those of the file's entries, not of the expanded rules
     assert sim.result().summary()["runtime_rules_unused"] == [1, 2]
+
+
+def test_output_sync_rules_are_noted_as_not_used(tmp_path: Path) -> None:
+    # GIVEN an export with a task run and two output syncs of one job
+    write_export(tmp_path, f"J1,Render,,taskRun,SUCCEEDED,{T},4,1",
+                 f"J1,,,syncOutputJobAttachments,SUCCEEDED,{T},8,",
+                 f"J1,,,syncOutputJobAttachments,SUCCEEDED,{T},9,")
+    # WHEN calibrated
+    problems = Problems()
+    result = calibrate("export.csv", "runtimes[0].calibrate", problems, base_dir=tmp_path)
+    assert problems.messages == [] and result is not None
+    # THEN the note says the output-sync rule is built but not used (farmsim runs no output
+    # syncs), rather than leaving it unused in silence
+    (note,) = result[1]
+    assert note.endswith("; 1 syncOutputJobAttachments rule not used: output syncs are not "
+                         "simulated in this release")
