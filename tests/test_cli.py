@@ -8,6 +8,7 @@ Exit codes: 0 done, 2 bad input (a message naming the file, field and value; no 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -360,7 +361,7 @@ def test_run_prints_notes_for_requirements_and_rules_it_did_not_use():
 # ---------------------------------------------------------------------------- template
 
 TEMPLATES = ROOT / "scenarios" / "templates"
-SAMPLES = ROOT.parent / "shared" / "openjd-samples"
+SAMPLES = Path(os.environ.get("FARMSIM_SHARED_DIR") or ROOT.parent / "shared") / "openjd-samples"
 
 
 def test_template_lists_steps_tasks_dependencies_and_requirements(capsys):
