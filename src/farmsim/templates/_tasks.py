@@ -8,9 +8,10 @@ divided into chunks when the iterator is built (a list of chunk strings such as 
 the iterator is cached per parameter space and reused for every task of the step.
 
 Adaptive chunking (``chunks.targetRuntimeSeconds`` > 0) makes openjd-model refuse ``len`` and
-indexing, since the chunk size may change as tasks run. farmsim schedules chunks of the fixed
-``defaultTaskCount`` size (semantics G.1: adaptive sizing is optional for an implementation), so
-such a space is iterated with ``chunks_task_count_override=defaultTaskCount``.
+indexing, since the chunk size may change as tasks run. Here such a space is iterated with
+``chunks_task_count_override=defaultTaskCount``: the template's view of it, at the first size.
+The engine forms the chunks of an adaptive step as workers take them (``engine/chunking.py``,
+docs/semantics.md D18), from the step's frames, not from this iterator.
 """
 
 from __future__ import annotations
