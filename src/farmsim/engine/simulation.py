@@ -27,6 +27,7 @@ from farmsim.model.enums import WorkerStatus
 from farmsim.model.state import SUCCEEDED, WorkerState
 from farmsim.record.recorder import Recorder, pack_worker
 from farmsim.engine.catalog import build_catalog
+from farmsim.scenario.size import check_size
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -53,6 +54,10 @@ class Simulation:
         scenario: what to simulate.
         seed: overrides ``scenario.seed``; the run's one numpy Generator is seeded with it.
 
+    Raises:
+        ScenarioError: a run of the scenario cannot fit in memory (see
+            :func:`farmsim.scenario.size.check_size`); nothing big is allocated before.
+
     Example::
 
         sim = Simulation(scenario)
@@ -62,6 +67,7 @@ class Simulation:
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
+        check_size(scenario)  # first: refuses a scenario too big before anything is allocated
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.env = simpy.Environment()
