@@ -121,6 +121,21 @@ def test_validate_refuses_an_absurd_scenario(folder, case, monkeypatch, capsys):
     assert problem.endswith("more than the budget of 17 GB (FARMSIM_MEMORY_LIMIT=16GiB)")
 
 
+def test_run_refuses_a_huge_job_a_stream_draws(folder):
+    # GIVEN a stream whose typical job has 10 frames, but 3 jobs in 4 have a billion
+    text = (FARM.format(workers=8) + STREAM.format(end="1h").replace(
+        '{Frames: "1"}', '{Frames: {choice: ["1-10", "1-1000000000"], weights: [1, 3]}}')
+        .replace("per_hour: 1000000", "per_hour: 10"))
+    (folder / "drawn.yaml").write_text(text, encoding="utf-8")
+    # WHEN it runs THEN the first such job is refused as it is drawn, in bounded memory
+    done = capped_farmsim("run", "drawn.yaml", "--out", "out", cwd=folder,
+                          FARMSIM_MEMORY_LIMIT="16GiB")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "drew Frames='1-1000000000', a job of 1,000,000,000 tasks: it alone needs an " \
+           "estimated 1.1 TB of memory, more than the budget of 17 GB" in done.stderr
+
+
 def test_the_machines_memory_is_the_default_budget(folder):
     (folder / "absurd.yaml").write_text(ABSURD["frames"][0], encoding="utf-8")
     done = capped_farmsim("validate", "absurd.yaml", cwd=folder)

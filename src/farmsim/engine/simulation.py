@@ -27,7 +27,7 @@ from farmsim.model.enums import WorkerStatus
 from farmsim.model.state import SUCCEEDED, WorkerState
 from farmsim.record.recorder import Recorder, pack_worker
 from farmsim.engine.catalog import build_catalog
-from farmsim.scenario.size import check_size
+from farmsim.scenario.size import check_drawn_job, check_size, memory_budget
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -68,6 +68,8 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
         check_size(scenario)  # first: refuses a scenario too big before anything is allocated
+        #: What one job an arrival stream draws may take (checked as it is drawn).
+        self._budget = memory_budget() if scenario.arrivals else None
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.env = simpy.Environment()
@@ -85,9 +87,9 @@ class Simulation:
         if scenario.arrivals:
             # Each stream draws from its own child of the run's generator, so a stream's
             # submissions depend only on the seed, not on what the farm does with them.
-            for stream, rng in zip(scenario.arrivals, self.rng.spawn(len(scenario.arrivals)),
-                                   strict=True):
-                self.env.process(self._arrivals(stream, rng))
+            for i, (stream, rng) in enumerate(zip(
+                    scenario.arrivals, self.rng.spawn(len(scenario.arrivals)), strict=True)):
+                self.env.process(self._arrivals(i, stream, rng))
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             phases = self.rng.uniform(0.0, self.poll_interval, config.worker_count)
             for phase in phases.tolist():
@@ -190,7 +192,8 @@ class Simulation:
                 yield env.timeout(submission.at - env.now)
             submit(submission, env.now)
 
-    def _arrivals(self, stream: ArrivalStream, rng: np.random.Generator) -> Iterator[Any]:
+    def _arrivals(self, number: int, stream: ArrivalStream, rng: np.random.Generator
+                  ) -> Iterator[Any]:
         env = self.env
         end = math.inf if stream.end is None else stream.end
         cap = math.inf if stream.count is None else stream.count
@@ -210,6 +213,9 @@ class Simulation:
                      f"drawn: {exc}"],
                     source=self.scenario.source,
                 ) from None
+            check_drawn_job(submission, f"workload.arrivals[{number}] ({stream.name}), "
+                            f"submission at t={env.now:.0f}s", self._budget,
+                            source=self.scenario.source)
             self.control.submit(submission, env.now)
             submitted += 1
 

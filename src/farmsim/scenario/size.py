@@ -43,6 +43,7 @@ __all__ = [
     "Part",
     "ScenarioSize",
     "StreamSize",
+    "check_drawn_job",
     "check_size",
     "estimate_size",
     "expected_arrivals",
@@ -398,6 +399,39 @@ def check_size(scenario: Scenario, *, environ: Mapping[str, str] | None = None
     if problems:
         raise ScenarioError(problems, source=scenario.source)
     return size
+
+
+def check_drawn_job(submission: JobSubmission, where: str, budget: MemoryBudget | None,
+                    *, source: str | None = None) -> None:
+    """Refuse a job an arrival stream drew during the run that cannot fit by itself: a step
+    the records cannot number, or more memory than the whole budget. (The scenario's estimate
+    counts a stream's typical job; a rare draw, a choice of a huge frame range, can be far
+    bigger.)
+
+    Args:
+        submission: the job drawn.
+        where: the stream and the time, for the message.
+        budget: the memory budget (None: only the records' bound applies).
+        source: the scenario file, for the message.
+
+    Raises:
+        ScenarioError: naming the stream, the values drawn, the job's tasks and its estimate.
+    """
+    structure = submission.structure
+    tasks = structure.task_count
+    largest = max((step.task_count for step in structure.steps), default=0)
+    memory = JOB_BYTES + STEP_BYTES * len(structure.steps) + TASK_BYTES * tasks
+    if largest > INT32_MAX:
+        why = (f"a step of {format_count(largest)} tasks, more than farmsim's records can number "
+               f"({INT32_MAX:,})")
+    elif budget is not None and memory > budget.bytes:
+        why = (f"it alone needs an estimated {format_bytes(memory)} of memory, more than "
+               f"{budget.describe()}")
+    else:
+        return
+    drawn = ", ".join(f"{k}={v!r}" for k, v in submission.parameters.items()) or "no parameters"
+    raise ScenarioError(f"{where}: drew {drawn}, a job of {_plural(tasks, 'task')}: {why}",
+                        source=source)
 
 
 def _over_bounds(scenario: Scenario, size: ScenarioSize) -> list[str]:

@@ -385,6 +385,23 @@ def test_simulation_and_simulate_refuse_before_allocating(monkeypatch, bounded_m
         farmsim.simulate(scenario)
 
 
+def test_a_huge_job_a_stream_draws_during_the_run_is_refused(monkeypatch, bounded_memory):
+    # GIVEN a stream whose typical job is small but which draws a billion frames now and then
+    monkeypatch.setenv("FARMSIM_MEMORY_LIMIT", "8GiB")
+    frames = {"choice": ["1-10", "1-1000000000"], "weights": [1, 3]}
+    scenario = build(with_streams(stream(template=RENDER, parameters={"Frames": frames})))
+    assert estimate_size(scenario).streams[0].tasks_per_job == 10
+    sim = farmsim.Simulation(scenario, seed=1)
+    # WHEN it runs THEN the first such job is refused as it is drawn
+    with pytest.raises(ScenarioError) as info:
+        sim.run()
+    [problem] = info.value.problems
+    assert problem.startswith("workload.arrivals[0] (arrivals[0]), submission at t=")
+    assert problem.endswith(
+        "s: drew Frames='1-1000000000', a job of 1,000,000,000 tasks: it alone needs an estimated "
+        "1.1 TB of memory, more than the budget of 8.6 GB (FARMSIM_MEMORY_LIMIT=8GiB)")
+
+
 def test_a_malformed_memory_limit_is_a_scenario_error_naming_it(monkeypatch):
     monkeypatch.setenv("FARMSIM_MEMORY_LIMIT", "lots")
     with pytest.raises(ScenarioError, match="FARMSIM_MEMORY_LIMIT: must be a memory size"):
