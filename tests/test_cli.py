@@ -18,6 +18,7 @@ import pytest
 
 import farmsim
 from farmsim.cli import main
+from farmsim.scenario.size import estimate_size, format_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
@@ -323,8 +324,9 @@ def test_validate_and_run_print_the_scenarios_notes(tmp_path, capsys):
     path = ROOT / "scenarios" / "trace_replay.yaml"
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == ("ok: 190 jobs, 190 tasks (1 queue, 1 fleet with 4 workers, "
-                                   "0 limits)")
+    memory = format_bytes(estimate_size(farmsim.load_scenario(path)).memory)
+    assert out.splitlines()[0] == ("ok: 190 jobs, 190 tasks; 1 queue, 1 fleet with 4 workers, "
+                                   f"0 limits; estimated peak memory {memory}")
     assert "note: workload.replay: traces/sample.swf: 10 jobs skipped" in out
     assert main(["run", str(path), "--out", str(tmp_path)]) == 0
     assert "note: workload.replay: traces/sample.swf: 10 jobs skipped" in capsys.readouterr().out
@@ -334,10 +336,14 @@ def test_validate_and_run_print_the_scenarios_notes(tmp_path, capsys):
         "before they started)"]
 
 
-def test_validate_counts_arrival_streams(capsys):
-    assert main(["validate", str(ROOT / "scenarios" / "studio_week.yaml")]) == 0
-    assert capsys.readouterr().out == ("ok: 0 jobs, 0 tasks and 3 arrival streams (3 queues, "
-                                       "2 fleets with 60 workers, 1 limit)\n")
+def test_validate_says_what_arrival_streams_submit(capsys):
+    path = ROOT / "scenarios" / "studio_week.yaml"
+    assert main(["validate", str(path)]) == 0
+    size = estimate_size(farmsim.load_scenario(path))
+    assert capsys.readouterr().out == (
+        "ok: 0 jobs, 0 tasks; 3 arrival streams submitting about 546 jobs (43,300 tasks) by the "
+        "horizon; 3 queues, 2 fleets with 60 workers, 1 limit; estimated peak memory "
+        f"{format_bytes(size.memory)}\n")
 
 
 def test_version(capsys):

@@ -217,18 +217,40 @@ def _add_validate(sub: Any) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from farmsim.scenario.size import check_size
+
     scenario = _load_with_overrides(args, max_problems=None)
-    tasks = sum(job.structure.task_count for job in scenario.jobs)
-    farm = scenario.farm
-    workers = sum(fleet.worker_count for fleet in farm.fleets)
-    streams = len(scenario.arrivals)
-    arrivals = f" and {_n(streams, 'arrival stream')}" if streams else ""
-    print(f"ok: {len(scenario.jobs)} jobs, {tasks} tasks{arrivals} "
-          f"({_n(len(farm.queues), 'queue')}, {_n(len(farm.fleets), 'fleet')} with "
-          f"{_n(workers, 'worker')}, {_n(len(farm.limits), 'limit')})")
+    print(f"ok: {size_text(scenario, check_size(scenario))}")
     for note in scenario.notes:
         print(f"note: {note}")
     return EXIT_OK
+
+
+def size_text(scenario: Any, size: Any) -> str:
+    """A scenario's size in one line, as ``farmsim validate`` prints it after ``ok:``: its jobs
+    and tasks; what its arrival streams are expected to submit; its farm; the estimated peak
+    memory of a run (``size`` is :func:`farmsim.scenario.size.estimate_size`'s)."""
+    from farmsim.scenario.size import format_bytes
+
+    farm = scenario.farm
+    parts = [f"{_counted(size.jobs, 'job')}, {_counted(size.tasks, 'task')}"]
+    if size.streams:
+        until = "by the horizon" if scenario.horizon is not None else "by their end"
+        parts.append(f"{_counted(len(size.streams), 'arrival stream')} submitting about "
+                     f"{_counted(size.stream_jobs, 'job', about=True)} "
+                     f"({_counted(size.stream_tasks, 'task', about=True)}) {until}")
+    parts.append(f"{_counted(len(farm.queues), 'queue')}, {_counted(len(farm.fleets), 'fleet')} "
+                 f"with {_counted(size.workers, 'worker')}, {_counted(len(farm.limits), 'limit')}")
+    parts.append(f"estimated peak memory {format_bytes(size.memory)}")
+    return "; ".join(parts)
+
+
+def _counted(count: float, noun: str, *, about: bool = False) -> str:
+    """``1 job``, ``1,240 jobs``; with ``about``, rounded to 3 significant digits."""
+    from farmsim.scenario.size import format_count
+
+    text = format_count(count, about=about)
+    return f"{text} {noun}{'' if text == '1' else 's'}"
 
 
 def _add_template(sub: Any) -> None:

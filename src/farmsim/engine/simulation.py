@@ -32,6 +32,7 @@ from farmsim.record.recorder import Recorder, pack_worker
 from farmsim.scenario.config import Scenario
 from farmsim.scenario.durations import parse_duration
 from farmsim.scenario.loader import load_scenario
+from farmsim.scenario.size import check_drawn_job, check_size, memory_budget
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -60,7 +61,8 @@ class Simulation:
 
     Raises:
         UsageError: ``scenario`` or ``seed`` is not one of the above.
-        ScenarioError: the scenario file is invalid.
+        ScenarioError: the scenario file is invalid, or a run of it cannot fit in memory (see
+            :func:`farmsim.scenario.size.check_size`); nothing big is allocated before.
 
     Example::
 
@@ -77,6 +79,9 @@ class Simulation:
                 raise UsageError(f"Simulation: scenario must be a Scenario or the path of a "
                                  f"scenario file (got {type(scenario).__name__})")
             scenario = load_scenario(scenario)
+        check_size(scenario)  # first: refuses a scenario too big before anything is allocated
+        #: What one job an arrival stream draws may take (checked as it is drawn).
+        self._budget = memory_budget() if scenario.arrivals else None
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else check_seed(seed)
         self.env = simpy.Environment()
@@ -95,7 +100,7 @@ class Simulation:
         # Each arrival stream draws from its own generator, so a stream's submissions depend
         # only on the seed, not on what the farm does with them.
         for i, stream in enumerate(scenario.arrivals):
-            self.env.process(self._arrivals(stream, run_generator(self.seed, ARRIVALS, i)))
+            self.env.process(self._arrivals(i, stream, run_generator(self.seed, ARRIVALS, i)))
         phase_rng = run_generator(self.seed, WORKER_PHASES)
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             phases = phase_rng.uniform(0.0, self.poll_interval, config.worker_count)
@@ -202,7 +207,8 @@ class Simulation:
                 yield env.timeout(submission.at - env.now)
             submit(submission, env.now)
 
-    def _arrivals(self, stream: ArrivalStream, rng: np.random.Generator) -> Iterator[Any]:
+    def _arrivals(self, number: int, stream: ArrivalStream, rng: np.random.Generator
+                  ) -> Iterator[Any]:
         env = self.env
         end = math.inf if stream.end is None else stream.end
         cap = math.inf if stream.count is None else stream.count
@@ -222,6 +228,9 @@ class Simulation:
                      f"drawn: {exc}"],
                     source=self.scenario.source,
                 ) from None
+            check_drawn_job(submission, f"workload.arrivals[{number}] ({stream.name}), "
+                            f"submission at t={env.now:.0f}s", self._budget,
+                            source=self.scenario.source)
             self.control.submit(submission, env.now)
             submitted += 1
 

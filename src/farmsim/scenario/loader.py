@@ -29,6 +29,7 @@ from farmsim._documents import (
     yaml_error_text,
 )
 from farmsim.errors import ScenarioError, UsageError
+from farmsim.model.config import FarmConfig
 from farmsim.model.runtimes import RuntimeModel
 from farmsim.scenario._validate import Problems, Section, at, index, show
 from farmsim.scenario.config import Scenario
@@ -143,6 +144,7 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
     problems.raise_if_any(source)
     if farm is None or workload is None or runtimes is None or name is None or seed is None:
         raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover
+    notes += _idle_notes(farm, workload)
     return Scenario(
         name=name,
         seed=seed,
@@ -157,6 +159,28 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
         base_dir=base_dir,
         raw=raw,
     )
+
+
+def _idle_notes(farm: FarmConfig, workload: Workload) -> list[str]:
+    """Notes on what will not run: fleets without workers, queues none of whose fleets has
+    any, and a scenario that submits no job at all."""
+    notes = []
+    idle = {fleet.display_name for fleet in farm.fleets if fleet.worker_count == 0}
+    for fleet in farm.fleets:
+        if fleet.display_name in idle:
+            notes.append(f"fleet {fleet.display_name!r} has 0 workers: no work runs on it")
+    for queue in farm.queues:
+        if not queue.fleets:
+            notes.append(f"queue {queue.display_name!r} has no fleets: its jobs never run")
+        elif all(name in idle for name in queue.fleets):
+            fleets = ", ".join(repr(name) for name in queue.fleets)
+            notes.append(f"queue {queue.display_name!r} has no workers (its fleet"
+                         f"{'s' if len(queue.fleets) > 1 else ''} {fleets} "
+                         f"{'have' if len(queue.fleets) > 1 else 'has'} 0): its jobs never run")
+    if not workload.jobs and not workload.arrivals:
+        notes.append("no jobs and no arrival streams: the run only starts the workers, which "
+                     "stay idle")
+    return notes
 
 
 def _copies(data: Any, problems: Problems, *, owned: bool) -> tuple[Any, Any]:

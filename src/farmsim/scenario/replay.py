@@ -133,10 +133,13 @@ def read_replay(
             source = _read_source(item, where, problems, base_dir, _FORM)
         if source is None:
             continue
+        before_file = (len(jobs), len(problems))
         if source.format == "csv":
             jobs.extend(_read_csv_file(source, problems, queues=queues, start=start))
         else:
             jobs.extend(read_swf_file(source, problems, queues=queues, notes=notes))
+        if (len(jobs), len(problems)) == before_file:  # read without a problem, and empty
+            notes.append(f"{source.label}: no jobs to replay")
     if len(problems) > before:
         return None
     return tuple(sorted(jobs, key=lambda job: job.at))

@@ -21,7 +21,7 @@ from ._errors import describe_openjd_error
 from ._tasks import chunk_frames, chunking_of, count_tasks
 from ._template import Template, is_deadline_setting
 
-__all__ = ["clear_expand_cache", "expand_job"]
+__all__ = ["MAX_CHUNK_FRAMES", "MAX_CHUNK_SIZE", "clear_expand_cache", "expand_job"]
 
 #: The largest ``chunks.defaultTaskCount`` of a CHUNK[INT] task parameter Deadline Cloud
 #: accepts (AWS Deadline Cloud Developer Guide, "CHUNK[INT] task parameter reference"; the
@@ -35,6 +35,9 @@ MAX_CHUNK_SIZE = 150
 # their structures anyway, do not expand one again because it was evicted (with 4,096 entries,
 # 100,000 jobs over 5,000 distinct frame ranges expanded 18,000 times, not 5,000).
 _JOBS: LruCache[tuple[str, tuple[tuple[str, str], ...]], JobStructure] = LruCache(65_536)
+#: The most values a CHUNK[INT] task parameter may have: chunking lists them all when the job
+#: is expanded (about 100 bytes and 1 microsecond each), so a larger range is refused at once.
+MAX_CHUNK_FRAMES = 1_000_000
 
 
 def expand_job(
@@ -151,6 +154,7 @@ def _build(template: Template, values: dict[str, str]) -> JobStructure:
 
 
 def _step(step: Any, position: int, index: Mapping[str, int], template: Template) -> StepStructure:
+    _check_chunk_ranges(step, template)
     try:
         task_count = count_tasks(step.parameterSpace)
     except (ValueError, LookupError) as exc:
@@ -186,6 +190,25 @@ def _step(step: Any, position: int, index: Mapping[str, int], template: Template
         frames=chunk_frames(step.parameterSpace, chunking) if chunking is not None else None,
         parameter_space=step.parameterSpace,
     )
+
+
+def _check_chunk_ranges(step: Any, template: Template) -> None:
+    """Refuse a CHUNK[INT] range of more than :data:`MAX_CHUNK_FRAMES` values before anything
+    is built from it: chunking lists every value (openjd-model's chunk list, the step's frames),
+    at about 100 bytes each, at load time, before a scenario's size can be checked. Other
+    ranges stay lazy whatever their size."""
+    space = step.parameterSpace
+    for name, definition in ((space.taskParameterDefinitions or {}) if space else {}).items():
+        if "CHUNK" not in str(getattr(definition.type, "value", definition.type)):
+            continue
+        values = len(definition.range)
+        if values > MAX_CHUNK_FRAMES:
+            raise TemplateError(
+                f"step {step.name!r} -> parameterSpace -> {name}: a CHUNK[INT] range of "
+                f"{values:,} values; farmsim chunks at most {MAX_CHUNK_FRAMES:,} (it lists "
+                f"every value to form the chunks)",
+                path=template.path,
+            )
 
 
 def _number(value: Any) -> float | None:

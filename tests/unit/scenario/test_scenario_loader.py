@@ -211,7 +211,9 @@ def test_defaults(data: dict[str, Any]) -> None:
     scenario = scenario_from_dict(minimal)
     # THEN the defaults fill the rest
     assert scenario == Scenario(
-        name="scenario", seed=0, farm=scenario.farm, jobs=(), runtimes=scenario.runtimes
+        name="scenario", seed=0, farm=scenario.farm, jobs=(), runtimes=scenario.runtimes,
+        notes=("queue 'q' has no fleets: its jobs never run",
+               "no jobs and no arrival streams: the run only starts the workers, which stay idle"),
     )
     assert scenario.farm.display_name == "farm"
     assert scenario.farm.worker_poll_interval == 15.0

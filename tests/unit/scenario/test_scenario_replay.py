@@ -621,9 +621,10 @@ def test_swf_note_for_canceled_jobs_only(folder: Path) -> None:
     ]
 
 
-def test_swf_with_only_a_header_replays_nothing(folder: Path) -> None:
+def test_swf_with_only_a_header_replays_nothing_and_says_so(folder: Path) -> None:
     path = write(folder, "t.swf", "; Version: 2.2\n; MaxJobs: 0\n")
-    assert read(path, folder, queues=("render",)) == Read((), [], [])
+    assert read(path, folder, queues=("render",)) == Read(
+        (), [], [f"{SWF_AT}: no jobs to replay"])
 
 
 @pytest.mark.parametrize(
