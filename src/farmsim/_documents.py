@@ -17,8 +17,8 @@ the same bound.
 from __future__ import annotations
 
 import datetime as dt
-from itertools import chain
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import yaml

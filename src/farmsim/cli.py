@@ -24,7 +24,7 @@ from typing import Any
 
 from farmsim._documents import shown
 from farmsim._progress import hms
-from farmsim.errors import FarmsimError, ResultsError, ScenarioError, TemplateError
+from farmsim.errors import FarmsimError, ResultsError, ScenarioError, TemplateError, UsageError
 
 __all__ = ["COMMANDS", "main"]
 
@@ -480,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         return int(args.handler(args))
-    except (BadInput, ResultsError, ScenarioError, TemplateError) as exc:
+    except (BadInput, ResultsError, ScenarioError, TemplateError, UsageError) as exc:
         print(f"farmsim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
