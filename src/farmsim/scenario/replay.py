@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import os
 import re
@@ -40,7 +39,6 @@ from typing import IO, Any
 
 from farmsim._documents import shown
 from farmsim.model.config import (
-    DEFAULT_PRIORITY,
     JobSubmission,
 )
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
@@ -52,7 +50,6 @@ from farmsim.scenario._files import (
     open_text,
 )
 from farmsim.scenario._validate import (
-    INT32_MAX,
     Problems,
     Section,
     index,
@@ -60,13 +57,10 @@ from farmsim.scenario._validate import (
 )
 from farmsim.scenario.workload import (
     JOB_KEYS,
-    _expand_loaded,
-    _load,
     _read_parameters,
     _template_source,
-    bundle_settings,
+    read_job_fields,
     read_queue,
-    read_run_settings,
 )
 from farmsim.scenario.swf import SWF_BY, SWF_KEYS, read_swf_file
 
@@ -374,16 +368,8 @@ def _read_row(
     queue = read_queue(job, queues)
     parameters = _read_parameters(job) if parameters_ok else None
     template = _template_source(job, csv_dir) if "template" in values else None
-    loaded = _load(job, template[0], csv_dir) if template is not None else None
-    defaults = bundle_settings(loaded, job) if loaded is not None else {}
-    priority = job.integer("priority", default=defaults.get("priority", DEFAULT_PRIORITY),
-                           minimum=0, maximum=100)
-    max_workers = job.integer("maxWorkerCount", default=defaults.get("maxWorkerCount", -1),
-                              minimum=1, maximum=INT32_MAX, minus_one=True)
-    retries, max_failed, status = read_run_settings(job, defaults)
-    structure = None
-    if loaded is not None and parameters is not None:
-        structure = _expand_loaded(job, loaded, parameters)
+    structure, priority, max_workers, retries, max_failed, status = read_job_fields(
+        job, template, parameters, csv_dir)
     if len(problems) > before or None in (submit_at, queue, template, structure, status):
         return None
     submission = JobSubmission(

@@ -127,16 +127,8 @@ def _read_job(
     queue = read_queue(job, queues)
     parameters = _read_parameters(job)
     template = _template_source(job, base_dir)
-    loaded = _load(job, template[0], base_dir) if template is not None else None
-    defaults = bundle_settings(loaded, job) if loaded is not None else {}
-    priority = job.integer("priority", default=defaults.get("priority", DEFAULT_PRIORITY),
-                           minimum=0, maximum=100)
-    max_workers = job.integer("maxWorkerCount", default=defaults.get("maxWorkerCount", -1),
-                              minimum=1, maximum=INT32_MAX, minus_one=True)
-    retries, max_failed, status = read_run_settings(job, defaults)
-    structure = None
-    if loaded is not None and parameters is not None:
-        structure = _expand_loaded(job, loaded, parameters)
+    structure, priority, max_workers, retries, max_failed, status = read_job_fields(
+        job, template, parameters, base_dir)
     if len(problems) > before or None in (submit_at, queue, template, structure, status):
         return None
     return JobSubmission(
@@ -151,6 +143,36 @@ def _read_job(
         max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
         target_task_run_status=CreateJobTargetTaskRunStatus(status),
     )
+
+
+class JobFields(NamedTuple):
+    """What a CreateJob-shaped item gives besides its time, queue and parameters (each None
+    after a problem)."""
+
+    structure: JobStructure | None
+    priority: int | None
+    max_worker_count: int | None
+    max_retries_per_task: int | None
+    max_failed_tasks_count: int | None
+    target_task_run_status: str | None
+
+
+def read_job_fields(job: Section, template: tuple[str | Mapping[str, Any], str] | None,
+                    parameters: dict[str, Any] | None, base_dir: _BaseDir) -> JobFields:
+    """A CreateJob-shaped item's (an explicit job's, a replayed row's) template loaded and
+    expanded with ``parameters``, and its settings, defaulted by the bundle's
+    (:func:`bundle_settings`), then by the API's client defaults."""
+    loaded = _load(job, template[0], base_dir) if template is not None else None
+    defaults = bundle_settings(loaded, job) if loaded is not None else {}
+    priority = job.integer("priority", default=defaults.get("priority", DEFAULT_PRIORITY),
+                           minimum=0, maximum=100)
+    max_workers = job.integer("maxWorkerCount", default=defaults.get("maxWorkerCount", -1),
+                              minimum=1, maximum=INT32_MAX, minus_one=True)
+    retries, max_failed, status = read_run_settings(job, defaults)
+    structure = None
+    if loaded is not None and parameters is not None:
+        structure = _expand_loaded(job, loaded, parameters)
+    return JobFields(structure, priority, max_workers, retries, max_failed, status)
 
 
 def read_queue(job: Section, queues: Collection[str] | None) -> str | None:
