@@ -69,3 +69,20 @@ def test_readme_studio_week_size_is_what_the_run_gives() -> None:
     result = farmsim.simulate(ROOT / "scenarios" / "studio_week.yaml")
     runs = result.summary()["task_runs"]
     _check(STUDIO_WEEK, f"{round(runs, -3):,}", "studio_week task-run count")
+
+
+def test_readme_validate_examples_are_what_validate_prints(capsys) -> None:
+    # GIVEN what farmsim validate prints for the quickstart and for studio_week
+    from farmsim.cli import main
+
+    assert main(["validate", str(ROOT / "scenarios" / "quickstart.yaml")]) == 0
+    quickstart = capsys.readouterr().out.splitlines()[0]
+    assert main(["validate", str(ROOT / "scenarios" / "studio_week.yaml")]) == 0
+    studio = capsys.readouterr().out.splitlines()[0]
+    streams = re.search(r"3 arrival streams submitting about [\d,]+ jobs \([\d,]+ tasks\) by "
+                        r"the horizon", studio)
+    assert streams, studio
+    # THEN the README quotes them as printed (its lines wrapped)
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert f"`{quickstart}`" in text, quickstart
+    assert f"`{streams.group(0)}`" in text, streams.group(0)
