@@ -80,7 +80,7 @@ def write_scenario(folder: Path, case: str) -> Path:
     """The scenario of ``CASES[case]``, written to ``folder`` (with the empty trace it may use)."""
     workers, workload, limits, _ = CASES[case]
     (folder / "empty.swf").write_text("; Version: 2.2\n; MaxJobs: 0\n", encoding="utf-8")
-    text = (f"name: degenerate\nseed: 1\n" + FARM.format(most=max(workers, 1), workers=workers)
+    text = ("name: degenerate\nseed: 1\n" + FARM.format(most=max(workers, 1), workers=workers)
             + (LIMITS if limits else "") + workload)
     path = folder / "scenario.yaml"
     path.write_text(text, encoding="utf-8")

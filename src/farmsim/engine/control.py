@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from farmsim.model.state import (
-    CANCELED,
     FAILED,
     PENDING,
     READY,

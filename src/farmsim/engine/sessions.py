@@ -22,7 +22,7 @@ and record nothing but the session number of their runs.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from farmsim.model.distributions import Fixed
 from farmsim.model.runtimes import DEFAULT_ACTION_RULE

@@ -18,7 +18,7 @@ Counts of tasks per status are kept per step and per job, so aggregate statuses
 from __future__ import annotations
 
 from array import array
-from heapq import heappop, heappush
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -556,11 +556,8 @@ class Result:
         _remove(out, [MANIFEST, SUMMARY, *(f"{name}.{other}" for name in TABLES)])
         tables = {}
         for name, frame in frames.items():
-            if format == "parquet":
-                size = _write(out, f"{name}.parquet",
-                              lambda path, f=frame: f.to_parquet(path, index=False))
-            else:
-                size = _write(out, f"{name}.csv", lambda path, f=frame: f.to_csv(path, index=False))
+            writer = frame.to_parquet if format == "parquet" else frame.to_csv
+            size = _write(out, f"{name}.{format}", partial(writer, index=False))
             tables[name] = {"file": f"{name}.{format}", "bytes": size}
         size = _write(out, SUMMARY, lambda path: path.write_text(
             json.dumps(summary, indent=2) + "\n", encoding="utf-8"))

@@ -107,12 +107,12 @@ class SavedResult(Result):
             _check_run(self._summary, manifest, self._summary_path)
         self._header: dict[str, list[str]] = {}
         for name in TABLES:
-            path = self.files.get(name)
-            if path is None:
+            table = self.files.get(name)
+            if table is None:
                 raise ResultsError(f"no {name} table ({name}.parquet or {name}.csv)",
                                    path=str(folder))
-            header = _columns_of(path)
-            _require_columns(path, name, header)
+            header = _columns_of(table)
+            _require_columns(table, name, header)
             self._header[name] = header
 
     def _check_size(self, path: Path) -> None:

@@ -141,7 +141,7 @@ def _read_job(
         max_worker_count=max_workers,  # type: ignore[arg-type]
         max_retries_per_task=retries,  # type: ignore[arg-type]
         max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
-        target_task_run_status=CreateJobTargetTaskRunStatus(status),
+        target_task_run_status=CreateJobTargetTaskRunStatus(status),  # type: ignore[arg-type]
     )
 
 
@@ -254,7 +254,7 @@ def _template_source(
     if isinstance(value, Mapping):
         return value, ""
     if isinstance(value, str) and value.strip():
-        return value, _joined(base_dir, value)
+        return value, _joined(None if base_dir is None else os.fspath(base_dir), value)
     job.bad(
         "template",
         "must be the path of a template file or job bundle folder, or an inline template "
@@ -264,7 +264,7 @@ def _template_source(
 
 
 @lru_cache(maxsize=1024)
-def _joined(base_dir: _BaseDir, value: str) -> str:
+def _joined(base_dir: str | None, value: str) -> str:
     """The template path to record: ``value`` under ``base_dir`` (cached: a workload of many
     jobs names few templates)."""
     return str(Path(base_dir, value) if base_dir is not None else Path(value))
