@@ -290,8 +290,6 @@ def _template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-#: Host requirement amounts a worker reports itself (never a limit; semantics D.2).
-_WORKER_AMOUNT_PREFIX = "amount.worker."
 
 
 def template_listing(template: Any, job: Any, values: dict[str, str], *,
@@ -331,7 +329,7 @@ def template_listing(template: Any, job: Any, values: dict[str, str], *,
             bounds = f"min {amount.min:g}" if amount.min is not None else ""
             if amount.max is not None:
                 bounds += f"{', ' if bounds else ''}max {amount.max:g}"
-            note = ("" if _is_worker_amount(amount.name)
+            note = ("" if amount.is_worker_amount
                     else f"; as a limit: {amount.units} unit(s) per task run")
             lines.append(f"       requires {amount.name} ({bounds or 'any'}){note}")
         for attribute in step.attributes:
@@ -395,15 +393,11 @@ def _chunk_lines(step: Any, name: str, definition: Any) -> list[str]:
     return lines
 
 
-def _is_worker_amount(name: str) -> bool:
-    return name.lower().startswith(_WORKER_AMOUNT_PREFIX)
-
-
 def _limit_lines(job: Any) -> list[str]:
     """The limits (amountRequirementName and units) each task run of each step would acquire,
     when a limit of that name is associated with the job's queue (semantics D.4); no lines when
     no step names one."""
-    per_step = [(step.name, [a for a in step.amounts if not _is_worker_amount(a.name)])
+    per_step = [(step.name, [a for a in step.amounts if not a.is_worker_amount])
                 for step in job.steps]
     per_step = [(name, amounts) for name, amounts in per_step if amounts]
     if not per_step:
@@ -421,7 +415,7 @@ def _not_matched(job: Any) -> dict[str, int]:
     steps: dict[str, int] = {}
     for step in job.steps:
         named = {a.name for a in step.attributes}
-        named |= {a.name for a in step.amounts if _is_worker_amount(a.name)}
+        named |= {a.name for a in step.amounts if a.is_worker_amount}
         for name in named:
             steps[name] = steps.get(name, 0) + 1
     return dict(sorted(steps.items()))

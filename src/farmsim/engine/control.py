@@ -197,15 +197,13 @@ class ControlPlane(JobLifecycle):
         if 0 < job.max_worker_count <= job.workers:
             job.in_index = False
             job.park_gen += 1
-            job.parked_mwc = True
-            job.parked_limits = False
             return None
         blocking = None
         for step in job.steps:
             if not step.counts[READY]:
                 continue
             for limit, units in step.limits:
-                if not (limit.max_count < 0 or limit.current + units <= limit.max_count):
+                if limit.current + units > limit.cap:
                     if blocking is None:
                         blocking = [(limit, units)]
                     elif (limit, units) not in blocking:
@@ -216,7 +214,6 @@ class ControlPlane(JobLifecycle):
         # Nothing assignable: every index entry of the job becomes stale.
         job.in_index = False
         job.park_gen += 1
-        job.parked_limits = blocking is not None
         if blocking is not None:
             queue = self.queues[job.queue_index]
             for limit, units in blocking:
@@ -285,11 +282,7 @@ class ControlPlane(JobLifecycle):
             if step.chunks is not None:
                 self._form_chunk(step, task)
         step.status[task] = RUNNING
-        counts, job_counts = step.counts, job.counts
-        counts[READY] -= 1
-        counts[RUNNING] += 1
-        job_counts[READY] -= 1
-        job_counts[RUNNING] += 1
+        step.shift(READY, RUNNING)
         if step.limits:
             self._acquire(step, now)
         job.workers += 1
@@ -414,14 +407,9 @@ class ControlPlane(JobLifecycle):
         if fleet.multi_queue:
             fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
-        job_counts = job.counts
         if worker.succeeded:
             step.status[task] = SUCCEEDED
-            counts = step.counts
-            counts[RUNNING] -= 1
-            counts[SUCCEEDED] += 1
-            job_counts[RUNNING] -= 1
-            job_counts[SUCCEEDED] += 1
+            step.shift(RUNNING, SUCCEEDED)
             # The task's one SUCCEEDED run goes to the step's columns (no record per run).
             step.run_worker[task] = worker.index
             step.run_session[task] = worker.session
@@ -435,13 +423,13 @@ class ControlPlane(JobLifecycle):
                                                                step.chunks.counts[task]):
                 self._replan(step)
             worker.job = worker.step = None
-            if counts[SUCCEEDED] == step.task_count:
+            if step.counts[SUCCEEDED] == step.task_count:
                 self._step_succeeded(step, now)
         else:
             self._run_failed(worker, job, step, task, now)
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
             self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
-        if not job_counts[READY] and not job.workers:
+        if not job.counts[READY] and not job.workers:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
         self._credit = -1
         return self.start_next(worker, now)
@@ -450,11 +438,10 @@ class ControlPlane(JobLifecycle):
         """A worker left a job whose maxWorkerCount bounds how many of its READY tasks may be
         taken: one more may be taken now.
 
-        Keyed on the counts, not on ``parked_mwc``: a job at its maximum may still sit in the
-        index (nobody has looked at it since), and every freed slot must be announced, also when
-        several workers leave at one instant.
+        Keyed on the counts: a job at its maximum may still sit in the index (nobody has looked
+        at it since), and every freed slot must be announced, also when several workers leave
+        at one instant.
         """
-        job.parked_mwc = False
         if job.counts[READY]:
             if job.in_index and self._credit == job.queue_index:
                 self._credit = -1  # indexed, and the finishing worker asks again at once
@@ -545,14 +532,12 @@ class ControlPlane(JobLifecycle):
         if job.final_status is not None or not job.counts[READY]:
             return
         if 0 < job.max_worker_count <= job.workers:
-            job.parked_mwc = True
-            return
+            return  # a worker leaving it announces its slot (_mwc_slot_freed)
         n = min(new, self._takeable(job))
         if not job.in_index and self.assignable_step(job) is not None:
             # Takeable now: index it. (Otherwise assignable_step has parked it on every
             # (limit, units) that blocks its READY work, the new work's included.)
             job.in_index = True
-            job.parked_limits = False
             job.index_gen += 1
             job.park_gen += 1
             self.queues[job.queue_index].policy.add(job)
@@ -571,8 +556,7 @@ class ControlPlane(JobLifecycle):
             if not ready:
                 continue
             for limit, units in step.limits:
-                if limit.max_count >= 0:
-                    ready = min(ready, max(0, (limit.max_count - limit.current) // units))
+                ready = min(ready, max(0, limit.room() // units))
             n += ready
         if job.max_worker_count > 0:
             n = min(n, job.max_worker_count - job.workers)
@@ -593,11 +577,7 @@ class ControlPlane(JobLifecycle):
                 n = dependent.task_count
                 dependent.status = type(dependent.status)("b", bytes((READY,)) *
                                                           dependent.capacity)
-                dependent.counts[PENDING] -= n
-                dependent.counts[READY] += n
-                jc = dependent.job.counts
-                jc[PENDING] -= n
-                jc[READY] += n
+                dependent.shift(PENDING, READY, n)
                 dependent.ready_at = now
                 self._blocked_ready(dependent, n)
                 if dependent.chunks is None:

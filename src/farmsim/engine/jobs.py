@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["JobLifecycle"]
 
-_STANDARD_AMOUNT_PREFIX = "amount.worker."
-
 
 class JobLifecycle:
     """Job creation, adaptive chunks and cancellation, for the control plane."""
@@ -103,7 +101,7 @@ class JobLifecycle:
                     bound.append((limit, amount.units))
                 elif name in self.farm_amounts:
                     incompatible.add(step.index)  # a limit not associated with the queue (D.4)
-                elif not name.startswith(_STANDARD_AMOUNT_PREFIX) and not any(
+                elif not amount.is_worker_amount and not any(
                     name in f.custom_amounts for f in queue.fleets
                 ):
                     incompatible.add(step.index)  # no limit or fleet provides it (10.12)
@@ -247,10 +245,7 @@ class JobLifecycle:
                         self._creation_events(step, lo, hi)
                     n = hi - lo
                     step.status[lo:hi] = type(step.status)("b", bytes((CANCELED,)) * n)
-                    step.counts[code] -= n
-                    step.counts[CANCELED] += n
-                    job.counts[code] -= n
-                    job.counts[CANCELED] += n
+                    step.shift(code, CANCELED, n)
                     if code == READY:
                         self._blocked_ready(step, -n)
                     events(pack_event(now, step.gidx, lo, hi, CANCELED, -1))
@@ -277,6 +272,5 @@ class JobLifecycle:
         self._release(worker, job, step, now)
         step.set_status(worker.task, CANCELED)
         self._record_run(worker, now, RUN_CANCELED, CANCELED)
-        worker.canceled = True
         self.cancel_worker(worker)
         self._check_job_end(job)

@@ -257,7 +257,6 @@ class Simulation:
                 yield timeout(duration)
             except simpy.Interrupt:
                 # The control plane canceled the run and recorded it already.
-                worker.canceled = False
                 if worker.busy_until > env.now:  # still exiting its previous session
                     worker.teardown = True
                     duration = worker.busy_until - env.now

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AmountRequirement", "AttributeRequirement", "Chunking", "JobStructure",
-           "StepStructure"]
+__all__ = ["WORKER_AMOUNT_PREFIX", "AmountRequirement", "AttributeRequirement", "Chunking",
+           "JobStructure", "StepStructure"]
+
+
+#: Host requirement amounts a worker reports itself (OpenJD's standard ``amount.worker.*``).
+WORKER_AMOUNT_PREFIX = "amount.worker."
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,13 @@ class AmountRequirement:
         if value is None:
             return 1
         return max(1, int(-(-value // 1)))
+
+
+    @property
+    def is_worker_amount(self) -> bool:
+        """True for an amount a worker reports about itself (``amount.worker.vcpu``, ...): it is
+        matched against fleet capabilities, never a limit (semantics D.2, F.5)."""
+        return self.name.lower().startswith(WORKER_AMOUNT_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)

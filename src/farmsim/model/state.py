@@ -53,10 +53,6 @@ SUCCEEDED = _C[TaskRunStatus.SUCCEEDED]
 NOT_COMPATIBLE = _C[TaskRunStatus.NOT_COMPATIBLE]
 N_STATUSES = len(_C)
 
-#: Statuses a task can leave only by a user's requeue.
-FINAL_CODES = frozenset({SUCCEEDED, FAILED, CANCELED, NOT_COMPATIBLE, SUSPENDED})
-#: Statuses of a task that is on a worker.
-IN_FLIGHT_CODES = (ASSIGNED, SCHEDULED, STARTING, RUNNING, INTERRUPTING)
 #: Statuses that stop a step's downstream steps from ever resolving (semantics A.4, 10.7).
 _DEAD_CODES = (FAILED, CANCELED, SUSPENDED, NOT_COMPATIBLE)
 
@@ -91,20 +87,28 @@ _EMPTY_I = array("i")
 _EMPTY_D = array("d")
 
 
+#: A limit's capacity when its ``maxCount`` is -1 (no maximum): more units than can exist.
+UNLIMITED = 1 << 62
+
+
 class LimitState:
     """A limit's counter and the jobs parked because it had no headroom.
 
-    Jobs waiting for its units are parked in their queue's scheduling policy; ``queues`` are the
-    indices of the queues associated with it, told when units come free.
+    ``cap`` is the limit's capacity in units: its ``maxCount``, or :data:`UNLIMITED` for the
+    API's -1. Every rule about room reads ``cap`` (``current + units <= cap``, :meth:`room`), so
+    the -1 sentinel is translated here, once. Jobs waiting for its units are parked in their
+    queue's scheduling policy; ``queues`` are the indices of the queues associated with it,
+    told when units come free.
     """
 
-    __slots__ = ("index", "max_count", "current", "queues", "blocked_ready", "blocked_area",
-                 "last_t", "peak", "area", "fleets", "idle_workers", "usage_times",
-                 "usage_counts", "max_history")
+    __slots__ = ("index", "max_count", "cap", "current", "queues", "blocked_ready",
+                 "blocked_area", "last_t", "peak", "area", "fleets", "idle_workers",
+                 "usage_times", "usage_counts", "max_history")
 
     def __init__(self, index: int, max_count: int) -> None:
         self.index = index
         self.max_count = max_count
+        self.cap = max_count if max_count >= 0 else UNLIMITED
         self.current = 0
         self.queues: list[int] = []
         #: READY tasks of steps that need this limit (for blocked_task_hours).
@@ -125,6 +129,18 @@ class LimitState:
         self.usage_counts = array("i")
         self.max_history: list[tuple[float, int]] = [(0.0, max_count)]
 
+    def room(self) -> int:
+        """Units free now (:data:`UNLIMITED`-ish for a limit with no maximum)."""
+        return self.cap - self.current
+
+    def set_max_count(self, max_count: int, now: float) -> None:
+        """Change ``maxCount`` at ``now`` (UpdateLimit): runs holding units keep them, and
+        nothing more starts until usage is below the new maximum."""
+        self.advance(now)
+        self.max_count = max_count
+        self.cap = max_count if max_count >= 0 else UNLIMITED
+        self.max_history.append((now, max_count))
+
     def advance(self, now: float) -> None:
         """Accumulate time-weighted usage up to ``now``, and the READY task-time held back by
         this limit alone: while it is full, min(READY tasks needing it, idle workers that
@@ -132,7 +148,7 @@ class LimitState:
         dt = now - self.last_t
         if dt > 0.0:
             self.area += self.current * dt
-            if self.blocked_ready and self.idle_workers and 0 <= self.max_count <= self.current:
+            if self.blocked_ready and self.idle_workers and self.cap <= self.current:
                 self.blocked_area += min(self.blocked_ready, self.idle_workers) * dt
             self.last_t = now
 
@@ -206,16 +222,22 @@ class StepState:
         self.counts[code] += self.task_count
         self.job.counts[code] += self.task_count
 
+    def shift(self, old: int, new: int, n: int = 1) -> None:
+        """Count ``n`` tasks of this step as moved from status ``old`` to ``new``, in the step's
+        and the job's counts: the one place task counts move (the statuses themselves are the
+        caller's to write, one task or a slice at a time)."""
+        counts = self.counts
+        counts[old] -= n
+        counts[new] += n
+        counts = self.job.counts
+        counts[old] -= n
+        counts[new] += n
+
     def set_status(self, task: int, code: int) -> int:
         """Move one task to ``code``; returns its previous code."""
         old = self.status[task]
         self.status[task] = code
-        counts = self.counts
-        counts[old] -= 1
-        counts[code] += 1
-        jc = self.job.counts
-        jc[old] -= 1
-        jc[code] += 1
+        self.shift(old, code)
         return old
 
     def can_succeed(self) -> bool:
@@ -261,7 +283,7 @@ class JobState:
         "index", "submission", "name", "queue_index", "priority", "submit_seq", "submitted_at",
         "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers",
         "failed_tasks", "retry_total", "started_at", "ended_at", "final_status", "in_index",
-        "index_gen", "park_gen", "parked_mwc", "parked_limits", "plan",
+        "index_gen", "park_gen", "plan",
     )
 
     def __init__(self, index: int, submission: JobSubmission, queue_index: int,
@@ -289,14 +311,8 @@ class JobState:
         self.in_index = False
         self.index_gen = 0
         self.park_gen = 0
-        self.parked_mwc = False
-        #: True while the job's READY work waits in its policy's parked heaps for limit units.
-        self.parked_limits = False
         #: The job's session plan (environments and action rules), set by the engine.
         self.plan = None
-
-    def at_max_workers(self) -> bool:
-        return 0 < self.max_worker_count <= self.workers
 
     def aggregate(self, *, starting: int = 0) -> TaskRunStatus:
         """The job's ``taskRunStatus`` by the precedence of semantics A.4.
@@ -331,7 +347,7 @@ class WorkerState:
 
     __slots__ = (
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
-        "ready_at", "assigned_at", "session", "last_job", "wake", "process", "canceled",
+        "ready_at", "assigned_at", "session", "last_job", "wake", "process",
         "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
         "session_ok", "session_runs", "entered", "pending_at", "teardown", "busy_until",
     )
@@ -371,8 +387,6 @@ class WorkerState:
         self.busy_until = 0.0
         self.wake = None
         self.process = None
-        #: Set by the control plane when the running task run was canceled under the worker.
-        self.canceled = False
         #: Position, in its fleet's queue list, of the queue of the run in progress.
         self.queue_pos = 0
         #: Whether the run in progress will succeed (drawn at assignment).

@@ -75,7 +75,7 @@ class PriorityFifo:
                 heappop(heap)
             best = heap[0] if heap else None
             for limit, units, pheap in parked:
-                if not pheap or 0 <= limit.max_count < limit.current + units:
+                if not pheap or limit.current + units > limit.cap:
                     continue  # nothing parked, or no room for these units
                 while pheap:  # drop stale parked entries
                     _, _, gen, job = pheap[0]

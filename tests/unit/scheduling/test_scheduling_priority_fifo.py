@@ -14,6 +14,7 @@ READY = TASK_STATUS_CODES[TaskRunStatus.READY]
 class FakeLimit:
     def __init__(self, max_count: int, current: int = 0) -> None:
         self.max_count = max_count
+        self.cap = max_count if max_count >= 0 else 1 << 62  # as LimitState.cap
         self.current = current
 
 
