@@ -135,9 +135,10 @@ class SchedulingOracle:
         queues = self.fleet_queues[worker.fleet_index]
         if len(queues) > 1:
             served = {q: 0 for q in queues}
-            for w in self.sim.workers:
-                if w is not worker and w.fleet_index == worker.fleet_index and w.job is not None:
-                    served[w.job.queue_index] += 1
+            for w in self.sim.workers:  # on a job: running a task or exiting its session
+                on = w.job if w.job is not None else w.closing
+                if w is not worker and w.fleet_index == worker.fleet_index and on is not None:
+                    served[on.queue_index] += 1
             open_queues = [q for q in queues
                            if any(self.assignable(j, undo=worker) for j in self._queue_jobs(q))]
             least = min(served[q] for q in open_queues)
@@ -164,22 +165,33 @@ class SchedulingOracle:
         workers = self.sim.workers
         running: dict[int, int] = {}
         held = [0] * len(self.control.limits)
+        on_job: dict[int, int] = {}
         for w in workers:
             if w.job is not None:
                 running[w.job.index] = running.get(w.job.index, 0) + 1
                 for index, units in self.needs(w.job, w.step):
                     held[index] += units
+            on = w.job if w.job is not None else w.closing
+            if on is not None:
+                on_job[on.index] = on_job.get(on.index, 0) + 1
+            if w.job is not None and w.closing is not None:
+                raise OracleViolation(f"t={now}: worker#{w.index} runs a task while it still "
+                                      "exits a session (one active session per worker)")
         for job in self.control.jobs:
-            if job.workers != running.get(job.index, 0):
+            if job.workers != on_job.get(job.index, 0):
                 raise OracleViolation(
                     f"t={now}: {self._describe(job)} counts {job.workers} workers but "
-                    f"{running.get(job.index, 0)} run it")
+                    f"{on_job.get(job.index, 0)} run it or exit a session of it (semantics C.7)")
+            if job.running != running.get(job.index, 0):
+                raise OracleViolation(
+                    f"t={now}: {self._describe(job)} counts {job.running} runs in flight but "
+                    f"{running.get(job.index, 0)} workers run it")
         for i, limit in enumerate(self.control.limits):
             if limit.current != held[i]:
                 raise OracleViolation(f"t={now}: limit#{i} counts {limit.current} units but "
                                       f"runs in flight hold {held[i]}")
         for fleet, queues in self.fleet_queues.items():
-            idle = [w for w in workers if w.fleet_index == fleet and w.job is None and not w.teardown
+            idle = [w for w in workers if w.fleet_index == fleet and w.job is None and w.closing is None
                     and not self._due(w)]
             if not idle:
                 continue
@@ -195,7 +207,7 @@ class SchedulingOracle:
                 # Polling workers: enough of them must be on their way for the work one job
                 # could take at once (a lower bound of the queue's takeable work).
                 need = max(self.takeable(j) for j in jobs)
-                coming = [w for w in workers if w.job is None and not w.teardown and self._due(w)
+                coming = [w for w in workers if w.job is None and w.closing is None and self._due(w)
                           and queue in self.fleet_queues[w.fleet_index]]
                 if len(coming) < need:
                     raise OracleViolation(

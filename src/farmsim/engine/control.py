@@ -229,6 +229,7 @@ class ControlPlane(JobLifecycle):
         limit units are held.
         """
         # Hot path: runs once per task run. take_task/set_status are inlined here.
+        self.now = now  # what the policies see (view.now): a woken worker asks at its poll
         fleet = worker.fleet
         if fleet.multi_queue:
             choice, pos = self._choose_among_queues(fleet, worker)
@@ -247,19 +248,17 @@ class ControlPlane(JobLifecycle):
             new_session = True
         else:
             new_session = choice[0] is not session_job or not worker.session_ok
-        pre = 0.0
         if new_session and session_job is not None:
-            # The session ends (E.3): its envExits run before anything else. A worker with
-            # nothing to do next runs them before it goes idle; one with a task next runs them
-            # before the new session's setup (the service sends both in one response).
+            # The session ends (E.3): its envExits run before anything else. The worker holds
+            # its place on the job (maxWorkerCount, semantics C.7) and takes no new work nor
+            # limit units until they are done, then asks again (one active session per worker).
             worker.session_job = None
-            if worker.entered:
-                pre = self.sessions.close(worker, session_job, now)
-                if pre > 0.0:
-                    if choice is None:
-                        worker.teardown = True
-                        return pre
-                    worker.busy_until = now + pre
+            if worker.entered and self._close_session(worker, session_job, now):
+                if choice is not None:
+                    # It was expected to take this work at once (the credit of a finishing
+                    # worker): let an idle worker take it instead.
+                    self.notify(choice[0].queue_index, 1)
+                return worker.closing_until - now
         if choice is None:
             if worker.status != _IDLE:
                 worker.status = _IDLE
@@ -289,6 +288,7 @@ class ControlPlane(JobLifecycle):
         if fleet.multi_queue:
             fleet.served[pos] += 1
             worker.queue_pos = pos
+        job.running += 1
         if job.started_at != job.started_at:  # NaN: first task of the job
             job.started_at = now
         worker.ready_at = ready_at
@@ -317,10 +317,10 @@ class ControlPlane(JobLifecycle):
             worker.session_ok = True
             worker.session_runs = 1
             if plan is None:
-                worker.started_at = now + pre
-                return pre + duration
+                worker.started_at = now
+                return duration
             worker.session_step = step
-            setup = self.sessions.open(worker, job, step, now + pre) + pre
+            setup = self.sessions.open(worker, job, step, now)
         else:
             worker.session_runs += 1
             if plan is None or step is worker.session_step:  # the common case: no setup
@@ -336,6 +336,32 @@ class ControlPlane(JobLifecycle):
             return duration
         worker.started_at = now + setup
         return setup + duration
+
+    def _close_session(self, worker: WorkerState, job: JobState, now: float) -> bool:
+        """Run the envExits of ``worker``'s session on ``job`` from ``now``. True when they
+        take time: the worker then stays on the job until ``worker.closing_until``."""
+        end = now + self.sessions.close(worker, job, now)
+        if end <= now:
+            return False
+        worker.closing = job
+        worker.closing_until = end
+        job.workers += 1
+        if worker.fleet.multi_queue:
+            worker.fleet.served[worker.queue_pos] += 1
+        return True
+
+    def _session_closed(self, worker: WorkerState, now: float) -> None:
+        """The envExits of the session ``worker`` was closing are done: it leaves the job."""
+        job = worker.closing
+        worker.closing = None
+        fleet = worker.fleet
+        self._credit = -1 if fleet.multi_queue else job.queue_index
+        job.workers -= 1
+        if fleet.multi_queue:
+            fleet.served[worker.queue_pos] -= 1
+        if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
+            self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
+        self._credit = -1
 
     @staticmethod
     def _idle_changed(fleet: FleetState, now: float, delta: int) -> None:
@@ -393,8 +419,8 @@ class ControlPlane(JobLifecycle):
         # Hot path: runs once per task run. Ending a run and starting the next is one call from
         # the worker process; release and success are inlined for the common case.
         self.now = now
-        if worker.teardown:  # the envExits of an ended session are done
-            worker.teardown = False
+        if worker.closing is not None:  # the envExits of an ended session are done
+            self._session_closed(worker, now)
             return self.start_next(worker, now)
         job, step, task = worker.job, worker.step, worker.task
         fleet = worker.fleet
@@ -404,6 +430,7 @@ class ControlPlane(JobLifecycle):
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
+        job.running -= 1
         if fleet.multi_queue:
             fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
@@ -429,7 +456,7 @@ class ControlPlane(JobLifecycle):
             self._run_failed(worker, job, step, task, now)
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
             self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
-        if not job.counts[READY] and not job.workers:
+        if not job.counts[READY] and not job.running:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
         self._credit = -1
         return self.start_next(worker, now)
@@ -474,6 +501,7 @@ class ControlPlane(JobLifecycle):
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
+        job.running -= 1
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
@@ -585,7 +613,7 @@ class ControlPlane(JobLifecycle):
                 self._work_added(dependent.job, n)
 
     def _check_job_end(self, job: JobState) -> None:
-        if job.final_status is not None or job.counts[READY] or job.workers:
+        if job.final_status is not None or job.counts[READY] or job.running:
             return
         status = job.aggregate()
         if status in TERMINAL_JOB_STATUSES:

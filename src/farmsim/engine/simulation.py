@@ -257,11 +257,7 @@ class Simulation:
                 yield timeout(duration)
             except simpy.Interrupt:
                 # The control plane canceled the run and recorded it already.
-                if worker.busy_until > env.now:  # still exiting its previous session
-                    worker.teardown = True
-                    duration = worker.busy_until - env.now
-                else:
-                    duration = start_next(worker, env.now)
+                duration = start_next(worker, env.now)
                 continue
             # NOTE: env._now, not the env.now property: this line runs once per task run.
             duration = finish_and_next(worker, env._now)

@@ -281,7 +281,7 @@ class JobState:
 
     __slots__ = (
         "index", "submission", "name", "queue_index", "priority", "submit_seq", "submitted_at",
-        "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers",
+        "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers", "running",
         "failed_tasks", "retry_total", "started_at", "ended_at", "final_status", "in_index",
         "index_gen", "park_gen", "plan",
     )
@@ -300,7 +300,11 @@ class JobState:
         self.max_failed = submission.max_failed_tasks_count
         self.steps: list[StepState] = []
         self.counts = [0] * N_STATUSES
+        #: Workers on the job for ``maxWorkerCount`` (semantics C.7): running one of its tasks
+        #: (setup included), or running the envExits of a session on it that ended.
         self.workers = 0
+        #: Its task runs in flight (the job cannot end while one is).
+        self.running = 0
         self.failed_tasks = 0
         self.retry_total = 0
         self.started_at = float("nan")
@@ -349,7 +353,7 @@ class WorkerState:
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
         "ready_at", "assigned_at", "session", "last_job", "wake", "process",
         "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
-        "session_ok", "session_runs", "entered", "pending_at", "teardown", "busy_until",
+        "session_ok", "session_runs", "entered", "pending_at", "closing", "closing_until",
     )
 
     def __init__(self, index: int, fleet_index: int, phase: float) -> None:
@@ -380,11 +384,9 @@ class WorkerState:
         self.entered: list = []
         #: Where the setup actions of the run in progress start in the action records.
         self.pending_at = 0
-        #: True while the worker runs the envExits of a session that ended (no task run).
-        self.teardown = False
-        #: Until when the worker runs the envExits of its previous session before the setup of
-        #: the run it was given with them (a cancel of that run does not cut them short).
-        self.busy_until = 0.0
+        #: The job whose ended session's envExits the worker runs (no task run), and until when.
+        self.closing: JobState | None = None
+        self.closing_until = 0.0
         self.wake = None
         self.process = None
         #: Position, in its fleet's queue list, of the queue of the run in progress.
