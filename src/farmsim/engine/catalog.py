@@ -9,20 +9,13 @@ import numpy as np
 from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
 from farmsim.model.enums import TaskRunStatus
 from farmsim.record.ids import hex32, make_id, make_ids
-from farmsim.record.recorder import (
-    RUN_COLUMNS,
-    RUN_OPEN,
-    RUN_SUCCEEDED,
-    Recorder,
-)
+from farmsim.record.runs import gather_runs, open_run
 from farmsim.record.catalog import Catalog
 
 if TYPE_CHECKING:
     from farmsim.engine.simulation import Simulation
 
 __all__ = ["build_catalog"]
-
-_RUNNING = list(TaskRunStatus).index(TaskRunStatus.RUNNING)
 
 
 def build_catalog(sim: Simulation) -> Catalog:
@@ -38,7 +31,6 @@ def build_catalog(sim: Simulation) -> Catalog:
     for i, step in enumerate(steps):
         acquired[i] = [{"limitId": str(limit_ids[lim.index]), "count": units}
                        for lim, units in step.limits]
-    succeeded_runs = _succeeded_runs(steps)
     # A task whose session is still setting up is STARTING (semantics A.2 row 8); the control
     # plane counts it RUNNING from its assignment, as nothing it decides depends on the
     # difference.
@@ -50,9 +42,9 @@ def build_catalog(sim: Simulation) -> Catalog:
         [(j.final_status or j.aggregate(starting=starting.get(j.index, 0))).value for j in jobs],
         dtype=object)
     open_runs = [
-        (w.job.index, w.step.gidx, w.task, w.index, w.session, w.session_runs, w.attempt,
-         w.ready_at, w.assigned_at, w.started_at if w.started_at <= now else float("nan"),
-         float("nan"), RUN_OPEN, _RUNNING)
+        open_run(w.job.index, w.step.gidx, w.task, w.index, w.session, w.session_runs,
+                 w.attempt, w.ready_at, w.assigned_at,
+                 w.started_at if w.started_at <= now else float("nan"), w.assign_seq)
         for w in sim.workers if w.job is not None
     ]
     # The sessions still open (actions planned past the end are cut by the frames).
@@ -108,62 +100,13 @@ def build_catalog(sim: Simulation) -> Catalog:
         step_tasks=np.array([s.task_count for s in steps], dtype=np.int64),
         step_dependencies=[
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
-        open_runs=open_runs,
+        runs=gather_runs(sim.recorder.runs, steps, open_runs),
         open_sessions=np.array(open_sessions, dtype=np.int64),
         extra_events=control.unformed_chunk_events(),
         queue_env_names=[tuple(q.environments) for q in farm.queues],
         job_env_names=[j.submission.structure.environments for j in jobs],
         step_env_names=[s.structure.environments for s in steps],
-        succeeded_runs=succeeded_runs,
         unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
         unused_rules=control.unused_rules(),
         notes=list(sim.scenario.notes),
     )
-
-
-def _succeeded_runs(steps: list) -> np.ndarray:
-    """The SUCCEEDED run of every task, gathered from the steps' run columns into records.
-
-    Vectorised over the whole run: each column is joined across steps once and masked once,
-    so the cost does not grow with the number of steps (100k single-task jobs included).
-    """
-    dtype = Recorder.dtype(RUN_COLUMNS)
-    steps = [s for s in steps if s.counts[SUCCEEDED]]
-    if not steps:
-        return np.empty(0, dtype=dtype)
-    sizes = np.array([s.task_count for s in steps], dtype=np.int64)
-    # (An adaptive step's arrays have room beyond its tasks: each column is cut to them.)
-    status = np.frombuffer(b"".join(s.status[:s.task_count].tobytes() for s in steps),
-                           dtype=np.int8)
-    done = np.flatnonzero(status == SUCCEEDED)
-    out = np.empty(len(done), dtype=dtype)
-    which = np.repeat(np.arange(len(steps)), sizes)[done]  # position in ``steps``
-    starts = np.cumsum(sizes) - sizes
-    task = done - starts[which]
-    out["job"] = np.array([s.job.index for s in steps], dtype=np.int32)[which]
-    out["step"] = np.array([s.gidx for s in steps], dtype=np.int32)[which]
-    out["task"] = task
-    def column(name: str, dtype: type = np.float64) -> np.ndarray:
-        return np.frombuffer(b"".join(getattr(s, name)[:s.task_count].tobytes() for s in steps),
-                             dtype=dtype)[done]
-
-    out["worker"] = column("run_worker", np.int32)
-    out["session"] = column("run_session", np.int32)
-    out["seq"] = column("run_seq", np.int32)
-    out["assigned_at"] = column("run_assigned")
-    out["started_at"] = column("run_started")
-    out["ended_at"] = column("run_ended")
-    out["ready_at"] = np.array([s.ready_at for s in steps])[which]
-    out["attempt"] = 0
-    out["status"] = RUN_SUCCEEDED
-    out["task_status"] = SUCCEEDED
-    # Retried tasks (few): their attempt number and the READY time of that attempt.
-    for k, s in enumerate(steps):
-        if s.retries:
-            base = starts[k]
-            for t, retries in s.retries.items():
-                if status[base + t] == SUCCEEDED:
-                    row = np.searchsorted(done, base + t)
-                    out["attempt"][row] = retries
-                    out["ready_at"][row] = s.retry_ready.get(t, s.ready_at)
-    return out

@@ -31,13 +31,8 @@ from farmsim.model.state import (
 )
 from farmsim.model.enums import WorkerStatus
 from farmsim.model.runtimes import RuntimeRule
-from farmsim.record.recorder import (
-    RUN_FAILED,
-    Recorder,
-    pack_event,
-    pack_run,
-    pack_worker,
-)
+from farmsim.record.recorder import Recorder, pack_event, pack_worker
+from farmsim.record.runs import RUN_FAILED, pack_run
 from farmsim.engine.jobs import JobLifecycle
 from farmsim.engine.sampling import SamplePools
 from farmsim.engine.sessions import Plan, Sessions
@@ -134,6 +129,9 @@ class ControlPlane(JobLifecycle):
         self._run = recorder.runs.extend
         self._event = recorder.task_events.extend
         self._worker_event = recorder.worker_events.extend
+        #: The sequence number of the next change recorded (task events, runs' assignments and
+        #: ends): orders the changes made at one instant (``farmsim.record.runs``).
+        self.seq = 0
         self.jobs: list[JobState] = []
         self.steps: list[StepState] = []
         self.limits = [LimitState(i, lim.max_count) for i, lim in enumerate(farm.limits)]
@@ -296,6 +294,8 @@ class ControlPlane(JobLifecycle):
         worker.step = step
         worker.task = task
         worker.assigned_at = now
+        worker.assign_seq = self.seq
+        self.seq += 1
         if new_session and worker.status != _RUNNING:  # (an idle worker has no session)
             if worker.status == _IDLE:
                 self._idle_changed(fleet, now, -1)
@@ -438,14 +438,18 @@ class ControlPlane(JobLifecycle):
             step.status[task] = SUCCEEDED
             step.shift(RUNNING, SUCCEEDED)
             # The task's one SUCCEEDED run goes to the step's columns (no record per run).
-            step.run_worker[task] = worker.index
-            step.run_session[task] = worker.session
-            step.run_seq[task] = worker.session_runs
-            step.run_assigned[task] = worker.assigned_at
-            step.run_started[task] = worker.started_at
-            step.run_ended[task] = now
+            runs = step.runs
+            runs.worker[task] = worker.index
+            runs.session[task] = worker.session
+            runs.seq[task] = worker.session_runs
+            runs.assigned[task] = worker.assigned_at
+            runs.started[task] = worker.started_at
+            runs.ended[task] = now
+            runs.assign_seq[task] = worker.assign_seq
+            runs.end_seq[task] = self.seq
+            self.seq += 1
             if worker.attempt:
-                step.retry_ready[task] = worker.ready_at
+                runs.retry_ready[task] = worker.ready_at
             if step.chunks is not None and step.chunks.observe(now - worker.started_at,
                                                                step.chunks.counts[task]):
                 self._replan(step)
@@ -541,10 +545,18 @@ class ControlPlane(JobLifecycle):
         self._run(pack_run(
             worker.job.index, worker.step.gidx, worker.task, worker.index, worker.session,
             worker.session_runs, worker.attempt, worker.ready_at, worker.assigned_at,
-            started if started <= now else math.nan, now, status, after,
+            started if started <= now else math.nan, now, worker.assign_seq, self.seq, status,
+            after,
         ))
+        self.seq += 1
         worker.job = None
         worker.step = None
+
+    def _record_event(self, now: float, step: StepState, lo: int, hi: int, code: int) -> None:
+        """Record that tasks ``[lo, hi)`` of ``step`` changed to ``code`` at ``now`` (not a run's
+        own change: creation, dependency resolution, cancellation)."""
+        self._event(pack_event(now, step.gidx, lo, hi, code, -1, self.seq))
+        self.seq += 1
 
     def _work_added(self, job: JobState, new: int) -> None:
         """``new`` READY tasks of ``job`` may have become takeable (the job was created, a step's
@@ -598,7 +610,6 @@ class ControlPlane(JobLifecycle):
 
     def _step_succeeded(self, step: StepState, now: float) -> None:
         """Every task of ``step`` SUCCEEDED: resolve the steps that depend on it."""
-        events = self._event
         for dependent in step.dependents:
             dependent.deps_left -= 1
             if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
@@ -607,9 +618,12 @@ class ControlPlane(JobLifecycle):
                                                           dependent.capacity)
                 dependent.shift(PENDING, READY, n)
                 dependent.ready_at = now
+                dependent.ready_seq = self.seq
                 self._blocked_ready(dependent, n)
                 if dependent.chunks is None:
-                    events(pack_event(now, dependent.gidx, 0, n, READY, -1))
+                    self._record_event(now, dependent, 0, n, READY)
+                else:
+                    self.seq += 1
                 self._work_added(dependent.job, n)
 
     def _check_job_end(self, job: JobState) -> None:

@@ -26,7 +26,8 @@ from farmsim.model.state import (
     JobState,
     StepState,
 )
-from farmsim.record.recorder import RUN_CANCELED, pack_event
+from farmsim.record.recorder import pack_event
+from farmsim.record.runs import RUN_CANCELED, RunColumns
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,22 +61,23 @@ class JobLifecycle:
                 job.steps[d].dependents.append(step)
         incompatible = self._bind_limits(job, queue)
         job.plan = self._plan(job, queue)
-        events = self._event
+        event = self._record_event
         if incompatible:
             # Semantics A.2 row 4: the incompatible steps NOT_COMPATIBLE, all others CANCELED.
             for step in job.steps:
                 code = NOT_COMPATIBLE if step.index in incompatible else CANCELED
                 step.fill(code)
                 step.next_fresh = step.task_count
-                events(pack_event(now, step.gidx, 0, step.task_count, code, -1))
+                event(now, step, 0, step.task_count, code)
         elif submission.target_task_run_status == CreateJobTargetTaskRunStatus.SUSPENDED:
             for step in job.steps:
                 step.fill(SUSPENDED)
                 step.next_fresh = step.task_count
-                events(pack_event(now, step.gidx, 0, step.task_count, SUSPENDED, -1))
+                event(now, step, 0, step.task_count, SUSPENDED)
         else:
             for step in job.steps:
                 self._draw_step(job, step, queue)
+                step.created_seq = step.ready_seq = self.seq
                 if step.deps_left == 0:
                     step.fill(READY)
                     step.ready_at = now
@@ -83,8 +85,10 @@ class JobLifecycle:
                 else:
                     step.fill(PENDING)
                 if step.chunks is None:  # an adaptive step's chunks get theirs when formed
-                    events(pack_event(now, step.gidx, 0, step.task_count,
-                                      step.status[0] if step.task_count else READY, -1))
+                    event(now, step, 0, step.task_count,
+                          step.status[0] if step.task_count else READY)
+                else:
+                    self.seq += 1
             self._work_added(job, job.counts[READY])
         self._check_job_end(job)
         return job
@@ -132,7 +136,7 @@ class JobLifecycle:
             step.durations = array("d", bytes(8 * step.chunks.capacity))
             if rule.failure_probability > 0.0:
                 step.failures = bytearray(step.chunks.capacity)
-            step.allocate_runs()
+            step.runs = RunColumns(step.capacity)
             return
         n = step.task_count
         durations = self._first_pools.durations(rule.duration, n)
@@ -140,7 +144,7 @@ class JobLifecycle:
         if rule.per_frame and frames is not None:  # a chunk takes its frames' time
             durations = array("d", (np.frombuffer(durations) * np.asarray(frames)).tobytes())
         step.durations = durations
-        step.allocate_runs()
+        step.runs = RunColumns(step.capacity)
         p = rule.failure_probability
         if p > 0.0:
             step.failures = self._first_pools.failures(p, n)
@@ -200,9 +204,10 @@ class JobLifecycle:
         has dependencies, READY when it became READY."""
         events = events or self._event
         if step.structure.dependencies:
-            events(pack_event(step.job.submitted_at, step.gidx, lo, hi, PENDING, -1))
+            events(pack_event(step.job.submitted_at, step.gidx, lo, hi, PENDING, -1,
+                              step.created_seq))
         if step.ready_at == step.ready_at:  # not NaN: the step is READY
-            events(pack_event(step.ready_at, step.gidx, lo, hi, READY, -1))
+            events(pack_event(step.ready_at, step.gidx, lo, hi, READY, -1, step.ready_seq))
 
     def unformed_chunk_events(self) -> bytes:
         """The creation events of the chunks adaptive steps still plan (not formed yet), for
@@ -235,7 +240,7 @@ class JobLifecycle:
 
     def _cancel_job(self, job: JobState, now: float) -> None:
         """Cancel every task of ``job`` that is not final (``maxFailedTasksCount`` tripped)."""
-        events = self._event
+        event = self._record_event
         for step in job.steps:
             lo, hi = step.next_fresh, step.task_count
             if hi > lo:
@@ -248,14 +253,14 @@ class JobLifecycle:
                     step.shift(code, CANCELED, n)
                     if code == READY:
                         self._blocked_ready(step, -n)
-                    events(pack_event(now, step.gidx, lo, hi, CANCELED, -1))
+                    event(now, step, lo, hi, CANCELED)
                 step.next_fresh = hi
             while step.retry_heap:
                 task = heappop(step.retry_heap)
                 step.task_ready_at.pop(task, None)
                 step.set_status(task, CANCELED)
                 self._blocked_ready(step, -1)
-                events(pack_event(now, step.gidx, task, task + 1, CANCELED, -1))
+                event(now, step, task, task + 1, CANCELED)
         for fleet in self.fleets:
             for worker in fleet.workers:
                 if worker.job is job:

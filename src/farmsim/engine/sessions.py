@@ -30,14 +30,11 @@ from farmsim.record.recorder import (
     ACTION_KINDS,
     ACTION_SIZE,
     VOID,
-    RUN_CANCELED,
-    RUN_FAILED,
-    RUN_NEVER_ATTEMPTED,
-    RUN_SUCCEEDED,
     pack_action,
     pack_action_into,
     unpack_action,
 )
+from farmsim.record.runs import RUN_CANCELED, RUN_FAILED, RUN_NEVER_ATTEMPTED, RUN_SUCCEEDED
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from farmsim.model.config import JobSubmission
     from farmsim.model.job import StepStructure
     from farmsim.model.runtimes import RuntimeRule
+    from farmsim.record.runs import RunColumns
 
 __all__ = [
     "AGGREGATE_PRECEDENCE",
@@ -83,7 +84,6 @@ TERMINAL_JOB_STATUSES = frozenset(
     }
 )
 _PRECEDENCE_CODES = tuple(_C[s] for s in AGGREGATE_PRECEDENCE)
-_EMPTY_I = array("i")
 _EMPTY_D = array("d")
 
 
@@ -159,9 +159,8 @@ class StepState:
     __slots__ = (
         "job", "structure", "index", "gidx", "task_count", "status", "counts", "next_fresh",
         "retry_heap", "retries", "task_ready_at", "ready_at", "limits",
-        "durations", "failures", "rule", "dependents", "deps_left",
-        "run_worker", "run_session", "run_seq", "run_assigned", "run_started", "run_ended",
-        "retry_ready", "chunks",
+        "durations", "failures", "rule", "dependents", "deps_left", "runs", "chunks",
+        "created_seq", "ready_seq",
     )
 
     def __init__(self, job: JobState, structure: StepStructure, gidx: int) -> None:
@@ -186,17 +185,12 @@ class StepState:
         self.rule: RuntimeRule | None = None
         self.dependents: list[StepState] = []
         self.deps_left = len(structure.dependencies)
-        #: The SUCCEEDED run of each task (a task has at most one), in per-step columns:
-        #: cheaper to fill than a record per run. Other runs go to the recorder's run log.
-        #: A first attempt was READY at ``ready_at``, so only retried tasks keep their READY
-        #: time, in ``retry_ready``.
-        self.run_worker = _EMPTY_I
-        self.run_session = _EMPTY_I
-        self.run_seq = _EMPTY_I
-        self.run_assigned = _EMPTY_D
-        self.run_started = _EMPTY_D
-        self.run_ended = _EMPTY_D
-        self.retry_ready: dict[int, float] = {}
+        #: The SUCCEEDED run of each task (``farmsim.record.runs.RunColumns``, set by the
+        #: engine when the step may run): cheaper to fill than a record per run.
+        self.runs: RunColumns | None = None
+        #: The engine's sequence numbers of the step's creation and of its READY change.
+        self.created_seq = 0
+        self.ready_seq = 0
         #: Adaptive chunks (the engine's ``AdaptiveChunks``), or None: the step's tasks are
         #: formed as workers take them, and its arrays have room for the most it can have.
         self.chunks = None
@@ -205,16 +199,6 @@ class StepState:
     def capacity(self) -> int:
         """Room in the step's per-task arrays: its tasks, or an adaptive step's most."""
         return self.task_count if self.chunks is None else self.chunks.capacity
-
-    def allocate_runs(self) -> None:
-        """Make room for the SUCCEEDED run of every task."""
-        n = self.capacity
-        self.run_worker = array("i", bytes(4 * n))
-        self.run_session = array("i", bytes(4 * n))
-        self.run_seq = array("i", bytes(4 * n))
-        self.run_assigned = array("d", bytes(8 * n))
-        self.run_started = array("d", bytes(8 * n))
-        self.run_ended = array("d", bytes(8 * n))
 
     def fill(self, code: int) -> None:
         """Give every task the status ``code`` (at creation)."""
@@ -351,7 +335,7 @@ class WorkerState:
 
     __slots__ = (
         "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
-        "ready_at", "assigned_at", "session", "last_job", "wake", "process",
+        "ready_at", "assigned_at", "assign_seq", "session", "last_job", "wake", "process",
         "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
         "session_ok", "session_runs", "entered", "pending_at", "closing", "closing_until",
     )
@@ -370,6 +354,7 @@ class WorkerState:
         self.attempt = 0
         self.ready_at = 0.0
         self.assigned_at = 0.0
+        self.assign_seq = 0
         self.session = -1
         self.last_job: JobState | None = None
         #: When the task run in progress starts its taskRun action (after session setup).

@@ -53,7 +53,8 @@ class Catalog:
     step_index: np.ndarray
     step_tasks: np.ndarray
     step_dependencies: list[tuple[int, ...]]
-    open_runs: list[tuple[float, ...]] = field(default_factory=list)
+    #: Every task run (``farmsim.record.runs.gather_runs``), in the order they ended.
+    runs: np.ndarray | None = None
     #: The sessions still open at the end.
     open_sessions: np.ndarray | None = None
     #: Task events (recorder layout) of chunks an adaptive step had not formed by the end.
@@ -65,4 +66,3 @@ class Catalog:
     unmatched_requirements: dict[str, int] = field(default_factory=dict)
     unused_rules: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    succeeded_runs: np.ndarray | None = None

@@ -42,6 +42,7 @@ __all__ = [
     "assert_same_tables",
     "check_all",
     "check_dependencies",
+    "check_event_order",
     "check_job_status",
     "check_limits",
     "check_max_worker_count",
@@ -325,6 +326,42 @@ def check_task_transitions(result: Any) -> None:
         previous[task] = status
 
 
+def check_event_order(result: Any) -> None:
+    """``task_events`` rows at one instant are in causal order: a worker's run of a task ends
+    (SUCCEEDED, FAILED, CANCELED, or READY for a retry) before the same worker's next task is
+    ASSIGNED, and a step's tasks become READY after the last upstream task SUCCEEDED."""
+    rule = "event order"
+    ev = result.task_events
+    on: dict[str, str] = {}  # worker -> the task it runs, in row order
+    ended_by_worker = {"SUCCEEDED", "FAILED", "CANCELED", "READY"}
+    for t, task, status, worker in zip(ev["time"], ev["task_id"], ev["status"], ev["worker_id"],
+                                       strict=True):
+        if not isinstance(worker, str):
+            continue
+        if status == "ASSIGNED":
+            busy = on.get(worker)
+            if busy is not None and busy != task:
+                _fail(rule, f"t={t}: {worker} is ASSIGNED task {task} in a row before its run "
+                            f"of {busy} ended")
+            on[worker] = task
+        elif status in ended_by_worker and on.get(worker) == task:
+            del on[worker]
+    row_of: dict[tuple[str, str], int] = {}
+    for i, (task, status) in enumerate(zip(ev["task_id"], ev["status"], strict=True)):
+        row_of.setdefault((task, status), i)
+    step_tasks = _step_tasks(result)
+    for step, ups in _depends_on(result).items():
+        if not len(ups):
+            continue
+        last = max((row_of.get((task, "SUCCEEDED"), -1) for up in ups
+                    for task in step_tasks[up]), default=-1)
+        for task in step_tasks[step]:
+            ready = row_of.get((task, "READY"))
+            if ready is not None and ready < last:
+                _fail(rule, f"task {task} is READY in row {ready}, before the last upstream "
+                            f"task SUCCEEDED (row {last})")
+
+
 def check_task_final_states(result: Any) -> None:
     """Every task of every step has events and ends in exactly one final status (SUCCEEDED,
     FAILED, CANCELED, NOT_COMPATIBLE, SUSPENDED), never left afterwards; or, if its job is
@@ -602,13 +639,13 @@ def _next_step(rows: list[int], n: int, columns: list[np.ndarray]) -> str | None
 
 
 _CHECKS = (check_time_monotonic, check_worker_exclusive, check_max_worker_count, check_limits,
-           check_task_transitions, check_task_final_states, check_dependencies,
-           check_job_status, check_sessions)
+           check_task_transitions, check_event_order, check_task_final_states,
+           check_dependencies, check_job_status, check_sessions)
 
 
 def check_all(result: Any) -> None:
     """Every check of this module, in order: time, workers, maxWorkerCount, limits, task
-    transitions, final states, dependencies, job status, sessions."""
+    transitions, event order, final states, dependencies, job status, sessions."""
     for check in _CHECKS:
         check(result)
 

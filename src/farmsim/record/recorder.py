@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-from farmsim.model.enums import CompletedStatus
+from farmsim.record.runs import run_count
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -20,34 +20,21 @@ __all__ = [
     "ACTION_SIZE",
     "ENV_SCOPES",
     "EVENT_COLUMNS",
-    "RUN_CANCELED",
-    "RUN_COLUMNS",
-    "RUN_FAILED",
-    "RUN_OPEN",
-    "RUN_STATUSES",
-    "RUN_SUCCEEDED",
     "VOID",
-    "Recorder",
     "WORKER_COLUMNS",
+    "Recorder",
     "pack_action",
     "pack_action_into",
     "pack_event",
-    "pack_run",
     "pack_worker",
     "unpack_action",
 ]
 
-#: One row per task run attempt. ``seq`` numbers the runs of a session from 1, ``status`` is a
-#: :data:`RUN_STATUSES` code, ``task_status`` the task's TaskRunStatus code right after the run
-#: ended (READY when it will be retried). ``started_at`` is NaN when the taskRun never started
-#: (its session's setup failed, or it was canceled first).
-RUN_COLUMNS = (
-    "job", "step", "task", "worker", "session", "seq", "attempt", "ready_at", "assigned_at",
-    "started_at", "ended_at", "status", "task_status",
-)
 #: Task status changes that are not a run's own: creation, dependency resolution, cancellation.
-#: One row covers the tasks ``[task_lo, task_hi)`` of a step, all moving to ``status``.
-EVENT_COLUMNS = ("time", "step", "task_lo", "task_hi", "status", "worker")
+#: One row covers the tasks ``[task_lo, task_hi)`` of a step, all moving to ``status``; ``seq``
+#: places the change among the engine's changes (see :mod:`farmsim.record.runs`). (Task runs
+#: are recorded by :mod:`farmsim.record.runs`.)
+EVENT_COLUMNS = ("time", "step", "task_lo", "task_hi", "status", "worker", "seq")
 WORKER_COLUMNS = ("time", "worker", "status")
 #: Session actions other than task runs (those are the ``runs``): syncs, envEnters, envExits.
 #: ``step`` is -1 for a job-level action; ``env_scope`` and ``env_index`` name the environment
@@ -62,12 +49,10 @@ ACTION_KINDS = ("syncInputJobAttachments", "envEnter", "envExit", "taskRun")
 ENV_SCOPES = ("queue", "job", "step")
 
 # Record layouts: little-endian, no padding. Ids and counts int32, times float64, codes int8.
-_RUN = struct.Struct("<7i4d2b")
-_EVENT = struct.Struct("<d3ibi")
+_EVENT = struct.Struct("<d3ibiq")
 _WORKER = struct.Struct("<dib")
 _ACTION = struct.Struct("<6i2d4b")
 #: Pack one record of each buffer (bound ``Struct.pack``; positional, in column order).
-pack_run = _RUN.pack
 pack_event = _EVENT.pack
 pack_worker = _WORKER.pack
 pack_action = _ACTION.pack
@@ -78,36 +63,23 @@ ACTION_SIZE = _ACTION.size
 #: The status of an action record that was planned and then taken back (not a real action).
 VOID = -1
 _DTYPES = {
-    RUN_COLUMNS: np.dtype([(c, "<i4") for c in RUN_COLUMNS[:7]]
-                          + [(c, "<f8") for c in RUN_COLUMNS[7:11]]
-                          + [(c, "i1") for c in RUN_COLUMNS[11:]]),
     EVENT_COLUMNS: np.dtype([("time", "<f8"), ("step", "<i4"), ("task_lo", "<i4"),
-                             ("task_hi", "<i4"), ("status", "i1"), ("worker", "<i4")]),
+                             ("task_hi", "<i4"), ("status", "i1"), ("worker", "<i4"),
+                             ("seq", "<i8")]),
     WORKER_COLUMNS: np.dtype([("time", "<f8"), ("worker", "<i4"), ("status", "i1")]),
     ACTION_COLUMNS: np.dtype([(c, "<i4") for c in ACTION_COLUMNS[:6]]
                              + [(c, "<f8") for c in ACTION_COLUMNS[6:8]]
                              + [(c, "i1") for c in ACTION_COLUMNS[8:]]),
 }
-assert _DTYPES[RUN_COLUMNS].itemsize == _RUN.size
 assert _DTYPES[EVENT_COLUMNS].itemsize == _EVENT.size
 assert _DTYPES[ACTION_COLUMNS].itemsize == _ACTION.size
-
-#: A run's completed status (the API's CompletedStatus), plus RUNNING for a run still going at
-#: the end of the simulated period.
-RUN_STATUSES: tuple[str, ...] = (*(s.value for s in CompletedStatus), "RUNNING")
-RUN_SUCCEEDED = RUN_STATUSES.index("SUCCEEDED")
-RUN_FAILED = RUN_STATUSES.index("FAILED")
-RUN_INTERRUPTED = RUN_STATUSES.index("INTERRUPTED")
-RUN_CANCELED = RUN_STATUSES.index("CANCELED")
-RUN_NEVER_ATTEMPTED = RUN_STATUSES.index("NEVER_ATTEMPTED")
-RUN_OPEN = RUN_STATUSES.index("RUNNING")
-
 
 class Recorder:
     """The run's record buffers.
 
     Attributes (each a ``bytearray`` of records made by the matching ``pack_*``):
-        runs: task run rows (:data:`RUN_COLUMNS`).
+        runs: the run log: records of task runs that did not succeed
+            (:mod:`farmsim.record.runs`).
         task_events: bulk task status changes (:data:`EVENT_COLUMNS`).
         worker_events: worker status changes (:data:`WORKER_COLUMNS`).
         actions: session actions other than task runs (:data:`ACTION_COLUMNS`).
@@ -123,7 +95,8 @@ class Recorder:
 
     @property
     def run_count(self) -> int:
-        return len(self.runs) // _RUN.size
+        """Runs in the run log (those that did not succeed)."""
+        return run_count(self.runs)
 
     @staticmethod
     def records(buffer: bytearray, columns: tuple[str, ...]) -> np.ndarray:

@@ -29,14 +29,16 @@ from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
     EVENT_COLUMNS,
-    RUN_CANCELED,
-    RUN_NEVER_ATTEMPTED,
     VOID,
-    RUN_COLUMNS,
-    RUN_OPEN,
-    RUN_STATUSES,
     WORKER_COLUMNS,
     Recorder,
+)
+from farmsim.record.runs import (
+    RUN_CANCELED,
+    RUN_DTYPE,
+    RUN_NEVER_ATTEMPTED,
+    RUN_OPEN,
+    RUN_STATUSES,
 )
 from farmsim.record.catalog import Catalog
 from farmsim.record.ids import make_id
@@ -59,7 +61,6 @@ _RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
 _WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 _RUNNING_CODE = TASK_STATUSES.index(TaskRunStatus.RUNNING)
 _ASSIGNED_CODE = TASK_STATUSES.index(TaskRunStatus.ASSIGNED)
-_CANCELED_CODE = TASK_STATUSES.index(TaskRunStatus.CANCELED)
 _STARTING_CODE = TASK_STATUSES.index(TaskRunStatus.STARTING)
 #: A job's final aggregate statuses (the JobComplete waiter's; semantics A.4).
 _FINAL_JOB_STATUSES = sorted(s.value for s in TERMINAL_JOB_STATUSES)
@@ -80,16 +81,8 @@ class Result:
 
     def __init__(self, catalog: Catalog, recorder: Recorder) -> None:
         self.catalog = catalog
-        # Runs come from three places: the recorder's log (runs that did not succeed), the
-        # steps' columns (each task's SUCCEEDED run) and the runs still going at the end.
-        parts = [Recorder.records(recorder.runs, RUN_COLUMNS)]
-        if catalog.succeeded_runs is not None:
-            parts.append(catalog.succeeded_runs)
-        if catalog.open_runs:
-            parts.append(np.array(catalog.open_runs, dtype=Recorder.dtype(RUN_COLUMNS)))
-        runs = np.concatenate(parts)
-        # In order of their end (runs still going last), then of their start.
-        self._runs = runs[np.lexsort((runs["assigned_at"], runs["ended_at"]))]
+        # Every run, in the order they ended (farmsim.record.runs gathered them).
+        self._runs = catalog.runs if catalog.runs is not None else np.empty(0, RUN_DTYPE)
         self._events = Recorder.records(recorder.task_events + catalog.extra_events,
                                         EVENT_COLUMNS)
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
@@ -210,16 +203,16 @@ class Result:
         # its assignment (semantics A.2 row 8).
         setup = (r["started_at"] > r["assigned_at"]) | (~began & (r["status"] != RUN_CANCELED))
         n_setup = int(setup.sum())
-        # Changes of one task at one instant are ordered by (attempt, phase): creation and
-        # dependency changes come before its first attempt, then each attempt's assignment,
-        # start and end, and a cancellation of a task that is not running comes after them.
+        # Changes at one instant are in the order the engine made them (their sequence
+        # numbers): a worker's previous task SUCCEEDED before its next task ASSIGNED, a step's
+        # last upstream task SUCCEEDED before the step becomes READY. A run's STARTING and
+        # RUNNING take its assignment's number, after it (the phase).
         bulk_status = e["status"][rows]
-        bulk_attempt = np.where(bulk_status == _CANCELED_CODE, np.int32(1 << 30), np.int32(-1))
-        attempt = r["attempt"].astype(np.int32)
+        assign_seq = r["assign_seq"]
         time = np.concatenate([e["time"][rows], r["assigned_at"], r["assigned_at"][setup],
                                r["started_at"][began], r["ended_at"][ended]])
-        order_attempt = np.concatenate([bulk_attempt, attempt, attempt[setup], attempt[began],
-                                        attempt[ended]])
+        seq = np.concatenate([e["seq"][rows], assign_seq, assign_seq[setup], assign_seq[began],
+                              r["end_seq"][ended]])
         phase = np.concatenate([np.zeros(len(rows), np.int8), np.zeros(n_runs, np.int8),
                                 np.ones(n_setup, np.int8), np.full(n_began, 2, np.int8),
                                 np.full(n_ended, 3, np.int8)])
@@ -233,7 +226,7 @@ class Result:
                                  r["task_status"][ended]])
         worker = np.concatenate([np.full(len(rows), -1, np.int32), r["worker"],
                                  r["worker"][setup], r["worker"][began], r["worker"][ended]])
-        order = np.lexsort((phase, order_attempt, time))
+        order = np.lexsort((phase, seq, time))
         step = step[order]
         return pd.DataFrame({
             "time": time[order],

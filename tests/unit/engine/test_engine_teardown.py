@@ -96,3 +96,23 @@ def test_no_new_work_nor_limit_unit_until_the_exits_are_done() -> None:
         before = counts[times <= row["started_at"]][-1] if (times <= row["started_at"]).any() \
             else 0
         assert before == 0 and not (counts[inside] > 0).any(), row
+
+
+def test_events_at_one_instant_are_in_causal_order() -> None:
+    # GIVEN one worker and two steps: A (2 tasks), then B after A; no setup, 10 s tasks
+    from farmsim.testing import check_event_order
+
+    sim = Simulation(scenario(job(step("A", 2), step("B", 1, deps=(0,))), workers=1))
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    ev = result.task_events.astype({"status": str, "task_id": str, "worker_id": str})
+    rows = list(zip(ev["time"], ev["task_id"].str[-1], ev["status"], strict=True))
+    at_10 = [(task, status) for t, task, status in rows if t == 10.0]
+    at_20 = [status for t, _, status in rows if t == 20.0]
+    # THEN at t=10 the first task SUCCEEDED before the worker was ASSIGNED the second (the old
+    # order had ASSIGNED first), and at t=20 A's last task SUCCEEDED before B became READY,
+    # before B was ASSIGNED
+    assert [s for _, s in at_10] == ["SUCCEEDED", "ASSIGNED", "RUNNING"]
+    assert at_20 == ["SUCCEEDED", "READY", "ASSIGNED", "RUNNING"]
+    check_event_order(result)

@@ -1,0 +1,186 @@
+"""The task run record: one row per task run attempt, and every way the engine keeps one.
+
+A run is kept where it is cheapest to keep while the simulation goes, and gathered into one
+table here, once, at the end:
+
+* a task's SUCCEEDED run (most runs) in its step's :class:`RunColumns`, one slot per task (a
+  task succeeds at most once): a few array stores, no record per run;
+* every other ended run (FAILED, CANCELED, ...) as a packed record in the run log
+  (:func:`pack_run`, :data:`RUN_COLUMNS`);
+* a run still going when the simulation stops, described by the engine at that moment
+  (:func:`open_run`).
+
+:func:`gather_runs` turns the three into one structured array of :data:`RUN_COLUMNS`, ordered
+as the runs ended (runs still going last). Nothing else reads or writes these encodings.
+
+Every record carries sequence numbers (``assign_seq``, ``end_seq``): the order in which the
+engine made its changes. Times say when; the sequence says, for changes at one instant, which
+came first (a worker's previous task SUCCEEDED before its next task ASSIGNED).
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from farmsim.model.enums import TASK_STATUS_CODES, CompletedStatus, TaskRunStatus
+
+if TYPE_CHECKING:
+    from farmsim.model.state import StepState
+
+__all__ = [
+    "NO_SEQ",
+    "RUN_CANCELED",
+    "RUN_COLUMNS",
+    "RUN_DTYPE",
+    "RUN_FAILED",
+    "RUN_INTERRUPTED",
+    "RUN_NEVER_ATTEMPTED",
+    "RUN_OPEN",
+    "RUN_STATUSES",
+    "RUN_SUCCEEDED",
+    "RunColumns",
+    "gather_runs",
+    "open_run",
+    "pack_run",
+    "run_count",
+]
+
+#: One row per task run attempt. ``seq`` numbers the runs of a session from 1, ``status`` is a
+#: :data:`RUN_STATUSES` code, ``task_status`` the task's TaskRunStatus code right after the run
+#: ended (READY when it will be retried). ``started_at`` is NaN when the taskRun never started
+#: (its session's setup failed, or it was canceled first). ``assign_seq`` and ``end_seq`` place
+#: the run's assignment and end among the engine's changes (``end_seq`` :data:`NO_SEQ` while
+#: it goes on).
+RUN_COLUMNS = (
+    "job", "step", "task", "worker", "session", "seq", "attempt", "ready_at", "assigned_at",
+    "started_at", "ended_at", "assign_seq", "end_seq", "status", "task_status",
+)
+_RUN = struct.Struct("<7i4d2q2b")
+RUN_DTYPE = np.dtype([(c, "<i4") for c in RUN_COLUMNS[:7]]
+                     + [(c, "<f8") for c in RUN_COLUMNS[7:11]]
+                     + [(c, "<i8") for c in RUN_COLUMNS[11:13]]
+                     + [(c, "i1") for c in RUN_COLUMNS[13:]])
+assert RUN_DTYPE.itemsize == _RUN.size
+#: Pack one run record (positional, in :data:`RUN_COLUMNS` order).
+pack_run = _RUN.pack
+#: The sequence number of something that has not happened (a run's end while it goes on).
+NO_SEQ = np.iinfo(np.int64).max
+
+#: A run's completed status (the API's CompletedStatus), plus RUNNING for a run still going at
+#: the end of the simulated period. Session actions use the same codes.
+RUN_STATUSES: tuple[str, ...] = (*(s.value for s in CompletedStatus), "RUNNING")
+RUN_SUCCEEDED = RUN_STATUSES.index("SUCCEEDED")
+RUN_FAILED = RUN_STATUSES.index("FAILED")
+RUN_INTERRUPTED = RUN_STATUSES.index("INTERRUPTED")
+RUN_CANCELED = RUN_STATUSES.index("CANCELED")
+RUN_NEVER_ATTEMPTED = RUN_STATUSES.index("NEVER_ATTEMPTED")
+RUN_OPEN = RUN_STATUSES.index("RUNNING")
+_SUCCEEDED_TASK = TASK_STATUS_CODES[TaskRunStatus.SUCCEEDED]
+_RUNNING_TASK = TASK_STATUS_CODES[TaskRunStatus.RUNNING]
+
+
+def run_count(log: bytearray) -> int:
+    """Runs in a run log (packed records)."""
+    return len(log) // _RUN.size
+
+
+class RunColumns:
+    """The SUCCEEDED run of each task of one step, in per-task columns (a task has at most one).
+
+    The engine writes a slot when a task's run succeeds; :func:`gather_runs` reads the slots of
+    the tasks whose status is SUCCEEDED. A first attempt was READY when its step was, so only a
+    retried task keeps its READY time, in ``retry_ready``.
+    """
+
+    __slots__ = ("assign_seq", "assigned", "end_seq", "ended", "retry_ready", "seq", "session",
+                 "started", "worker")
+
+    def __init__(self, capacity: int) -> None:
+        self.worker = array("i", bytes(4 * capacity))
+        self.session = array("i", bytes(4 * capacity))
+        self.seq = array("i", bytes(4 * capacity))
+        self.assigned = array("d", bytes(8 * capacity))
+        self.started = array("d", bytes(8 * capacity))
+        self.ended = array("d", bytes(8 * capacity))
+        self.assign_seq = array("q", bytes(8 * capacity))
+        self.end_seq = array("q", bytes(8 * capacity))
+        self.retry_ready: dict[int, float] = {}
+
+
+def open_run(job: int, step: int, task: int, worker: int, session: int, seq: int, attempt: int,
+             ready_at: float, assigned_at: float, started_at: float, assign_seq: int,
+             ) -> tuple[Any, ...]:
+    """The record of a run still going at the end of the simulated period."""
+    return (job, step, task, worker, session, seq, attempt, ready_at, assigned_at, started_at,
+            float("nan"), assign_seq, NO_SEQ, RUN_OPEN, _RUNNING_TASK)
+
+
+def gather_runs(log: bytearray, steps: Sequence[StepState],
+                open_runs: Sequence[tuple[Any, ...]]) -> np.ndarray:
+    """Every run of the simulation as one structured array of :data:`RUN_COLUMNS`, in the order
+    the runs ended (by ``end_seq``; runs still going last, by assignment).
+
+    Args:
+        log: the run log (packed records of runs that did not succeed).
+        steps: every step, whose :class:`RunColumns` hold their tasks' SUCCEEDED runs.
+        open_runs: records of the runs still going (:func:`open_run`).
+    """
+    parts = [np.frombuffer(bytes(log), dtype=RUN_DTYPE), _succeeded(steps)]
+    if open_runs:
+        parts.append(np.array(list(open_runs), dtype=RUN_DTYPE))
+    runs = np.concatenate(parts)
+    return runs[np.lexsort((runs["assign_seq"], runs["end_seq"]))]
+
+
+def _succeeded(steps: Sequence[StepState]) -> np.ndarray:
+    """The SUCCEEDED run of every task, gathered from the steps' run columns into records.
+
+    Vectorised over the whole run: each column is joined across steps once and masked once,
+    so the cost does not grow with the number of steps (100k single-task jobs included).
+    """
+    steps = [s for s in steps if s.runs is not None and s.counts[_SUCCEEDED_TASK]]
+    if not steps:
+        return np.empty(0, dtype=RUN_DTYPE)
+    sizes = np.array([s.task_count for s in steps], dtype=np.int64)
+    # (An adaptive step's arrays have room beyond its tasks: each column is cut to them.)
+    status = np.frombuffer(b"".join(s.status[:s.task_count].tobytes() for s in steps),
+                           dtype=np.int8)
+    done = np.flatnonzero(status == _SUCCEEDED_TASK)
+    out = np.empty(len(done), dtype=RUN_DTYPE)
+    which = np.repeat(np.arange(len(steps)), sizes)[done]  # position in ``steps``
+    starts = np.cumsum(sizes) - sizes
+    out["job"] = np.array([s.job.index for s in steps], dtype=np.int32)[which]
+    out["step"] = np.array([s.gidx for s in steps], dtype=np.int32)[which]
+    out["task"] = done - starts[which]
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        joined = b"".join(getattr(s.runs, name)[:s.task_count].tobytes() for s in steps)
+        return np.frombuffer(joined, dtype=dtype)[done]
+
+    out["worker"] = column("worker", np.int32)
+    out["session"] = column("session", np.int32)
+    out["seq"] = column("seq", np.int32)
+    out["assigned_at"] = column("assigned", np.float64)
+    out["started_at"] = column("started", np.float64)
+    out["ended_at"] = column("ended", np.float64)
+    out["assign_seq"] = column("assign_seq", np.int64)
+    out["end_seq"] = column("end_seq", np.int64)
+    out["ready_at"] = np.array([s.ready_at for s in steps])[which]
+    out["attempt"] = 0
+    out["status"] = RUN_SUCCEEDED
+    out["task_status"] = _SUCCEEDED_TASK
+    # Retried tasks (few): their attempt number and the READY time of that attempt.
+    for k, s in enumerate(steps):
+        if s.retries:
+            base = starts[k]
+            for t, retries in s.retries.items():
+                if status[base + t] == _SUCCEEDED_TASK:
+                    row = np.searchsorted(done, base + t)
+                    out["attempt"][row] = retries
+                    out["ready_at"][row] = s.runs.retry_ready.get(t, s.ready_at)
+    return out
