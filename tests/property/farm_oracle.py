@@ -6,10 +6,15 @@ worker. It only reads state: jobs' priorities, submission order, READY counts an
 counts, and the limits' counters. Queue-fleet and queue-limit associations come from the
 scenario's configuration, not from the control plane's own tables.
 
-Rules checked (semantics C.3, C.4 priorityFifo, C.7, D.4, 10.10):
+The order a queue's policy must follow is a parameter: a *reference* per scheduling
+configuration name (:data:`REFERENCES`), a brute-force function that, given every job of the
+queue that was assignable at a decision, says which of them the worker may be given.
 
-* on an assignment, the chosen job was assignable, and no job of the same queue that ranks
-  before it (higher priority, or equal priority and earlier submission) was;
+Rules checked (semantics C.3, C.4, C.7, D.4, 10.10):
+
+* on an assignment, the chosen job was assignable, and it is one the queue's reference allows
+  (priorityFifo: no job that ranks before it, by higher priority or equal priority and earlier
+  submission, was assignable);
 * with several queues on the worker's fleet, the chosen queue is a least-served one (by this
   fleet's workers) among the queues with assignable work;
 * when a worker asks and gets nothing, no job in any queue of its fleet was assignable;
@@ -28,9 +33,24 @@ from typing import TYPE_CHECKING, Any
 from farmsim.model.state import READY
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
     from farmsim.engine.simulation import Simulation
 
-__all__ = ["OracleViolation", "SchedulingOracle", "run_audited"]
+    #: (assignable jobs of the queue, the worker, the job of its last run) -> the jobs it may
+    #: be given.
+    Reference = Callable[[Sequence[Any], Any, Any], Sequence[Any]]
+
+__all__ = ["REFERENCES", "OracleViolation", "SchedulingOracle", "priority_fifo", "run_audited"]
+
+
+def priority_fifo(candidates: Sequence[Any], worker: Any, current_job: Any) -> list[Any]:
+    """priorityFifo (semantics C.4): the highest priority, then the earliest submitted."""
+    return [min(candidates, key=lambda j: (-j.priority, j.submit_seq))]
+
+
+#: The reference order of each scheduling configuration, by name.
+REFERENCES: dict[str, Reference] = {"priorityFifo": priority_fifo}
 
 
 class OracleViolation(AssertionError):
@@ -40,10 +60,15 @@ class OracleViolation(AssertionError):
 class SchedulingOracle:
     """Installs itself on ``sim.control``'s audit hooks; see the module docstring."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Simulation, references: Mapping[str, Reference] | None = None
+                 ) -> None:
         self.sim = sim
         self.control = sim.control
         farm = sim.scenario.farm
+        references = REFERENCES if references is None else references
+        #: Per queue: the reference order its scheduling configuration must follow.
+        self.reference: list[tuple[str, Reference]] = [
+            (q.scheduling.policy, references[q.scheduling.policy]) for q in farm.queues]
         self.fleet_queues: dict[int, list[int]] = {
             fi: [qi for qi, q in enumerate(farm.queues) if f.display_name in q.fleets]
             for fi, f in enumerate(farm.fleets)
@@ -121,17 +146,17 @@ class SchedulingOracle:
             raise OracleViolation(
                 f"t={now}: worker#{worker.index} was given {self._describe(job)} step "
                 f"{step.structure.name}, which was not assignable")
-        others = [j for j in self._queue_jobs(job.queue_index) if j is not job]
-        if any(any(s.counts[READY] for s in j.steps) for j in others):
+        queue_jobs = self._queue_jobs(job.queue_index)
+        if any(any(s.counts[READY] for s in j.steps) for j in queue_jobs if j is not job):
             self.contested += 1
-        for other in others:
-            ranks_first = other.priority > job.priority or (
-                other.priority == job.priority and other.submit_seq < job.submit_seq)
-            if ranks_first and self.assignable(other, undo=worker):
-                raise OracleViolation(
-                    f"t={now}: worker#{worker.index} was given {self._describe(job)} while "
-                    f"{self._describe(other)} ranks first in queue {job.queue_index} and was "
-                    f"assignable")
+        candidates = [j for j in queue_jobs if j is job or self.assignable(j, undo=worker)]
+        name, reference = self.reference[job.queue_index]
+        allowed = reference(candidates, worker, worker.last_job)
+        if job not in allowed:
+            raise OracleViolation(
+                f"t={now}: worker#{worker.index} was given {self._describe(job)} while "
+                f"{self._describe(allowed[0])} ranks first in queue {job.queue_index} by "
+                f"{name} and was assignable")
         queues = self.fleet_queues[worker.fleet_index]
         if len(queues) > 1:
             served = {q: 0 for q in queues}
@@ -240,11 +265,13 @@ class SchedulingOracle:
 
 
 def run_audited(sim: Simulation, until: float | None = None, *,
-                max_events: int = 500_000) -> SchedulingOracle:
+                max_events: int = 500_000,
+                references: Mapping[str, Reference] | None = None) -> SchedulingOracle:
     """Run ``sim`` event by event (to ``until``, or until no event is left) under a
-    :class:`SchedulingOracle`, auditing the end of every instant. Fails on a run that does not
-    drain within ``max_events`` events (a livelock)."""
-    oracle = SchedulingOracle(sim)
+    :class:`SchedulingOracle` with ``references`` (default :data:`REFERENCES`), auditing the
+    end of every instant. Fails on a run that does not drain within ``max_events`` events (a
+    livelock)."""
+    oracle = SchedulingOracle(sim, references)
     env = sim.env
     horizon = math.inf if until is None else until
     for _ in range(max_events):

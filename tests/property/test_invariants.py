@@ -13,7 +13,7 @@ from farmsim.engine.simulation import Simulation
 from farmsim.model.config import FarmConfig, FleetConfig, JobSubmission, QueueConfig
 from farmsim.model.distributions import Exponential
 from farmsim.model.job import JobStructure, StepStructure
-from farmsim.model.state import READY
+from farmsim.scheduling import JobChange
 from farmsim.model.runtimes import RuntimeModel, RuntimeRule
 from farmsim.scenario.config import Scenario
 from farmsim.testing import assert_same_tables, check_all, check_limits
@@ -146,22 +146,44 @@ def test_license_contention_leaves_no_worker_idle_next_to_work(scenario: Scenari
 
 
 class _LowestPriorityFirst:
-    """A deliberately wrong policy: the lowest priority first, blocked jobs skipped."""
+    """A deliberately wrong policy on the policy contract: the lowest priority first, blocked
+    jobs skipped (it keeps every job it was given and never passes one over)."""
 
     name = "lowestFirst"
+    watches = JobChange(0)
 
     def __init__(self) -> None:
         self.jobs: list = []
+        self.passed_over: list = []
 
     def add(self, job) -> None:
         self.jobs.append(job)
 
+    def park(self, job, limit, units) -> None:
+        self.jobs.append(job)
+
+    def changed(self, job, what) -> None:
+        pass
+
     def choose(self, view, worker, current_job):
-        for job in sorted(self.jobs, key=lambda j: (j.priority, j.submit_seq)):
-            step = next((s for s in job.steps if s.counts[READY]), None)
-            if step is not None and not (0 < job.max_worker_count <= job.workers):
+        for job in sorted(set(self.jobs), key=lambda j: (j.priority, j.submit_seq)):
+            step = view.assignable_step(job)
+            if step is not None:
                 return job, step
         return None
+
+
+def test_oracle_takes_the_reference_order_as_a_parameter() -> None:
+    # GIVEN the same wrong policy, and a reference that says "the lowest priority first"
+    def lowest_first(candidates, worker, current_job):
+        return [min(candidates, key=lambda j: (j.priority, j.submit_seq))]
+
+    sim = Simulation(_two_job_scenario())
+    sim.control.queues[0].policy = _LowestPriorityFirst()
+    # WHEN it runs under the oracle with that reference for the queue's configuration
+    oracle = run_audited(sim, references={"priorityFifo": lowest_first})
+    # THEN nothing is rejected: the oracle judges by the reference it is given
+    assert oracle.assignments == 6
 
 
 def _two_job_scenario(at: float = 0.0) -> Scenario:
@@ -181,7 +203,8 @@ def test_oracle_rejects_a_policy_that_breaks_priority_order() -> None:
     sim.control.queues[0].policy = _LowestPriorityFirst()
 
     # WHEN it runs under the oracle  THEN the first assignment is rejected
-    with pytest.raises(OracleViolation, match=r"ranks first in queue 0 and was assignable"):
+    with pytest.raises(OracleViolation, match=r"ranks first in queue 0 by priorityFifo and was "
+                                              r"assignable"):
         run_audited(sim)
 
 

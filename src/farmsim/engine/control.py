@@ -36,7 +36,7 @@ from farmsim.record.runs import RUN_FAILED, pack_run
 from farmsim.engine.jobs import JobLifecycle
 from farmsim.engine.sampling import SamplePools
 from farmsim.engine.sessions import Plan, Sessions
-from farmsim.scheduling import make_policy
+from farmsim.scheduling import JobChange, make_policy
 
 if TYPE_CHECKING:
     from farmsim.model.config import FarmConfig
@@ -52,14 +52,15 @@ _RUNNING = _WORKER_STATUS[WorkerStatus.RUNNING]
 
 
 class QueueState:
-    """A queue: its policy, the fleets that serve it and its limits by amount name."""
+    """A queue: its policy, its jobs, the fleets that serve it and its limits by amount name."""
 
-    __slots__ = ("index", "name", "_policy", "fleets", "limits_by_amount")
+    __slots__ = ("index", "name", "_policy", "fleets", "jobs", "limits_by_amount")
 
     def __init__(self, index: int, name: str, policy: SchedulingPolicy) -> None:
         self.index = index
         self.name = name
         self.fleets: list[FleetState] = []
+        self.jobs: list[JobState] = []
         self.limits_by_amount: dict[str, LimitState] = {}
         self.policy = policy
 
@@ -75,6 +76,8 @@ class QueueState:
         for fleet in self.fleets:
             if not fleet.multi_queue:
                 fleet.policy = policy
+        for job in self.jobs:  # what the engine must tell it (JobState.watches)
+            job.watches = policy.watches
 
 
 class FleetState:
@@ -191,32 +194,78 @@ class ControlPlane(JobLifecycle):
     # ------------------------------------------------------------------ scheduling
 
     def assignable_step(self, job: JobState) -> StepState | None:
-        """The :class:`~farmsim.scheduling.base.SchedulingView` method: see there."""
+        """The :class:`~farmsim.scheduling.base.SchedulingView` method: the first step of
+        ``job`` with a READY task a worker may take now, or None. Changes nothing."""
         if 0 < job.max_worker_count <= job.workers:
-            job.in_index = False
-            job.park_gen += 1
             return None
-        blocking = None
         for step in job.steps:
-            if not step.counts[READY]:
-                continue
-            for limit, units in step.limits:
-                if limit.current + units > limit.cap:
-                    if blocking is None:
-                        blocking = [(limit, units)]
-                    elif (limit, units) not in blocking:
-                        blocking.append((limit, units))
-                    break
-            else:
-                return step
-        # Nothing assignable: every index entry of the job becomes stale.
+            if step.counts[READY]:
+                for limit, units in step.limits:
+                    if limit.current + units > limit.cap:
+                        break
+                else:
+                    return step
+        return None
+
+    def _park(self, job: JobState) -> None:
+        """Take ``job``, which has nothing assignable now, out of its policy's index (every
+        entry of it becomes stale): at its ``maxWorkerCount`` it is re-filed when a slot frees
+        (:meth:`_mwc_slot_freed`); otherwise it is parked on each (limit, units) that blocks a
+        step with READY tasks, where the policy finds it again when the limit has room."""
         job.in_index = False
         job.park_gen += 1
-        if blocking is not None:
-            queue = self.queues[job.queue_index]
-            for limit, units in blocking:
-                queue.policy.park(job, limit, units)
-        return None
+        if 0 < job.max_worker_count <= job.workers:
+            return
+        policy = self.queues[job.queue_index].policy
+        blocking: list[tuple[LimitState, int]] = []
+        for step in job.steps:
+            if step.counts[READY]:
+                for limit, units in step.limits:
+                    if limit.current + units > limit.cap:
+                        if (limit, units) not in blocking:
+                            blocking.append((limit, units))
+                        break
+        for limit, units in blocking:
+            policy.park(job, limit, units)
+
+    def _choose(self, policy: SchedulingPolicy, worker: WorkerState
+                ) -> tuple[JobState, StepState] | None:
+        """Ask ``policy`` for ``worker``'s next task, then park the jobs it passed over."""
+        choice = policy.choose(self, worker, worker.last_job)
+        passed = policy.passed_over
+        if passed:
+            for job in dict.fromkeys(passed):  # (a job may be passed over twice in one call)
+                if job.final_status is None:
+                    self._park(job)
+            passed.clear()
+        return choice
+
+    def update_job(self, job: JobState, *, priority: int | None = None,
+                   max_worker_count: int | None = None) -> None:
+        """UpdateJob's ``priority`` and ``maxWorkerCount`` at the current time. They act at task
+        boundaries: nothing running is stopped; a higher ``maxWorkerCount`` wakes idle workers
+        for the slots it opens. The job is re-filed in its queue's policy, which is told."""
+        what = JobChange(0)
+        if priority is not None and priority != job.priority:
+            job.priority = priority
+            what |= JobChange.PRIORITY
+        if max_worker_count is not None and max_worker_count != job.max_worker_count:
+            job.max_worker_count = max_worker_count
+            what |= JobChange.MAX_WORKERS
+        if not what or job.final_status is not None:
+            return
+        self._changed(job, what)
+        # Re-file: every entry of it is stale; index or park it again by its new standing.
+        job.in_index = False
+        job.index_gen += 1
+        job.park_gen += 1
+        self._work_added(job, job.counts[READY])
+
+    def _changed(self, job: JobState, what: JobChange) -> None:
+        """Tell the job's policy ``what`` changed, if it watches it."""
+        policy = self.queues[job.queue_index].policy
+        if policy.watches & what:
+            policy.changed(job, policy.watches & what)
 
     def start_next(self, worker: WorkerState, now: float) -> float | None:
         """Assign ``worker`` its next task run and return its duration, or None (the worker
@@ -238,7 +287,7 @@ class ControlPlane(JobLifecycle):
                     # Woken for one queue, this worker serves another: pass the wake on.
                     self.notify(woken_for, 1)
         elif fleet.policy is not None:
-            choice = fleet.policy.choose(self, worker, worker.last_job)
+            choice = self._choose(fleet.policy, worker)
         else:
             choice = None  # the fleet serves no queue
         session_job = worker.session_job
@@ -287,6 +336,8 @@ class ControlPlane(JobLifecycle):
             fleet.served[pos] += 1
             worker.queue_pos = pos
         job.running += 1
+        if job.watches:
+            self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if job.started_at != job.started_at:  # NaN: first task of the job
             job.started_at = now
         worker.ready_at = ready_at
@@ -346,6 +397,8 @@ class ControlPlane(JobLifecycle):
         worker.closing = job
         worker.closing_until = end
         job.workers += 1
+        if job.watches:
+            self._changed(job, JobChange.WORKERS)
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] += 1
         return True
@@ -357,6 +410,8 @@ class ControlPlane(JobLifecycle):
         fleet = worker.fleet
         self._credit = -1 if fleet.multi_queue else job.queue_index
         job.workers -= 1
+        if job.watches:
+            self._changed(job, JobChange.WORKERS)
         if fleet.multi_queue:
             fleet.served[worker.queue_pos] -= 1
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
@@ -381,7 +436,7 @@ class ControlPlane(JobLifecycle):
         n = len(queues)
         served, rr = fleet.served, fleet.rr
         for pos in sorted(range(n), key=lambda i: (served[i], (i - rr) % n)):
-            choice = queues[pos].policy.choose(self, worker, worker.last_job)
+            choice = self._choose(queues[pos].policy, worker)
             if choice is not None:
                 fleet.rr = (pos + 1) % n
                 return choice, pos
@@ -431,6 +486,8 @@ class ControlPlane(JobLifecycle):
             self._release_limits(step, now)
         job.workers -= 1
         job.running -= 1
+        if job.watches:
+            self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if fleet.multi_queue:
             fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
@@ -485,6 +542,9 @@ class ControlPlane(JobLifecycle):
         """A task run failed: retry the task, or fail it (and maybe cancel the job). The
         session ends (E.4)."""
         worker.session_ok = False
+        job.failed_attempts += 1
+        if job.watches:
+            self._changed(job, JobChange.FAILURES)
         retries = step.retries.get(task, 0)
         if retries < job.max_retries:
             step.retries[task] = retries + 1
@@ -506,6 +566,8 @@ class ControlPlane(JobLifecycle):
             self._release_limits(step, now)
         job.workers -= 1
         job.running -= 1
+        if job.watches:
+            self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
@@ -574,13 +636,14 @@ class ControlPlane(JobLifecycle):
         if 0 < job.max_worker_count <= job.workers:
             return  # a worker leaving it announces its slot (_mwc_slot_freed)
         n = min(new, self._takeable(job))
-        if not job.in_index and self.assignable_step(job) is not None:
-            # Takeable now: index it. (Otherwise assignable_step has parked it on every
-            # (limit, units) that blocks its READY work, the new work's included.)
-            job.in_index = True
-            job.index_gen += 1
-            job.park_gen += 1
-            self.queues[job.queue_index].policy.add(job)
+        if not job.in_index:
+            if self.assignable_step(job) is not None:  # takeable now: index it
+                job.in_index = True
+                job.index_gen += 1
+                job.park_gen += 1
+                self.queues[job.queue_index].policy.add(job)
+            else:  # parked on every (limit, units) that blocks its READY work
+                self._park(job)
         if self._credit == job.queue_index:
             n -= 1  # the worker that just finished a run of this queue asks again at once
             self._credit = -1
@@ -632,5 +695,7 @@ class ControlPlane(JobLifecycle):
         status = job.aggregate()
         if status in TERMINAL_JOB_STATUSES:
             job.final_status = status
+            if job.watches:
+                self._changed(job, JobChange.STATUS)
             if job.started_at == job.started_at:  # not NaN: GetJob's endedAt is when a job
                 job.ended_at = self.now  # that ran ended; one that never started has none

@@ -50,7 +50,9 @@ class JobLifecycle:
         self.now = now
         queue = self.queue_by_name[submission.queue]
         job = JobState(len(self.jobs), submission, queue.index, now)
+        job.watches = queue.policy.watches
         self.jobs.append(job)
+        queue.jobs.append(job)
         structure = submission.structure
         for s in structure.steps:
             step = StepState(job, s, len(self.steps))

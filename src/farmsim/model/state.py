@@ -266,7 +266,8 @@ class JobState:
     __slots__ = (
         "index", "submission", "name", "queue_index", "priority", "submit_seq", "submitted_at",
         "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers", "running",
-        "failed_tasks", "retry_total", "started_at", "ended_at", "final_status", "in_index",
+        "failed_tasks", "failed_attempts", "retry_total", "started_at", "ended_at",
+        "final_status", "in_index", "watches",
         "index_gen", "park_gen", "plan",
     )
 
@@ -290,6 +291,10 @@ class JobState:
         #: Its task runs in flight (the job cannot end while one is).
         self.running = 0
         self.failed_tasks = 0
+        #: Its task runs that failed (retried or not).
+        self.failed_attempts = 0
+        #: The ``JobChange`` flags its queue's policy watches (set by the engine).
+        self.watches = 0
         self.retry_total = 0
         self.started_at = float("nan")
         self.ended_at = float("nan")

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
-from farmsim.scheduling.base import SchedulingPolicy, SchedulingView
+from farmsim.scheduling.base import JobChange, SchedulingPolicy, SchedulingView
 from farmsim.scheduling.priority_fifo import PriorityFifo
 
-__all__ = ["POLICIES", "PriorityFifo", "SchedulingPolicy", "SchedulingView", "make_policy"]
+__all__ = ["POLICIES", "JobChange", "PriorityFifo", "SchedulingPolicy", "SchedulingView",
+           "make_policy"]
 
 #: Policy classes by ``schedulingConfiguration`` member name.
 POLICIES: dict[str, type] = {PriorityFifo.name: PriorityFifo}

@@ -1,41 +1,69 @@
 """What a scheduling policy is, and what it may see.
 
-A policy orders the jobs of one queue. It never touches SimPy or mutates run-time state: it
-keeps its own index of jobs and, when a free worker asks for work, returns the job and step the
-worker should take next. Eligibility that does not depend on the policy (a job at its
-``maxWorkerCount``, a limit without headroom, nothing READY) is answered by the
-:class:`SchedulingView` it is given, which parks blocked jobs and hands them back to the policy
-through :meth:`SchedulingPolicy.add` when the event that unblocks them happens.
+A policy orders the jobs of one queue. It never touches SimPy and never changes run-time state:
+it keeps its own index of jobs and, when a worker asks for work, returns the job and step the
+worker should take next. The contract:
 
-Extension points for a new policy (later releases add priorityBalanced and weightedBalanced):
+* **The view is read-only.** :class:`SchedulingView` answers questions (``now``, which step of
+  a job a worker may take a task of now); asking changes nothing.
+* **The engine files jobs.** It calls :meth:`SchedulingPolicy.add` when a job has assignable
+  work (again), and :meth:`SchedulingPolicy.park` when its READY work waits for a limit's
+  units. A job whose entries the policy holds is valid while ``job.in_index`` and its
+  ``index_gen`` (for ``add``) or ``park_gen`` (for ``park``) match the entry's: the engine bumps
+  them when it takes the job out, so stale entries are dropped lazily.
+* **Choosing.** :meth:`SchedulingPolicy.choose` returns a (job, step) or None. A job the policy
+  examined and found with nothing assignable goes to ``passed_over`` (and out of the policy's
+  own index); after the call the engine parks each such job (on the limits that block it, or
+  until a ``maxWorkerCount`` slot frees) and re-files it when that changes. Parking is the
+  engine's step, not a side effect of asking.
+* **Standing changes.** The engine calls :meth:`SchedulingPolicy.changed` when something a
+  policy may order by changes: a job's priority or ``maxWorkerCount`` (UpdateJob), the workers
+  on it, its tasks in flight, its failed attempts, its status (:class:`JobChange`). It calls it
+  only for the changes in the policy's ``watches``, so a policy that orders by none of them
+  costs nothing on the engine's hot path. After a priority change the engine also re-files the
+  job (``add`` or ``park`` with new generations).
 
-* :meth:`SchedulingPolicy.add` - a job has assignable work (again); index it.
-* :meth:`SchedulingPolicy.park` - a job waits for a limit's units; find it again at headroom.
-* :meth:`SchedulingPolicy.choose` - the next (job, step) for a worker, given the job it is on.
+:data:`~farmsim.scheduling.POLICIES` maps each queue ``schedulingConfiguration`` member name to
+its policy class (later releases add priorityBalanced, weightedBalanced and custom policies).
 """
 
 from __future__ import annotations
 
+from enum import IntFlag
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from farmsim.model.state import JobState, LimitState, StepState, WorkerState
 
-__all__ = ["SchedulingPolicy", "SchedulingView"]
+__all__ = ["JobChange", "SchedulingPolicy", "SchedulingView"]
+
+
+class JobChange(IntFlag):
+    """What changed about a job's standing, for :meth:`SchedulingPolicy.changed`."""
+
+    #: ``job.priority`` (UpdateJob).
+    PRIORITY = 1
+    #: ``job.max_worker_count`` (UpdateJob).
+    MAX_WORKERS = 2
+    #: ``job.workers``: workers on the job (running one of its tasks or exiting its session).
+    WORKERS = 4
+    #: ``job.running``: its tasks in flight (rendering).
+    RENDERING = 8
+    #: ``job.failed_attempts``: its task runs that failed.
+    FAILURES = 16
+    #: ``job.final_status``: the job reached a final status.
+    STATUS = 32
 
 
 class SchedulingView(Protocol):
-    """The read side of the control plane that policies use."""
+    """The read side of the control plane that policies use. Nothing here changes state."""
 
+    #: The current simulated time.
     now: float
 
     def assignable_step(self, job: JobState) -> StepState | None:
-        """The first step of ``job`` with a READY task a worker may take now, or None.
-
-        None also takes the job out of the policy's index (``job.in_index`` becomes False and
-        ``job.park_gen`` is bumped, so every entry of it is stale): a job blocked by limits is
-        handed to ``park``; any other is re-added with ``add`` by the event that unblocks it.
-        """
+        """The first step (in dependency order) of ``job`` with a READY task a worker may take
+        now (the job below its ``maxWorkerCount``, the step's limits with room), or None."""
         ...
 
 
@@ -43,10 +71,14 @@ class SchedulingPolicy(Protocol):
     """Orders one queue's jobs. The registry key :attr:`name` is the API union member name."""
 
     name: ClassVar[str]
+    #: The changes :meth:`changed` must be told of.
+    watches: ClassVar[JobChange]
+    #: Jobs :meth:`choose` found with nothing assignable, for the engine to park.
+    passed_over: list[JobState]
 
     def add(self, job: JobState) -> None:
-        """``job`` has assignable work again (``job.in_index`` was just set, ``index_gen``
-        bumped); index it. Entries with an older ``index_gen`` are stale."""
+        """``job`` has assignable work (again): ``job.in_index`` was just set and ``index_gen``
+        bumped; index it. Entries with an older ``index_gen`` are stale."""
         ...
 
     def park(self, job: JobState, limit: LimitState, units: int) -> None:
@@ -58,5 +90,10 @@ class SchedulingPolicy(Protocol):
     def choose(
         self, view: SchedulingView, worker: WorkerState, current_job: JobState | None
     ) -> tuple[JobState, StepState] | None:
-        """The job and step ``worker`` should take a task from next, or None if none."""
+        """The job and step ``worker`` should take a task from next, or None if none.
+        ``current_job`` is the job of the worker's last run (None after idling)."""
+        ...
+
+    def changed(self, job: JobState, what: JobChange) -> None:
+        """``what`` changed about ``job`` (only changes in :attr:`watches` are reported)."""
         ...

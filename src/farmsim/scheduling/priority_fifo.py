@@ -18,14 +18,21 @@ Two kinds of heap hold ``(-priority, submit_seq, generation, job)`` entries, key
   heap and found blocked is blocked by something else and is parked elsewhere: ``choose``
   cannot pick the same entry twice.
 
-Stale entries are dropped lazily when they reach a top. A choice costs O(log n) amortised in the
-number of jobs, plus O(1) per limit the queue's jobs wait on.
+Stale entries are dropped lazily when they reach a top. A job found with nothing assignable is
+popped and handed to the engine in ``passed_over`` (the engine parks it); the headroom check is
+exact, so a job taken from a parked heap and found blocked is blocked by something else. A choice
+costs O(log n) amortised in the number of jobs, plus O(1) per limit the queue's jobs wait on.
+
+The order depends only on a job's priority and submission order: after a priority change the
+engine re-files the job with new generations, so the policy watches no :class:`JobChange`.
 """
 
 from __future__ import annotations
 
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, ClassVar
+
+from farmsim.scheduling.base import JobChange
 
 if TYPE_CHECKING:
     from farmsim.model.state import JobState, LimitState, StepState, WorkerState
@@ -41,10 +48,12 @@ Entry = tuple[int, int, int, "JobState"]
 class PriorityFifo:
     """The ``priorityFifo`` scheduling configuration (it has no parameters)."""
 
-    __slots__ = ("_heap", "_parked", "_parked_list")
+    __slots__ = ("_heap", "_parked", "_parked_list", "passed_over")
     name: ClassVar[str] = "priorityFifo"
+    watches: ClassVar[JobChange] = JobChange(0)
 
     def __init__(self) -> None:
+        self.passed_over: list[JobState] = []
         self._heap: list[Entry] = []
         self._parked: dict[tuple[LimitState, int], list[Entry]] = {}
         #: The same heaps as (limit, units, heap) triples, for the scan in choose().
@@ -74,6 +83,7 @@ class PriorityFifo:
                     break
                 heappop(heap)
             best = heap[0] if heap else None
+            source = heap
             for limit, units, pheap in parked:
                 if not pheap or limit.current + units > limit.cap:
                     continue  # nothing parked, or no room for these units
@@ -86,7 +96,7 @@ class PriorityFifo:
                     top = pheap[0]
                     if best is None or top[0] < best[0] or (top[0] == best[0]
                                                            and top[1] < best[1]):
-                        best = top
+                        best, source = top, pheap
             if best is None:
                 return None
             job = best[3]
@@ -101,7 +111,11 @@ class PriorityFifo:
             step = assignable_step(job)
             if step is not None:
                 return job, step
-            # Not assignable: the view moved the job out (its entries are now stale).
+            heappop(source)  # nothing of it may be taken: the engine parks it after this
+            self.passed_over.append(job)
+
+    def changed(self, job: JobState, what: JobChange) -> None:
+        """Nothing to do: see the module docstring."""
 
     def __len__(self) -> int:
         return len(self._heap) + sum(len(h) for h in self._parked.values())

@@ -47,7 +47,7 @@ class FakeJob:
 
 
 class FakeView:
-    """Answers assignable_step like the control plane: a blocked job leaves the index."""
+    """Answers assignable_step like the control plane's read-only view: it changes nothing."""
 
     now = 0.0
 
@@ -57,11 +57,7 @@ class FakeView:
 
     def assignable_step(self, job: FakeJob):
         self.asked.append(job.name)
-        if job.name in self.blocked:
-            job.in_index = False
-            job.park_gen += 1
-            return None
-        return job.steps[0]
+        return None if job.name in self.blocked else job.steps[0]
 
 
 def _policy(*jobs: FakeJob) -> PriorityFifo:
@@ -194,3 +190,24 @@ def test_registry_and_ready_code() -> None:
     with pytest.raises(ValueError, match=r"^unknown scheduling policy 'fifo' \(known: "
                                          r"priorityFifo\)$"):
         make_policy("fifo")
+
+
+def test_a_job_with_nothing_assignable_is_passed_over_for_the_engine_to_park() -> None:
+    # GIVEN three jobs, the two best needing a limit and blocked (the view says so, and
+    # changes nothing)
+    lic = ((FakeLimit(5), 1),)
+    a, b = FakeJob("a", 90, 0, limits=lic), FakeJob("b", 80, 1, limits=lic)
+    c = FakeJob("c", 70, 2, limits=lic)
+    policy = _policy(a, b, c)
+    view = FakeView(blocked=("a", "b"))
+    # WHEN a worker asks
+    assert _choose(policy, view) == "c"
+    # THEN the blocked ones were asked about once each, handed to the engine in passed_over,
+    # and left untouched (in_index and generations are the engine's to change)
+    assert view.asked == ["a", "b", "c"]
+    assert policy.passed_over == [a, b]
+    assert (a.in_index, a.index_gen, a.park_gen) == (True, 1, 1)
+    # AND they are out of the policy's index: the next ask does not look at them again
+    view.asked.clear()
+    assert _choose(policy, view) == "c"
+    assert view.asked == ["c"]
