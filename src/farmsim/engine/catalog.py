@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
-from farmsim.model.enums import TaskRunStatus
 from farmsim.record.ids import hex32, make_id, make_ids
 from farmsim.record.runs import gather_runs, open_run
 from farmsim.record.catalog import Catalog
@@ -73,6 +72,8 @@ def build_catalog(sim: Simulation) -> Catalog:
         limit_max_history=[list(lim.max_history) for lim in control.limits],
         worker_ids=make_ids("worker", seed, len(sim.workers)),
         worker_fleet=np.array([w.fleet_index for w in sim.workers], dtype=np.int64),
+        worker_online=np.array([w.online_at for w in sim.workers], dtype=np.float64),
+        worker_stopped=np.array([w.stopped_at for w in sim.workers], dtype=np.float64),
         session_ids_seed=seed,
         jobs={
             "job_id": make_ids("job", seed, len(jobs)),

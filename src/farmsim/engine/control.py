@@ -27,9 +27,8 @@ from farmsim.model.state import (
     JobState,
     LimitState,
     StepState,
-    WorkerState,
 )
-from farmsim.model.enums import WorkerStatus
+from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
 from farmsim.model.runtimes import RuntimeRule
 from farmsim.record.recorder import Recorder, pack_event, pack_worker
 from farmsim.record.runs import RUN_FAILED, pack_run
@@ -39,15 +38,16 @@ from farmsim.engine.sessions import Plan, Sessions
 from farmsim.scheduling import JobChange, make_policy
 
 if TYPE_CHECKING:
+    from farmsim.engine.workers import WorkerState
     from farmsim.model.config import FarmConfig
     from farmsim.model.runtimes import RuntimeModel
     from farmsim.scheduling.base import SchedulingPolicy
 
 __all__ = ["ControlPlane", "FleetState", "QueueState"]
 
-_WORKER_STATUS = {s: i for i, s in enumerate(WorkerStatus)}
-_IDLE = _WORKER_STATUS[WorkerStatus.IDLE]
-_RUNNING = _WORKER_STATUS[WorkerStatus.RUNNING]
+_IDLE = WORKER_STATUS_CODES[WorkerStatus.IDLE]
+_RUNNING = WORKER_STATUS_CODES[WorkerStatus.RUNNING]
+_STOPPING = WORKER_STATUS_CODES[WorkerStatus.STOPPING]
 
 
 
@@ -278,7 +278,9 @@ class ControlPlane(JobLifecycle):
         # Hot path: runs once per task run. take_task/set_status are inlined here.
         self.now = now  # what the policies see (view.now): a woken worker asks at its poll
         fleet = worker.fleet
-        if fleet.multi_queue:
+        if worker.status == _STOPPING:
+            choice = None  # retiring: it takes nothing new, and ends its session
+        elif fleet.multi_queue:
             choice, pos = self._choose_among_queues(fleet, worker)
             woken_for = worker.woken_for
             if woken_for >= 0:
@@ -307,6 +309,8 @@ class ControlPlane(JobLifecycle):
                     self.notify(choice[0].queue_index, 1)
                 return worker.closing_until - now
         if choice is None:
+            if worker.status == _STOPPING:
+                return None  # the pool stops it
             if worker.status != _IDLE:
                 worker.status = _IDLE
                 self._worker_event(pack_worker(now, worker.index, _IDLE))
@@ -417,6 +421,10 @@ class ControlPlane(JobLifecycle):
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
             self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
         self._credit = -1
+
+    def worker_left_idle(self, worker: WorkerState, now: float) -> None:
+        """An IDLE worker was retired (the pool changed its status)."""
+        self._idle_changed(worker.fleet, now, -1)
 
     @staticmethod
     def _idle_changed(fleet: FleetState, now: float, delta: int) -> None:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from farmsim.engine.control import QueueState
     from farmsim.engine.sessions import Plan
     from farmsim.model.config import JobSubmission
-    from farmsim.model.state import WorkerState
+    from farmsim.engine.workers import WorkerState
 
 __all__ = ["JobLifecycle"]
 

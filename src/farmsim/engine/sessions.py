@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
     from farmsim.engine.sampling import SamplePools
     from farmsim.model.runtimes import RuntimeRule
-    from farmsim.model.state import JobState, StepState, WorkerState
+    from farmsim.engine.workers import WorkerState
+    from farmsim.model.state import JobState, StepState
     from farmsim.record.recorder import Recorder
 
 __all__ = ["Environment", "Plan", "Sessions"]

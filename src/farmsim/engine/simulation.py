@@ -1,12 +1,11 @@
-"""The SimPy engine: one long-lived process per worker, one for job submissions.
+"""The simulation: a SimPy environment, the control plane, the worker pool, and one process
+for the scenario's job submissions plus one per arrival stream.
 
-A worker asks the control plane for its next task run. With one, it holds it for the run's
-duration and reports the end; asking again at once (semantics C.1: a worker re-syncs immediately
-after an action completes). Without one, it parks itself in its fleet's idle list and waits on its
-own event. When work appears, the control plane calls :meth:`Simulation._notify`, which wakes only
-as many idle workers as there are new tasks, choosing those whose next poll comes first: each
-worker polls every ``worker_poll_interval`` seconds at its own phase, so a woken worker first
-sleeps until its next poll time. No event happens for an idle worker that nothing wakes.
+Workers are :mod:`farmsim.engine.workers`' (one long-lived process each): a worker asks the
+control plane for its next task run, holds it for the run's duration and asks again at once
+(semantics C.1: a worker re-syncs immediately after an action completes); without one it waits
+in its fleet's idle list until the pool wakes it at its next poll. No event happens for an idle
+worker that nothing wakes.
 """
 
 from __future__ import annotations
@@ -15,20 +14,19 @@ import gc
 import math
 import os
 import sys
-from bisect import insort
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
 
 from farmsim._documents import shown
 from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
 from farmsim.errors import ScenarioError, UsageError
-from farmsim.model.enums import WorkerStatus
-from farmsim.model.state import SUCCEEDED, WorkerState
-from farmsim.record.recorder import Recorder, pack_worker
+from farmsim.engine._simpy import set_clock
+from farmsim.engine.workers import WorkerPool, WorkerState
+from farmsim.model.state import SUCCEEDED
+from farmsim.record.recorder import Recorder
 from farmsim.scenario.config import Scenario
 from farmsim.scenario.durations import parse_duration
 from farmsim.scenario.loader import load_scenario
@@ -46,8 +44,6 @@ __all__ = ["Simulation"]
 _PROGRESS_SLICES = 200
 _PROGRESS_EVENTS = 50_000
 
-_WORKER_STATUS = {s: i for i, s in enumerate(WorkerStatus)}
-_STARTED = _WORKER_STATUS[WorkerStatus.STARTED]
 
 
 class Simulation:
@@ -90,26 +86,22 @@ class Simulation:
         self.control = ControlPlane(farm, scenario.runtimes,
                                     run_generator(self.seed, FIRST_ATTEMPTS),
                                     run_generator(self.seed, DURING_RUN), self.recorder)
-        self.control.notify = self._notify
-        self.control.cancel_worker = self._cancel_worker
-        self.poll_interval = float(farm.worker_poll_interval)
-        self.workers: list[WorkerState] = []
-        #: Idle workers of each fleet, as (phase, worker index), sorted.
-        self._idle: list[list[tuple[float, int]]] = [[] for _ in farm.fleets]
+        #: The workers, their processes, idle lists and wake-ups.
+        self.pool = WorkerPool(self.env, self.control, self.recorder,
+                               float(farm.worker_poll_interval),
+                               run_generator(self.seed, WORKER_PHASES))
         self.env.process(self._submit_jobs(scenario))
         # Each arrival stream draws from its own generator, so a stream's submissions depend
         # only on the seed, not on what the farm does with them.
         for i, stream in enumerate(scenario.arrivals):
             self.env.process(self._arrivals(i, stream, run_generator(self.seed, ARRIVALS, i)))
-        phase_rng = run_generator(self.seed, WORKER_PHASES)
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
-            phases = phase_rng.uniform(0.0, self.poll_interval, config.worker_count)
-            for phase in phases.tolist():
-                worker = WorkerState(len(self.workers), fleet.index, phase)
-                worker.fleet = fleet
-                self.workers.append(worker)
-                fleet.workers.append(worker)
-                worker.process = self.env.process(self._worker_loop(worker))
+            self.pool.add(fleet, config.worker_count)
+
+    @property
+    def workers(self) -> list[WorkerState]:
+        """Every worker the run has had, in creation order (:attr:`pool`'s)."""
+        return self.pool.workers
 
     @property
     def now(self) -> float:
@@ -166,9 +158,9 @@ class Simulation:
                 gc.enable()
         if until is not None and self.env.now != until and abs(self.env.now - until) <= (
                 4 * sys.float_info.epsilon * max(1.0, abs(until))):
-            # NOTE: SimPy stops at now + (until - now), which can be one ulp off ``until``: a
-            # run to a horizon ends exactly at the horizon.
-            self.env._now = until
+            # SimPy stops at now + (until - now), which can be one ulp off ``until``: a run to
+            # a horizon ends exactly at the horizon.
+            set_clock(self.env, until)
 
     def _run_in_slices(self, until: float, progress: Callable[[float, float | None], None],
                        ) -> None:
@@ -234,121 +226,6 @@ class Simulation:
             self.control.submit(submission, env.now)
             submitted += 1
 
-    def _worker_loop(self, worker: WorkerState) -> Iterator[Any]:
-        # Bound once: this loop runs once per task run.
-        env = self.env
-        timeout, event = env.timeout, env.event
-        start_next, finish_and_next = self.control.start_next, self.control.finish_and_next
-        idle = self._idle[worker.fleet_index]
-        index, phase = worker.index, worker.phase
-        self.recorder.worker_events.extend(pack_worker(env.now, index, _STARTED))
-        worker.status = _STARTED
-        if self.poll_interval > 0.0 and phase > 0.0:
-            yield timeout(phase)  # the first poll, at this worker's own phase
-        duration = start_next(worker, env.now)
-        while True:
-            if duration is None:
-                worker.wake = event()
-                insort(idle, (phase, index))
-                yield worker.wake  # triggered at this worker's next poll after work appears
-                duration = start_next(worker, env.now)
-                continue
-            try:
-                yield timeout(duration)
-            except simpy.Interrupt:
-                # The control plane canceled the run and recorded it already.
-                duration = start_next(worker, env.now)
-                continue
-            # NOTE: env._now, not the env.now property: this line runs once per task run.
-            duration = finish_and_next(worker, env._now)
-
-    # ------------------------------------------------------------------ hooks
-
-    def _notify(self, queue_index: int, n: int) -> None:
-        """Work for up to ``n`` workers appeared in a queue: wake the idle workers of its fleets
-        whose next poll comes first."""
-        if n <= 0:
-            return
-        fleets = self.control.queues[queue_index].fleets
-        if len(fleets) == 1:
-            self._wake_fleet(fleets[0].index, n, queue_index)
-            return
-        idle_lists = self._idle
-        for fleet in fleets:
-            if idle_lists[fleet.index]:
-                break
-        else:
-            return  # nobody is idle: the busy workers will find the work when they ask
-        period = self.poll_interval
-        offset = self.env.now % period if period > 0.0 else 0.0
-        # Per fleet, idle workers in order of their next poll are a rotation of the phase-sorted
-        # list starting at the first phase >= offset; the n to wake are a prefix of it.
-        candidates: list[tuple[float, int, int]] = []  # (delay, fleet, position in rotation)
-        starts: dict[int, int] = {}
-        for fleet in fleets:
-            idle = idle_lists[fleet.index]
-            if not idle:
-                continue
-            size = len(idle)
-            start = starts[fleet.index] = _first_at_or_after(idle, offset)
-            for k in range(min(n, size)):
-                phase = idle[(start + k) % size][0]
-                delay = (phase - offset) % period if period > 0.0 else 0.0
-                candidates.append((delay, fleet.index, k))
-        if len(starts) > 1:
-            candidates.sort()
-            del candidates[n:]
-        taken: dict[int, int] = {}
-        workers = self.workers
-        schedule = self.env.schedule
-        for delay, f, k in candidates:
-            idle = self._idle[f]
-            worker = workers[idle[(starts[f] + k) % len(idle)][1]]
-            worker.woken_for = queue_index
-            wake = worker.wake
-            # NOTE: triggers the worker's own event ``delay`` seconds from now, as
-            # simpy.Timeout does internally: one event per wake instead of succeed() + timeout.
-            wake._ok = True
-            wake._value = None
-            schedule(wake, NORMAL, delay)
-            taken[f] = max(taken.get(f, 0), k + 1)
-        for f, count in taken.items():
-            idle = self._idle[f]
-            start, size = starts[f], len(idle)
-            if start + count <= size:
-                del idle[start : start + count]
-            else:  # the range wraps around the end of the list
-                del idle[start:]
-                del idle[: count - (size - start)]
-
-    def _wake_fleet(self, fleet_index: int, n: int, queue_index: int) -> None:
-        """:meth:`_notify` for a queue served by one fleet."""
-        idle = self._idle[fleet_index]
-        size = len(idle)
-        if not size:
-            return
-        period = self.poll_interval
-        offset = self.env.now % period if period > 0.0 else 0.0
-        start = _first_at_or_after(idle, offset)
-        count = min(n, size)
-        workers, schedule = self.workers, self.env.schedule
-        for k in range(count):
-            phase, w = idle[(start + k) % size]
-            worker = workers[w]
-            worker.woken_for = queue_index
-            wake = worker.wake
-            wake._ok = True  # NOTE: see _notify
-            wake._value = None
-            schedule(wake, NORMAL, (phase - offset) % period if period > 0.0 else 0.0)
-        if start + count <= size:
-            del idle[start : start + count]
-        else:  # the range wraps around the end of the list
-            del idle[start:]
-            del idle[: count - (size - start)]
-
-    def _cancel_worker(self, worker: WorkerState) -> None:
-        worker.process.interrupt("canceled")
-
 
 #: The spawn key that sets farmsim's random streams apart from any other use of the same seed
 #: (the bytes of "farmsim"): ``default_rng(seed)`` is SeedSequence(seed) with no key.
@@ -402,15 +279,3 @@ def _until_seconds(until: object, now: float) -> float:
         raise UsageError(f"until must be after the current simulated time, {now:g} s "
                          f"(got {shown(until)})")
     return seconds
-
-
-def _first_at_or_after(idle: list[tuple[float, int]], offset: float) -> int:
-    """Index of the first idle worker whose phase is >= offset (wrapping to 0)."""
-    lo, hi = 0, len(idle)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if idle[mid][0] < offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo % len(idle)

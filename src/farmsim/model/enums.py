@@ -25,6 +25,7 @@ __all__ = [
     "WorkerStatus",
     "TASK_STATUSES",
     "TASK_STATUS_CODES",
+    "WORKER_STATUS_CODES",
 ]
 
 
@@ -105,6 +106,10 @@ class WorkerStatus(StrEnum):
     NOT_COMPATIBLE = "NOT_COMPATIBLE"
     RUNNING = "RUNNING"
     IDLE = "IDLE"
+
+
+#: WorkerStatus -> small integer code, as recorded in the workers timeline.
+WORKER_STATUS_CODES: dict[WorkerStatus, int] = {s: i for i, s in enumerate(WorkerStatus)}
 
 
 class FleetStatus(StrEnum):

@@ -35,7 +35,6 @@ __all__ = [
     "LimitState",
     "StepState",
     "TERMINAL_JOB_STATUSES",
-    "WorkerState",
     "aggregate_status",
 ]
 
@@ -328,60 +327,3 @@ class JobState:
         step.set_status(task, READY)
         step.task_ready_at[task] = now
         heappush(step.retry_heap, task)
-
-
-class WorkerState:
-    """One worker: what it runs now, and what the engine needs to wake it.
-
-    ``job``/``step``/``task`` describe the task run in progress (None when idle);
-    ``session`` numbers the worker's current session and ``session_job`` is its job (None when
-    the worker has no session open).
-    """
-
-    __slots__ = (
-        "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
-        "ready_at", "assigned_at", "assign_seq", "session", "last_job", "wake", "process",
-        "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
-        "session_ok", "session_runs", "entered", "pending_at", "closing", "closing_until",
-    )
-
-    def __init__(self, index: int, fleet_index: int, phase: float) -> None:
-        self.index = index
-        self.fleet_index = fleet_index
-        #: The engine's fleet object (set by the engine).
-        self.fleet = None
-        #: Offset of this worker's polls within the poll interval.
-        self.phase = phase
-        self.status = -1
-        self.job: JobState | None = None
-        self.step: StepState | None = None
-        self.task = -1
-        self.attempt = 0
-        self.ready_at = 0.0
-        self.assigned_at = 0.0
-        self.assign_seq = 0
-        self.session = -1
-        self.last_job: JobState | None = None
-        #: When the task run in progress starts its taskRun action (after session setup).
-        self.started_at = 0.0
-        #: The open session: its job, the step of its last run, whether it can go on (False
-        #: after a failed or canceled action, semantics E.4) and how many task runs it has had.
-        self.session_job: JobState | None = None
-        self.session_step: StepState | None = None
-        self.session_ok = True
-        self.session_runs = 0
-        #: Environments entered (or attempted), in order: what the session's envExits undo.
-        self.entered: list = []
-        #: Where the setup actions of the run in progress start in the action records.
-        self.pending_at = 0
-        #: The job whose ended session's envExits the worker runs (no task run), and until when.
-        self.closing: JobState | None = None
-        self.closing_until = 0.0
-        self.wake = None
-        self.process = None
-        #: Position, in its fleet's queue list, of the queue of the run in progress.
-        self.queue_pos = 0
-        #: Whether the run in progress will succeed (drawn at assignment).
-        self.succeeded = True
-        #: The queue whose new work woke this idle worker (-1: none pending).
-        self.woken_for = -1

@@ -43,6 +43,9 @@ class Catalog:
     limit_max_history: list[list[tuple[float, int]]] = field(default_factory=list)
     worker_ids: np.ndarray
     worker_fleet: np.ndarray
+    #: Per worker: when it was STARTED and STOPPED (NaN: never started, or still running).
+    worker_online: np.ndarray | None = None
+    worker_stopped: np.ndarray | None = None
     session_ids_seed: int
     jobs: dict[str, Any]
     step_job: np.ndarray

@@ -39,6 +39,7 @@ __all__ = [
     "IN_FLIGHT_TASK_STATUSES",
     "InvariantViolation",
     "TASK_TRANSITIONS",
+    "WORKER_TRANSITIONS",
     "assert_same_tables",
     "check_all",
     "check_dependencies",
@@ -50,6 +51,7 @@ __all__ = [
     "check_task_final_states",
     "check_task_transitions",
     "check_time_monotonic",
+    "check_worker_lifecycle",
     "check_worker_exclusive",
 ]
 
@@ -247,24 +249,82 @@ def check_worker_exclusive(result: Any) -> None:
 
 
 def check_max_worker_count(result: Any) -> None:
-    """At no time does a job with ``max_worker_count`` > 0 have more task runs in flight than
-    that count (runs ending at t free their slots for runs starting at t)."""
+    """At no time does a job with ``max_worker_count`` > 0 have more workers on it than that
+    count (semantics C.7): neither more task runs in flight, nor more workers holding a
+    session of it (from its first action to its last, its envExits included). Intervals are
+    half-open: a worker leaving at t frees its slot for one arriving at t."""
     jobs = result.jobs
     limited = jobs[jobs["max_worker_count"] > 0]
     if not len(limited) or not len(result.task_runs):
         return
     runs = result.task_runs
-    ends = _run_ends(runs)
-    by_job: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
-    for job, start, end, task in zip(runs["job_id"], runs["assigned_at"], ends, runs["task_id"],
-                                     strict=True):
-        by_job[job].append((float(start), float(end), 1, task))
+    in_flight: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
+    for job, start, end, task in zip(runs["job_id"], runs["assigned_at"], _run_ends(runs),
+                                     runs["task_id"], strict=True):
+        in_flight[job].append((float(start), float(end), 1, task))
+    holding: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
+    sessions = getattr(result, "sessions", None)
+    if sessions is not None:
+        ends = sessions["ended_at"].to_numpy(dtype=float)
+        for job, start, end, session in zip(sessions["job_id"], sessions["started_at"],
+                                            np.where(np.isnan(ends), math.inf, ends),
+                                            sessions["session_id"], strict=True):
+            if not math.isnan(start):
+                holding[job].append((float(start), float(end), 1, str(session)))
     for job, cap in zip(limited["job_id"], limited["max_worker_count"], strict=True):
-        for t, level, active in _peak(by_job.get(job, ())):
-            if level > cap:
-                _fail("max worker count",
-                      f"job {job} has {level} task runs in flight at t={t} "
-                      f"(max_worker_count={cap}): {sorted(active)}")
+        for what, by_job in (("task runs in flight", in_flight),
+                             ("workers holding a session of it", holding)):
+            for t, level, active in _peak(by_job.get(job, ())):
+                if level > cap:
+                    _fail("max worker count",
+                          f"job {job} has {level} {what} at t={t} "
+                          f"(max_worker_count={cap}): {sorted(active)}")
+
+
+#: The worker status changes of the state machine (``farmsim.engine.workers``); a timeline
+#: saved before CREATED was recorded starts at STARTED.
+WORKER_TRANSITIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset({"CREATED", "STARTED"}),
+    "CREATED": frozenset({"STARTED", "STOPPING"}),
+    "STARTED": frozenset({"IDLE", "RUNNING", "STOPPING"}),
+    "IDLE": frozenset({"RUNNING", "STOPPING"}),
+    "RUNNING": frozenset({"IDLE", "STOPPING"}),
+    "STOPPING": frozenset({"STOPPED"}),
+    "STOPPED": frozenset(),
+}
+
+
+def check_worker_lifecycle(result: Any) -> None:
+    """Each worker's status changes follow :data:`WORKER_TRANSITIONS`, and it runs task runs
+    only while started: none assigned before it STARTED or after it began STOPPING, none
+    ending after it STOPPED."""
+    rule = "worker lifecycle"
+    w = result.workers
+    previous: dict[str, str] = {}
+    started: dict[str, float] = {}
+    stopping: dict[str, float] = {}
+    stopped: dict[str, float] = {}
+    for t, worker, status in zip(w["time"], w["worker_id"], w["status"], strict=True):
+        before = previous.get(worker)
+        if status not in WORKER_TRANSITIONS.get(before, frozenset()):
+            _fail(rule, f"worker {worker} goes {before} -> {status} at t={t}")
+        previous[worker] = status
+        if status == "STARTED":
+            started[worker] = float(t)
+        elif status == "STOPPING":
+            stopping[worker] = float(t)
+        elif status == "STOPPED":
+            stopped[worker] = float(t)
+    runs = result.task_runs
+    for worker, assigned, ended, task in zip(runs["worker_id"], runs["assigned_at"],
+                                             _run_ends(runs), runs["task_id"], strict=True):
+        if assigned < started.get(worker, math.inf):
+            _fail(rule, f"{worker} was assigned {task} at t={assigned} before it STARTED")
+        if assigned > stopping.get(worker, math.inf):
+            _fail(rule, f"{worker} was assigned {task} at t={assigned} after it began "
+                        f"STOPPING at t={stopping[worker]}")
+        if ended > stopped.get(worker, math.inf):
+            _fail(rule, f"{worker}'s run of {task} ends at t={ended}, after it STOPPED")
 
 
 def check_limits(result: Any) -> None:
@@ -638,14 +698,14 @@ def _next_step(rows: list[int], n: int, columns: list[np.ndarray]) -> str | None
     return next((steps[j] for j in rows[n + 1:] if kinds[j] == "taskRun"), None)
 
 
-_CHECKS = (check_time_monotonic, check_worker_exclusive, check_max_worker_count, check_limits,
-           check_task_transitions, check_event_order, check_task_final_states,
-           check_dependencies, check_job_status, check_sessions)
+_CHECKS = (check_time_monotonic, check_worker_exclusive, check_worker_lifecycle,
+           check_max_worker_count, check_limits, check_task_transitions, check_event_order,
+           check_task_final_states, check_dependencies, check_job_status, check_sessions)
 
 
 def check_all(result: Any) -> None:
-    """Every check of this module, in order: time, workers, maxWorkerCount, limits, task
-    transitions, event order, final states, dependencies, job status, sessions."""
+    """Every check of this module, in order: time, workers, worker lifecycle, maxWorkerCount,
+    limits, task transitions, event order, final states, dependencies, job status, sessions."""
     for check in _CHECKS:
         check(result)
 

@@ -432,11 +432,17 @@ class Result:
         env_hours = float(np.sum(spans[(kind == _ENTER) | (kind == _EXIT)])) / 3600.0
         sync_hours = float(np.sum(spans[kind == _SYNC])) / 3600.0
         n_sessions = len(self._session_table["session"])
+        # Worker-hours: each worker from STARTED to STOPPED (or the end of the run).
         worker_fleet = c.worker_fleet
-        fleet_workers = np.bincount(worker_fleet, minlength=len(c.fleet_names))
-        worker_hours = float(len(worker_fleet) * hours)
-        worker_cost = float(sum(n * hours * cost
-                                for n, cost in zip(fleet_workers, c.fleet_cost_per_hour)))
+        online = (c.worker_online if c.worker_online is not None
+                  else np.zeros(len(worker_fleet)))
+        stopped = (c.worker_stopped if c.worker_stopped is not None
+                   else np.full(len(worker_fleet), np.nan))
+        spans = np.nan_to_num(np.where(np.isnan(stopped), c.end_time, stopped) - online)
+        fleet_hours = np.bincount(worker_fleet, weights=spans,
+                                  minlength=len(c.fleet_names)) / 3600.0
+        worker_hours = float(spans.sum()) / 3600.0
+        worker_cost = float(sum(h * cost for h, cost in zip(fleet_hours, c.fleet_cost_per_hour)))
         limits: dict[str, Any] = {}
         license_cost = 0.0
         for i, name in enumerate(c.limit_names):

@@ -33,7 +33,8 @@ from enum import IntFlag
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from farmsim.model.state import JobState, LimitState, StepState, WorkerState
+    from farmsim.engine.workers import WorkerState
+    from farmsim.model.state import JobState, LimitState, StepState
 
 __all__ = ["JobChange", "SchedulingPolicy", "SchedulingView"]
 

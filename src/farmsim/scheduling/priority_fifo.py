@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, ClassVar
 from farmsim.scheduling.base import JobChange
 
 if TYPE_CHECKING:
-    from farmsim.model.state import JobState, LimitState, StepState, WorkerState
+    from farmsim.engine.workers import WorkerState
+    from farmsim.model.state import JobState, LimitState, StepState
     from farmsim.scheduling.base import SchedulingView
 
 __all__ = ["PriorityFifo"]

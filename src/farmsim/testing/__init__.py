@@ -27,6 +27,7 @@ from farmsim.record.invariants import (
     check_task_final_states,
     check_task_transitions,
     check_time_monotonic,
+    check_worker_lifecycle,
     check_worker_exclusive,
 )
 
@@ -46,5 +47,6 @@ __all__ = [
     "check_task_final_states",
     "check_task_transitions",
     "check_time_monotonic",
+    "check_worker_lifecycle",
     "check_worker_exclusive",
 ]

@@ -1,0 +1,327 @@
+"""Workers: their state machine, and the pool that owns them.
+
+A worker's status is the API's WorkerStatus, recorded at each change (``result.workers``)::
+
+    CREATED --> STARTED --> IDLE <--> RUNNING --> STOPPING --> STOPPED
+                    \\______________________________/^
+
+* CREATED: the pool made it (:meth:`WorkerPool.add`); STARTED when its process starts (at
+  once in this release; fleets with boot times come later). Its worker-hours run from STARTED
+  to STOPPED (or the end of the run).
+* IDLE: it asked for work and got none; it waits, and polls every ``worker_poll_interval`` at
+  its own phase when work appears (the pool wakes only as many as the new work needs).
+* RUNNING: it holds a session. Inside RUNNING it is, at each moment, in one activity
+  (:meth:`WorkerState.activity`): SETUP (the session's syncs and envEnters before a task
+  run), TASK (the taskRun), or TEARDOWN (the envExits of a session that ended; it takes
+  nothing new meanwhile and still counts on the job, semantics C.7, E.3).
+* STOPPING: the pool was told to retire it (:meth:`WorkerPool.retire`); it takes no new
+  work, finishes its task run and its session's envExits, then is STOPPED. An idle worker is
+  STOPPED at once.
+
+NOT_RESPONDING and interruptions come with the fleets that need them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from farmsim.engine._simpy import clock, trigger_after
+from farmsim.errors import SimulationError
+from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
+from farmsim.record.recorder import pack_worker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import numpy as np
+
+    from farmsim.engine.control import ControlPlane, FleetState
+    from farmsim.engine.sessions import Environment
+    from farmsim.model.state import JobState, StepState
+    from farmsim.record.recorder import Recorder
+
+__all__ = ["Activity", "WorkerPool", "WorkerState"]
+
+_CREATED = WORKER_STATUS_CODES[WorkerStatus.CREATED]
+_STARTED = WORKER_STATUS_CODES[WorkerStatus.STARTED]
+_IDLE = WORKER_STATUS_CODES[WorkerStatus.IDLE]
+_STOPPING = WORKER_STATUS_CODES[WorkerStatus.STOPPING]
+_STOPPED = WORKER_STATUS_CODES[WorkerStatus.STOPPED]
+
+
+class Activity(IntEnum):
+    """What a worker does at a moment (inside RUNNING, or NONE)."""
+
+    NONE = 0
+    SETUP = 1
+    TASK = 2
+    TEARDOWN = 3
+
+
+class WorkerState:
+    """One worker: its status, what it runs now, and what the engine needs to wake it.
+
+    ``job``/``step``/``task`` describe the task run in progress (None when it has none);
+    ``session`` numbers the worker's current session and ``session_job`` is its job (None when
+    the worker has no session open); ``closing`` is the job whose ended session's envExits it
+    runs. Its activity is derived from these (:meth:`activity`), never stored.
+    """
+
+    __slots__ = (
+        "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
+        "ready_at", "assigned_at", "assign_seq", "session", "last_job", "wake", "process",
+        "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
+        "session_ok", "session_runs", "entered", "pending_at", "closing", "closing_until",
+        "created_at", "online_at", "stopped_at",
+    )
+
+    def __init__(self, index: int, fleet: FleetState, phase: float) -> None:
+        self.index = index
+        self.fleet_index = fleet.index
+        self.fleet = fleet
+        #: Offset of this worker's polls within the poll interval.
+        self.phase = phase
+        #: Its WorkerStatus code (``WORKER_STATUS_CODES``).
+        self.status = _CREATED
+        #: When it was CREATED, STARTED (its worker-hours start) and STOPPED (NaN: not yet).
+        self.created_at = 0.0
+        self.online_at = float("nan")
+        self.stopped_at = float("nan")
+        self.job: JobState | None = None
+        self.step: StepState | None = None
+        self.task = -1
+        self.attempt = 0
+        self.ready_at = 0.0
+        self.assigned_at = 0.0
+        self.assign_seq = 0
+        self.session = -1
+        self.last_job: JobState | None = None
+        #: When the task run in progress starts its taskRun action (after session setup).
+        self.started_at = 0.0
+        #: The open session: its job, the step of its last run, whether it can go on (False
+        #: after a failed or canceled action, semantics E.4) and how many task runs it has had.
+        self.session_job: JobState | None = None
+        self.session_step: StepState | None = None
+        self.session_ok = True
+        self.session_runs = 0
+        #: Environments entered (or attempted), in order: what the session's envExits undo.
+        self.entered: list[tuple[Environment, int, float, float]] = []
+        #: Where the setup actions of the run in progress start in the action records.
+        self.pending_at = 0
+        #: The job whose ended session's envExits the worker runs (no task run), and until when.
+        self.closing: JobState | None = None
+        self.closing_until = 0.0
+        #: The event the idle worker waits on, and its SimPy process.
+        self.wake: simpy.Event | None = None
+        self.process: simpy.Process | None = None
+        #: Position, in its fleet's queue list, of the queue of the run in progress.
+        self.queue_pos = 0
+        #: Whether the run in progress will succeed (drawn at assignment).
+        self.succeeded = True
+        #: The queue whose new work woke this idle worker (-1: none pending).
+        self.woken_for = -1
+
+    def activity(self, now: float) -> Activity:
+        """What the worker does at ``now``: its session's setup, a task run, a session's
+        envExits, or nothing."""
+        if self.job is not None:
+            return Activity.TASK if self.started_at <= now else Activity.SETUP
+        if self.closing is not None:
+            return Activity.TEARDOWN
+        return Activity.NONE
+
+
+class WorkerPool:
+    """Owns every worker: creates and starts them (also during a run), runs each one's SimPy
+    process, keeps the idle lists, wakes idle workers when work appears, and retires workers.
+
+    Args:
+        env: the SimPy environment.
+        control: the control plane the workers ask for work.
+        recorder: where worker status changes go.
+        poll_interval: ``farm.simulation.worker_poll_interval`` (0: idle workers ask at once).
+        phases: the Generator of the workers' polling phases.
+    """
+
+    def __init__(self, env: simpy.Environment, control: ControlPlane, recorder: Recorder,
+                 poll_interval: float, phases: np.random.Generator) -> None:
+        self.env = env
+        self.control = control
+        self.poll_interval = poll_interval
+        self._phases = phases
+        self._record = recorder.worker_events.extend
+        self.workers: list[WorkerState] = []
+        #: Idle workers of each fleet, as (phase, worker index), sorted.
+        self._idle: list[list[tuple[float, int]]] = [[] for _ in control.fleets]
+        control.notify = self.notify
+        control.cancel_worker = self.cancel
+
+    # ------------------------------------------------------------------ starting, retiring
+
+    def add(self, fleet: FleetState, n: int) -> list[WorkerState]:
+        """Create and start ``n`` workers of ``fleet`` now: CREATED, STARTED, then each asks
+        for work at its first poll."""
+        now = self.env.now
+        phases = self._phases.uniform(0.0, self.poll_interval, n).tolist()
+        added = []
+        for phase in phases:
+            worker = WorkerState(len(self.workers), fleet, phase)
+            worker.created_at = now
+            self.workers.append(worker)
+            fleet.workers.append(worker)
+            self._record(pack_worker(now, worker.index, _CREATED))
+            worker.process = self.env.process(self._run(worker))
+            added.append(worker)
+        return added
+
+    def retire(self, worker: WorkerState) -> None:
+        """Stop ``worker``: it takes no new work; an idle worker is STOPPED now, a busy one
+        STOPPING until its task run and its session's envExits end."""
+        if worker.status in (_STOPPING, _STOPPED):
+            return
+        now = self.env.now
+        was_idle = worker.status == _IDLE
+        worker.status = _STOPPING
+        self._record(pack_worker(now, worker.index, _STOPPING))
+        if was_idle:
+            self.control.worker_left_idle(worker, now)
+            idle = self._idle[worker.fleet_index]
+            i = bisect_left(idle, (worker.phase, worker.index))
+            if i < len(idle) and idle[i][1] == worker.index:
+                del idle[i]  # (a worker already woken is no longer listed)
+            wake = worker.wake
+            if wake is not None and not wake.triggered:
+                trigger_after(self.env, wake, 0.0)  # let its process see it is stopping
+
+    def _stopped(self, worker: WorkerState) -> None:
+        now = self.env.now
+        worker.status = _STOPPED
+        worker.stopped_at = now
+        self._record(pack_worker(now, worker.index, _STOPPED))
+
+    # ------------------------------------------------------------------ the worker process
+
+    def _run(self, worker: WorkerState) -> Iterator[Any]:
+        """One worker's life: start, ask for work, run it, ask again; idle until woken; stop."""
+        # Bound once: this loop runs once per task run.
+        env = self.env
+        timeout, event = env.timeout, env.event
+        control = self.control
+        start_next, finish_and_next = control.start_next, control.finish_and_next
+        idle = self._idle[worker.fleet_index]
+        index, phase = worker.index, worker.phase
+        self._record(pack_worker(env.now, index, _STARTED))
+        worker.status = _STARTED
+        worker.online_at = env.now
+        if self.poll_interval > 0.0 and phase > 0.0:
+            yield timeout(phase)  # the first poll, at this worker's own phase
+        duration = start_next(worker, env.now)
+        while True:
+            if duration is None:
+                if worker.status == _STOPPING:
+                    self._stopped(worker)
+                    return
+                worker.wake = event()
+                insort(idle, (phase, index))
+                yield worker.wake  # triggered at this worker's next poll after work appears
+                duration = start_next(worker, env.now)
+                continue
+            try:
+                yield timeout(duration)
+            except simpy.Interrupt:
+                # The control plane canceled the run and recorded it already.
+                duration = start_next(worker, env.now)
+                continue
+            duration = finish_and_next(worker, clock(env))
+
+    def cancel(self, worker: WorkerState) -> None:
+        """The control plane canceled ``worker``'s task run: interrupt its wait."""
+        if worker.process is None:
+            raise SimulationError(f"worker#{worker.index} has no process to interrupt")
+        worker.process.interrupt("canceled")
+
+    # ------------------------------------------------------------------ waking idle workers
+
+    def notify(self, queue_index: int, n: int) -> None:
+        """Work for up to ``n`` workers appeared in a queue: wake the idle workers of its fleets
+        whose next poll comes first."""
+        if n <= 0:
+            return
+        fleets = self.control.queues[queue_index].fleets
+        if len(fleets) == 1:
+            self._wake_fleet(fleets[0].index, n, queue_index)
+            return
+        idle_lists = self._idle
+        for fleet in fleets:
+            if idle_lists[fleet.index]:
+                break
+        else:
+            return  # nobody is idle: the busy workers will find the work when they ask
+        period = self.poll_interval
+        offset = self.env.now % period if period > 0.0 else 0.0
+        # Per fleet, idle workers in order of their next poll are a rotation of the phase-sorted
+        # list starting at the first phase >= offset; the n to wake are a prefix of it.
+        candidates: list[tuple[float, int, int]] = []  # (delay, fleet, position in rotation)
+        starts: dict[int, int] = {}
+        for fleet in fleets:
+            idle = idle_lists[fleet.index]
+            if not idle:
+                continue
+            size = len(idle)
+            start = starts[fleet.index] = _first_at_or_after(idle, offset)
+            for k in range(min(n, size)):
+                phase = idle[(start + k) % size][0]
+                delay = (phase - offset) % period if period > 0.0 else 0.0
+                candidates.append((delay, fleet.index, k))
+        if len(starts) > 1:
+            candidates.sort()
+            del candidates[n:]
+        taken: dict[int, int] = {}
+        workers = self.workers
+        env = self.env
+        for delay, f, k in candidates:
+            idle = idle_lists[f]
+            worker = workers[idle[(starts[f] + k) % len(idle)][1]]
+            worker.woken_for = queue_index
+            trigger_after(env, worker.wake, delay)  # type: ignore[arg-type]  # idle: has one
+            taken[f] = max(taken.get(f, 0), k + 1)
+        for f, count in taken.items():
+            _remove_rotation(idle_lists[f], starts[f], count)
+
+    def _wake_fleet(self, fleet_index: int, n: int, queue_index: int) -> None:
+        """:meth:`notify` for a queue served by one fleet."""
+        idle = self._idle[fleet_index]
+        size = len(idle)
+        if not size:
+            return
+        period = self.poll_interval
+        offset = self.env.now % period if period > 0.0 else 0.0
+        start = _first_at_or_after(idle, offset)
+        count = min(n, size)
+        workers, env = self.workers, self.env
+        for k in range(count):
+            phase, w = idle[(start + k) % size]
+            worker = workers[w]
+            worker.woken_for = queue_index
+            trigger_after(env, worker.wake,  # type: ignore[arg-type]  # idle: has one
+                          (phase - offset) % period if period > 0.0 else 0.0)
+        _remove_rotation(idle, start, count)
+
+
+def _first_at_or_after(idle: list[tuple[float, int]], offset: float) -> int:
+    """Index of the first idle worker whose phase is >= offset (wrapping to 0)."""
+    return bisect_left(idle, (offset, -1)) % len(idle)
+
+
+def _remove_rotation(idle: list[tuple[float, int]], start: int, count: int) -> None:
+    """Remove ``count`` entries of ``idle`` from ``start``, wrapping around its end."""
+    size = len(idle)
+    if start + count <= size:
+        del idle[start : start + count]
+    else:
+        del idle[start:]
+        del idle[: count - (size - start)]
