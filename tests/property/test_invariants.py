@@ -212,7 +212,7 @@ def test_oracle_rejects_a_worker_left_idle_next_to_work() -> None:
     # GIVEN an engine that never wakes idle workers when work appears, and jobs arriving at
     # t=5 to an idle worker
     sim = Simulation(_two_job_scenario(at=5.0))
-    sim.control.notify = lambda queue_index, n: None
+    sim.control.demand.notify = lambda queue_index, n: None
 
     # WHEN it runs under the oracle  THEN the end of the instant t=5 is rejected
     with pytest.raises(OracleViolation, match=r"t=5.0: worker#0 of fleet 0 is idle while job#0"):

@@ -6,20 +6,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from farmsim.model.state import SUCCEEDED, FAILED, CANCELED
+from farmsim.model.state import CANCELED, FAILED, SUCCEEDED
+from farmsim.record.catalog import Catalog
 from farmsim.record.ids import hex32, make_id, make_ids
 from farmsim.record.runs import gather_runs, open_run
-from farmsim.record.catalog import Catalog
 
 if TYPE_CHECKING:
-    from farmsim.engine.simulation import Simulation
+    from collections.abc import Sequence
+
+    from farmsim.engine.control import ControlPlane
+    from farmsim.engine.workers import WorkerState
+    from farmsim.record.recorder import Recorder
+    from farmsim.scenario.config import Scenario
 
 __all__ = ["build_catalog"]
 
 
-def build_catalog(sim: Simulation) -> Catalog:
-    """Names, ids, costs and per-job outcomes of ``sim`` at its current time."""
-    control, farm, seed, now = sim.control, sim.scenario.farm, sim.seed, sim.env.now
+def build_catalog(*, scenario: Scenario, seed: int, now: float, control: ControlPlane,
+                  workers: Sequence[WorkerState], recorder: Recorder) -> Catalog:
+    """Names, ids, costs and per-job outcomes of a run of ``scenario`` with ``seed`` at
+    ``now``: what the control plane, the workers and the recorder hold."""
+    farm = scenario.farm
     for limit in control.limits:
         limit.advance(now)
     jobs = control.jobs
@@ -34,7 +41,7 @@ def build_catalog(sim: Simulation) -> Catalog:
     # plane counts it RUNNING from its assignment, as nothing it decides depends on the
     # difference.
     starting: dict[int, int] = {}
-    for w in sim.workers:
+    for w in workers:
         if w.job is not None and not w.started_at <= now:
             starting[w.job.index] = starting.get(w.job.index, 0) + 1
     job_status = np.array(
@@ -44,14 +51,14 @@ def build_catalog(sim: Simulation) -> Catalog:
         open_run(w.job.index, w.step.gidx, w.task, w.index, w.session, w.session_runs,
                  w.attempt, w.ready_at, w.assigned_at,
                  w.started_at if w.started_at <= now else float("nan"), w.assign_seq)
-        for w in sim.workers if w.job is not None
+        for w in workers if w.job is not None
     ]
     # The sessions still open (actions planned past the end are cut by the frames).
-    open_sessions = [w.session for w in sim.workers if w.session_job is not None]
+    open_sessions = [w.session for w in workers if w.session_job is not None]
     return Catalog(
-        name=sim.scenario.name,
+        name=scenario.name,
         seed=seed,
-        start=sim.scenario.start,
+        start=scenario.start,
         end_time=now,
         farm_id=make_id("farm", seed, 0),
         queue_names=[q.display_name for q in farm.queues],
@@ -70,10 +77,10 @@ def build_catalog(sim: Simulation) -> Catalog:
                       np.frombuffer(lim.usage_counts, dtype=np.int32).copy())
                      for lim in control.limits],
         limit_max_history=[list(lim.max_history) for lim in control.limits],
-        worker_ids=make_ids("worker", seed, len(sim.workers)),
-        worker_fleet=np.array([w.fleet_index for w in sim.workers], dtype=np.int64),
-        worker_online=np.array([w.online_at for w in sim.workers], dtype=np.float64),
-        worker_stopped=np.array([w.stopped_at for w in sim.workers], dtype=np.float64),
+        worker_ids=make_ids("worker", seed, len(workers)),
+        worker_fleet=np.array([w.fleet_index for w in workers], dtype=np.int64),
+        worker_online=np.array([w.online_at for w in workers], dtype=np.float64),
+        worker_stopped=np.array([w.stopped_at for w in workers], dtype=np.float64),
         session_ids_seed=seed,
         jobs={
             "job_id": make_ids("job", seed, len(jobs)),
@@ -101,7 +108,7 @@ def build_catalog(sim: Simulation) -> Catalog:
         step_tasks=np.array([s.task_count for s in steps], dtype=np.int64),
         step_dependencies=[
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
-        runs=gather_runs(sim.recorder.runs, steps, open_runs),
+        runs=gather_runs(recorder.runs, steps, open_runs),
         open_sessions=np.array(open_sessions, dtype=np.int64),
         extra_events=control.unformed_chunk_events(),
         queue_env_names=[tuple(q.environments) for q in farm.queues],
@@ -109,5 +116,5 @@ def build_catalog(sim: Simulation) -> Catalog:
         step_env_names=[s.structure.environments for s in steps],
         unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
         unused_rules=control.unused_rules(),
-        notes=list(sim.scenario.notes),
+        notes=list(scenario.notes),
     )

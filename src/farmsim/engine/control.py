@@ -1,112 +1,75 @@
 """The control plane: the farm's rules, applied at simulated times.
 
-It answers a worker's request for its next task (through the queues' scheduling policies, and
-the sessions of :mod:`farmsim.engine.sessions`), and applies the end of a task run (success,
-retry, failure, dependency resolution, limit release); creating jobs, forming adaptive chunks
-and canceling jobs are in :mod:`farmsim.engine.jobs`. It is plain Python: the SimPy processes in :mod:`farmsim.engine.simulation` call it,
-and it calls back through two hooks: ``notify(queue_index, n)`` when work appears that idle
-workers should notice, and ``cancel_worker(worker)`` when a running task run is canceled.
+It answers a worker's request for its next task (through the queues' scheduling policies) and
+applies the end of a task run (success, retry, failure, dependency resolution, limit release),
+a job's creation and cancellation, and UpdateJob. It is plain Python, built from parts:
+
+* :class:`~farmsim.engine.farm.Farm`: queues, fleets, limits and their associations;
+* :class:`~farmsim.engine.jobs.JobFactory`: new jobs, and every duration and outcome drawn;
+* :class:`~farmsim.engine.sessions.Sessions`: the actions around task runs (semantics E);
+* :class:`~farmsim.engine.demand.Demand`: which jobs the policies hold, and how many idle
+  workers new work needs.
+
+The SimPy processes of :mod:`farmsim.engine.workers` call it; it calls back through two hooks
+the worker pool sets: ``demand.notify(queue_index, n)`` when work appears that idle workers
+should notice, and ``cancel_worker(worker)`` when a running task run is canceled. It is also
+the :class:`~farmsim.scheduling.base.SchedulingView` the policies see: read-only.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable
 from heapq import heappop
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from farmsim.engine.demand import Demand
+from farmsim.engine.farm import Farm, idle_changed
+from farmsim.engine.jobs import JobFactory
+from farmsim.engine.sampling import SamplePools
+from farmsim.engine.sessions import Sessions
+from farmsim.errors import SimulationError
+from farmsim.model.enums import (
+    WORKER_STATUS_CODES,
+    CreateJobTargetTaskRunStatus,
+    WorkerStatus,
+)
 from farmsim.model.state import (
+    CANCELED,
     FAILED,
+    NOT_COMPATIBLE,
     PENDING,
     READY,
     RUNNING,
     SUCCEEDED,
+    SUSPENDED,
     TERMINAL_JOB_STATUSES,
     JobState,
-    LimitState,
     StepState,
 )
-from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
-from farmsim.model.runtimes import RuntimeRule
 from farmsim.record.recorder import Recorder, pack_event, pack_worker
-from farmsim.record.runs import RUN_FAILED, pack_run
-from farmsim.engine.jobs import JobLifecycle
-from farmsim.engine.sampling import SamplePools
-from farmsim.engine.sessions import Plan, Sessions
-from farmsim.scheduling import JobChange, make_policy
+from farmsim.record.runs import RUN_CANCELED, RUN_FAILED, pack_run
+from farmsim.scheduling import JobChange
 
 if TYPE_CHECKING:
-    from farmsim.engine.workers import WorkerState
-    from farmsim.model.config import FarmConfig
-    from farmsim.model.runtimes import RuntimeModel
-    from farmsim.scheduling.base import SchedulingPolicy
+    import numpy as np
 
-__all__ = ["ControlPlane", "FleetState", "QueueState"]
+    from farmsim.engine.farm import FleetState
+    from farmsim.engine.workers import WorkerState
+    from farmsim.model.config import FarmConfig, JobSubmission
+    from farmsim.model.runtimes import RuntimeModel
+
+__all__ = ["ControlPlane"]
 
 _IDLE = WORKER_STATUS_CODES[WorkerStatus.IDLE]
 _RUNNING = WORKER_STATUS_CODES[WorkerStatus.RUNNING]
 _STOPPING = WORKER_STATUS_CODES[WorkerStatus.STOPPING]
 
+Choice = tuple[JobState, StepState]
 
 
-class QueueState:
-    """A queue: its policy, its jobs, the fleets that serve it and its limits by amount name."""
-
-    __slots__ = ("index", "name", "_policy", "fleets", "jobs", "limits_by_amount")
-
-    def __init__(self, index: int, name: str, policy: SchedulingPolicy) -> None:
-        self.index = index
-        self.name = name
-        self.fleets: list[FleetState] = []
-        self.jobs: list[JobState] = []
-        self.limits_by_amount: dict[str, LimitState] = {}
-        self.policy = policy
-
-    @property
-    def policy(self) -> SchedulingPolicy:
-        """The queue's scheduling policy. Setting it (a new schedulingConfiguration) also
-        updates the copy that fleets serving only this queue keep for speed."""
-        return self._policy
-
-    @policy.setter
-    def policy(self, policy: SchedulingPolicy) -> None:
-        self._policy = policy
-        for fleet in self.fleets:
-            if not fleet.multi_queue:
-                fleet.policy = policy
-        for job in self.jobs:  # what the engine must tell it (JobState.watches)
-            job.watches = policy.watches
-
-
-class FleetState:
-    """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
-
-    __slots__ = ("index", "name", "queues", "workers", "served", "rr", "custom_amounts",
-                 "multi_queue", "policy", "idle", "limits")
-
-    def __init__(self, index: int, name: str) -> None:
-        self.index = index
-        self.name = name
-        self.queues: list[QueueState] = []
-        self.workers: list[WorkerState] = []
-        #: workers of this fleet on each queue (by position in ``queues``).
-        self.served: list[int] = []
-        self.rr = 0
-        self.custom_amounts: frozenset[str] = frozenset()
-        #: True when the fleet serves several queues (then ``served`` is kept up to date).
-        self.multi_queue = False
-        #: The policy of the fleet's only queue (None when it serves none or several).
-        self.policy: SchedulingPolicy | None = None
-        #: Workers of this fleet that are IDLE now.
-        self.idle = 0
-        #: Limits associated with a queue this fleet serves (their blocked time depends on
-        #: this fleet's idle workers).
-        self.limits: list[LimitState] = []
-
-
-class ControlPlane(JobLifecycle):
+class ControlPlane:
     """The farm's state and rules, without SimPy.
 
     Args:
@@ -123,10 +86,17 @@ class ControlPlane(JobLifecycle):
         self, farm: FarmConfig, runtimes: RuntimeModel, first_attempts: np.random.Generator,
         during_run: np.random.Generator, recorder: Recorder,
     ) -> None:
+        #: The current time as the policies see it (``SchedulingView.now``).
         self.now = 0.0
-        self._first_pools = SamplePools(first_attempts)
-        self._pools = SamplePools(during_run)
-        self.runtimes = runtimes
+        self.farm = Farm(farm)
+        self.queues = self.farm.queues
+        self.fleets = self.farm.fleets
+        self.limits = self.farm.limits
+        pools = SamplePools(during_run)
+        self.factory = JobFactory(self.farm, runtimes, SamplePools(first_attempts), pools)
+        self.sessions = Sessions(self.factory.action_rule, pools, recorder)
+        self.factory.sessions = self.sessions
+        self.demand = Demand(self.queues)
         self.recorder = recorder
         # Bound once: each is called once per record.
         self._run = recorder.runs.extend
@@ -137,108 +107,63 @@ class ControlPlane(JobLifecycle):
         self.seq = 0
         self.jobs: list[JobState] = []
         self.steps: list[StepState] = []
-        self.limits = [LimitState(i, lim.max_count) for i, lim in enumerate(farm.limits)]
-        limit_by_name = {lim.display_name: self.limits[i] for i, lim in enumerate(farm.limits)}
-        self.farm_amounts = {lim.amount_requirement_name.lower() for lim in farm.limits}
-        self.queues: list[QueueState] = []
-        self.queue_by_name: dict[str, QueueState] = {}
-        self.fleets = [FleetState(i, f.display_name) for i, f in enumerate(farm.fleets)]
-        fleet_by_name = {f.name: f for f in self.fleets}
-        for i, f in enumerate(farm.fleets):
-            caps = f.configuration.get("workerCapabilities") or f.configuration.get(
-                "instanceCapabilities") or {}
-            self.fleets[i].custom_amounts = frozenset(
-                str(a.get("name", "")).lower() for a in caps.get("customAmounts") or ())
-        for qi, q in enumerate(farm.queues):
-            queue = QueueState(qi, q.display_name,
-                               make_policy(q.scheduling.policy, q.scheduling.parameters))
-            for name in q.limits:
-                lim = limit_by_name[name]
-                queue.limits_by_amount[farm.limits[lim.index].amount_requirement_name.lower()] = lim
-            for name in q.fleets:
-                fleet = fleet_by_name[name]
-                queue.fleets.append(fleet)
-                fleet.queues.append(queue)
-                fleet.served.append(0)
-            self.queues.append(queue)
-            self.queue_by_name[q.display_name] = queue
-        for queue in self.queues:
-            for limit in queue.limits_by_amount.values():
-                limit.queues.append(queue.index)
-                for fleet in queue.fleets:
-                    if fleet not in limit.fleets:
-                        limit.fleets.append(fleet)
-                        fleet.limits.append(limit)
-        for fleet in self.fleets:
-            fleet.multi_queue = len(fleet.queues) > 1
-            if len(fleet.queues) == 1:
-                fleet.policy = fleet.queues[0].policy
-        self._rules: dict[tuple[str, ...], RuntimeRule] = {}
-        self.sessions = Sessions(self._action_rule, self._pools, recorder)
         self._session_count = 0
-        self._queue_envs = [q.environments for q in farm.queues]
-        self._plans: dict[tuple[int, str, int], Plan | None] = {}
-        #: Host requirements (other than limits) seen in steps, with how many steps named them:
-        #: fleet capability matching comes in a later release, so they are reported, not used.
-        self.unmatched_requirements: dict[str, int] = {}
-        #: The queue whose just-finished worker is about to ask again (-1: none).
-        self._credit = -1
-        #: Hooks the engine sets.
-        self.notify: Callable[[int, int], None] = lambda queue_index, n: None
+        #: Set by the worker pool: interrupts a worker whose task run was canceled.
         self.cancel_worker: Callable[[WorkerState], None] = lambda worker: None
         #: Optional audit hooks (tests): called after each assignment, and when a worker asks
         #: and gets nothing. ``None`` costs one check per request.
         self.on_assign: Callable[[WorkerState, float], None] | None = None
         self.on_idle: Callable[[WorkerState, float], None] | None = None
 
-    # ------------------------------------------------------------------ scheduling
+    # ------------------------------------------------------------------ the policies' view
 
     def assignable_step(self, job: JobState) -> StepState | None:
         """The :class:`~farmsim.scheduling.base.SchedulingView` method: the first step of
         ``job`` with a READY task a worker may take now, or None. Changes nothing."""
-        if 0 < job.max_worker_count <= job.workers:
-            return None
-        for step in job.steps:
-            if step.counts[READY]:
-                for limit, units in step.limits:
-                    if limit.current + units > limit.cap:
-                        break
+        return job.assignable_step()
+
+    # ------------------------------------------------------------------ jobs
+
+    def submit(self, submission: JobSubmission, now: float) -> JobState:
+        """Create a job (``CreateJob``) at ``now``; returns its state."""
+        self.now = now
+        queue = self.farm.queue_by_name[submission.queue]
+        job, incompatible = self.factory.create(submission, queue, len(self.jobs),
+                                                len(self.steps), now)
+        self.jobs.append(job)
+        self.steps.extend(job.steps)
+        queue.jobs.append(job)
+        event = self._record_event
+        if incompatible:
+            # Semantics A.2 row 4: the incompatible steps NOT_COMPATIBLE, all others CANCELED.
+            for step in job.steps:
+                code = NOT_COMPATIBLE if step.index in incompatible else CANCELED
+                step.fill(code)
+                step.next_fresh = step.task_count
+                event(now, step, 0, step.task_count, code)
+        elif submission.target_task_run_status == CreateJobTargetTaskRunStatus.SUSPENDED:
+            for step in job.steps:
+                step.fill(SUSPENDED)
+                step.next_fresh = step.task_count
+                event(now, step, 0, step.task_count, SUSPENDED)
+        else:
+            for step in job.steps:
+                self.factory.draw_step(job, step, queue)
+                step.created_seq = step.ready_seq = self.seq
+                if step.deps_left == 0:
+                    step.fill(READY)
+                    step.ready_at = now
+                    self._blocked_ready(step, step.task_count)
                 else:
-                    return step
-        return None
-
-    def _park(self, job: JobState) -> None:
-        """Take ``job``, which has nothing assignable now, out of its policy's index (every
-        entry of it becomes stale): at its ``maxWorkerCount`` it is re-filed when a slot frees
-        (:meth:`_mwc_slot_freed`); otherwise it is parked on each (limit, units) that blocks a
-        step with READY tasks, where the policy finds it again when the limit has room."""
-        job.in_index = False
-        job.park_gen += 1
-        if 0 < job.max_worker_count <= job.workers:
-            return
-        policy = self.queues[job.queue_index].policy
-        blocking: list[tuple[LimitState, int]] = []
-        for step in job.steps:
-            if step.counts[READY]:
-                for limit, units in step.limits:
-                    if limit.current + units > limit.cap:
-                        if (limit, units) not in blocking:
-                            blocking.append((limit, units))
-                        break
-        for limit, units in blocking:
-            policy.park(job, limit, units)
-
-    def _choose(self, policy: SchedulingPolicy, worker: WorkerState
-                ) -> tuple[JobState, StepState] | None:
-        """Ask ``policy`` for ``worker``'s next task, then park the jobs it passed over."""
-        choice = policy.choose(self, worker, worker.last_job)
-        passed = policy.passed_over
-        if passed:
-            for job in dict.fromkeys(passed):  # (a job may be passed over twice in one call)
-                if job.final_status is None:
-                    self._park(job)
-            passed.clear()
-        return choice
+                    step.fill(PENDING)
+                if step.chunks is None:  # an adaptive step's chunks get theirs when formed
+                    event(now, step, 0, step.task_count,
+                          step.status[0] if step.task_count else READY)
+                else:
+                    self.seq += 1
+            self.demand.work_added(job, job.counts[READY])
+        self._check_job_end(job)
+        return job
 
     def update_job(self, job: JobState, *, priority: int | None = None,
                    max_worker_count: int | None = None) -> None:
@@ -255,11 +180,7 @@ class ControlPlane(JobLifecycle):
         if not what or job.final_status is not None:
             return
         self._changed(job, what)
-        # Re-file: every entry of it is stale; index or park it again by its new standing.
-        job.in_index = False
-        job.index_gen += 1
-        job.park_gen += 1
-        self._work_added(job, job.counts[READY])
+        self.demand.refile(job)
 
     def _changed(self, job: JobState, what: JobChange) -> None:
         """Tell the job's policy ``what`` changed, if it watches it."""
@@ -267,17 +188,23 @@ class ControlPlane(JobLifecycle):
         if policy.watches & what:
             policy.changed(job, policy.watches & what)
 
-    def start_next(self, worker: WorkerState, now: float) -> float | None:
-        """Assign ``worker`` its next task run and return its duration, or None (the worker
-        goes idle) if nothing may be taken.
+    # ------------------------------------------------------------------ a worker asks
 
-        On success the worker's ``job``, ``step``, ``task``, ``attempt``, ``ready_at``,
+    def start_next(self, worker: WorkerState, now: float) -> float | None:
+        """Assign ``worker`` its next task run and return its duration (with its session's
+        setup), or the time the envExits of the session it leaves take, or None (the worker
+        goes idle, or stops) if nothing may be taken.
+
+        On an assignment the worker's ``job``, ``step``, ``task``, ``attempt``, ``ready_at``,
         ``assigned_at`` and ``succeeded`` describe the run, the task is RUNNING and the step's
         limit units are held.
         """
-        # Hot path: runs once per task run. take_task/set_status are inlined here.
+        # Hot path: runs once per task run.
         self.now = now  # what the policies see (view.now): a woken worker asks at its poll
         fleet = worker.fleet
+        demand = self.demand
+        pos = 0
+        choice: Choice | None
         if worker.status == _STOPPING:
             choice = None  # retiring: it takes nothing new, and ends its session
         elif fleet.multi_queue:
@@ -287,16 +214,13 @@ class ControlPlane(JobLifecycle):
                 worker.woken_for = -1
                 if choice is not None and fleet.queues[pos].index != woken_for:
                     # Woken for one queue, this worker serves another: pass the wake on.
-                    self.notify(woken_for, 1)
+                    demand.notify(woken_for, 1)
         elif fleet.policy is not None:
-            choice = self._choose(fleet.policy, worker)
+            choice = demand.choose(fleet.policy, self, worker)
         else:
             choice = None  # the fleet serves no queue
         session_job = worker.session_job
-        if choice is None:
-            new_session = True
-        else:
-            new_session = choice[0] is not session_job or not worker.session_ok
+        new_session = choice is None or choice[0] is not session_job or not worker.session_ok
         if new_session and session_job is not None:
             # The session ends (E.3): its envExits run before anything else. The worker holds
             # its place on the job (maxWorkerCount, semantics C.7) and takes no new work nor
@@ -306,7 +230,7 @@ class ControlPlane(JobLifecycle):
                 if choice is not None:
                     # It was expected to take this work at once (the credit of a finishing
                     # worker): let an idle worker take it instead.
-                    self.notify(choice[0].queue_index, 1)
+                    demand.notify(choice[0].queue_index, 1)
                 return worker.closing_until - now
         if choice is None:
             if worker.status == _STOPPING:
@@ -314,7 +238,7 @@ class ControlPlane(JobLifecycle):
             if worker.status != _IDLE:
                 worker.status = _IDLE
                 self._worker_event(pack_worker(now, worker.index, _IDLE))
-                self._idle_changed(fleet, now, +1)
+                idle_changed(fleet, now, +1)
             worker.last_job = None
             if self.on_idle is not None:
                 self.on_idle(worker, now)
@@ -330,16 +254,17 @@ class ControlPlane(JobLifecycle):
             ready_at = step.ready_at
             attempt = worker.attempt = 0
             if step.chunks is not None:
-                self._form_chunk(step, task)
+                self.factory.draw_chunk(step, task)
+                self._creation_events(step, task, task + 1)
         step.status[task] = RUNNING
         step.shift(READY, RUNNING)
         if step.limits:
             self._acquire(step, now)
         job.workers += 1
+        job.running += 1
         if fleet.multi_queue:
             fleet.served[pos] += 1
             worker.queue_pos = pos
-        job.running += 1
         if job.watches:
             self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if job.started_at != job.started_at:  # NaN: first task of the job
@@ -353,11 +278,11 @@ class ControlPlane(JobLifecycle):
         self.seq += 1
         if new_session and worker.status != _RUNNING:  # (an idle worker has no session)
             if worker.status == _IDLE:
-                self._idle_changed(fleet, now, -1)
+                idle_changed(fleet, now, -1)
             worker.status = _RUNNING
             self._worker_event(pack_worker(now, worker.index, _RUNNING))
         if attempt:
-            duration, worker.succeeded = self._draw_retry(step, task)
+            duration, worker.succeeded = self.factory.draw_retry(step, task)
         else:
             failures = step.failures
             worker.succeeded = failures is None or not failures[task]
@@ -392,59 +317,15 @@ class ControlPlane(JobLifecycle):
         worker.started_at = now + setup
         return setup + duration
 
-    def _close_session(self, worker: WorkerState, job: JobState, now: float) -> bool:
-        """Run the envExits of ``worker``'s session on ``job`` from ``now``. True when they
-        take time: the worker then stays on the job until ``worker.closing_until``."""
-        end = now + self.sessions.close(worker, job, now)
-        if end <= now:
-            return False
-        worker.closing = job
-        worker.closing_until = end
-        job.workers += 1
-        if job.watches:
-            self._changed(job, JobChange.WORKERS)
-        if worker.fleet.multi_queue:
-            worker.fleet.served[worker.queue_pos] += 1
-        return True
-
-    def _session_closed(self, worker: WorkerState, now: float) -> None:
-        """The envExits of the session ``worker`` was closing are done: it leaves the job."""
-        job = worker.closing
-        worker.closing = None
-        fleet = worker.fleet
-        self._credit = -1 if fleet.multi_queue else job.queue_index
-        job.workers -= 1
-        if job.watches:
-            self._changed(job, JobChange.WORKERS)
-        if fleet.multi_queue:
-            fleet.served[worker.queue_pos] -= 1
-        if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
-            self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
-        self._credit = -1
-
-    def worker_left_idle(self, worker: WorkerState, now: float) -> None:
-        """An IDLE worker was retired (the pool changed its status)."""
-        self._idle_changed(worker.fleet, now, -1)
-
-    @staticmethod
-    def _idle_changed(fleet: FleetState, now: float, delta: int) -> None:
-        """A worker of ``fleet`` went idle (+1) or back to work (-1)."""
-        for limit in fleet.limits:  # their blocked time depends on idle workers
-            if now > limit.last_t:
-                limit.advance(now)
-            limit.idle_workers += delta
-        fleet.idle += delta
-
-    def _choose_among_queues(
-        self, fleet: FleetState, worker: WorkerState
-    ) -> tuple[tuple[JobState, StepState] | None, int]:
+    def _choose_among_queues(self, fleet: FleetState, worker: WorkerState
+                             ) -> tuple[Choice | None, int]:
         """Semantics 10.10: the least-served queue (by this fleet's workers) first, ties in
         round-robin order."""
         queues = fleet.queues
         n = len(queues)
         served, rr = fleet.served, fleet.rr
         for pos in sorted(range(n), key=lambda i: (served[i], (i - rr) % n)):
-            choice = self._choose(queues[pos].policy, worker)
+            choice = self.demand.choose(queues[pos].policy, self, worker)
             if choice is not None:
                 fleet.rr = (pos + 1) % n
                 return choice, pos
@@ -462,34 +343,64 @@ class ControlPlane(JobLifecycle):
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
 
-    def _draw_retry(self, step: StepState, task: int) -> tuple[float, bool]:
-        """Duration and success of a retry: drawn now (first attempts are drawn per step)."""
-        rule = step.rule
-        p = rule.failure_probability
-        duration = self._pools.duration(rule.duration)
-        if rule.per_frame:
-            if step.chunks is not None:
-                duration *= step.chunks.counts[task]
-            elif step.structure.frames is not None:
-                duration *= step.structure.frames[task]
-        return duration, not (p > 0.0 and self._pools.failed(p))
+    # ------------------------------------------------------------------ sessions ending
 
-    # ------------------------------------------------------------------ end of a run
+    def _close_session(self, worker: WorkerState, job: JobState, now: float) -> bool:
+        """Run the envExits of ``worker``'s session on ``job`` from ``now``. True when they
+        take time: the worker then stays on the job until ``worker.closing_until``."""
+        end = now + self.sessions.close(worker, job, now)
+        if end <= now:
+            return False
+        worker.closing = job
+        worker.closing_until = end
+        job.workers += 1
+        if job.watches:
+            self._changed(job, JobChange.WORKERS)
+        if worker.fleet.multi_queue:
+            worker.fleet.served[worker.queue_pos] += 1
+        return True
+
+    def _session_closed(self, worker: WorkerState) -> None:
+        """The envExits of the session ``worker`` was closing are done: it leaves the job."""
+        job = worker.closing
+        if job is None:
+            raise SimulationError(f"worker#{worker.index} ends envExits it was not running")
+        worker.closing = None
+        fleet = worker.fleet
+        demand = self.demand
+        demand.credit = -1 if fleet.multi_queue else job.queue_index
+        job.workers -= 1
+        if job.watches:
+            self._changed(job, JobChange.WORKERS)
+        if fleet.multi_queue:
+            fleet.served[worker.queue_pos] -= 1
+        if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
+            demand.slot_freed(job)  # the maximum was binding: a slot means a task
+        demand.credit = -1
+
+    def worker_left_idle(self, worker: WorkerState, now: float) -> None:
+        """An IDLE worker was retired (the pool changed its status)."""
+        idle_changed(worker.fleet, now, -1)
+
+    # ------------------------------------------------------------------ a run ends
 
     def finish_and_next(self, worker: WorkerState, now: float) -> float | None:
-        """End ``worker``'s task run at ``now`` (its outcome is ``worker.succeeded``) and start
-        its next (see :meth:`start_next`)."""
+        """End ``worker``'s task run (or its session's envExits) at ``now`` and start its next
+        (see :meth:`start_next`). A run's outcome is ``worker.succeeded``."""
         # Hot path: runs once per task run. Ending a run and starting the next is one call from
         # the worker process; release and success are inlined for the common case.
         self.now = now
         if worker.closing is not None:  # the envExits of an ended session are done
-            self._session_closed(worker, now)
+            self._session_closed(worker)
             return self.start_next(worker, now)
         job, step, task = worker.job, worker.step, worker.task
+        if job is None or step is None:
+            raise SimulationError(f"worker#{worker.index} ends a task run it does not have")
         fleet = worker.fleet
+        demand = self.demand
         # The worker asks again at once after this: on a single-queue fleet it will take a
         # task of this queue if there is one, so one unit of new work there is covered.
-        self._credit = -1 if fleet.multi_queue else job.queue_index
+        demand.credit = -1 if fleet.multi_queue else job.queue_index
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
@@ -504,19 +415,20 @@ class ControlPlane(JobLifecycle):
             step.shift(RUNNING, SUCCEEDED)
             # The task's one SUCCEEDED run goes to the step's columns (no record per run).
             runs = step.runs
-            runs.worker[task] = worker.index
-            runs.session[task] = worker.session
-            runs.seq[task] = worker.session_runs
-            runs.assigned[task] = worker.assigned_at
-            runs.started[task] = worker.started_at
-            runs.ended[task] = now
-            runs.assign_seq[task] = worker.assign_seq
-            runs.end_seq[task] = self.seq
+            runs.worker[task] = worker.index  # type: ignore[union-attr]  # a drawn step's
+            runs.session[task] = worker.session  # type: ignore[union-attr]
+            runs.seq[task] = worker.session_runs  # type: ignore[union-attr]
+            runs.assigned[task] = worker.assigned_at  # type: ignore[union-attr]
+            runs.started[task] = worker.started_at  # type: ignore[union-attr]
+            runs.ended[task] = now  # type: ignore[union-attr]
+            runs.assign_seq[task] = worker.assign_seq  # type: ignore[union-attr]
+            runs.end_seq[task] = self.seq  # type: ignore[union-attr]
             self.seq += 1
             if worker.attempt:
-                runs.retry_ready[task] = worker.ready_at
-            if step.chunks is not None and step.chunks.observe(now - worker.started_at,
-                                                               step.chunks.counts[task]):
+                runs.retry_ready[task] = worker.ready_at  # type: ignore[union-attr]
+            chunks = step.chunks
+            if chunks is not None and chunks.observe(now - worker.started_at,
+                                                     chunks.counts[task]):
                 self._replan(step)
             worker.job = worker.step = None
             if step.counts[SUCCEEDED] == step.task_count:
@@ -524,25 +436,11 @@ class ControlPlane(JobLifecycle):
         else:
             self._run_failed(worker, job, step, task, now)
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
-            self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
+            demand.slot_freed(job)  # the maximum was binding: a slot means a task
         if not job.counts[READY] and not job.running:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
-        self._credit = -1
+        demand.credit = -1
         return self.start_next(worker, now)
-
-    def _mwc_slot_freed(self, job: JobState) -> None:
-        """A worker left a job whose maxWorkerCount bounds how many of its READY tasks may be
-        taken: one more may be taken now.
-
-        Keyed on the counts: a job at its maximum may still sit in the index (nobody has looked
-        at it since), and every freed slot must be announced, also when several workers leave
-        at one instant.
-        """
-        if job.counts[READY]:
-            if job.in_index and self._credit == job.queue_index:
-                self._credit = -1  # indexed, and the finishing worker asks again at once
-                return
-            self._work_added(job, 1)
 
     def _run_failed(
         self, worker: WorkerState, job: JobState, step: StepState, task: int, now: float
@@ -560,7 +458,7 @@ class ControlPlane(JobLifecycle):
             job.requeue_task(step, task, now)
             self._blocked_ready(step, 1)
             self._record_run(worker, now, RUN_FAILED, READY)
-            self._work_added(job, 1)
+            self.demand.work_added(job, 1)
         else:
             step.set_status(task, FAILED)
             job.failed_tasks += 1
@@ -580,40 +478,155 @@ class ControlPlane(JobLifecycle):
             worker.fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
-            self._mwc_slot_freed(job)  # the maximum was binding: a slot means a task
+            self.demand.slot_freed(job)  # the maximum was binding: a slot means a task
 
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
+        released = self.demand.units_released
         for limit, units in step.limits:
             if now > limit.last_t:
                 limit.advance(now)
             limit.current -= units
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
-            if limit.blocked_ready:
-                queues = limit.queues
-                if units == 1 and len(queues) == 1 and self._credit == queues[0]:
-                    self._credit = -1  # one unit, one queue: the releasing worker asks at once
-                else:
-                    self._limit_freed(limit, units)
+            if limit.current < 0:
+                raise SimulationError(f"limit#{limit.index} gave back more units than held")
+            released(limit, units)
 
-    def _limit_freed(self, limit: LimitState, units: int) -> None:
-        """``units`` of ``limit`` came free: as many more READY tasks needing it may be taken,
-        in any queue associated with it (parked or indexed jobs alike). Wake that many idle
-        workers in each such queue, less the releasing worker, who asks again at once."""
-        n = min(units, limit.blocked_ready)
-        for queue_index in limit.queues:
-            m = n
-            if self._credit == queue_index:
-                m -= 1
-                self._credit = -1
-            if m > 0:
-                self.notify(queue_index, m)
+    def _step_succeeded(self, step: StepState, now: float) -> None:
+        """Every task of ``step`` SUCCEEDED: resolve the steps that depend on it."""
+        for dependent in step.dependents:
+            dependent.deps_left -= 1
+            if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
+                n = dependent.task_count
+                dependent.status = array("b", bytes((READY,)) * dependent.capacity)
+                dependent.shift(PENDING, READY, n)
+                dependent.ready_at = now
+                dependent.ready_seq = self.seq
+                self._blocked_ready(dependent, n)
+                if dependent.chunks is None:
+                    self._record_event(now, dependent, 0, n, READY)
+                else:
+                    self.seq += 1
+                self.demand.work_added(dependent.job, n)
+
+    def _check_job_end(self, job: JobState) -> None:
+        if job.final_status is not None or job.counts[READY] or job.running:
+            return
+        status = job.aggregate()
+        if status in TERMINAL_JOB_STATUSES:
+            job.final_status = status
+            if job.watches:
+                self._changed(job, JobChange.STATUS)
+            if job.started_at == job.started_at:  # not NaN: GetJob's endedAt is when a job
+                job.ended_at = self.now  # that ran ended; one that never started has none
+
+    def _blocked_ready(self, step: StepState, n: int) -> None:
+        """Track READY tasks that need each of the step's limits (for blocked task-hours)."""
+        for limit, _ in step.limits:
+            limit.advance(self.now)
+            limit.blocked_ready += n
+
+    # ------------------------------------------------------------------ cancellation
+
+    def _cancel_job(self, job: JobState, now: float) -> None:
+        """Cancel every task of ``job`` that is not final (``maxFailedTasksCount`` tripped)."""
+        event = self._record_event
+        for step in job.steps:
+            lo, hi = step.next_fresh, step.task_count
+            if hi > lo:
+                code = step.status[lo]
+                if code in (READY, PENDING):
+                    if step.chunks is not None:  # chunks never formed: they exist now
+                        self._creation_events(step, lo, hi)
+                    n = hi - lo
+                    step.status[lo:hi] = array("b", bytes((CANCELED,)) * n)
+                    step.shift(code, CANCELED, n)
+                    if code == READY:
+                        self._blocked_ready(step, -n)
+                    event(now, step, lo, hi, CANCELED)
+                step.next_fresh = hi
+            while step.retry_heap:
+                task = heappop(step.retry_heap)
+                step.task_ready_at.pop(task, None)
+                step.set_status(task, CANCELED)
+                self._blocked_ready(step, -1)
+                event(now, step, task, task + 1, CANCELED)
+        for fleet in self.fleets:
+            for worker in fleet.workers:
+                if worker.job is job:
+                    self.cancel_run(worker, now)
+
+    def cancel_run(self, worker: WorkerState, now: float) -> None:
+        """End ``worker``'s task run as CANCELED now; the task becomes CANCELED."""
+        job, step = worker.job, worker.step
+        if job is None or step is None:
+            raise SimulationError(f"worker#{worker.index} has no task run to cancel")
+        if not worker.started_at <= now:  # canceled during its session's setup
+            self.sessions.cancel_setup(worker, now)
+        worker.session_ok = False
+        if not worker.entered:  # nothing to exit: the session ends now
+            worker.session_job = None
+        self._release(worker, job, step, now)
+        step.set_status(worker.task, CANCELED)
+        self._record_run(worker, now, RUN_CANCELED, CANCELED)
+        self.cancel_worker(worker)
+        self._check_job_end(job)
+
+    # ------------------------------------------------------------------ adaptive chunks
+
+    def _replan(self, step: StepState) -> None:
+        """The chunk size of an adaptive step changed: the chunks its frames left need
+        change with it (they are READY, or PENDING behind a dependency)."""
+        if step.chunks is None:
+            return
+        new_count = step.next_fresh + step.chunks.planned()
+        delta = new_count - step.task_count
+        if not delta or step.job.final_status is not None:
+            return
+        code = READY if step.deps_left == 0 else PENDING
+        if delta > 0:
+            step.status[step.task_count:new_count] = array("b", bytes((code,)) * delta)
+        step.task_count = new_count
+        step.counts[code] += delta  # tasks planned or unplanned, not moved between statuses
+        step.job.counts[code] += delta
+        if code == READY:
+            self._blocked_ready(step, delta)
+            if delta > 0:
+                self.demand.work_added(step.job, delta)
+
+    def _creation_events(self, step: StepState, lo: int, hi: int,
+                         events: Callable[[bytes], object] | None = None) -> None:
+        """Record (to ``events``, default the recorder) the events an adaptive step's chunks
+        ``[lo, hi)`` would have had from the job's creation: PENDING at submission if the step
+        has dependencies, READY when it became READY."""
+        events = events or self._event
+        if step.structure.dependencies:
+            events(pack_event(step.job.submitted_at, step.gidx, lo, hi, PENDING, -1,
+                              step.created_seq))
+        if step.ready_at == step.ready_at:  # not NaN: the step is READY
+            events(pack_event(step.ready_at, step.gidx, lo, hi, READY, -1, step.ready_seq))
+
+    def unformed_chunk_events(self) -> bytes:
+        """The creation events of the chunks adaptive steps still plan (not formed yet), for
+        the records at the end of a run."""
+        out = bytearray()
+        for step in self.steps:
+            if step.chunks is not None and step.next_fresh < step.task_count:
+                self._creation_events(step, step.next_fresh, step.task_count, out.extend)
+        return bytes(out)
+
+    # ------------------------------------------------------------------ records
 
     def _record_run(self, worker: WorkerState, now: float, status: int, after: int) -> None:
+        """Record ``worker``'s run that ended at ``now`` with ``status`` (not SUCCEEDED: those
+        go to their step's columns), its task then ``after``; the worker has no run after."""
+        job, step = worker.job, worker.step
+        if job is None or step is None:
+            raise SimulationError(f"worker#{worker.index} ends a task run it does not have")
         started = worker.started_at
         self._run(pack_run(
-            worker.job.index, worker.step.gidx, worker.task, worker.index, worker.session,
+            job.index, step.gidx, worker.task, worker.index, worker.session,
             worker.session_runs, worker.attempt, worker.ready_at, worker.assigned_at,
             started if started <= now else math.nan, now, worker.assign_seq, self.seq, status,
             after,
@@ -628,82 +641,13 @@ class ControlPlane(JobLifecycle):
         self._event(pack_event(now, step.gidx, lo, hi, code, -1, self.seq))
         self.seq += 1
 
-    def _work_added(self, job: JobState, new: int) -> None:
-        """``new`` READY tasks of ``job`` may have become takeable (the job was created, a step's
-        dependencies resolved, a task will be retried, or a maxWorkerCount slot came free).
+    # ------------------------------------------------------------------ what the run read
 
-        Puts the job in its queue's index (or parks it, when nothing of it may be taken now)
-        and wakes as many idle workers as could take the new tasks now. Invariant kept here:
-        every task a worker could take is covered by a woken worker on its way, by the worker
-        that is about to ask again (the ``_credit``), or no worker is idle. A job parked on
-        limits stays parked while all its READY work needs them: the policy finds it there when
-        units free up, and :meth:`_limit_freed` wakes workers for it.
-        """
-        if job.final_status is not None or not job.counts[READY]:
-            return
-        if 0 < job.max_worker_count <= job.workers:
-            return  # a worker leaving it announces its slot (_mwc_slot_freed)
-        n = min(new, self._takeable(job))
-        if not job.in_index:
-            if self.assignable_step(job) is not None:  # takeable now: index it
-                job.in_index = True
-                job.index_gen += 1
-                job.park_gen += 1
-                self.queues[job.queue_index].policy.add(job)
-            else:  # parked on every (limit, units) that blocks its READY work
-                self._park(job)
-        if self._credit == job.queue_index:
-            n -= 1  # the worker that just finished a run of this queue asks again at once
-            self._credit = -1
-        if n > 0:
-            self.notify(job.queue_index, n)
+    @property
+    def unmatched_requirements(self) -> dict[str, int]:
+        """Host requirements (other than limits) steps named, with how many steps named each."""
+        return self.factory.unmatched_requirements
 
-    @staticmethod
-    def _takeable(job: JobState) -> int:
-        """How many of ``job``'s READY tasks workers could take right now."""
-        n = 0
-        for step in job.steps:
-            ready = step.counts[READY]
-            if not ready:
-                continue
-            for limit, units in step.limits:
-                ready = min(ready, max(0, limit.room() // units))
-            n += ready
-        if job.max_worker_count > 0:
-            n = min(n, job.max_worker_count - job.workers)
-        return n
-
-    def _blocked_ready(self, step: StepState, n: int) -> None:
-        """Track READY tasks that need each of the step's limits (for blocked task-hours)."""
-        for limit, _ in step.limits:
-            limit.advance(self.now)
-            limit.blocked_ready += n
-
-    def _step_succeeded(self, step: StepState, now: float) -> None:
-        """Every task of ``step`` SUCCEEDED: resolve the steps that depend on it."""
-        for dependent in step.dependents:
-            dependent.deps_left -= 1
-            if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
-                n = dependent.task_count
-                dependent.status = type(dependent.status)("b", bytes((READY,)) *
-                                                          dependent.capacity)
-                dependent.shift(PENDING, READY, n)
-                dependent.ready_at = now
-                dependent.ready_seq = self.seq
-                self._blocked_ready(dependent, n)
-                if dependent.chunks is None:
-                    self._record_event(now, dependent, 0, n, READY)
-                else:
-                    self.seq += 1
-                self._work_added(dependent.job, n)
-
-    def _check_job_end(self, job: JobState) -> None:
-        if job.final_status is not None or job.counts[READY] or job.running:
-            return
-        status = job.aggregate()
-        if status in TERMINAL_JOB_STATUSES:
-            job.final_status = status
-            if job.watches:
-                self._changed(job, JobChange.STATUS)
-            if job.started_at == job.started_at:  # not NaN: GetJob's endedAt is when a job
-                job.ended_at = self.now  # that ran ended; one that never started has none
+    def unused_rules(self) -> list[int]:
+        """Indices of the scenario's ``runtimes`` entries no task run matched."""
+        return self.factory.unused_rules()

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from farmsim.engine.sampling import SamplePools
-    from farmsim.model.runtimes import RuntimeRule
     from farmsim.engine.workers import WorkerState
+    from farmsim.model.runtimes import RuntimeRule
     from farmsim.model.state import JobState, StepState
     from farmsim.record.recorder import Recorder
 

@@ -20,11 +20,11 @@ import numpy as np
 import simpy
 
 from farmsim._documents import shown
+from farmsim.engine._simpy import set_clock
 from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
-from farmsim.errors import ScenarioError, UsageError
-from farmsim.engine._simpy import set_clock
 from farmsim.engine.workers import WorkerPool, WorkerState
+from farmsim.errors import ScenarioError, UsageError
 from farmsim.model.state import SUCCEEDED
 from farmsim.record.recorder import Recorder
 from farmsim.scenario.config import Scenario
@@ -187,7 +187,10 @@ class Simulation:
         """The records so far, as a :class:`~farmsim.record.result.Result`."""
         from farmsim.record.result import Result  # pandas: only once frames are wanted
 
-        return Result(build_catalog(self), self.recorder)
+        catalog = build_catalog(scenario=self.scenario, seed=self.seed, now=self.env.now,
+                                control=self.control, workers=self.workers,
+                                recorder=self.recorder)
+        return Result(catalog, self.recorder)
 
     # ------------------------------------------------------------------ processes
 

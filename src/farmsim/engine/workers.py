@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from farmsim.engine.control import ControlPlane, FleetState
+    from farmsim.engine.control import ControlPlane
+    from farmsim.engine.farm import FleetState
     from farmsim.engine.sessions import Environment
     from farmsim.model.state import JobState, StepState
     from farmsim.record.recorder import Recorder
@@ -157,7 +158,7 @@ class WorkerPool:
         self.workers: list[WorkerState] = []
         #: Idle workers of each fleet, as (phase, worker index), sorted.
         self._idle: list[list[tuple[float, int]]] = [[] for _ in control.fleets]
-        control.notify = self.notify
+        control.demand.notify = self.notify
         control.cancel_worker = self.cancel
 
     # ------------------------------------------------------------------ starting, retiring

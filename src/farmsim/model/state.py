@@ -306,6 +306,49 @@ class JobState:
         #: The job's session plan (environments and action rules), set by the engine.
         self.plan = None
 
+    def assignable_step(self) -> StepState | None:
+        """The first step (in dependency order) with a READY task a worker may take now: the
+        job below its ``maxWorkerCount``, the step's limits with room for a run's units. None
+        if there is none. Reads state only."""
+        if 0 < self.max_worker_count <= self.workers:
+            return None
+        for step in self.steps:
+            if step.counts[READY]:
+                for limit, units in step.limits:
+                    if limit.current + units > limit.cap:
+                        break
+                else:
+                    return step
+        return None
+
+    def blocking_limits(self) -> list[tuple[LimitState, int]]:
+        """The (limit, units) that keep each step with READY tasks from being taken now: the
+        first limit without room for a run's units, per step, without repeats."""
+        blocking: list[tuple[LimitState, int]] = []
+        for step in self.steps:
+            if step.counts[READY]:
+                for limit, units in step.limits:
+                    if limit.current + units > limit.cap:
+                        if (limit, units) not in blocking:
+                            blocking.append((limit, units))
+                        break
+        return blocking
+
+    def takeable(self) -> int:
+        """How many of its READY tasks workers could take now (limits' room and the free
+        ``maxWorkerCount`` slots)."""
+        n = 0
+        for step in self.steps:
+            ready = step.counts[READY]
+            if not ready:
+                continue
+            for limit, units in step.limits:
+                ready = min(ready, max(0, limit.room() // units))
+            n += ready
+        if self.max_worker_count > 0:
+            n = min(n, self.max_worker_count - self.workers)
+        return n
+
     def aggregate(self, *, starting: int = 0) -> TaskRunStatus:
         """The job's ``taskRunStatus`` by the precedence of semantics A.4.
 

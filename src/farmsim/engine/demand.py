@@ -1,0 +1,138 @@
+"""Demand: which jobs each queue's policy holds, and how many idle workers new work needs.
+
+The control plane reports what changes the work workers could take (a job created, a step's
+dependencies resolved, a retry, a ``maxWorkerCount`` slot or limit units freed); this module
+files the job with its queue's policy (``add``, or ``park`` on the limits that block it) and
+wakes as many idle workers as could take the new work now, through the pool's ``notify``.
+
+Invariant kept here: every task a worker could take is covered by a woken worker on its way, by
+the worker that is about to ask again (the *credit*: a worker that just finished a run on a
+single-queue fleet asks at once, so one unit of new work in that queue is covered), or no
+worker is idle. A job parked on limits stays parked while all its READY work needs them: the
+policy finds it there when units free up, and :meth:`Demand.limit_freed` wakes workers for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from farmsim.model.state import READY
+
+if TYPE_CHECKING:
+    from farmsim.engine.farm import QueueState
+    from farmsim.engine.workers import WorkerState
+    from farmsim.model.state import JobState, LimitState, StepState
+    from farmsim.scheduling.base import SchedulingPolicy, SchedulingView
+
+__all__ = ["Demand"]
+
+
+class Demand:
+    """Files jobs with their queues' policies and wakes idle workers for new work.
+
+    Args:
+        queues: the farm's queues.
+    """
+
+    __slots__ = ("credit", "notify", "queues")
+
+    def __init__(self, queues: list[QueueState]) -> None:
+        self.queues = queues
+        #: The queue whose just-finished worker is about to ask again (-1: none).
+        self.credit = -1
+        #: Wakes up to ``n`` idle workers for a queue (the worker pool's, set by it).
+        self.notify: Callable[[int, int], None] = lambda queue_index, n: None
+
+    def choose(self, policy: SchedulingPolicy, view: SchedulingView, worker: WorkerState
+               ) -> tuple[JobState, StepState] | None:
+        """Ask ``policy`` for ``worker``'s next task, then park the jobs it passed over."""
+        choice = policy.choose(view, worker, worker.last_job)
+        passed = policy.passed_over
+        if passed:
+            for job in dict.fromkeys(passed):  # (a job may be passed over twice in one call)
+                if job.final_status is None:
+                    self.park(job)
+            passed.clear()
+        return choice
+
+    def park(self, job: JobState) -> None:
+        """Take ``job``, which has nothing assignable now, out of its policy's index (every
+        entry of it becomes stale): at its ``maxWorkerCount`` it is re-filed when a slot frees
+        (:meth:`slot_freed`); otherwise it is parked on each (limit, units) that blocks a step
+        with READY tasks, where the policy finds it again when the limit has room."""
+        job.in_index = False
+        job.park_gen += 1
+        if 0 < job.max_worker_count <= job.workers:
+            return
+        policy = self.queues[job.queue_index].policy
+        for limit, units in job.blocking_limits():
+            policy.park(job, limit, units)
+
+    def refile(self, job: JobState) -> None:
+        """``job``'s standing changed (UpdateJob): every entry of it is stale; file it again."""
+        job.in_index = False
+        job.index_gen += 1
+        job.park_gen += 1
+        self.work_added(job, job.counts[READY])
+
+    def work_added(self, job: JobState, new: int) -> None:
+        """``new`` READY tasks of ``job`` may have become takeable (the job was created, a step's
+        dependencies resolved, a task will be retried, or a ``maxWorkerCount`` slot came free):
+        file the job (index it, or park it when nothing of it may be taken now) and wake as many
+        idle workers as could take the new tasks now."""
+        if job.final_status is not None or not job.counts[READY]:
+            return
+        if 0 < job.max_worker_count <= job.workers:
+            return  # a worker leaving it announces its slot (slot_freed)
+        n = min(new, job.takeable())
+        if not job.in_index:
+            if job.assignable_step() is not None:  # takeable now: index it
+                job.in_index = True
+                job.index_gen += 1
+                job.park_gen += 1
+                self.queues[job.queue_index].policy.add(job)
+            else:  # parked on every (limit, units) that blocks its READY work
+                self.park(job)
+        if self.credit == job.queue_index:
+            n -= 1  # the worker that just finished a run of this queue asks again at once
+            self.credit = -1
+        if n > 0:
+            self.notify(job.queue_index, n)
+
+    def slot_freed(self, job: JobState) -> None:
+        """A worker left a job whose ``maxWorkerCount`` bounds how many of its READY tasks may
+        be taken: one more may be taken now.
+
+        Keyed on the counts: a job at its maximum may still sit in the index (nobody has looked
+        at it since), and every freed slot must be announced, also when several workers leave
+        at one instant.
+        """
+        if job.counts[READY]:
+            if job.in_index and self.credit == job.queue_index:
+                self.credit = -1  # indexed, and the finishing worker asks again at once
+                return
+            self.work_added(job, 1)
+
+    def units_released(self, limit: LimitState, units: int) -> None:
+        """A run gave back ``units`` of ``limit``: wake workers for READY work waiting on it."""
+        if not limit.blocked_ready:
+            return
+        queues = limit.queues
+        if units == 1 and len(queues) == 1 and self.credit == queues[0]:
+            self.credit = -1  # one unit, one queue: the releasing worker asks at once
+        else:
+            self.limit_freed(limit, units)
+
+    def limit_freed(self, limit: LimitState, units: int) -> None:
+        """``units`` of ``limit`` came free: as many more READY tasks needing it may be taken,
+        in any queue associated with it (parked or indexed jobs alike). Wake that many idle
+        workers in each such queue, less the releasing worker, who asks again at once."""
+        n = min(units, limit.blocked_ready)
+        for queue_index in limit.queues:
+            m = n
+            if self.credit == queue_index:
+                m -= 1
+                self.credit = -1
+            if m > 0:
+                self.notify(queue_index, m)

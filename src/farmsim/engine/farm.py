@@ -1,0 +1,138 @@
+"""The farm at run time: queues (with their scheduling policies), fleets, limits, and how they
+are associated, built once from the scenario's farm configuration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from farmsim.model.state import JobState, LimitState
+from farmsim.scheduling import make_policy
+
+if TYPE_CHECKING:
+    from farmsim.engine.workers import WorkerState
+    from farmsim.model.config import FarmConfig
+    from farmsim.scheduling.base import SchedulingPolicy
+
+__all__ = ["Farm", "FleetState", "QueueState", "idle_changed"]
+
+
+class QueueState:
+    """A queue: its policy, its jobs, the fleets that serve it and its limits by amount name."""
+
+    __slots__ = ("index", "name", "_policy", "fleets", "jobs", "limits_by_amount",
+                 "environments")
+
+    def __init__(self, index: int, name: str, policy: SchedulingPolicy,
+                 environments: tuple[str, ...] = ()) -> None:
+        self.index = index
+        self.name = name
+        self.fleets: list[FleetState] = []
+        self.jobs: list[JobState] = []
+        self.limits_by_amount: dict[str, LimitState] = {}
+        #: Its queue environments' names, by priority.
+        self.environments = environments
+        self._policy = policy
+
+    @property
+    def policy(self) -> SchedulingPolicy:
+        """The queue's scheduling policy. Setting it (a new schedulingConfiguration) also
+        updates the copy that fleets serving only this queue keep for speed, and what its
+        jobs must report to it (``JobState.watches``)."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: SchedulingPolicy) -> None:
+        self._policy = policy
+        for fleet in self.fleets:
+            if not fleet.multi_queue:
+                fleet.policy = policy
+        for job in self.jobs:
+            job.watches = policy.watches
+
+
+class FleetState:
+    """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
+
+    __slots__ = ("index", "name", "queues", "workers", "served", "rr", "custom_amounts",
+                 "multi_queue", "policy", "idle", "limits")
+
+    def __init__(self, index: int, name: str) -> None:
+        self.index = index
+        self.name = name
+        self.queues: list[QueueState] = []
+        self.workers: list[WorkerState] = []
+        #: Workers of this fleet on each queue (by position in ``queues``): running one of its
+        #: jobs' tasks or exiting a session of one. Kept while the fleet serves several queues.
+        self.served: list[int] = []
+        self.rr = 0
+        self.custom_amounts: frozenset[str] = frozenset()
+        #: True when the fleet serves several queues (then ``served`` is kept up to date).
+        self.multi_queue = False
+        #: The policy of the fleet's only queue (None when it serves none or several).
+        self.policy: SchedulingPolicy | None = None
+        #: Workers of this fleet that are IDLE now.
+        self.idle = 0
+        #: Limits associated with a queue this fleet serves (their blocked time depends on
+        #: this fleet's idle workers).
+        self.limits: list[LimitState] = []
+
+
+class Farm:
+    """The farm's queues, fleets and limits, associated as the configuration says.
+
+    Args:
+        config: the farm configuration.
+    """
+
+    __slots__ = ("amounts", "fleets", "limits", "queue_by_name", "queues")
+
+    def __init__(self, config: FarmConfig) -> None:
+        self.limits = [LimitState(i, lim.max_count) for i, lim in enumerate(config.limits)]
+        limit_by_name = {lim.display_name: self.limits[i] for i, lim in enumerate(config.limits)}
+        #: Every limit's amountRequirementName (lower-cased).
+        self.amounts = {lim.amount_requirement_name.lower() for lim in config.limits}
+        self.fleets = [FleetState(i, f.display_name) for i, f in enumerate(config.fleets)]
+        fleet_by_name = {f.name: f for f in self.fleets}
+        for fleet, f in zip(self.fleets, config.fleets, strict=True):
+            caps = (f.configuration.get("workerCapabilities")
+                    or f.configuration.get("instanceCapabilities") or {})
+            fleet.custom_amounts = frozenset(
+                str(a.get("name", "")).lower() for a in caps.get("customAmounts") or ())
+        self.queues: list[QueueState] = []
+        self.queue_by_name: dict[str, QueueState] = {}
+        for qi, q in enumerate(config.queues):
+            queue = QueueState(qi, q.display_name,
+                               make_policy(q.scheduling.policy, q.scheduling.parameters),
+                               tuple(q.environments))
+            for name in q.limits:
+                limit = limit_by_name[name]
+                amount = config.limits[limit.index].amount_requirement_name.lower()
+                queue.limits_by_amount[amount] = limit
+            for name in q.fleets:
+                fleet = fleet_by_name[name]
+                queue.fleets.append(fleet)
+                fleet.queues.append(queue)
+                fleet.served.append(0)
+            self.queues.append(queue)
+            self.queue_by_name[q.display_name] = queue
+        for queue in self.queues:
+            for limit in queue.limits_by_amount.values():
+                limit.queues.append(queue.index)
+                for fleet in queue.fleets:
+                    if fleet not in limit.fleets:
+                        limit.fleets.append(fleet)
+                        fleet.limits.append(limit)
+        for fleet in self.fleets:
+            fleet.multi_queue = len(fleet.queues) > 1
+            if len(fleet.queues) == 1:
+                fleet.policy = fleet.queues[0].policy
+
+
+def idle_changed(fleet: FleetState, now: float, delta: int) -> None:
+    """A worker of ``fleet`` went idle (+1) or back to work (-1): the blocked time of the limits
+    its queues use depends on idle workers."""
+    for limit in fleet.limits:
+        if now > limit.last_t:
+            limit.advance(now)
+        limit.idle_workers += delta
+    fleet.idle += delta
