@@ -134,7 +134,7 @@ class SchedulingOracle:
                     f"assignable")
         queues = self.fleet_queues[worker.fleet_index]
         if len(queues) > 1:
-            served = {q: 0 for q in queues}
+            served = dict.fromkeys(queues, 0)
             for w in self.sim.workers:
                 if w is not worker and w.fleet_index == worker.fleet_index and w.job is not None:
                     served[w.job.queue_index] += 1
@@ -179,8 +179,8 @@ class SchedulingOracle:
                 raise OracleViolation(f"t={now}: limit#{i} counts {limit.current} units but "
                                       f"runs in flight hold {held[i]}")
         for fleet, queues in self.fleet_queues.items():
-            idle = [w for w in workers if w.fleet_index == fleet and w.job is None and not w.teardown
-                    and not self._due(w)]
+            idle = [w for w in workers if w.fleet_index == fleet and w.job is None
+                    and not w.teardown and not self._due(w)]
             if not idle:
                 continue
             for queue in queues:

@@ -13,8 +13,8 @@ from farmsim.engine.simulation import Simulation
 from farmsim.model.config import FarmConfig, FleetConfig, JobSubmission, QueueConfig
 from farmsim.model.distributions import Exponential
 from farmsim.model.job import JobStructure, StepStructure
-from farmsim.model.state import READY
 from farmsim.model.runtimes import RuntimeModel, RuntimeRule
+from farmsim.model.state import READY
 from farmsim.scenario.config import Scenario
 from farmsim.testing import assert_same_tables, check_all, check_limits
 from farmsim.testing.strategies import farms, scenarios

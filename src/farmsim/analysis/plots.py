@@ -14,6 +14,7 @@ ended at time 0", ...). Without matplotlib, a plot function raises
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -180,7 +181,7 @@ def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None
         UsageError: ``limit`` names no limit of the farm.
     """
     c = result.catalog
-    chosen = [i for i, (name, lid) in enumerate(zip(c.limit_names, c.limit_ids))
+    chosen = [i for i, (name, lid) in enumerate(zip(c.limit_names, c.limit_ids, strict=True))
               if limit is None or limit in (name, str(lid))]
     if limit is not None and not chosen:
         known = ", ".join(repr(str(n)) for n in c.limit_names)
@@ -269,12 +270,12 @@ def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -
     ids = runs["worker_id"].cat.categories
     for row, w in enumerate(used):
         mine = codes == w
-        bars = list(zip(start[mine] / scale, (stop[mine] - start[mine]) / scale))
+        bars = list(zip(start[mine] / scale, (stop[mine] - start[mine]) / scale, strict=True))
         colors = [f"C{j % 10}" for j in job_codes[mine]]
         ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=colors, edgecolor="white",
                        linewidth=0.3)
         if not ok[mine].all():
-            bad = [b for b, good in zip(bars, ok[mine]) if not good]
+            bad = [b for b, good in zip(bars, ok[mine], strict=True) if not good]
             ax.broken_barh(bad, (row - 0.4, 0.8), facecolors="none", edgecolor="black",
                            hatch="///", linewidth=0.5)
     ax.set_yticks(range(len(used)), [_short(ids[w]) for w in used], fontsize="small")
@@ -298,7 +299,7 @@ def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -
 def _matplotlib_available() -> bool:
     """Whether matplotlib can be imported (the plots and the report need it)."""
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib as mpl  # noqa: F401 - whether it imports is the question
     except ImportError:
         return False
     return True
@@ -425,7 +426,7 @@ def _bands(priority: np.ndarray) -> tuple[np.ndarray, list[str]]:
     edges = np.linspace(distinct[0], distinct[-1] + 1, _MAX_BANDS + 1).round().astype(int)
     edges = np.unique(edges)
     band = np.searchsorted(edges, priority, side="right") - 1
-    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
+    labels = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(edges)]
     return band, labels
 
 

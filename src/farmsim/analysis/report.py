@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from farmsim._progress import hms
 from farmsim.analysis import plots

@@ -25,26 +25,26 @@ import pyarrow.compute as pc
 from farmsim.errors import ResultsError, UsageError
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus, WorkerStatus
 from farmsim.model.state import TERMINAL_JOB_STATUSES
+from farmsim.record.catalog import Catalog
+from farmsim.record.ids import make_id
 from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
     EVENT_COLUMNS,
     RUN_CANCELED,
-    RUN_NEVER_ATTEMPTED,
-    VOID,
     RUN_COLUMNS,
+    RUN_NEVER_ATTEMPTED,
     RUN_OPEN,
     RUN_STATUSES,
+    VOID,
     WORKER_COLUMNS,
     Recorder,
 )
-from farmsim.record.catalog import Catalog
-from farmsim.record.ids import make_id
 
 if TYPE_CHECKING:
     from farmsim.record.saved import SavedResult
 
-__all__ = ["Catalog", "Result", "TABLES"]  # Catalog: record.catalog
+__all__ = ["TABLES", "Catalog", "Result"]  # Catalog: record.catalog
 
 #: Table names, in the order they are written.
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
@@ -417,8 +417,9 @@ class Result:
         ``job_turnaround_s`` covers jobs that SUCCEEDED (end minus submission). ``makespan_s``
         runs from the first submission to the end of the last job, and is None while a job is
         unfinished. ``host_requirements_not_simulated`` lists host requirements (other than
-        limits) that steps named but this release does not match to fleets. License cost is ``maxCount`` units for the whole run at ``cost_per_hour``
-        (units in use, for an unlimited limit).
+        limits) that steps named but this release does not match to fleets. License cost is
+        ``maxCount`` units for the whole run at ``cost_per_hour`` (units in use, for an unlimited
+        limit).
         """
         c = self.catalog
         j = c.jobs
@@ -442,8 +443,8 @@ class Result:
         worker_fleet = c.worker_fleet
         fleet_workers = np.bincount(worker_fleet, minlength=len(c.fleet_names))
         worker_hours = float(len(worker_fleet) * hours)
-        worker_cost = float(sum(n * hours * cost
-                                for n, cost in zip(fleet_workers, c.fleet_cost_per_hour)))
+        worker_cost = float(sum(n * hours * cost for n, cost
+                                in zip(fleet_workers, c.fleet_cost_per_hour, strict=True)))
         limits: dict[str, Any] = {}
         license_cost = 0.0
         for i, name in enumerate(c.limit_names):
@@ -467,7 +468,7 @@ class Result:
             "makespan_s": (float(np.max(j["ended_at"][ended]) - np.min(j["submitted_at"]))
                            if final.all() and ended.any() else None),
             "jobs": {
-                "submitted": int(len(status)),
+                "submitted": len(status),
                 "succeeded": int(np.sum(succeeded)),
                 "failed": int(np.sum(status == "FAILED")),
                 "canceled": int(np.sum(status == "CANCELED")),
@@ -476,7 +477,7 @@ class Result:
                 "unfinished": int(np.sum(~final)),
             },
             "tasks": int(np.sum(j["tasks"])) if len(status) else 0,
-            "task_runs": int(len(r)),
+            "task_runs": len(r),
             "task_wait_s": _stats(r["assigned_at"] - r["ready_at"]),
             "job_turnaround_s": _stats((j["ended_at"] - j["submitted_at"])[succeeded]),
             "worker_hours": worker_hours,

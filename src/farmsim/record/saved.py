@@ -468,18 +468,18 @@ def _lists(values: pd.Series) -> np.ndarray:
     lists; equal texts share one list."""
     out = np.empty(len(values), dtype=object)
     parsed: dict[str, Any] = {}
-    for i, value in enumerate(values):
-        if isinstance(value, str):
-            if value not in parsed:
+    for i, given in enumerate(values):
+        value = given
+        if isinstance(given, str):
+            if given not in parsed:
                 try:
-                    parsed[value] = ast.literal_eval(value)
+                    parsed[given] = ast.literal_eval(given)
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                    parsed[value] = None
-            value = parsed[value]
-        elif isinstance(value, np.ndarray):
-            value = value.tolist()
+                    parsed[given] = None
+            value = parsed[given]
+        elif isinstance(given, np.ndarray):
+            value = given.tolist()
         if not isinstance(value, list):
-            given = values.iloc[i]
             if given is None or (isinstance(given, float) and np.isnan(given)):
                 raise _BadValue("missing value (expected a list)", i)
             raise _BadValue(f"{shown(given)} is not a list", i)

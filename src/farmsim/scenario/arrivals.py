@@ -213,7 +213,7 @@ def _read_process(item: Section, offset: float) -> RateProfile | None:
                        daily=daily or None, offset=offset)  # type: ignore[arg-type]
 
 
-def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] | None | bool:
+def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] | bool | None:
     """``count`` factors >= 0, not all zero; None when absent, False after a problem."""
     if not process.has(key):
         return None

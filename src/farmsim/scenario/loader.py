@@ -164,11 +164,9 @@ def _build(data: Any, *, base_dir: str | None, source: str | None, default_name:
 def _idle_notes(farm: FarmConfig, workload: Workload) -> list[str]:
     """Notes on what will not run: fleets without workers, queues none of whose fleets has
     any, and a scenario that submits no job at all."""
-    notes = []
     idle = {fleet.display_name for fleet in farm.fleets if fleet.worker_count == 0}
-    for fleet in farm.fleets:
-        if fleet.display_name in idle:
-            notes.append(f"fleet {fleet.display_name!r} has 0 workers: no work runs on it")
+    notes = [f"fleet {fleet.display_name!r} has 0 workers: no work runs on it"
+             for fleet in farm.fleets if fleet.display_name in idle]
     for queue in farm.queues:
         if not queue.fleets:
             notes.append(f"queue {queue.display_name!r} has no fleets: its jobs never run")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from farmsim._documents import shown
 from farmsim.errors import ScenarioError
 from farmsim.scenario._validate import Problems, at, index, names, show
+from farmsim.scenario.arrivals import ARRIVAL_KEYS, PROCESS_KEYS
 from farmsim.scenario.distributions import DISTRIBUTION_KEYS
 from farmsim.scenario.farm import FARM_KEYS, FARM_SIMULATION_KEYS, QUEUE_KEYS, SCHEDULING_POLICIES
 from farmsim.scenario.fleets import (
@@ -35,7 +36,6 @@ from farmsim.scenario.fleets import (
 from farmsim.scenario.limits import LIMIT_KEYS, LIMIT_SIMULATION_KEYS
 from farmsim.scenario.loader import TOP_KEYS, scenario_from_dict
 from farmsim.scenario.runtimes import CALIBRATE_RULE_KEYS, MATCH_KEYS, RULE_KEYS
-from farmsim.scenario.arrivals import ARRIVAL_KEYS, PROCESS_KEYS
 from farmsim.scenario.workload import JOB_KEYS, WORKLOAD_KEYS
 
 if TYPE_CHECKING:
@@ -145,7 +145,8 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
             key, used = found
             child_shape, child_here = shape + "[]", index(here, key)
         else:
-            problems.add(f"override {shown(path)}", f"{here} is {show(node)}, not a mapping or a list")
+            problems.add(f"override {shown(path)}",
+                         f"{here} is {show(node)}, not a mapping or a list")
             return
         i += used
         if i == len(segments):

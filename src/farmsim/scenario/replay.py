@@ -55,6 +55,7 @@ from farmsim.scenario._validate import (
     index,
     show,
 )
+from farmsim.scenario.swf import SWF_BY, SWF_KEYS, read_swf_file
 from farmsim.scenario.workload import (
     JOB_KEYS,
     _read_parameters,
@@ -62,7 +63,6 @@ from farmsim.scenario.workload import (
     read_job_fields,
     read_queue,
 )
-from farmsim.scenario.swf import SWF_BY, SWF_KEYS, read_swf_file
 
 __all__ = [
     "CSV_COLUMNS",

@@ -730,7 +730,7 @@ def format_count(n: float, *, about: bool = False) -> str:
     if n >= 1e15:
         return f"{n:.2g}"
     if about and n >= 1000:
-        n = round(n, 2 - int(math.floor(math.log10(n))))
+        n = round(n, 2 - math.floor(math.log10(n)))
     return f"{round(n):,}"
 
 

@@ -191,7 +191,7 @@ def test_tables_are_read_when_first_used(folder: Path) -> None:
     # WHEN / THEN the other tables still read, and task_events fails when it is used
     assert len(result.jobs) == 3
     with pytest.raises(ResultsError, match="task_events"):
-        result.task_events
+        _ = result.task_events
 
 
 # ------------------------------------------------------------------ errors: the folder
@@ -199,10 +199,13 @@ def test_tables_are_read_when_first_used(folder: Path) -> None:
 
 def _error(folder: Path, table: str | None = None) -> str:
     """The message of the ResultsError loading ``folder`` (and reading ``table``) raises."""
-    with pytest.raises(ResultsError) as info:
+    def load_and_read() -> None:
         result = Result.load(folder)
         if table:
             getattr(result, table)
+
+    with pytest.raises(ResultsError) as info:
+        load_and_read()
     assert isinstance(info.value, FarmsimError)
     return str(info.value)
 
