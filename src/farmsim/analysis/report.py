@@ -133,7 +133,8 @@ def _e(value: Any) -> str:
 
 def _png(ax: Axes) -> str:
     buffer = BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=100)
+    # .figure again: the root Figure (ax.figure may be a SubFigure, which has no savefig)
+    ax.figure.figure.savefig(buffer, format="png", dpi=100)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -446,9 +446,10 @@ def _numbers(values: pd.Series, *, integer: bool) -> np.ndarray:
     """``values`` as float64 (or int64), naming the first one that is not a number."""
     dtype = np.int64 if integer else np.float64
     if values.dtype.kind in "iu" or (values.dtype.kind == "f" and not integer):
-        return values.to_numpy(dtype)
-    numbers = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
-    numbers = numbers.to_numpy(np.float64)
+        same: np.ndarray = values.to_numpy(dtype)
+        return same
+    parsed = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    numbers: np.ndarray = parsed.to_numpy(np.float64)
     present = pd.notna(np.asarray(values, dtype=object))
     bad = np.isnan(numbers) & present
     if integer:
@@ -586,7 +587,8 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         _check_file(data["summary"], "summary", "")
     except ValueError as exc:
         raise ResultsError(str(exc), path=str(path)) from None
-    return data  # type: ignore[no-any-return]
+    manifest: dict[str, Any] = data  # an object: _check_json made sure
+    return manifest
 
 
 def _check_file(entry: dict[str, Any], where: str, suffix: str) -> None:
@@ -631,7 +633,8 @@ def _read_summary(path: Path, folder: Path) -> dict[str, Any]:
                 raise ValueError(f"limits: two limits have the limit_id {shown(limit_id)}")
     except ValueError as exc:
         raise ResultsError(str(exc), path=str(path)) from None
-    return data  # type: ignore[no-any-return]
+    summary: dict[str, Any] = data  # an object: _check_json made sure
+    return summary
 
 
 def _read_json(path: Path) -> Any:

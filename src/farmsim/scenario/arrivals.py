@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Collection, Mapping
+from functools import partial
 from typing import Any
 
 from farmsim._documents import shown
@@ -168,24 +169,25 @@ def _read_stream(
                                       1, INT32_MAX, minus_one=True)
     retries, max_failed, status = read_run_settings(item, defaults)
     parameters = _read_parameters(item, template)
-    if len(problems) > before or None in (
-        name, queue, rate, first, template, parameters, priority, max_workers, status, source
-    ):
+    if (len(problems) > before or name is None or queue is None or rate is None
+            or first is None or source is None or template is None or parameters is None
+            or priority is None or max_workers is None or retries is None
+            or max_failed is None or status is None):
         return None
     stream = ArrivalStream(
-        name=name,  # type: ignore[arg-type]  # None checked above
-        queue=queue,  # type: ignore[arg-type]
-        rate=rate,  # type: ignore[arg-type]
-        start=first,  # type: ignore[arg-type]
+        name=name,
+        queue=queue,
+        rate=rate,
+        start=first,
         end=end,
         count=count,
-        template=source[1],  # type: ignore[index]
-        expand=lambda values, _t=template: expand_job(_t, values),
-        parameters=parameters,  # type: ignore[arg-type]
-        priority=priority,  # type: ignore[arg-type]
-        max_worker_count=max_workers,  # type: ignore[arg-type]
-        max_retries_per_task=retries,  # type: ignore[arg-type]
-        max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
+        template=source[1],
+        expand=partial(expand_job, template),
+        parameters=parameters,
+        priority=priority,
+        max_worker_count=max_workers,
+        max_retries_per_task=retries,
+        max_failed_tasks_count=max_failed,
         target_task_run_status=CreateJobTargetTaskRunStatus(status),
     )
     typical = stream.typical_parameters()
@@ -201,20 +203,20 @@ def _read_stream(
 
 
 def _read_process(item: Section, offset: float) -> RateProfile | None:
+    before = len(item.problems)
     process = item.section("process", keys=PROCESS_KEYS, required=("poisson",))
     poisson = process.section("poisson", keys=("per_hour",), required=("per_hour",))
     # Bounded: a rate no farm sees would only make the run submit jobs without end.
     per_hour = poisson.number("per_hour", positive=True, maximum=MAX_PER_HOUR)
     hourly = _read_factors(process, "diurnal", 24)
     daily = _read_factors(process, "weekly", 7)
-    if per_hour is None or hourly is False or daily is False or not process.valid:
+    if per_hour is None or len(item.problems) > before:
         return None
-    return RateProfile(per_second=per_hour / 3600.0, hourly=hourly or None,  # type: ignore[arg-type]
-                       daily=daily or None, offset=offset)  # type: ignore[arg-type]
+    return RateProfile(per_second=per_hour / 3600.0, hourly=hourly, daily=daily, offset=offset)
 
 
-def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] | bool | None:
-    """``count`` factors >= 0, not all zero; None when absent, False after a problem."""
+def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] | None:
+    """``count`` factors >= 0, not all zero; None when absent or after a problem."""
     if not process.has(key):
         return None
     value = process.get(key)
@@ -222,16 +224,16 @@ def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] |
     if not isinstance(value, list) or len(value) != count:
         got = f"{len(value)} items" if isinstance(value, list) else show(value)
         process.bad(key, f"must be a list of {count} factors, one per {what} (got {got})")
-        return False
+        return None
     bad = [i for i, v in enumerate(value) if not is_number(v) or not 0 <= float(v) < float("inf")]
     if bad:
         i = bad[0]
         process.problems.add(index(process.at(key), i),
                              f"must be a number >= 0 (got {show(value[i])})")
-        return False
+        return None
     if not any(float(v) > 0 for v in value):
         process.bad(key, "must have at least one factor > 0 (all are 0: no job would arrive)")
-        return False
+        return None
     return tuple(float(v) for v in value)
 
 

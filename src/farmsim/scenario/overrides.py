@@ -122,21 +122,23 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
     segments = path.split(".")
     node: Any = data
     shape = here = ""  # schema place ("farm.fleets[]") and location ("farm.fleets[0]")
+    key: str | int  # a mapping's key or a list's index
     i = 0
     while True:
         if isinstance(node, dict):
-            key, used = _find_key(node, segments[i:])
-            if key is None:
-                key, used = segments[i], 1
+            name, used = _find_key(node, segments[i:])
+            if name is None:
+                name, used = segments[i], 1
                 allowed = _SCHEMA.get(shape)
-                if allowed is not None and key not in allowed:
+                if allowed is not None and name not in allowed:
                     problems.add(
                         f"override {shown(path)}",
-                        f"no key {shown(key)} in {here or 'the top level'} "
+                        f"no key {shown(name)} in {here or 'the top level'} "
                         f"(available: {', '.join(sorted(allowed))})",
                     )
                     return
-            child_shape, child_here = at(shape, key), at(here, key)
+            key = name
+            child_shape, child_here = at(shape, name), at(here, name)
         elif isinstance(node, list):
             found = _find_item(node, segments[i:])
             if found is None:

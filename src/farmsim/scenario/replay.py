@@ -41,7 +41,6 @@ from farmsim._documents import shown
 from farmsim.model.config import (
     JobSubmission,
 )
-from farmsim.model.enums import CreateJobTargetTaskRunStatus
 from farmsim.scenario._files import (
     MAX_PROBLEMS_PER_FILE,
     Capped,
@@ -264,10 +263,9 @@ def _read_csv(
     if header is None:
         if len(problems) > before:  # not valid CSV
             return []
-        columns = ", ".join(CSV_COLUMNS)
-        problems.add(
-            source.label, f"the file is empty (expected a header row naming its columns: {columns})"
-        )
+        expected = ", ".join(CSV_COLUMNS)
+        problems.add(source.label,
+                     f"the file is empty (expected a header row naming its columns: {expected})")
         return []
     line, cells = header
     columns = _read_header(cells, f"{source.label}, line {line}", problems)
@@ -307,7 +305,7 @@ def _read_header(cells: list[str], where: str, problems: Problems) -> list[str |
     columns: list[str | None] = []
     usable = True
     for i, cell in enumerate(cells):
-        name = cell.strip()
+        name: str | None = cell.strip()
         if not name:
             problems.add(where, f"column {i + 1} has no name")
             name = None
@@ -368,22 +366,13 @@ def _read_row(
     queue = read_queue(job, queues)
     parameters = _read_parameters(job) if parameters_ok else None
     template = _template_source(job, csv_dir) if "template" in values else None
-    structure, priority, max_workers, retries, max_failed, status = read_job_fields(
-        job, template, parameters, csv_dir)
-    if len(problems) > before or None in (submit_at, queue, template, structure, status):
+    fields = read_job_fields(job, template, parameters, csv_dir)
+    if len(problems) > before or submit_at is None or queue is None or template is None:
         return None
-    submission = JobSubmission(
-        at=submit_at,  # type: ignore[arg-type]  # None checked above
-        queue=queue,  # type: ignore[arg-type]
-        structure=structure,  # type: ignore[arg-type]
-        template=template[1],  # type: ignore[index]
-        parameters=parameters,  # type: ignore[arg-type]
-        priority=priority,  # type: ignore[arg-type]
-        max_worker_count=max_workers,  # type: ignore[arg-type]
-        max_retries_per_task=retries,  # type: ignore[arg-type]
-        max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
-        target_task_run_status=CreateJobTargetTaskRunStatus(status),
-    )
+    submission = fields.submission(at=submit_at, queue=queue, template=template[1],
+                                   parameters=parameters)
+    if submission is None:
+        return None
     return _PendingRow(submission, timestamp, values.get("timestamp", ""), job.at("timestamp"))
 
 
@@ -434,7 +423,7 @@ def _place_in_time(
     rows: list[_PendingRow], source: Source, problems: Problems, start: str | None
 ) -> list[JobSubmission]:
     """The rows' submissions, with ``at`` from their timestamps (time-column rows are done)."""
-    stamped = [row for row in rows if row.timestamp is not None]
+    stamped = [row.timestamp for row in rows if row.timestamp is not None]
     if not stamped:
         return [row.job for row in rows]
     if start is not None:
@@ -444,7 +433,7 @@ def _place_in_time(
             return []
         after = f"the scenario start {start}"
     else:
-        origin = min(row.timestamp for row in stamped)  # type: ignore[type-var]
+        origin = min(stamped)
         after = "the file's earliest timestamp"
     jobs = []
     for row in rows:

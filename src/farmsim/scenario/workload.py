@@ -127,22 +127,11 @@ def _read_job(
     queue = read_queue(job, queues)
     parameters = _read_parameters(job)
     template = _template_source(job, base_dir)
-    structure, priority, max_workers, retries, max_failed, status = read_job_fields(
-        job, template, parameters, base_dir)
-    if len(problems) > before or None in (submit_at, queue, template, structure, status):
+    fields = read_job_fields(job, template, parameters, base_dir)
+    if len(problems) > before or submit_at is None or queue is None or template is None:
         return None
-    return JobSubmission(
-        at=submit_at,  # type: ignore[arg-type]  # None checked above
-        queue=queue,  # type: ignore[arg-type]
-        structure=structure,  # type: ignore[arg-type]
-        template=template[1],  # type: ignore[index]
-        parameters=parameters,  # type: ignore[arg-type]
-        priority=priority,  # type: ignore[arg-type]
-        max_worker_count=max_workers,  # type: ignore[arg-type]
-        max_retries_per_task=retries,  # type: ignore[arg-type]
-        max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
-        target_task_run_status=CreateJobTargetTaskRunStatus(status),  # type: ignore[arg-type]
-    )
+    return fields.submission(at=submit_at, queue=queue, template=template[1],
+                             parameters=parameters)
 
 
 class JobFields(NamedTuple):
@@ -155,6 +144,27 @@ class JobFields(NamedTuple):
     max_retries_per_task: int | None
     max_failed_tasks_count: int | None
     target_task_run_status: str | None
+
+    def submission(self, *, at: float, queue: str, template: str,
+                   parameters: dict[str, Any] | None) -> JobSubmission | None:
+        """The item's JobSubmission, given its time, queue, template path and parameters;
+        None when a field is missing (a problem was reported for it)."""
+        if (parameters is None or self.structure is None or self.priority is None
+                or self.max_worker_count is None or self.max_retries_per_task is None
+                or self.max_failed_tasks_count is None or self.target_task_run_status is None):
+            return None
+        return JobSubmission(
+            at=at,
+            queue=queue,
+            structure=self.structure,
+            template=template,
+            parameters=parameters,
+            priority=self.priority,
+            max_worker_count=self.max_worker_count,
+            max_retries_per_task=self.max_retries_per_task,
+            max_failed_tasks_count=self.max_failed_tasks_count,
+            target_task_run_status=CreateJobTargetTaskRunStatus(self.target_task_run_status),
+        )
 
 
 def read_job_fields(job: Section, template: tuple[str | Mapping[str, Any], str] | None,
