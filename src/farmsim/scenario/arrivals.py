@@ -27,13 +27,11 @@ the run.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Collection, Mapping
 from functools import partial
 from typing import Any
 
 from farmsim._documents import shown
-from farmsim.errors import TemplateError
 from farmsim.model.arrivals import (
     ArrivalStream,
     Choice,
@@ -56,7 +54,16 @@ from farmsim.scenario._validate import (
     show,
 )
 from farmsim.scenario.distributions import read_distribution
-from farmsim.templates import expand_job, load_template
+from farmsim.scenario.jobitems import (
+    BaseDir,
+    bundle_settings,
+    load_item_template,
+    read_queue,
+    read_run_settings,
+    template_message,
+    template_source,
+)
+from farmsim.templates import expand_job
 
 __all__ = ["ARRIVAL_KEYS", "PROCESS_KEYS", "read_arrivals"]
 
@@ -79,15 +86,13 @@ PROCESS_KEYS = ("poisson", "diurnal", "weekly")
 #: The highest submission rate a stream may have (per hour at factor 1).
 MAX_PER_HOUR = 1_000_000
 
-_BaseDir = str | os.PathLike[str] | None
-
 
 def read_arrivals(
     data: Any,
     problems: Problems,
     *,
     queues: Collection[str] | None,
-    base_dir: _BaseDir = None,
+    base_dir: BaseDir = None,
     start: str | None = None,
     horizon: float | None = None,
     where: str = "workload.arrivals",
@@ -130,16 +135,8 @@ def _week_offset(start: str | None) -> float:
 
 def _read_stream(
     data: Any, where: str, problems: Problems, *, queues: Collection[str] | None,
-    base_dir: _BaseDir, offset: float, horizon: float | None, number: int,
+    base_dir: BaseDir, offset: float, horizon: float | None, number: int,
 ) -> ArrivalStream | None:
-    from farmsim.scenario.workload import (
-        _template_message,
-        _template_source,
-        bundle_settings,
-        read_queue,
-        read_run_settings,
-    )
-
     before = len(problems)
     item = Section(data, where, problems, keys=ARRIVAL_KEYS,
                    required=("queue", "process", "template"))
@@ -155,20 +152,15 @@ def _read_stream(
         problems.add(where, "would submit jobs forever: give the stream an 'end' or the "
                             "scenario a 'horizon'")
     count = item.integer("count", minimum=1, maximum=INT32_MAX)
-    source = _template_source(item, base_dir)
-    template = None
-    if source is not None:
-        try:
-            template = load_template(source[0], base_dir=base_dir)
-        except ValueError as exc:
-            item.bad("template", _template_message(exc))
+    source = template_source(item, base_dir)
+    template = load_item_template(item, source[0], base_dir) if source is not None else None
     defaults = bundle_settings(template, item) if template is not None else {}
     priority = _read_field_sampler(item, "priority", defaults.get("priority", DEFAULT_PRIORITY),
                                    0, 100)
     max_workers = _read_field_sampler(item, "maxWorkerCount", defaults.get("maxWorkerCount", -1),
                                       1, INT32_MAX, minus_one=True)
     retries, max_failed, status = read_run_settings(item, defaults)
-    parameters = _read_parameters(item, template)
+    parameters = _read_samplers(item, template)
     if (len(problems) > before or name is None or queue is None or rate is None
             or first is None or source is None or template is None or parameters is None
             or priority is None or max_workers is None or retries is None
@@ -194,7 +186,7 @@ def _read_stream(
     try:
         stream.expand(typical)
     except ValueError as exc:
-        message = str(exc) if isinstance(exc, TemplateError) else f"cannot use this template: {exc}"
+        message = template_message(exc)
         tried = ", ".join(f"{k}={shown(v)}" for k, v in typical.items()) or "no parameters"
         item.bad("parameters", f"the template does not accept the stream's values "
                                f"(tried {tried}): {message}")
@@ -294,7 +286,8 @@ def _read_choice(value: Mapping[str, Any], where: str, problems: Problems,
     return Choice(tuple(values), weights)
 
 
-def _read_parameters(item: Section, template: Any) -> dict[str, Sampler] | None:
+def _read_samplers(item: Section, template: Any) -> dict[str, Sampler] | None:
+    """The stream's ``parameters``: a sampler of each parameter's values, by name."""
     if not item.has("parameters"):
         return {}
     values = item.mapping("parameters")

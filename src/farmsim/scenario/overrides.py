@@ -33,10 +33,11 @@ from farmsim.scenario.fleets import (
     FLEET_SIMULATION_KEYS,
     SMF_KEYS,
 )
+from farmsim.scenario.jobitems import JOB_KEYS
 from farmsim.scenario.limits import LIMIT_KEYS, LIMIT_SIMULATION_KEYS
 from farmsim.scenario.loader import TOP_KEYS, scenario_from_dict
 from farmsim.scenario.runtimes import CALIBRATE_RULE_KEYS, MATCH_KEYS, RULE_KEYS
-from farmsim.scenario.workload import JOB_KEYS, WORKLOAD_KEYS
+from farmsim.scenario.workload import WORKLOAD_KEYS
 
 if TYPE_CHECKING:
     from farmsim.scenario.config import Scenario

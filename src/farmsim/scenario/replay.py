@@ -30,7 +30,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -54,14 +53,15 @@ from farmsim.scenario._validate import (
     index,
     show,
 )
-from farmsim.scenario.swf import SWF_BY, SWF_KEYS, read_swf_file
-from farmsim.scenario.workload import (
+from farmsim.scenario.jobitems import (
     JOB_KEYS,
-    _read_parameters,
-    _template_source,
+    BaseDir,
     read_job_fields,
+    read_parameters,
     read_queue,
+    template_source,
 )
+from farmsim.scenario.swf import SWF_BY, SWF_KEYS, read_swf_file
 
 __all__ = [
     "CSV_COLUMNS",
@@ -84,7 +84,6 @@ _INTEGER_COLUMNS = frozenset(
     ("priority", "maxWorkerCount", "maxRetriesPerTask", "maxFailedTasksCount")
 )
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
-_BaseDir = str | os.PathLike[str] | None
 _ITEM_FORM = "a file path or a mapping like {file: PATH, format: csv|swf}"
 _FORM = "a file path, a mapping like {file: PATH, format: csv|swf}, or a list of them"
 
@@ -94,7 +93,7 @@ def read_replay(
     problems: Problems,
     *,
     queues: Collection[str] | None,
-    base_dir: _BaseDir,
+    base_dir: BaseDir,
     notes: list[str],
     start: str | None = None,
     where: str = "workload.replay",
@@ -142,7 +141,7 @@ def read_replay(
 
 
 def _read_source(
-    data: Any, where: str, problems: Problems, base_dir: _BaseDir, form: str
+    data: Any, where: str, problems: Problems, base_dir: BaseDir, form: str
 ) -> Source | None:
     if isinstance(data, str):
         if not data.strip():
@@ -199,7 +198,7 @@ def _existing(
     where: str,
     file_where: str,
     problems: Problems,
-    base_dir: _BaseDir,
+    base_dir: BaseDir,
 ) -> Source | None:
     path = Path(base_dir, shown) if base_dir is not None else Path(shown)
     if not path.exists():
@@ -364,8 +363,8 @@ def _read_row(
         if timestamp is None:
             job.bad("timestamp", _bad_timestamp(values["timestamp"]))
     queue = read_queue(job, queues)
-    parameters = _read_parameters(job) if parameters_ok else None
-    template = _template_source(job, csv_dir) if "template" in values else None
+    parameters = read_parameters(job) if parameters_ok else None
+    template = template_source(job, csv_dir) if "template" in values else None
     fields = read_job_fields(job, template, parameters, csv_dir)
     if len(problems) > before or submit_at is None or queue is None or template is None:
         return None
