@@ -24,6 +24,7 @@ from farmsim._documents import shown
 from farmsim.errors import ScenarioError
 from farmsim.scenario._validate import Problems, at, index, names, show
 from farmsim.scenario.arrivals import ARRIVAL_KEYS, PROCESS_KEYS
+from farmsim.scenario.build import TOP_KEYS, scenario_from_mapping
 from farmsim.scenario.distributions import DISTRIBUTION_KEYS
 from farmsim.scenario.farm import FARM_KEYS, FARM_SIMULATION_KEYS, QUEUE_KEYS, SCHEDULING_POLICIES
 from farmsim.scenario.fleets import (
@@ -35,7 +36,6 @@ from farmsim.scenario.fleets import (
 )
 from farmsim.scenario.jobitems import JOB_KEYS
 from farmsim.scenario.limits import LIMIT_KEYS, LIMIT_SIMULATION_KEYS
-from farmsim.scenario.loader import TOP_KEYS, scenario_from_dict
 from farmsim.scenario.runtimes import CALIBRATE_RULE_KEYS, MATCH_KEYS, RULE_KEYS
 from farmsim.scenario.workload import WORKLOAD_KEYS
 
@@ -115,7 +115,10 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenari
             continue
         _set(data, path, value, problems)
     problems.raise_if_any(scenario.source)
-    return scenario_from_dict(data, base_dir=scenario.base_dir, source=scenario.source)
+    # Built as the loader builds it, into the scenario's own class (this module does not import
+    # the Scenario's: its with_overrides imports this one).
+    return scenario_from_mapping(data, scenario_type=type(scenario), base_dir=scenario.base_dir,
+                                 source=scenario.source)
 
 
 def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> None:
