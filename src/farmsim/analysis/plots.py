@@ -1,4 +1,4 @@
-"""Plots of a :class:`~farmsim.record.result.Result`, one function per view.
+"""Plots of a run's result (a :class:`~farmsim.record.base.BaseResult`), one function per view.
 
 Each function takes the result and an optional matplotlib ``ax`` and draws on it, returning the
 Axes (as networkx's ``draw(G, ax=None)`` does). Without ``ax`` a new figure is made with
@@ -25,7 +25,7 @@ from farmsim.model.enums import TaskRunStatus, WorkerStatus
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from farmsim.record.result import Result
+    from farmsim.record.base import BaseResult
 
 __all__ = [
     "MatplotlibMissingError",
@@ -90,7 +90,7 @@ class MatplotlibMissingError(FarmsimError, ImportError):
 # ---------------------------------------------------------------------------- plots
 
 
-def tasks_by_status(result: Result, ax: Axes | None = None) -> Axes:
+def tasks_by_status(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Stacked area of the number of tasks in each TaskRunStatus over time."""
     ax = _axes(ax)
     ev = result.task_events
@@ -113,7 +113,7 @@ def tasks_by_status(result: Result, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def queue_backlog(result: Result, ax: Axes | None = None) -> Axes:
+def queue_backlog(result: BaseResult, ax: Axes | None = None) -> Axes:
     """READY tasks over time, one line per queue."""
     ax = _axes(ax)
     ev = result.task_events
@@ -145,7 +145,7 @@ def queue_backlog(result: Result, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def workers_busy(result: Result, ax: Axes | None = None) -> Axes:
+def workers_busy(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Workers by WorkerStatus (RUNNING, IDLE, ...) over time, stacked."""
     ax = _axes(ax)
     w = result.workers
@@ -171,7 +171,7 @@ def workers_busy(result: Result, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None) -> Axes:
+def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = None) -> Axes:
     """Each limit's units in use over time (solid) against its maxCount (dashed).
 
     Args:
@@ -216,7 +216,7 @@ def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None
     return ax
 
 
-def turnaround_by_priority(result: Result, ax: Axes | None = None) -> Axes:
+def turnaround_by_priority(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Box plot of job turnaround (end minus submission) per priority band, for jobs that
     SUCCEEDED."""
     ax = _axes(ax)
@@ -229,7 +229,7 @@ def turnaround_by_priority(result: Result, ax: Axes | None = None) -> Axes:
                         empty=_no_jobs_or(result, "no job succeeded"))
 
 
-def wait_by_priority(result: Result, ax: Axes | None = None) -> Axes:
+def wait_by_priority(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Box plot of task wait (assignment minus READY) per priority band of the task's job."""
     ax = _axes(ax)
     runs = result.task_runs
@@ -240,7 +240,7 @@ def wait_by_priority(result: Result, ax: Axes | None = None) -> Axes:
                         empty=_no_jobs_or(result, "no task was assigned to a worker"))
 
 
-def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -> Axes:
+def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = None) -> Axes:
     """Gantt chart: one row per worker (an evenly spaced sample of ``workers`` of those that ran
     tasks), one bar per task run, coloured by job; runs that did not succeed are hatched.
 
@@ -329,7 +329,7 @@ def _say(ax: Axes, message: str) -> Axes:
     return ax
 
 
-def _no_jobs_or(result: Result, message: str) -> str:
+def _no_jobs_or(result: BaseResult, message: str) -> str:
     """Why a plot of jobs or task runs is empty: no jobs at all, or ``message``."""
     return _NO_JOBS if not len(result.jobs) else message
 
@@ -351,7 +351,7 @@ def _legend(ax: Axes, *, reverse: bool = False) -> None:
     ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
-def _time_unit(result: Result) -> tuple[float, str]:
+def _time_unit(result: BaseResult) -> tuple[float, str]:
     """(seconds per unit, unit name) for the run's time axis."""
     return _unit(result.catalog.end_time)
 

@@ -23,7 +23,7 @@ from farmsim.analysis import plots
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from farmsim.record.result import Result
+    from farmsim.record.base import BaseResult
 
 __all__ = ["render_report", "report_available", "write_report"]
 
@@ -62,7 +62,7 @@ def report_available() -> bool:
     return plots._matplotlib_available()
 
 
-def render_report(result: Result) -> str:
+def render_report(result: BaseResult) -> str:
     """The report page of ``result``, as HTML text.
 
     Raises:
@@ -108,7 +108,7 @@ def render_report(result: Result) -> str:
     return "\n".join(parts)
 
 
-def write_report(result: Result, path: str | Path) -> Path:
+def write_report(result: BaseResult, path: str | Path) -> Path:
     """Write :func:`render_report` to ``path`` (a file, or a directory to hold
     ``report.html``). Returns the file written.
 

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from farmsim.record.base import TABLES
+
 __all__ = [
     "FINAL_TASK_STATUSES",
     "IN_FLIGHT_TASK_STATUSES",
@@ -619,8 +621,6 @@ def check_all(result: Any) -> None:
 def assert_same_tables(a: Any, b: Any) -> None:
     """Two results have identical tables (``pandas.testing.assert_frame_equal`` on each) and
     equal summaries: what two runs with the same scenario and seed must give."""
-    from farmsim.record.result import TABLES
-
     for name in TABLES:
         try:
             pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))

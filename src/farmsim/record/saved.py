@@ -25,18 +25,18 @@ import pyarrow.compute as pc
 
 from farmsim._documents import shown
 from farmsim.errors import ResultsError
-from farmsim.record.recorder import ACTION_KINDS
-from farmsim.record.result import (
-    _RUN_STATUS_NAMES,
-    _TASK_STATUS_NAMES,
-    _WORKER_STATUS_NAMES,
+from farmsim.record.base import (
     FORMATS,
     MANIFEST,
+    RUN_STATUS_NAMES,
     SUMMARY,
     TABLES,
-    Result,
-    _cat,
+    TASK_STATUS_NAMES,
+    WORKER_STATUS_NAMES,
+    BaseResult,
+    categorical,
 )
+from farmsim.record.recorder import ACTION_KINDS
 
 __all__ = ["SavedCatalog", "SavedResult"]
 
@@ -59,15 +59,17 @@ class SavedCatalog:
     limit_max: list[int]
 
 
-class SavedResult(Result):
+class SavedResult(BaseResult):
     """A results folder written by :meth:`Result.save` or ``farmsim run``, read back.
 
-    Made by :meth:`Result.load`. It has a live result's tables, :meth:`summary` (the contents of
-    ``summary.json``), :meth:`save` and a :class:`SavedCatalog`, so the plots and the report take
-    it as they take a live result. Each table is read when first used, from the file
-    ``manifest.json`` lists for it; each listed file must have the size recorded there. A
-    folder without ``manifest.json`` (saved by a farmsim that did not write one) is read from
-    ``<table>.parquet`` or ``<table>.csv``, unless it holds tables in both formats: two runs.
+    Made by :meth:`Result.load`. Like a live :class:`~farmsim.record.result.Result`, it is a
+    :class:`~farmsim.record.base.BaseResult`: it has a live result's tables, :meth:`summary`
+    (the contents of ``summary.json``), :meth:`save` and a :class:`SavedCatalog`, so the plots
+    and the report take it as they take a live result. Each table is read when first used,
+    from the file ``manifest.json`` lists for it; each listed file must have the size recorded
+    there. A folder without ``manifest.json`` (saved by a farmsim that did not write one) is
+    read from ``<table>.parquet`` or ``<table>.csv``, unless it holds tables in both formats:
+    two runs.
 
     From Parquet the frames equal the live result's. From CSV, numbers, strings and lists (of
     step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
@@ -138,7 +140,7 @@ class SavedResult(Result):
     # ------------------------------------------------------------------ catalog and summary
 
     @cached_property
-    def catalog(self) -> SavedCatalog:  # type: ignore[override]
+    def catalog(self) -> SavedCatalog:
         s = self._summary
         jobs = self.jobs
         return SavedCatalog(
@@ -302,9 +304,9 @@ _STEP = _Column("ref", ref=("steps", "step_id"), strict=True, what="a step")
 _WORKER = _Column("ref", ref=("workers", "worker_id"))
 _FLEET = _Column("ref", ref=("workers", "fleet_id"))
 _QUEUE = _Column("ref", ref=("jobs", "queue_id"))
-_TASK_STATUS = _Column("enum", names=tuple(_TASK_STATUS_NAMES), what="TaskRunStatus")
-_RUN_STATUS = _Column("enum", names=tuple(_RUN_STATUS_NAMES), what="task run status")
-_WORKER_STATUS = _Column("enum", names=tuple(_WORKER_STATUS_NAMES), what="WorkerStatus")
+_TASK_STATUS = _Column("enum", names=tuple(TASK_STATUS_NAMES), what="TaskRunStatus")
+_RUN_STATUS = _Column("enum", names=tuple(RUN_STATUS_NAMES), what="task run status")
+_WORKER_STATUS = _Column("enum", names=tuple(WORKER_STATUS_NAMES), what="WorkerStatus")
 _SESSION = _Column("ref", ref=("sessions", "session_id"), strict=True, what="a session")
 _ACTION = _Column("enum", names=ACTION_KINDS, what="session action")
 
@@ -509,7 +511,7 @@ def _recode(values: pd.Series, categories: pd.Index, what: str) -> pd.Categorica
     if lost.any():
         i = int(np.flatnonzero(lost)[0])
         raise _BadValue(f"{shown(values.iloc[i])} is not {what}", i)
-    return _cat(codes, categories)
+    return categorical(codes, categories)
 
 
 _NUMBER, _NUMBER_OR_NULL = "a number", "a number or null"
