@@ -3,9 +3,10 @@
 Workloads (issue 2):
 
 * ``farm-100k``: 1,000 jobs of 100 tasks; ``farm-1m``: 10,000 jobs of 100 tasks.
-* Poisson submissions at 125% of the farm's capacity (a backlog builds up, as on a busy farm), priorities drawn from 0-100,
-  exponential task durations (mean 10 min), 2,000 workers in one fleet, 30% of jobs needing a
-  limit of maxCount 200, 20% with maxWorkerCount 5-50, 2% task failures retried (5 retries).
+* Poisson submissions at 125% of the farm's capacity (a backlog builds up, as on a busy farm),
+  priorities drawn from 0-100, exponential task durations (mean 10 min), 2,000 workers in one
+  fleet, 30% of jobs needing a limit of maxCount 200, 20% with maxWorkerCount 5-50, 2% task
+  failures retried (5 retries).
 
 The floor is the same number of tasks on the same number of SimPy processes, each task one
 ``env.timeout`` and nothing else: what SimPy alone costs. Times are CPU time; farmsim and the
@@ -204,7 +205,8 @@ def measure(name: str, sessions: bool = False) -> dict:
 def run_isolated(name: str, sessions: bool = False) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--measure", name, *(["--sessions"] if sessions else [])],
-        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        check=True, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -229,7 +231,7 @@ def validate_scenario(folder: Path, distinct: int) -> Path:
         f"  - at: {10 * i}\n    queue: render\n    template: {template}\n"
         f"    parameters: {{Shot: sh010, Frames: \"{a}-{a + n - 1}\"}}\n    priority: {p}\n"
         for i, (a, n, p) in enumerate(zip(firsts.tolist(), lengths.tolist(),
-                                          priorities.tolist())))
+                                          priorities.tolist(), strict=True)))
     path = folder / f"validate-{distinct}.yaml"
     path.write_text(f"{head}\nworkload:\n  jobs:\n{jobs}", encoding="utf-8")
     return path

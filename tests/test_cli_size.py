@@ -132,8 +132,8 @@ def test_run_refuses_a_huge_job_a_stream_draws(folder):
                           FARMSIM_MEMORY_LIMIT="16GiB")
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
-    assert "drew Frames='1-1000000000', a job of 1,000,000,000 tasks: it alone needs an " \
-           "estimated 1.1 TB of memory, more than the budget of 17 GB" in done.stderr
+    assert ("drew Frames='1-1000000000', a job of 1,000,000,000 tasks: it alone needs an "
+            "estimated 1.1 TB of memory, more than the budget of 17 GB") in done.stderr
 
 
 def test_the_machines_memory_is_the_default_budget(folder):

@@ -32,8 +32,8 @@ if not (SAMPLES / "README.md").is_file():
 
 BUNDLES = SAMPLES / "deadline-cloud-samples/job_bundles"
 JOB_TEMPLATES = SAMPLES / "openjd-specifications/samples/v2023-09/job_templates"
-CHUNKING_TEMPLATES = SAMPLES / "openjd-specifications/conformance-tests/2023-09/TASK_CHUNKING/" \
-    "job_templates"
+CHUNKING_TEMPLATES = SAMPLES / ("openjd-specifications/conformance-tests/2023-09/TASK_CHUNKING/"
+                               "job_templates")
 
 
 def _show(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:

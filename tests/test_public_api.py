@@ -89,7 +89,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     assert blocks, "README.md's Python API section has no python block"
     # WHEN each block runs
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - we run the docs
+        exec(compile(block, "README.md", "exec"), {})  # we run the docs
     # THEN the files it saves are there
     assert (tmp_path / "out" / "whatif" / "task_runs.parquet").is_file()
     assert (tmp_path / "out" / "whatif-csv" / "summary.json").is_file()

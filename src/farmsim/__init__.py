@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from farmsim._api import simulate
+from farmsim._version import __version__
 from farmsim.engine.simulation import Simulation
 from farmsim.errors import (
     FarmsimError,
@@ -39,8 +40,6 @@ __all__ = [
     "scenario_from_dict",
     "simulate",
 ]
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:

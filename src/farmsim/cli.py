@@ -20,7 +20,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from farmsim._documents import shown
 from farmsim._progress import hms
@@ -31,6 +31,9 @@ __all__ = ["COMMANDS", "main"]
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
 #: Problems shown by ``run`` before the rest are summed up (``validate`` shows them all).
 _MAX_PROBLEMS = 20
+if TYPE_CHECKING:  # not subscriptable at run time
+    #: What each command's ``add`` function adds its subparser to.
+    _Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 class BadInput(FarmsimError):
@@ -65,7 +68,7 @@ def _duration(text: str) -> float:
 # ---------------------------------------------------------------------------- run
 
 
-def _add_run(sub: Any) -> None:
+def _add_run(sub: _Subparsers) -> None:
     p = _subparser(
         sub,
         "run",
@@ -209,7 +212,7 @@ def summary_table(s: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------- validate
 
 
-def _add_validate(sub: Any) -> None:
+def _add_validate(sub: _Subparsers) -> None:
     p = _subparser(sub, "validate", "check a scenario and every template it uses",
                    "farmsim validate scenarios/quickstart.yaml")
     p.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
@@ -253,7 +256,7 @@ def _counted(count: float, noun: str, *, about: bool = False) -> str:
     return f"{text} {noun}{'' if text == '1' else 's'}"
 
 
-def _add_template(sub: Any) -> None:
+def _add_template(sub: _Subparsers) -> None:
     p = _subparser(sub, "template",
                    "show a job template's steps, task counts, dependencies and requirements",
                    "farmsim template scenarios/templates/render.yaml --param Frames=1-240")
@@ -424,7 +427,7 @@ def _not_matched(job: Any) -> dict[str, int]:
 # ---------------------------------------------------------------------------- report
 
 
-def _add_report(sub: Any) -> None:
+def _add_report(sub: _Subparsers) -> None:
     p = _subparser(sub, "report", "re-render report.html from a results folder's saved tables",
                    "farmsim report out/quickstart\n"
                    "  farmsim report out/q3 --out q3-report.html")
@@ -456,7 +459,8 @@ def _report(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- the command
 
 #: (name, add its parser, run it) for each subcommand, in ``--help`` order.
-COMMANDS: tuple[tuple[str, Callable[[Any], None], Callable[[argparse.Namespace], int]], ...] = (
+COMMANDS: tuple[tuple[str, Callable[[_Subparsers], None], Callable[[argparse.Namespace], int]],
+                ...] = (
     ("run", _add_run, _run),
     ("validate", _add_validate, _validate),
     ("template", _add_template, _template),
@@ -509,8 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _subparser(sub: Any, name: str, summary: str, example: str) -> argparse.ArgumentParser:
-    return sub.add_parser(  # type: ignore[no-any-return]
+def _subparser(sub: _Subparsers, name: str, summary: str, example: str
+               ) -> argparse.ArgumentParser:
+    return sub.add_parser(
         name, help=summary, description=summary[0].upper() + summary[1:] + ".",
         epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -159,7 +159,7 @@ class SchedulingOracle:
                 f"{name} and was assignable")
         queues = self.fleet_queues[worker.fleet_index]
         if len(queues) > 1:
-            served = {q: 0 for q in queues}
+            served = dict.fromkeys(queues, 0)
             for w in self.sim.workers:  # on a job: running a task or exiting its session
                 on = w.job if w.job is not None else w.closing
                 if w is not worker and w.fleet_index == worker.fleet_index and on is not None:
@@ -216,8 +216,8 @@ class SchedulingOracle:
                 raise OracleViolation(f"t={now}: limit#{i} counts {limit.current} units but "
                                       f"runs in flight hold {held[i]}")
         for fleet, queues in self.fleet_queues.items():
-            idle = [w for w in workers if w.fleet_index == fleet and w.job is None and w.closing is None
-                    and not self._due(w)]
+            idle = [w for w in workers if w.fleet_index == fleet and w.job is None
+                    and w.closing is None and not self._due(w)]
             if not idle:
                 continue
             for queue in queues:

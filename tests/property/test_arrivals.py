@@ -88,7 +88,7 @@ def test_submissions_do_not_depend_on_the_farm(scenario: Scenario, factor: int) 
         sim.run()
         jobs = sim.result().jobs
         return sorted(zip(jobs["name"], jobs["submitted_at"], jobs["priority"],
-                          jobs["max_worker_count"]))
+                          jobs["max_worker_count"], strict=True))
 
     # THEN every job is submitted at the same time with the same drawn values
     assert submissions(scenario) == submissions(bigger)

@@ -13,9 +13,9 @@ from farmsim.engine.simulation import Simulation
 from farmsim.model.config import FarmConfig, FleetConfig, JobSubmission, QueueConfig
 from farmsim.model.distributions import Exponential
 from farmsim.model.job import JobStructure, StepStructure
-from farmsim.scheduling import JobChange
 from farmsim.model.runtimes import RuntimeModel, RuntimeRule
 from farmsim.scenario.config import Scenario
+from farmsim.scheduling import JobChange
 from farmsim.testing import assert_same_tables, check_all, check_limits
 from farmsim.testing.strategies import farms, scenarios
 

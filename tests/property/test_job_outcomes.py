@@ -35,7 +35,7 @@ def _run(scenario: Scenario) -> Result:
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    return frame.astype({c: str for c in categorical})
+    return frame.astype(dict.fromkeys(categorical, str))
 
 
 class Outcome:
@@ -45,11 +45,11 @@ class Outcome:
         self.jobs = _plain(result.jobs).set_index("name")
         events = _plain(result.task_events)
         runs = _plain(result.task_runs)
-        name_of = dict(zip(self.jobs["job_id"], self.jobs.index))
+        name_of = dict(zip(self.jobs["job_id"], self.jobs.index, strict=True))
         self.events: dict[str, dict[str, list[tuple[float, str]]]] = defaultdict(
             lambda: defaultdict(list))
         for t, job, task, status in zip(events["time"], events["job_id"], events["task_id"],
-                                        events["status"]):
+                                        events["status"], strict=True):
             self.events[name_of[job]][task].append((t, status))
         runs["job"] = runs["job_id"].map(name_of)
         self.runs = runs

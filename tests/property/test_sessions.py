@@ -36,8 +36,11 @@ def test_sessions_keep_every_invariant_when_drained(scenario: Scenario) -> None:
     entered = actions[(actions["action"] == "envEnter")
                       & (actions["status"] != "NEVER_ATTEMPTED")]
     exited = actions[actions["action"] == "envExit"]
-    assert sorted(zip(entered["session_id"].astype(str), entered["environment_id"].astype(str))) \
-        == sorted(zip(exited["session_id"].astype(str), exited["environment_id"].astype(str)))
+    def pairs(rows):
+        return sorted(zip(rows["session_id"].astype(str), rows["environment_id"].astype(str),
+                          strict=True))
+
+    assert pairs(entered) == pairs(exited)
 
 
 @settings(max_examples=60, deadline=None)

@@ -66,7 +66,7 @@ def test_scenarios_reach_the_interesting_cases() -> None:
     find(scenarios(), lambda s: any(len(q.fleets) > 1 for q in s.farm.queues) and any(
         sum(f.display_name in q.fleets for q in s.farm.queues) > 1 for f in s.farm.fleets),
         settings=_FIND)
-    find(scenarios(), lambda s: any(0 <= lim.max_count for lim in s.farm.limits) and any(
+    find(scenarios(), lambda s: any(lim.max_count >= 0 for lim in s.farm.limits) and any(
         st.amounts for j in s.jobs for st in j.structure.steps), settings=_FIND)
     find(scenarios(), lambda s: len({j.priority for j in s.jobs}) < len(s.jobs) > 3,
          settings=_FIND)

@@ -164,9 +164,9 @@ def test_readme_shows_what_make_demo_prints(tmp_path, monkeypatch, capsys):
 
 def _draw_readme_figure(results: Path) -> None:
     """docs/quickstart-tasks-by-status.png, the README's picture, from the demo's results."""
-    import matplotlib
+    import matplotlib as mpl
 
-    matplotlib.use("Agg")
+    mpl.use("Agg")
     from matplotlib.figure import Figure
 
     from farmsim.analysis import tasks_by_status

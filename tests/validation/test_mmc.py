@@ -73,7 +73,8 @@ def fcfs_waits(arrivals: np.ndarray, durations: np.ndarray, c: int) -> np.ndarra
     """Waits in a first-come-first-served queue with c identical servers."""
     free = [0.0] * c
     waits = np.empty(len(arrivals))
-    for i, (arrival, duration) in enumerate(zip(arrivals.tolist(), durations.tolist())):
+    pairs = zip(arrivals.tolist(), durations.tolist(), strict=True)
+    for i, (arrival, duration) in enumerate(pairs):
         start = max(arrival, heapq.heappop(free))
         waits[i] = start - arrival
         heapq.heappush(free, start + duration)

@@ -1,4 +1,5 @@
-"""Plots and the HTML report of a run's :class:`~farmsim.record.result.Result`.
+"""Plots and the HTML report of a run's result: a :class:`~farmsim.record.result.Result`, or one
+read back by ``Result.load`` (both are a :class:`~farmsim.record.base.BaseResult`).
 
 Importing this package does not load matplotlib: the plot functions import it when called,
 and raise :class:`MatplotlibMissingError` (a FarmsimError and an ImportError) when it is not

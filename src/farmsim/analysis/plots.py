@@ -1,4 +1,4 @@
-"""Plots of a :class:`~farmsim.record.result.Result`, one function per view.
+"""Plots of a run's result (a :class:`~farmsim.record.base.BaseResult`), one function per view.
 
 Each function takes the result and an optional matplotlib ``ax`` and draws on it, returning the
 Axes (as networkx's ``draw(G, ax=None)`` does). Without ``ax`` a new figure is made with
@@ -14,6 +14,7 @@ ended at time 0", ...). Without matplotlib, a plot function raises
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from farmsim.model.enums import TaskRunStatus, WorkerStatus
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from farmsim.record.result import Result
+    from farmsim.record.base import BaseResult
 
 __all__ = [
     "MatplotlibMissingError",
@@ -89,7 +90,7 @@ class MatplotlibMissingError(FarmsimError, ImportError):
 # ---------------------------------------------------------------------------- plots
 
 
-def tasks_by_status(result: Result, ax: Axes | None = None) -> Axes:
+def tasks_by_status(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Stacked area of the number of tasks in each TaskRunStatus over time."""
     ax = _axes(ax)
     ev = result.task_events
@@ -112,7 +113,7 @@ def tasks_by_status(result: Result, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def queue_backlog(result: Result, ax: Axes | None = None) -> Axes:
+def queue_backlog(result: BaseResult, ax: Axes | None = None) -> Axes:
     """READY tasks over time, one line per queue."""
     ax = _axes(ax)
     ev = result.task_events
@@ -144,7 +145,7 @@ def queue_backlog(result: Result, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def workers_busy(result: Result, ax: Axes | None = None) -> Axes:
+def workers_busy(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Workers by WorkerStatus (RUNNING, IDLE, ...) over time, stacked."""
     ax = _axes(ax)
     w = result.workers
@@ -170,7 +171,7 @@ def workers_busy(result: Result, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None) -> Axes:
+def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = None) -> Axes:
     """Each limit's units in use over time (solid) against its maxCount (dashed).
 
     Args:
@@ -180,7 +181,7 @@ def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None
         UsageError: ``limit`` names no limit of the farm.
     """
     c = result.catalog
-    chosen = [i for i, (name, lid) in enumerate(zip(c.limit_names, c.limit_ids))
+    chosen = [i for i, (name, lid) in enumerate(zip(c.limit_names, c.limit_ids, strict=True))
               if limit is None or limit in (name, str(lid))]
     if limit is not None and not chosen:
         known = ", ".join(repr(str(n)) for n in c.limit_names)
@@ -215,7 +216,7 @@ def limit_usage(result: Result, limit: str | None = None, ax: Axes | None = None
     return ax
 
 
-def turnaround_by_priority(result: Result, ax: Axes | None = None) -> Axes:
+def turnaround_by_priority(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Box plot of job turnaround (end minus submission) per priority band, for jobs that
     SUCCEEDED."""
     ax = _axes(ax)
@@ -228,7 +229,7 @@ def turnaround_by_priority(result: Result, ax: Axes | None = None) -> Axes:
                         empty=_no_jobs_or(result, "no job succeeded"))
 
 
-def wait_by_priority(result: Result, ax: Axes | None = None) -> Axes:
+def wait_by_priority(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Box plot of task wait (assignment minus READY) per priority band of the task's job."""
     ax = _axes(ax)
     runs = result.task_runs
@@ -239,7 +240,7 @@ def wait_by_priority(result: Result, ax: Axes | None = None) -> Axes:
                         empty=_no_jobs_or(result, "no task was assigned to a worker"))
 
 
-def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -> Axes:
+def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = None) -> Axes:
     """Gantt chart: one row per worker (an evenly spaced sample of ``workers`` of those that ran
     tasks), one bar per task run, coloured by job; runs that did not succeed are hatched.
 
@@ -269,12 +270,12 @@ def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -
     ids = runs["worker_id"].cat.categories
     for row, w in enumerate(used):
         mine = codes == w
-        bars = list(zip(start[mine] / scale, (stop[mine] - start[mine]) / scale))
+        bars = list(zip(start[mine] / scale, (stop[mine] - start[mine]) / scale, strict=True))
         colors = [f"C{j % 10}" for j in job_codes[mine]]
         ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=colors, edgecolor="white",
                        linewidth=0.3)
         if not ok[mine].all():
-            bad = [b for b, good in zip(bars, ok[mine]) if not good]
+            bad = [b for b, good in zip(bars, ok[mine], strict=True) if not good]
             ax.broken_barh(bad, (row - 0.4, 0.8), facecolors="none", edgecolor="black",
                            hatch="///", linewidth=0.5)
     ax.set_yticks(range(len(used)), [_short(ids[w]) for w in used], fontsize="small")
@@ -298,7 +299,7 @@ def worker_timeline(result: Result, workers: int = 20, ax: Axes | None = None) -
 def _matplotlib_available() -> bool:
     """Whether matplotlib can be imported (the plots and the report need it)."""
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib as mpl  # noqa: F401 - whether it imports is the question
     except ImportError:
         return False
     return True
@@ -328,7 +329,7 @@ def _say(ax: Axes, message: str) -> Axes:
     return ax
 
 
-def _no_jobs_or(result: Result, message: str) -> str:
+def _no_jobs_or(result: BaseResult, message: str) -> str:
     """Why a plot of jobs or task runs is empty: no jobs at all, or ``message``."""
     return _NO_JOBS if not len(result.jobs) else message
 
@@ -350,7 +351,7 @@ def _legend(ax: Axes, *, reverse: bool = False) -> None:
     ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
-def _time_unit(result: Result) -> tuple[float, str]:
+def _time_unit(result: BaseResult) -> tuple[float, str]:
     """(seconds per unit, unit name) for the run's time axis."""
     return _unit(result.catalog.end_time)
 
@@ -425,7 +426,7 @@ def _bands(priority: np.ndarray) -> tuple[np.ndarray, list[str]]:
     edges = np.linspace(distinct[0], distinct[-1] + 1, _MAX_BANDS + 1).round().astype(int)
     edges = np.unique(edges)
     band = np.searchsorted(edges, priority, side="right") - 1
-    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
+    labels = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(edges)]
     return band, labels
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from farmsim._progress import hms
 from farmsim.analysis import plots
@@ -22,7 +23,7 @@ from farmsim.analysis import plots
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from farmsim.record.result import Result
+    from farmsim.record.base import BaseResult
 
 __all__ = ["render_report", "report_available", "write_report"]
 
@@ -61,7 +62,7 @@ def report_available() -> bool:
     return plots._matplotlib_available()
 
 
-def render_report(result: Result) -> str:
+def render_report(result: BaseResult) -> str:
     """The report page of ``result``, as HTML text.
 
     Raises:
@@ -107,7 +108,7 @@ def render_report(result: Result) -> str:
     return "\n".join(parts)
 
 
-def write_report(result: Result, path: str | Path) -> Path:
+def write_report(result: BaseResult, path: str | Path) -> Path:
     """Write :func:`render_report` to ``path`` (a file, or a directory to hold
     ``report.html``). Returns the file written.
 
@@ -132,7 +133,8 @@ def _e(value: Any) -> str:
 
 def _png(ax: Axes) -> str:
     buffer = BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=100)
+    # .figure again: the root Figure (ax.figure may be a SubFigure, which has no savefig)
+    ax.figure.figure.savefig(buffer, format="png", dpi=100)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

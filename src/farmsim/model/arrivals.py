@@ -108,7 +108,7 @@ class Drawn(Sampler):
             value = max(value, self.minimum)
         if self.maximum is not None:
             value = min(value, self.maximum)
-        return int(round(value)) if self.integer else value
+        return round(value) if self.integer else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,7 @@ class FrameRange(Sampler):
         return self._range(self.count.typical())
 
     def _range(self, count: Any) -> str:
-        n = max(1, int(round(count)))
+        n = max(1, round(count))
         return str(self.first) if n == 1 else f"{self.first}-{self.first + n - 1}"
 
 

@@ -8,7 +8,8 @@ builds them from scenario specs such as ``{dist: lognormal, median: 4m, p95: 8m}
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import Field, dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -27,9 +28,12 @@ _Z95 = 1.6448536269514722
 
 
 class Distribution:
-    """Base class. Subclasses implement :meth:`sample` and :attr:`mean`."""
+    """Base class. Subclasses are frozen dataclasses and implement :meth:`sample` and
+    :attr:`mean`."""
 
     __slots__ = ()
+    #: Set by ``@dataclass`` on every subclass (``dataclasses.fields`` works on any distribution).
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     @property
     def mean(self) -> float:  # pragma: no cover - abstract

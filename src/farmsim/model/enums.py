@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "TASK_STATUSES",
+    "TASK_STATUS_CODES",
     "AutoScalingMode",
     "CompletedStatus",
     "CreateJobTargetTaskRunStatus",
@@ -23,8 +25,6 @@ __all__ = [
     "SessionLifecycleStatus",
     "TaskRunStatus",
     "WorkerStatus",
-    "TASK_STATUSES",
-    "TASK_STATUS_CODES",
     "WORKER_STATUS_CODES",
 ]
 

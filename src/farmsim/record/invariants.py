@@ -34,12 +34,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from farmsim.record.base import TABLES
+
 __all__ = [
     "FINAL_TASK_STATUSES",
     "IN_FLIGHT_TASK_STATUSES",
-    "InvariantViolation",
     "TASK_TRANSITIONS",
     "WORKER_TRANSITIONS",
+    "InvariantViolation",
     "assert_same_tables",
     "check_all",
     "check_dependencies",
@@ -658,7 +660,8 @@ def _check_session(session: str, rows: list[int], columns: list[np.ndarray],
             if env.startswith("JOB:") and (ran or any(e.startswith("STEP:") for e in entered)):
                 _fail(rule, f"{where}: a job environment entered after the session began its "
                             "step environments or task runs")
-            if env.startswith("STEP:") and not env.startswith(f"STEP:{_next_step(rows, n, columns)}:"):
+            next_step = f"STEP:{_next_step(rows, n, columns)}:"
+            if env.startswith("STEP:") and not env.startswith(next_step):
                 _fail(rule, f"{where}: a step environment entered for another step than the "
                             "next task run's")
             entered.append(env)
@@ -676,9 +679,8 @@ def _check_session(session: str, rows: list[int], columns: list[np.ndarray],
                      and not e.startswith(f"STEP:{step}:")]
             if wrong:
                 _fail(rule, f"{where}: runs with another step's environment {wrong[0]} entered")
-        elif kind == "syncInputJobAttachments":
-            if step is None and n:
-                _fail(rule, f"{where}: a job-level sync that is not the session's first action")
+        elif kind == "syncInputJobAttachments" and step is None and n:
+            _fail(rule, f"{where}: a job-level sync that is not the session's first action")
         if status in ("FAILED", "CANCELED", "INTERRUPTED") and kind != "envExit":
             stopped = True
         if status == "RUNNING" and not is_open:
@@ -716,8 +718,6 @@ def check_all(result: Any) -> None:
 def assert_same_tables(a: Any, b: Any) -> None:
     """Two results have identical tables (``pandas.testing.assert_frame_equal`` on each) and
     equal summaries: what two runs with the same scenario and seed must give."""
-    from farmsim.record.result import TABLES
-
     for name in TABLES:
         try:
             pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))

@@ -2,29 +2,33 @@
 
 Tables (architecture 4.3): ``jobs``, ``task_runs``, ``task_events``, ``workers``,
 ``limit_usage``. Times are float seconds since t=0; ids are the API's. Each table is built on
-first access and cached.
+first access and cached. :meth:`~farmsim.record.base.BaseResult.save` writes them.
 
-:meth:`Result.load` reads a saved results folder back as a :class:`SavedResult`, which the plots
-and the report take like a live result.
+:meth:`Result.load` reads a saved results folder back as a
+:class:`~farmsim.record.saved.SavedResult`; both are a
+:class:`~farmsim.record.base.BaseResult`, which the plots and the report take.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from farmsim.errors import ResultsError, UsageError
-from farmsim.model.enums import TASK_STATUSES, TaskRunStatus, WorkerStatus
+from farmsim.model.enums import TASK_STATUSES, TaskRunStatus
 from farmsim.model.state import TERMINAL_JOB_STATUSES
+from farmsim.record.base import RUN_STATUS_NAMES as _RUN_STATUS_NAMES
+from farmsim.record.base import TABLES, BaseResult
+from farmsim.record.base import TASK_STATUS_NAMES as _TASK_STATUS_NAMES
+from farmsim.record.base import WORKER_STATUS_NAMES as _WORKER_STATUS_NAMES
+from farmsim.record.base import categorical as _cat
+from farmsim.record.catalog import Catalog
+from farmsim.record.ids import make_id
 from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
@@ -38,27 +42,12 @@ from farmsim.record.runs import (
     RUN_DTYPE,
     RUN_NEVER_ATTEMPTED,
     RUN_OPEN,
-    RUN_STATUSES,
 )
-from farmsim.record.catalog import Catalog
-from farmsim.record.ids import make_id
+from farmsim.record.saved import SavedResult
 
-if TYPE_CHECKING:
-    from farmsim.record.saved import SavedResult
+# TABLES: record.base; Catalog: record.catalog (both here for the code that imports them here)
+__all__ = ["TABLES", "Catalog", "Result"]
 
-__all__ = ["Catalog", "Result", "TABLES"]  # Catalog: record.catalog
-
-#: Table names, in the order they are written.
-TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
-          "session_actions")
-#: Table file formats, each also the suffix of its files (``jobs.parquet``).
-FORMATS = ("parquet", "csv")
-#: The headline metrics of a results folder, and the list of its files (written last).
-SUMMARY, MANIFEST = "summary.json", "manifest.json"
-
-_TASK_STATUS_NAMES = np.array([s.value for s in TASK_STATUSES], dtype=object)
-_RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
-_WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 _RUNNING_CODE = TASK_STATUSES.index(TaskRunStatus.RUNNING)
 _ASSIGNED_CODE = TASK_STATUSES.index(TaskRunStatus.ASSIGNED)
 _STARTING_CODE = TASK_STATUSES.index(TaskRunStatus.STARTING)
@@ -68,8 +57,8 @@ _SYNC, _ENTER, _EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments
                                                          "envExit"))
 
 
-class Result:
-    """Tables and metrics of one run.
+class Result(BaseResult):
+    """Tables and metrics of one run, computed from its records.
 
     Id columns (``job_id``, ``task_id``, ...) and status columns are pandas Categoricals: each
     distinct id string exists once, and Parquet stores them dictionary-encoded. They compare
@@ -78,6 +67,8 @@ class Result:
     Attributes:
         catalog: names, ids and outcomes the tables refer to.
     """
+
+    catalog: Catalog
 
     def __init__(self, catalog: Catalog, recorder: Recorder) -> None:
         self.catalog = catalog
@@ -410,8 +401,9 @@ class Result:
         ``job_turnaround_s`` covers jobs that SUCCEEDED (end minus submission). ``makespan_s``
         runs from the first submission to the end of the last job, and is None while a job is
         unfinished. ``host_requirements_not_simulated`` lists host requirements (other than
-        limits) that steps named but this release does not match to fleets. License cost is ``maxCount`` units for the whole run at ``cost_per_hour``
-        (units in use, for an unlimited limit).
+        limits) that steps named but this release does not match to fleets. License cost is
+        ``maxCount`` units for the whole run at ``cost_per_hour`` (units in use, for an unlimited
+        limit).
         """
         c = self.catalog
         j = c.jobs
@@ -442,7 +434,7 @@ class Result:
         fleet_hours = np.bincount(worker_fleet, weights=spans,
                                   minlength=len(c.fleet_names)) / 3600.0
         worker_hours = float(spans.sum()) / 3600.0
-        worker_cost = float(sum(h * cost for h, cost in zip(fleet_hours, c.fleet_cost_per_hour)))
+        worker_cost = float(sum(h * cost for h, cost in zip(fleet_hours, c.fleet_cost_per_hour, strict=True)))
         limits: dict[str, Any] = {}
         license_cost = 0.0
         for i, name in enumerate(c.limit_names):
@@ -466,7 +458,7 @@ class Result:
             "makespan_s": (float(np.max(j["ended_at"][ended]) - np.min(j["submitted_at"]))
                            if final.all() and ended.any() else None),
             "jobs": {
-                "submitted": int(len(status)),
+                "submitted": len(status),
                 "succeeded": int(np.sum(succeeded)),
                 "failed": int(np.sum(status == "FAILED")),
                 "canceled": int(np.sum(status == "CANCELED")),
@@ -475,7 +467,7 @@ class Result:
                 "unfinished": int(np.sum(~final)),
             },
             "tasks": int(np.sum(j["tasks"])) if len(status) else 0,
-            "task_runs": int(len(r)),
+            "task_runs": len(r),
             "task_wait_s": _stats(r["assigned_at"] - r["ready_at"]),
             "job_turnaround_s": _stats((j["ended_at"] - j["submitted_at"])[succeeded]),
             "worker_hours": worker_hours,
@@ -506,14 +498,14 @@ class Result:
 
     # ------------------------------------------------------------------ files
 
-    @classmethod
-    def load(cls, directory: str | Path) -> SavedResult:
-        """Read back a results folder written by :meth:`save` or ``farmsim run``.
+    @staticmethod
+    def load(directory: str | Path) -> SavedResult:
+        """Read back a results folder written by ``save`` or ``farmsim run``.
 
         Each table is read when first used, from the file ``manifest.json`` lists (in a folder
         saved without one: ``<table>.parquet`` or ``<table>.csv``); the folder's files, their
         sizes, their columns and ``summary.json`` are checked at once. The frames have the
-        dtypes of a live result's (see :class:`SavedResult`).
+        dtypes of a live result's (see :class:`~farmsim.record.saved.SavedResult`).
 
         Raises:
             ResultsError: the folder, ``manifest.json``, ``summary.json`` or a table is
@@ -521,94 +513,7 @@ class Result:
                 or a folder without manifest holds tables in both formats (two runs); the
                 message names the file and the column, key or value.
         """
-        from farmsim.record.saved import SavedResult  # it builds on this module
-
         return SavedResult(directory)
-
-    def save(self, directory: str | Path, *, format: str = "parquet") -> Path:
-        """Write every table (Parquet, or CSV with ``format="csv"``), ``summary.json`` and, last,
-        ``manifest.json``: the run (farmsim version, format, scenario, seed) and the name and
-        size of each file, which :meth:`load` checks.
-
-        A results folder holds one run. Saving into a folder that holds another first removes
-        that run's ``manifest.json`` and ``summary.json`` (so a save cut short leaves a folder
-        :meth:`load` refuses) and its tables in the other format; the same format's are
-        overwritten. Other files (``report.html``, your own) are left alone.
-
-        Returns the directory.
-
-        Raises:
-            UsageError: ``format`` is not ``"parquet"`` or ``"csv"``.
-            ResultsError: ``directory`` is a file, or cannot be created or written; the message
-                names it and the reason.
-        """
-        if format not in FORMATS:
-            raise UsageError(f"format must be 'parquet' or 'csv' (got {format!r})")
-        import farmsim
-
-        # Everything is computed before a file is touched: a loaded result reads its tables
-        # from the folder it may be saved into.
-        frames: dict[str, pd.DataFrame] = {name: getattr(self, name) for name in TABLES}
-        summary = self.summary()
-        out = _folder(Path(directory))
-        other = next(f for f in FORMATS if f != format)
-        _remove(out, [MANIFEST, SUMMARY, *(f"{name}.{other}" for name in TABLES)])
-        tables = {}
-        for name, frame in frames.items():
-            writer = frame.to_parquet if format == "parquet" else frame.to_csv
-            size = _write(out, f"{name}.{format}", partial(writer, index=False))
-            tables[name] = {"file": f"{name}.{format}", "bytes": size}
-        size = _write(out, SUMMARY, lambda path: path.write_text(
-            json.dumps(summary, indent=2) + "\n", encoding="utf-8"))
-        manifest = {"farmsim": farmsim.__version__, "format": format,
-                    "scenario": summary["scenario"], "seed": summary["seed"],
-                    "tables": tables, "summary": {"file": SUMMARY, "bytes": size}}
-        _write(out, MANIFEST, lambda path: path.write_text(
-            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
-        return out
-
-
-def _folder(out: Path) -> Path:
-    """``out``, created if need be; a ResultsError if it is a file or cannot be created."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        existing = next((p for p in (out, *out.parents) if os.path.lexists(p)), None)
-        if existing == out:
-            why = "not a folder (a file of that name exists)"
-        elif existing is not None and not existing.is_dir():
-            why = f"cannot create the folder: {existing} is a file, not a folder"
-        else:
-            why = f"cannot create the folder ({_strerror(exc)})"
-        raise ResultsError(why, path=str(out)) from None
-    return out
-
-
-def _remove(out: Path, names: list[str]) -> None:
-    """Delete the files ``names`` of ``out`` that exist (a folder of such a name is kept)."""
-    for name in names:
-        path = out / name
-        try:
-            if path.is_file() or path.is_symlink():
-                path.unlink()
-        except OSError as exc:
-            raise ResultsError(f"cannot remove the {name} of the run saved there before "
-                               f"({_strerror(exc)})", path=str(out)) from None
-
-
-def _write(out: Path, name: str, write: Callable[[Path], object]) -> int:
-    """``write(out / name)``; the size of the file written."""
-    path = out / name
-    try:
-        write(path)
-        return path.stat().st_size
-    except OSError as exc:
-        raise ResultsError(f"cannot write {name} ({_strerror(exc)})", path=str(out)) from None
-
-
-def _strerror(exc: OSError) -> str:
-    """The system's words for ``exc`` (pyarrow's own message names the path again)."""
-    return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
 def _stats(values: np.ndarray) -> dict[str, float | None]:
@@ -618,12 +523,6 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
     return {"mean": float(values.mean()), "p50": float(p50), "p95": float(p95),
             "p99": float(p99)}
-
-
-def _cat(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
-    """A Categorical of ``categories[codes]`` (code -1 is missing), without building strings."""
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=categories,
-                                     validate=False)
 
 
 def _cut(actions: np.ndarray, end: float) -> np.ndarray:

@@ -25,18 +25,18 @@ import pyarrow.compute as pc
 
 from farmsim._documents import shown
 from farmsim.errors import ResultsError
-from farmsim.record.recorder import ACTION_KINDS
-from farmsim.record.result import (
-    _RUN_STATUS_NAMES,
-    _TASK_STATUS_NAMES,
-    _WORKER_STATUS_NAMES,
+from farmsim.record.base import (
     FORMATS,
     MANIFEST,
+    RUN_STATUS_NAMES,
     SUMMARY,
     TABLES,
-    Result,
-    _cat,
+    TASK_STATUS_NAMES,
+    WORKER_STATUS_NAMES,
+    BaseResult,
+    categorical,
 )
+from farmsim.record.recorder import ACTION_KINDS
 
 __all__ = ["SavedCatalog", "SavedResult"]
 
@@ -59,15 +59,17 @@ class SavedCatalog:
     limit_max: list[int]
 
 
-class SavedResult(Result):
+class SavedResult(BaseResult):
     """A results folder written by :meth:`Result.save` or ``farmsim run``, read back.
 
-    Made by :meth:`Result.load`. It has a live result's tables, :meth:`summary` (the contents of
-    ``summary.json``), :meth:`save` and a :class:`SavedCatalog`, so the plots and the report take
-    it as they take a live result. Each table is read when first used, from the file
-    ``manifest.json`` lists for it; each listed file must have the size recorded there. A
-    folder without ``manifest.json`` (saved by a farmsim that did not write one) is read from
-    ``<table>.parquet`` or ``<table>.csv``, unless it holds tables in both formats: two runs.
+    Made by :meth:`Result.load`. Like a live :class:`~farmsim.record.result.Result`, it is a
+    :class:`~farmsim.record.base.BaseResult`: it has a live result's tables, :meth:`summary`
+    (the contents of ``summary.json``), :meth:`save` and a :class:`SavedCatalog`, so the plots
+    and the report take it as they take a live result. Each table is read when first used,
+    from the file ``manifest.json`` lists for it; each listed file must have the size recorded
+    there. A folder without ``manifest.json`` (saved by a farmsim that did not write one) is
+    read from ``<table>.parquet`` or ``<table>.csv``, unless it holds tables in both formats:
+    two runs.
 
     From Parquet the frames equal the live result's. From CSV, numbers, strings and lists (of
     step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
@@ -138,7 +140,7 @@ class SavedResult(Result):
     # ------------------------------------------------------------------ catalog and summary
 
     @cached_property
-    def catalog(self) -> SavedCatalog:  # type: ignore[override]
+    def catalog(self) -> SavedCatalog:
         s = self._summary
         jobs = self.jobs
         return SavedCatalog(
@@ -302,9 +304,9 @@ _STEP = _Column("ref", ref=("steps", "step_id"), strict=True, what="a step")
 _WORKER = _Column("ref", ref=("workers", "worker_id"))
 _FLEET = _Column("ref", ref=("workers", "fleet_id"))
 _QUEUE = _Column("ref", ref=("jobs", "queue_id"))
-_TASK_STATUS = _Column("enum", names=tuple(_TASK_STATUS_NAMES), what="TaskRunStatus")
-_RUN_STATUS = _Column("enum", names=tuple(_RUN_STATUS_NAMES), what="task run status")
-_WORKER_STATUS = _Column("enum", names=tuple(_WORKER_STATUS_NAMES), what="WorkerStatus")
+_TASK_STATUS = _Column("enum", names=tuple(TASK_STATUS_NAMES), what="TaskRunStatus")
+_RUN_STATUS = _Column("enum", names=tuple(RUN_STATUS_NAMES), what="task run status")
+_WORKER_STATUS = _Column("enum", names=tuple(WORKER_STATUS_NAMES), what="WorkerStatus")
 _SESSION = _Column("ref", ref=("sessions", "session_id"), strict=True, what="a session")
 _ACTION = _Column("enum", names=ACTION_KINDS, what="session action")
 
@@ -446,9 +448,10 @@ def _numbers(values: pd.Series, *, integer: bool) -> np.ndarray:
     """``values`` as float64 (or int64), naming the first one that is not a number."""
     dtype = np.int64 if integer else np.float64
     if values.dtype.kind in "iu" or (values.dtype.kind == "f" and not integer):
-        return values.to_numpy(dtype)
-    numbers = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
-    numbers = numbers.to_numpy(np.float64)
+        same: np.ndarray = values.to_numpy(dtype)
+        return same
+    parsed = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    numbers: np.ndarray = parsed.to_numpy(np.float64)
     present = pd.notna(np.asarray(values, dtype=object))
     bad = np.isnan(numbers) & present
     if integer:
@@ -468,18 +471,18 @@ def _lists(values: pd.Series) -> np.ndarray:
     lists; equal texts share one list."""
     out = np.empty(len(values), dtype=object)
     parsed: dict[str, Any] = {}
-    for i, value in enumerate(values):
-        if isinstance(value, str):
-            if value not in parsed:
+    for i, given in enumerate(values):
+        value = given
+        if isinstance(given, str):
+            if given not in parsed:
                 try:
-                    parsed[value] = ast.literal_eval(value)
+                    parsed[given] = ast.literal_eval(given)
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                    parsed[value] = None
-            value = parsed[value]
-        elif isinstance(value, np.ndarray):
-            value = value.tolist()
+                    parsed[given] = None
+            value = parsed[given]
+        elif isinstance(given, np.ndarray):
+            value = given.tolist()
         if not isinstance(value, list):
-            given = values.iloc[i]
             if given is None or (isinstance(given, float) and np.isnan(given)):
                 raise _BadValue("missing value (expected a list)", i)
             raise _BadValue(f"{shown(given)} is not a list", i)
@@ -508,7 +511,7 @@ def _recode(values: pd.Series, categories: pd.Index, what: str) -> pd.Categorica
     if lost.any():
         i = int(np.flatnonzero(lost)[0])
         raise _BadValue(f"{shown(values.iloc[i])} is not {what}", i)
-    return _cat(codes, categories)
+    return categorical(codes, categories)
 
 
 _NUMBER, _NUMBER_OR_NULL = "a number", "a number or null"
@@ -586,7 +589,8 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         _check_file(data["summary"], "summary", "")
     except ValueError as exc:
         raise ResultsError(str(exc), path=str(path)) from None
-    return data  # type: ignore[no-any-return]
+    manifest: dict[str, Any] = data  # an object: _check_json made sure
+    return manifest
 
 
 def _check_file(entry: dict[str, Any], where: str, suffix: str) -> None:
@@ -631,7 +635,8 @@ def _read_summary(path: Path, folder: Path) -> dict[str, Any]:
                 raise ValueError(f"limits: two limits have the limit_id {shown(limit_id)}")
     except ValueError as exc:
         raise ResultsError(str(exc), path=str(path)) from None
-    return data  # type: ignore[no-any-return]
+    summary: dict[str, Any] = data  # an object: _check_json made sure
+    return summary
 
 
 def _read_json(path: Path) -> Any:

@@ -67,7 +67,8 @@ class Capped:
         problems.messages.extend(messages[:MAX_PROBLEMS_PER_FILE])
         rest = len(messages) - MAX_PROBLEMS_PER_FILE
         if rest > 0:
-            problems.add(self.source.label, f"... and {rest} more problem{plural(rest)} in this file")
+            problems.add(self.source.label,
+                         f"... and {rest} more problem{plural(rest)} in this file")
 
 
 def plural(n: int) -> str:

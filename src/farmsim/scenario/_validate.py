@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from farmsim._documents import shown, shown_names
 from farmsim.errors import ScenarioError
@@ -67,12 +67,12 @@ def index(where: str, i: int) -> str:
     return f"{where}[{i}]"
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """True for ints, False for bools (YAML ``true`` is not the integer 1 here)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """True for ints and floats that are not bools."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 

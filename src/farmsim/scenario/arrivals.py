@@ -27,12 +27,11 @@ the run.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Collection, Mapping
+from functools import partial
 from typing import Any
 
 from farmsim._documents import shown
-from farmsim.errors import TemplateError
 from farmsim.model.arrivals import (
     ArrivalStream,
     Choice,
@@ -55,7 +54,16 @@ from farmsim.scenario._validate import (
     show,
 )
 from farmsim.scenario.distributions import read_distribution
-from farmsim.templates import expand_job, load_template
+from farmsim.scenario.jobitems import (
+    BaseDir,
+    bundle_settings,
+    load_item_template,
+    read_queue,
+    read_run_settings,
+    template_message,
+    template_source,
+)
+from farmsim.templates import expand_job
 
 __all__ = ["ARRIVAL_KEYS", "PROCESS_KEYS", "read_arrivals"]
 
@@ -78,15 +86,13 @@ PROCESS_KEYS = ("poisson", "diurnal", "weekly")
 #: The highest submission rate a stream may have (per hour at factor 1).
 MAX_PER_HOUR = 1_000_000
 
-_BaseDir = str | os.PathLike[str] | None
-
 
 def read_arrivals(
     data: Any,
     problems: Problems,
     *,
     queues: Collection[str] | None,
-    base_dir: _BaseDir = None,
+    base_dir: BaseDir = None,
     start: str | None = None,
     horizon: float | None = None,
     where: str = "workload.arrivals",
@@ -129,16 +135,8 @@ def _week_offset(start: str | None) -> float:
 
 def _read_stream(
     data: Any, where: str, problems: Problems, *, queues: Collection[str] | None,
-    base_dir: _BaseDir, offset: float, horizon: float | None, number: int,
+    base_dir: BaseDir, offset: float, horizon: float | None, number: int,
 ) -> ArrivalStream | None:
-    from farmsim.scenario.workload import (
-        _template_message,
-        _template_source,
-        bundle_settings,
-        read_queue,
-        read_run_settings,
-    )
-
     before = len(problems)
     item = Section(data, where, problems, keys=ARRIVAL_KEYS,
                    required=("queue", "process", "template"))
@@ -154,45 +152,41 @@ def _read_stream(
         problems.add(where, "would submit jobs forever: give the stream an 'end' or the "
                             "scenario a 'horizon'")
     count = item.integer("count", minimum=1, maximum=INT32_MAX)
-    source = _template_source(item, base_dir)
-    template = None
-    if source is not None:
-        try:
-            template = load_template(source[0], base_dir=base_dir)
-        except ValueError as exc:
-            item.bad("template", _template_message(exc))
+    source = template_source(item, base_dir)
+    template = load_item_template(item, source[0], base_dir) if source is not None else None
     defaults = bundle_settings(template, item) if template is not None else {}
     priority = _read_field_sampler(item, "priority", defaults.get("priority", DEFAULT_PRIORITY),
                                    0, 100)
     max_workers = _read_field_sampler(item, "maxWorkerCount", defaults.get("maxWorkerCount", -1),
                                       1, INT32_MAX, minus_one=True)
     retries, max_failed, status = read_run_settings(item, defaults)
-    parameters = _read_parameters(item, template)
-    if len(problems) > before or None in (
-        name, queue, rate, first, template, parameters, priority, max_workers, status, source
-    ):
+    parameters = _read_samplers(item, template)
+    if (len(problems) > before or name is None or queue is None or rate is None
+            or first is None or source is None or template is None or parameters is None
+            or priority is None or max_workers is None or retries is None
+            or max_failed is None or status is None):
         return None
     stream = ArrivalStream(
-        name=name,  # type: ignore[arg-type]  # None checked above
-        queue=queue,  # type: ignore[arg-type]
-        rate=rate,  # type: ignore[arg-type]
-        start=first,  # type: ignore[arg-type]
+        name=name,
+        queue=queue,
+        rate=rate,
+        start=first,
         end=end,
         count=count,
-        template=source[1],  # type: ignore[index]
-        expand=lambda values, _t=template: expand_job(_t, values),
-        parameters=parameters,  # type: ignore[arg-type]
-        priority=priority,  # type: ignore[arg-type]
-        max_worker_count=max_workers,  # type: ignore[arg-type]
-        max_retries_per_task=retries,  # type: ignore[arg-type]
-        max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
+        template=source[1],
+        expand=partial(expand_job, template),
+        parameters=parameters,
+        priority=priority,
+        max_worker_count=max_workers,
+        max_retries_per_task=retries,
+        max_failed_tasks_count=max_failed,
         target_task_run_status=CreateJobTargetTaskRunStatus(status),
     )
     typical = stream.typical_parameters()
     try:
         stream.expand(typical)
     except ValueError as exc:
-        message = str(exc) if isinstance(exc, TemplateError) else f"cannot use this template: {exc}"
+        message = template_message(exc)
         tried = ", ".join(f"{k}={shown(v)}" for k, v in typical.items()) or "no parameters"
         item.bad("parameters", f"the template does not accept the stream's values "
                                f"(tried {tried}): {message}")
@@ -201,20 +195,20 @@ def _read_stream(
 
 
 def _read_process(item: Section, offset: float) -> RateProfile | None:
+    before = len(item.problems)
     process = item.section("process", keys=PROCESS_KEYS, required=("poisson",))
     poisson = process.section("poisson", keys=("per_hour",), required=("per_hour",))
     # Bounded: a rate no farm sees would only make the run submit jobs without end.
     per_hour = poisson.number("per_hour", positive=True, maximum=MAX_PER_HOUR)
     hourly = _read_factors(process, "diurnal", 24)
     daily = _read_factors(process, "weekly", 7)
-    if per_hour is None or hourly is False or daily is False or not process.valid:
+    if per_hour is None or len(item.problems) > before:
         return None
-    return RateProfile(per_second=per_hour / 3600.0, hourly=hourly or None,  # type: ignore[arg-type]
-                       daily=daily or None, offset=offset)  # type: ignore[arg-type]
+    return RateProfile(per_second=per_hour / 3600.0, hourly=hourly, daily=daily, offset=offset)
 
 
-def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] | None | bool:
-    """``count`` factors >= 0, not all zero; None when absent, False after a problem."""
+def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] | None:
+    """``count`` factors >= 0, not all zero; None when absent or after a problem."""
     if not process.has(key):
         return None
     value = process.get(key)
@@ -222,16 +216,16 @@ def _read_factors(process: Section, key: str, count: int) -> tuple[float, ...] |
     if not isinstance(value, list) or len(value) != count:
         got = f"{len(value)} items" if isinstance(value, list) else show(value)
         process.bad(key, f"must be a list of {count} factors, one per {what} (got {got})")
-        return False
+        return None
     bad = [i for i, v in enumerate(value) if not is_number(v) or not 0 <= float(v) < float("inf")]
     if bad:
         i = bad[0]
         process.problems.add(index(process.at(key), i),
                              f"must be a number >= 0 (got {show(value[i])})")
-        return False
+        return None
     if not any(float(v) > 0 for v in value):
         process.bad(key, "must have at least one factor > 0 (all are 0: no job would arrive)")
-        return False
+        return None
     return tuple(float(v) for v in value)
 
 
@@ -292,7 +286,8 @@ def _read_choice(value: Mapping[str, Any], where: str, problems: Problems,
     return Choice(tuple(values), weights)
 
 
-def _read_parameters(item: Section, template: Any) -> dict[str, Sampler] | None:
+def _read_samplers(item: Section, template: Any) -> dict[str, Sampler] | None:
+    """The stream's ``parameters``: a sampler of each parameter's values, by name."""
     if not item.has("parameters"):
         return {}
     values = item.mapping("parameters")

@@ -9,6 +9,7 @@ from typing import Any
 from farmsim.model.arrivals import ArrivalStream
 from farmsim.model.config import FarmConfig, JobSubmission
 from farmsim.model.runtimes import RuntimeModel
+from farmsim.scenario.overrides import apply_overrides
 
 __all__ = ["Scenario"]
 
@@ -64,6 +65,4 @@ class Scenario:
             ScenarioError: a path names nothing (the message lists what is there), or the
                 changed scenario breaks a rule; or this scenario has no ``raw`` mapping.
         """
-        from farmsim.scenario.overrides import apply_overrides  # the loader imports this module
-
         return apply_overrides(self, overrides)

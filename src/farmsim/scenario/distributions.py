@@ -117,7 +117,7 @@ def read_distribution(
 def _checked(dist: Distribution, where: str, problems: Problems) -> Distribution | None:
     """The distribution, if its parameters and mean are finite (extreme specs overflow)."""
     try:
-        values = [getattr(dist, f.name) for f in dataclasses.fields(dist)]  # type: ignore[arg-type]
+        values = [getattr(dist, f.name) for f in dataclasses.fields(dist)]
         finite = all(math.isfinite(v) for v in values if isinstance(v, float)) and math.isfinite(
             dist.mean
         )

@@ -71,8 +71,8 @@ def read_farm(data: Any, problems: Problems, where: str = "farm", *,
         farm.at("queues"),
         problems,
         lambda data, where, problems: _read_queue(
-            data, where, problems, fleet_names=fleet_names, limit_names=limit_names, amounts=amounts,
-            base_dir=base_dir,
+            data, where, problems, fleet_names=fleet_names, limit_names=limit_names,
+            amounts=amounts, base_dir=base_dir,
         ),
     )
     simulation = farm.section("simulation", keys=FARM_SIMULATION_KEYS)
@@ -230,6 +230,6 @@ def _check_amount_clash(
         if other != limit:
             queue.problems.add(
                 index(queue.at("limits"), i),
-                f"limits {shown(other)} and {shown(limit)} have the same amountRequirementName {shown(amount)} "
-                "(a queue can be associated with only one limit per amount)",
+                f"limits {shown(other)} and {shown(limit)} have the same amountRequirementName "
+                f"{shown(amount)} (a queue can be associated with only one limit per amount)",
             )

@@ -89,17 +89,18 @@ def read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None:
         mode, count = _customer_managed(content, conf_where, fleet, simulation, workers, low, high)
     else:
         mode, count = _service_managed(content, conf_where, fleet, simulation, workers, low, high)
-    if len(problems) > before or None in (name, low, high, count, cost):
+    if (len(problems) > before or name is None or low is None or high is None or count is None
+            or cost is None):
         return None
     return FleetConfig(
-        display_name=name,  # type: ignore[arg-type]  # None checked above
+        display_name=name,
         kind=kind,
-        min_worker_count=low,  # type: ignore[arg-type]
-        max_worker_count=high,  # type: ignore[arg-type]
-        worker_count=count,  # type: ignore[arg-type]
+        min_worker_count=low,
+        max_worker_count=high,
+        worker_count=count,
         mode=mode,
         configuration=copy.deepcopy(dict(content)),
-        cost_per_hour=cost,  # type: ignore[arg-type]
+        cost_per_hour=cost,
     )
 
 

@@ -36,13 +36,14 @@ def read_limit(data: Any, where: str, problems: Problems) -> LimitConfig | None:
     limit.text("description")
     simulation = limit.section("simulation", keys=LIMIT_SIMULATION_KEYS)
     cost = simulation.number("cost_per_hour", default=0.0, minimum=0)
-    if len(problems) > before or None in (name, amount, max_count, cost):
+    if (len(problems) > before or name is None or amount is None or max_count is None
+            or cost is None):
         return None
     return LimitConfig(
-        display_name=name,  # type: ignore[arg-type]  # None checked above
-        amount_requirement_name=amount,  # type: ignore[arg-type]
-        max_count=max_count,  # type: ignore[arg-type]
-        cost_per_hour=cost,  # type: ignore[arg-type]
+        display_name=name,
+        amount_requirement_name=amount,
+        max_count=max_count,
+        cost_per_hour=cost,
     )
 
 

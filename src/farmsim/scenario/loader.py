@@ -12,8 +12,6 @@ location in the file's structure::
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,26 +19,12 @@ from typing import Any
 
 import yaml
 
-from farmsim._documents import (
-    DocumentTooLarge,
-    check_size,
-    load_yaml,
-    shown,
-    yaml_error_text,
-)
+from farmsim._documents import DocumentTooLarge, load_yaml, shown, yaml_error_text
 from farmsim.errors import ScenarioError, UsageError
-from farmsim.model.config import FarmConfig
-from farmsim.model.runtimes import RuntimeModel
-from farmsim.scenario._validate import Problems, Section, at, index, show
+from farmsim.scenario.build import build_scenario, scenario_from_mapping
 from farmsim.scenario.config import Scenario
-from farmsim.scenario.farm import declared_names, read_farm
-from farmsim.scenario.runtimes import read_runtimes
-from farmsim.scenario.workload import Workload, read_workload
 
-__all__ = ["TOP_KEYS", "load_scenario", "scenario_from_dict"]
-
-TOP_KEYS = ("name", "seed", "start", "horizon", "farm", "workload", "runtimes")
-_DEFAULT_NAME = "scenario"
+__all__ = ["load_scenario", "scenario_from_dict"]
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
@@ -84,8 +68,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except (ValueError, OverflowError) as exc:  # a value PyYAML cannot build (a 5000-digit int)
         raise ScenarioError(f"{source}: not valid YAML: {exc}", source=source) from None
     base_dir = Path(source).resolve().parent
-    return _build(data, base_dir=str(base_dir), source=source, default_name=Path(source).stem,
-                  owned=True)
+    return build_scenario(data, scenario_type=Scenario, base_dir=str(base_dir), source=source,
+                          default_name=Path(source).stem, owned=True)
 
 
 def scenario_from_dict(
@@ -108,8 +92,7 @@ def scenario_from_dict(
     Raises:
         ScenarioError: every problem found, each with its location.
     """
-    base = str(Path(base_dir).resolve()) if base_dir is not None else None
-    return _build(data, base_dir=base, source=source, default_name=_DEFAULT_NAME, owned=False)
+    return scenario_from_mapping(data, scenario_type=Scenario, base_dir=base_dir, source=source)
 
 
 def _yaml_problem(source: str, exc: yaml.YAMLError) -> str:
@@ -117,146 +100,3 @@ def _yaml_problem(source: str, exc: yaml.YAMLError) -> str:
     if line is None:
         return f"{source}: not valid YAML: {what}"
     return f"{source}, line {line}, column {column}: not valid YAML: {what}"
-
-
-def _build(data: Any, *, base_dir: str | None, source: str | None, default_name: str,
-           owned: bool) -> Scenario:
-    problems = Problems()
-    raw, data = _copies(data, problems, owned=owned)
-    problems.raise_if_any(source)
-    top = Section(data, "", problems, keys=TOP_KEYS, required=("farm",))
-    name = top.string("name", default=default_name)
-    seed = top.integer("seed", default=0, minimum=0)
-    start = _read_start(top)
-    horizon = top.duration("horizon", positive=True)
-    farm = read_farm(top.get("farm"), problems, base_dir=base_dir) if top.has("farm") else None
-    notes: list[str] = []
-    workload: Workload | None = Workload()
-    if top.has("workload"):
-        queues = _queue_names(top.get("farm"))
-        workload = read_workload(top.get("workload"), problems, queues=queues, base_dir=base_dir,
-                                 start=start, notes=notes,
-                                 horizon=math.inf if horizon is None and top.has("horizon")
-                                 else horizon)
-    runtimes: RuntimeModel | None = RuntimeModel()
-    if top.has("runtimes"):
-        runtimes = read_runtimes(top.get("runtimes"), problems, base_dir=base_dir, notes=notes)
-    problems.raise_if_any(source)
-    if farm is None or workload is None or runtimes is None or name is None or seed is None:
-        raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover
-    notes += _idle_notes(farm, workload)
-    return Scenario(
-        name=name,
-        seed=seed,
-        start=start,
-        horizon=horizon,
-        farm=farm,
-        jobs=workload.jobs,
-        arrivals=workload.arrivals,
-        runtimes=runtimes,
-        notes=tuple(notes),
-        source=source,
-        base_dir=base_dir,
-        raw=raw,
-    )
-
-
-def _idle_notes(farm: FarmConfig, workload: Workload) -> list[str]:
-    """Notes on what will not run: fleets without workers, queues none of whose fleets has
-    any, and a scenario that submits no job at all."""
-    notes = []
-    idle = {fleet.display_name for fleet in farm.fleets if fleet.worker_count == 0}
-    for fleet in farm.fleets:
-        if fleet.display_name in idle:
-            notes.append(f"fleet {fleet.display_name!r} has 0 workers: no work runs on it")
-    for queue in farm.queues:
-        if not queue.fleets:
-            notes.append(f"queue {queue.display_name!r} has no fleets: its jobs never run")
-        elif all(name in idle for name in queue.fleets):
-            fleets = ", ".join(repr(name) for name in queue.fleets)
-            notes.append(f"queue {queue.display_name!r} has no workers (its fleet"
-                         f"{'s' if len(queue.fleets) > 1 else ''} {fleets} "
-                         f"{'have' if len(queue.fleets) > 1 else 'has'} 0): its jobs never run")
-    if not workload.jobs and not workload.arrivals:
-        notes.append("no jobs and no arrival streams: the run only starts the workers, which "
-                     "stay idle")
-    return notes
-
-
-def _copies(data: Any, problems: Problems, *, owned: bool) -> tuple[Any, Any]:
-    """Two plain deep copies of the input: ``raw`` kept as given, and one to validate and share
-    with the records (so later changes to the caller's mapping touch neither).
-
-    ``owned`` says the input is farmsim's own (just read from a file, its size checked): it is
-    then itself the copy to validate, and only ``raw`` is copied.
-    """
-    if data is None:
-        problems.add("", "the scenario is empty")
-        return None, None
-    if not owned:
-        try:
-            check_size(data)  # a file's aliases were checked as it was read; a mapping's here
-        except DocumentTooLarge as exc:
-            problems.add("", f"shared parts (the same list or mapping used in many places): "
-                             f"{exc}")
-            return None, None
-    try:
-        raw = _plain(data, "", problems, {}, set())
-        return raw, (data if owned else _plain(raw, "", Problems(), {}, set()))
-    except RecursionError:
-        problems.add("", "nested too deeply")
-        return None, None
-
-
-def _queue_names(farm: Any) -> list[str] | None:
-    """The queue displayNames declared in the farm, or None if its queue list is broken."""
-    queues = farm.get("queues") if isinstance(farm, Mapping) else None
-    return declared_names(queues) if isinstance(queues, list) else None
-
-
-def _plain(
-    value: Any, where: str, problems: Problems, memo: dict[int, Any], active: set[int]
-) -> Any:
-    """A deep copy with every mapping made a dict and every tuple a list (Python callers may pass
-    read-only mappings and tuples; YAML gives dicts and lists).
-
-    Parts shared through YAML anchors stay shared; a part that contains itself (an alias inside
-    its own anchor) is a problem, replaced by None.
-    """
-    kind = type(value)
-    if kind is not dict and kind is not list and not isinstance(value, Mapping | tuple):
-        return value  # scalars (str, numbers, dates) are immutable
-    key = id(value)
-    if key in active:
-        problems.add(where, "contains itself (a YAML alias inside its own anchor)")
-        return None
-    if key in memo:
-        return memo[key]
-    active.add(key)
-    if kind is dict or (kind is not list and isinstance(value, Mapping)):
-        result: Any = {k: _plain(v, at(where, k), problems, memo, active) for k, v in value.items()}
-    else:
-        result = [_plain(v, index(where, i), problems, memo, active) for i, v in enumerate(value)]
-    active.discard(key)
-    memo[key] = result
-    return result
-
-
-def _read_start(top: Section) -> str | None:
-    """``start`` as an ISO-8601 string: a YAML timestamp, a date, or an ISO string."""
-    if not top.has("start"):
-        return None
-    value = top.get("start")
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time()).isoformat()
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            pass
-    top.bad(
-        "start", f"must be an ISO-8601 date and time like 2026-01-05T09:00:00Z (got {show(value)})"
-    )
-    return None

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from farmsim._documents import shown
 from farmsim.errors import ScenarioError
 from farmsim.scenario._validate import Problems, at, index, names, show
+from farmsim.scenario.arrivals import ARRIVAL_KEYS, PROCESS_KEYS
+from farmsim.scenario.build import TOP_KEYS, scenario_from_mapping
 from farmsim.scenario.distributions import DISTRIBUTION_KEYS
 from farmsim.scenario.farm import FARM_KEYS, FARM_SIMULATION_KEYS, QUEUE_KEYS, SCHEDULING_POLICIES
 from farmsim.scenario.fleets import (
@@ -32,11 +34,10 @@ from farmsim.scenario.fleets import (
     FLEET_SIMULATION_KEYS,
     SMF_KEYS,
 )
+from farmsim.scenario.jobitems import JOB_KEYS
 from farmsim.scenario.limits import LIMIT_KEYS, LIMIT_SIMULATION_KEYS
-from farmsim.scenario.loader import TOP_KEYS, scenario_from_dict
 from farmsim.scenario.runtimes import CALIBRATE_RULE_KEYS, MATCH_KEYS, RULE_KEYS
-from farmsim.scenario.arrivals import ARRIVAL_KEYS, PROCESS_KEYS
-from farmsim.scenario.workload import JOB_KEYS, WORKLOAD_KEYS
+from farmsim.scenario.workload import WORKLOAD_KEYS
 
 if TYPE_CHECKING:
     from farmsim.scenario.config import Scenario
@@ -114,7 +115,10 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenari
             continue
         _set(data, path, value, problems)
     problems.raise_if_any(scenario.source)
-    return scenario_from_dict(data, base_dir=scenario.base_dir, source=scenario.source)
+    # Built as the loader builds it, into the scenario's own class (this module does not import
+    # the Scenario's: its with_overrides imports this one).
+    return scenario_from_mapping(data, scenario_type=type(scenario), base_dir=scenario.base_dir,
+                                 source=scenario.source)
 
 
 def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> None:
@@ -122,21 +126,23 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
     segments = path.split(".")
     node: Any = data
     shape = here = ""  # schema place ("farm.fleets[]") and location ("farm.fleets[0]")
+    key: str | int  # a mapping's key or a list's index
     i = 0
     while True:
         if isinstance(node, dict):
-            key, used = _find_key(node, segments[i:])
-            if key is None:
-                key, used = segments[i], 1
+            name, used = _find_key(node, segments[i:])
+            if name is None:
+                name, used = segments[i], 1
                 allowed = _SCHEMA.get(shape)
-                if allowed is not None and key not in allowed:
+                if allowed is not None and name not in allowed:
                     problems.add(
                         f"override {shown(path)}",
-                        f"no key {shown(key)} in {here or 'the top level'} "
+                        f"no key {shown(name)} in {here or 'the top level'} "
                         f"(available: {', '.join(sorted(allowed))})",
                     )
                     return
-            child_shape, child_here = at(shape, key), at(here, key)
+            key = name
+            child_shape, child_here = at(shape, name), at(here, name)
         elif isinstance(node, list):
             found = _find_item(node, segments[i:])
             if found is None:
@@ -145,7 +151,8 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
             key, used = found
             child_shape, child_here = shape + "[]", index(here, key)
         else:
-            problems.add(f"override {shown(path)}", f"{here} is {show(node)}, not a mapping or a list")
+            problems.add(f"override {shown(path)}",
+                         f"{here} is {show(node)}, not a mapping or a list")
             return
         i += used
         if i == len(segments):

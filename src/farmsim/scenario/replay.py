@@ -30,7 +30,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -41,7 +40,6 @@ from farmsim._documents import shown
 from farmsim.model.config import (
     JobSubmission,
 )
-from farmsim.model.enums import CreateJobTargetTaskRunStatus
 from farmsim.scenario._files import (
     MAX_PROBLEMS_PER_FILE,
     Capped,
@@ -55,12 +53,13 @@ from farmsim.scenario._validate import (
     index,
     show,
 )
-from farmsim.scenario.workload import (
+from farmsim.scenario.jobitems import (
     JOB_KEYS,
-    _read_parameters,
-    _template_source,
+    BaseDir,
     read_job_fields,
+    read_parameters,
     read_queue,
+    template_source,
 )
 from farmsim.scenario.swf import SWF_BY, SWF_KEYS, read_swf_file
 
@@ -85,7 +84,6 @@ _INTEGER_COLUMNS = frozenset(
     ("priority", "maxWorkerCount", "maxRetriesPerTask", "maxFailedTasksCount")
 )
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
-_BaseDir = str | os.PathLike[str] | None
 _ITEM_FORM = "a file path or a mapping like {file: PATH, format: csv|swf}"
 _FORM = "a file path, a mapping like {file: PATH, format: csv|swf}, or a list of them"
 
@@ -95,7 +93,7 @@ def read_replay(
     problems: Problems,
     *,
     queues: Collection[str] | None,
-    base_dir: _BaseDir,
+    base_dir: BaseDir,
     notes: list[str],
     start: str | None = None,
     where: str = "workload.replay",
@@ -143,7 +141,7 @@ def read_replay(
 
 
 def _read_source(
-    data: Any, where: str, problems: Problems, base_dir: _BaseDir, form: str
+    data: Any, where: str, problems: Problems, base_dir: BaseDir, form: str
 ) -> Source | None:
     if isinstance(data, str):
         if not data.strip():
@@ -200,7 +198,7 @@ def _existing(
     where: str,
     file_where: str,
     problems: Problems,
-    base_dir: _BaseDir,
+    base_dir: BaseDir,
 ) -> Source | None:
     path = Path(base_dir, shown) if base_dir is not None else Path(shown)
     if not path.exists():
@@ -264,10 +262,9 @@ def _read_csv(
     if header is None:
         if len(problems) > before:  # not valid CSV
             return []
-        columns = ", ".join(CSV_COLUMNS)
-        problems.add(
-            source.label, f"the file is empty (expected a header row naming its columns: {columns})"
-        )
+        expected = ", ".join(CSV_COLUMNS)
+        problems.add(source.label,
+                     f"the file is empty (expected a header row naming its columns: {expected})")
         return []
     line, cells = header
     columns = _read_header(cells, f"{source.label}, line {line}", problems)
@@ -307,7 +304,7 @@ def _read_header(cells: list[str], where: str, problems: Problems) -> list[str |
     columns: list[str | None] = []
     usable = True
     for i, cell in enumerate(cells):
-        name = cell.strip()
+        name: str | None = cell.strip()
         if not name:
             problems.add(where, f"column {i + 1} has no name")
             name = None
@@ -366,24 +363,15 @@ def _read_row(
         if timestamp is None:
             job.bad("timestamp", _bad_timestamp(values["timestamp"]))
     queue = read_queue(job, queues)
-    parameters = _read_parameters(job) if parameters_ok else None
-    template = _template_source(job, csv_dir) if "template" in values else None
-    structure, priority, max_workers, retries, max_failed, status = read_job_fields(
-        job, template, parameters, csv_dir)
-    if len(problems) > before or None in (submit_at, queue, template, structure, status):
+    parameters = read_parameters(job) if parameters_ok else None
+    template = template_source(job, csv_dir) if "template" in values else None
+    fields = read_job_fields(job, template, parameters, csv_dir)
+    if len(problems) > before or submit_at is None or queue is None or template is None:
         return None
-    submission = JobSubmission(
-        at=submit_at,  # type: ignore[arg-type]  # None checked above
-        queue=queue,  # type: ignore[arg-type]
-        structure=structure,  # type: ignore[arg-type]
-        template=template[1],  # type: ignore[index]
-        parameters=parameters,  # type: ignore[arg-type]
-        priority=priority,  # type: ignore[arg-type]
-        max_worker_count=max_workers,  # type: ignore[arg-type]
-        max_retries_per_task=retries,  # type: ignore[arg-type]
-        max_failed_tasks_count=max_failed,  # type: ignore[arg-type]
-        target_task_run_status=CreateJobTargetTaskRunStatus(status),
-    )
+    submission = fields.submission(at=submit_at, queue=queue, template=template[1],
+                                   parameters=parameters)
+    if submission is None:
+        return None
     return _PendingRow(submission, timestamp, values.get("timestamp", ""), job.at("timestamp"))
 
 
@@ -434,7 +422,7 @@ def _place_in_time(
     rows: list[_PendingRow], source: Source, problems: Problems, start: str | None
 ) -> list[JobSubmission]:
     """The rows' submissions, with ``at`` from their timestamps (time-column rows are done)."""
-    stamped = [row for row in rows if row.timestamp is not None]
+    stamped = [row.timestamp for row in rows if row.timestamp is not None]
     if not stamped:
         return [row.job for row in rows]
     if start is not None:
@@ -444,7 +432,7 @@ def _place_in_time(
             return []
         after = f"the scenario start {start}"
     else:
-        origin = min(row.timestamp for row in stamped)  # type: ignore[type-var]
+        origin = min(stamped)
         after = "the file's earliest timestamp"
     jobs = []
     for row in rows:

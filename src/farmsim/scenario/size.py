@@ -22,9 +22,10 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -329,8 +330,9 @@ def _stream_size(scenario: Scenario, stream: ArrivalStream, costs: _JobCosts) ->
     horizon = math.inf if scenario.horizon is None else scenario.horizon
     end = min(math.inf if stream.end is None else stream.end, horizon)
     expected = expected_arrivals(stream.rate, stream.start, end)
+    # count caps the stream when it is reached before the window ends
+    jobs = expected if stream.count is None else min(float(stream.count), expected)
     capped = stream.count is not None and stream.count <= expected
-    jobs = float(stream.count) if capped else expected  # type: ignore[arg-type]
     cost = costs.of_stream(stream)
     memory = jobs * cost.memory if jobs else 0.0
     return StreamSize(name=stream.name, jobs=jobs, tasks_per_job=cost.tasks, memory=memory,
@@ -472,21 +474,21 @@ def largest_part(scenario: Scenario, size: ScenarioSize) -> Part:
     workers, an arrival stream (its rate, ``count`` or frame parameter), one big job (the
     parameter that makes its tasks, else its template) or, when no job dominates, the jobs
     together."""
-    candidates: list[tuple[float, Any]] = []
+    candidates: list[tuple[float, Callable[[], Part]]] = []
     for i, memory in enumerate(size.fleet_memory):
-        candidates.append((memory, lambda i=i: _fleet_part(scenario, i)))
+        candidates.append((memory, partial(_fleet_part, scenario, i)))
     for i, stream in enumerate(size.streams):
-        candidates.append((stream.memory, lambda i=i: _stream_part(scenario, size, i)))
+        candidates.append((stream.memory, partial(_stream_part, scenario, size, i)))
     if size.largest_job is not None:
         if size.largest_job_memory * 2 >= size.jobs_memory:
-            candidates.append((size.largest_job_memory, lambda: _job_part(scenario, size)))
+            candidates.append((size.largest_job_memory, partial(_job_part, scenario, size)))
         else:
-            candidates.append((size.jobs_memory, lambda: _jobs_part(scenario, size)))
-    _, make = max(candidates, key=lambda c: c[0], default=(0.0, None))
-    if make is None:
+            candidates.append((size.jobs_memory, partial(_jobs_part, scenario, size)))
+    if not candidates:
         return Part(field="(top level)", value="the scenario", what="has no jobs or workers",
                     memory=0.0)
-    return make()  # type: ignore[no-any-return]
+    _, make = max(candidates, key=lambda c: c[0])
+    return make()
 
 
 def _fleet_part(scenario: Scenario, i: int) -> Part:
@@ -730,7 +732,7 @@ def format_count(n: float, *, about: bool = False) -> str:
     if n >= 1e15:
         return f"{n:.2g}"
     if about and n >= 1000:
-        n = round(n, 2 - int(math.floor(math.log10(n))))
+        n = round(n, 2 - math.floor(math.log10(n)))
     return f"{round(n):,}"
 
 

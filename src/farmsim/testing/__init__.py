@@ -34,8 +34,8 @@ from farmsim.record.invariants import (
 __all__ = [
     "FINAL_TASK_STATUSES",
     "IN_FLIGHT_TASK_STATUSES",
-    "InvariantViolation",
     "TASK_TRANSITIONS",
+    "InvariantViolation",
     "assert_same_tables",
     "check_all",
     "check_dependencies",

@@ -157,9 +157,9 @@ def test_time_axes_switch_to_hours_for_long_runs(quickstart):
 def test_tasks_by_status_counts_each_task_once(quickstart):
     # GIVEN the counts tasks_by_status stacks
     ev = quickstart.task_events
-    grid, counts = plots._state_counts(ev["time"].to_numpy(), ev["task_id"].cat.codes.to_numpy(),
-                                       ev["status"].cat.codes.to_numpy(),
-                                       len(ev["status"].cat.categories), 7200.0)
+    _grid, counts = plots._state_counts(ev["time"].to_numpy(), ev["task_id"].cat.codes.to_numpy(),
+                                        ev["status"].cat.codes.to_numpy(),
+                                        len(ev["status"].cat.categories), 7200.0)
     # THEN no count is negative and, at the end, every task is in exactly its last status
     assert (counts >= 0).all()
     last = ev.groupby("task_id", observed=True)["status"].last().value_counts()

@@ -74,8 +74,8 @@ def runs(result: Result, step_name: str | None = None, job_name: str | None = No
                                      "worker_id": str, "status": str})
     steps = result.steps.astype({"step_id": str})
     jobs = result.jobs.astype({"job_id": str})
-    frame["step"] = frame["step_id"].map(dict(zip(steps["step_id"], steps["name"])))
-    frame["job"] = frame["job_id"].map(dict(zip(jobs["job_id"], jobs["name"])))
+    frame["step"] = frame["step_id"].map(dict(zip(steps["step_id"], steps["name"], strict=True)))
+    frame["job"] = frame["job_id"].map(dict(zip(jobs["job_id"], jobs["name"], strict=True)))
     frame["task"] = frame["task_id"].str.rsplit("-", n=1).str[1].astype(int)
     if step_name is not None:
         frame = frame[frame["step"] == step_name]
@@ -90,10 +90,11 @@ def last_status(result: Result) -> dict[tuple[str, str, int], str]:
                                     "status": str})
     steps = result.steps.astype({"step_id": str})
     jobs = result.jobs.astype({"job_id": str})
-    step_name = dict(zip(steps["step_id"], steps["name"]))
-    job_name = dict(zip(jobs["job_id"], jobs["name"]))
+    step_name = dict(zip(steps["step_id"], steps["name"], strict=True))
+    job_name = dict(zip(jobs["job_id"], jobs["name"], strict=True))
     out = {}
-    for j, s, t, status in zip(ev["job_id"], ev["step_id"], ev["task_id"], ev["status"]):
+    for j, s, t, status in zip(ev["job_id"], ev["step_id"], ev["task_id"], ev["status"],
+                               strict=True):
         out[(job_name[j], step_name[s], int(t.rsplit("-", 1)[1]))] = status
     return out
 

@@ -90,7 +90,7 @@ def test_a_higher_priority_job_takes_workers_at_task_boundaries_only() -> None:
     check_all(result)
     runs = result.task_runs.astype({"job_id": str, "worker_id": str, "status": str,
                                     "session_id": str})
-    jobs = dict(zip(result.jobs["name"], result.jobs["job_id"].astype(str)))
+    jobs = dict(zip(result.jobs["name"], result.jobs["job_id"].astype(str), strict=True))
     # THEN nothing of A is canceled or interrupted: B waits for A's runs to end...
     assert set(runs["status"]) == {"SUCCEEDED"}
     a_runs = runs[runs["job_id"] == jobs["A"]]
@@ -155,7 +155,7 @@ def test_a_failed_environment_entry_fails_the_attempt_and_runs_its_exit() -> Non
     # each session: envEnter FAILED, taskRun NEVER_ATTEMPTED, envExit of that environment
     acts = actions_of(result)
     for _, session in acts.groupby("session_id"):
-        assert list(zip(session["action"], session["status"])) == [
+        assert list(zip(session["action"], session["status"], strict=True)) == [
             ("envEnter", "FAILED"), ("taskRun", "NEVER_ATTEMPTED"), ("envExit", "SUCCEEDED")]
     assert result.task_runs["ended_at"].tolist() == pytest.approx(
         [ENTER_S, ENTER_S + EXIT_S + ENTER_S])
@@ -174,7 +174,8 @@ def test_step_environments_switch_inside_a_session() -> None:
     # THEN one session: enter J, enter S0's env, 2 runs, exit S0's env, enter S1's env, 2 runs,
     # exit S1's env, exit J
     assert len(result.sessions) == 1
-    kinds = [(k, e.split(":")[0]) for k, e in zip(acts["action"], acts["environment_id"])]
+    kinds = [(k, e.split(":")[0])
+             for k, e in zip(acts["action"], acts["environment_id"], strict=True)]
     assert kinds == [("envEnter", "JOB"), ("envEnter", "STEP"), ("taskRun", ""),
                      ("taskRun", ""), ("envExit", "STEP"), ("envEnter", "STEP"),
                      ("taskRun", ""), ("taskRun", ""), ("envExit", "STEP"), ("envExit", "JOB")]

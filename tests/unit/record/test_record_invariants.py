@@ -73,7 +73,7 @@ class Tables:
             frame = getattr(result, name).copy()
             categorical = [c for c in frame.columns
                            if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-            setattr(self, name, frame.astype({c: object for c in categorical}))
+            setattr(self, name, frame.astype(dict.fromkeys(categorical, object)))
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from pandas.testing import assert_frame_equal
 import farmsim
 from farmsim.analysis import render_report
 from farmsim.errors import FarmsimError, ResultsError
+from farmsim.record.base import BaseResult
 from farmsim.record.result import TABLES, Result
 from farmsim.record.saved import _SCHEMA, SavedResult
 from farmsim.scenario import scenario_from_dict
@@ -114,8 +115,10 @@ def test_parquet_round_trip_gives_the_live_frames_summary_and_catalog(live, save
     # GIVEN a result saved as Parquet  WHEN it is loaded back
     result = Result.load(saved["parquet"])
 
-    # THEN it is a Result whose every table equals the live one, dtypes and categories included
-    assert isinstance(result, SavedResult) and isinstance(result, Result)
+    # THEN it is a result (a BaseResult, as the live one is) whose every table equals the live
+    # one, dtypes and categories included
+    assert isinstance(result, SavedResult) and isinstance(result, BaseResult)
+    assert isinstance(live, BaseResult)
     for name in TABLES:
         assert_frame_equal(getattr(result, name), getattr(live, name), check_categorical=True)
     assert result.summary() == live.summary()
@@ -191,7 +194,7 @@ def test_tables_are_read_when_first_used(folder: Path) -> None:
     # WHEN / THEN the other tables still read, and task_events fails when it is used
     assert len(result.jobs) == 3
     with pytest.raises(ResultsError, match="task_events"):
-        result.task_events
+        _ = result.task_events
 
 
 # ------------------------------------------------------------------ errors: the folder
@@ -199,10 +202,13 @@ def test_tables_are_read_when_first_used(folder: Path) -> None:
 
 def _error(folder: Path, table: str | None = None) -> str:
     """The message of the ResultsError loading ``folder`` (and reading ``table``) raises."""
-    with pytest.raises(ResultsError) as info:
+    def load_and_read() -> None:
         result = Result.load(folder)
         if table:
             getattr(result, table)
+
+    with pytest.raises(ResultsError) as info:
+        load_and_read()
     assert isinstance(info.value, FarmsimError)
     return str(info.value)
 

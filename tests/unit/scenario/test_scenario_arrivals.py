@@ -183,7 +183,8 @@ def test_a_drawn_value_the_template_refuses_stops_the_run_clearly() -> None:
         pytest.param(stream(priority=101), ["workload.arrivals[0].priority: must be between 0 and "
                                             "100 (got 101)"], id="priority"),
         pytest.param(stream(priority={"choice": [50, 200]}),
-                     ["workload.arrivals[0].priority.choice[1]: must be between 0 and 100 (got 200)"],
+                     ["workload.arrivals[0].priority.choice[1]: must be between 0 and 100 "
+                      "(got 200)"],
                      id="priority-choice"),
         pytest.param(stream(priority={"choice": [1, 2], "weights": [1]}),
                      ["workload.arrivals[0].priority.weights: must be 2 numbers >= 0, not all 0, "
@@ -213,11 +214,13 @@ def test_a_drawn_value_the_template_refuses_stops_the_run_clearly() -> None:
         pytest.param(stream(end="1h", start="2h"),
                      ["workload.arrivals[0].end: must be after start ('2h') (got '1h')"],
                      id="window"),
-        pytest.param(stream(count=0), ["workload.arrivals[0].count: must be >= 1 (got 0)"], id="count"),
+        pytest.param(stream(count=0), ["workload.arrivals[0].count: must be >= 1 (got 0)"],
+                     id="count"),
         pytest.param(stream(parameters={"Samples": 100}),
                      ["workload.arrivals[0].parameters: the template does not accept the "
-                      "stream's values (tried Samples=100): cannot create a job from the template: Value "
-                      "(100) for parameter Samples must be at most 64."], id="refused"),
+                      "stream's values (tried Samples=100): cannot create a job from the "
+                      "template: Value (100) for parameter Samples must be at most 64."],
+                     id="refused"),
         pytest.param({k: v for k, v in stream().items() if k != "end"},
                      ["workload.arrivals[0]: would submit jobs forever: give the stream an 'end' "
                       "or the scenario a 'horizon'"], id="forever"),

@@ -68,7 +68,7 @@ def test_parse_duration_message_names_the_value() -> None:
     # GIVEN a misspelt duration
     # WHEN it is parsed
     # THEN the message quotes it and shows the accepted forms
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="not a duration") as info:
         parse_duration("15 mins")
     assert str(info.value) == (
         "not a duration: '15 mins' (use seconds or a string like '90s', '15m', '4h', '7d')"

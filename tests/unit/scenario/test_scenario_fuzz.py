@@ -135,10 +135,12 @@ def _build_or_scenario_error(data: Any, **kwargs: Any) -> None:
     try:
         result = scenario_from_dict(data, **kwargs)
     except ScenarioError as exc:
-        assert exc.problems, "a ScenarioError lists at least one problem"
-        assert all(isinstance(p, str) and p for p in exc.problems)
+        problems = exc.problems
     else:
         assert isinstance(result, Scenario)
+        return
+    assert problems, "a ScenarioError lists at least one problem"
+    assert all(isinstance(p, str) and p for p in problems)
 
 
 def _parent(data: Any, path: tuple[Any, ...]) -> Any:
@@ -217,9 +219,11 @@ def test_parse_duration_only_raises_value_error(value: Any) -> None:
     try:
         seconds = parse_duration(value)
     except ValueError as exc:
-        assert "not a duration" in str(exc)
+        message = str(exc)
     else:
         assert isinstance(seconds, float)
+        return
+    assert "not a duration" in message
 
 
 @FUZZ

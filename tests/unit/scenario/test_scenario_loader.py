@@ -437,7 +437,7 @@ def test_absurd_nesting_is_a_problem(tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
     path.write_text("farm: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     # WHEN loaded THEN a ScenarioError says so (libyaml stops at its depth limit)
-    with pytest.raises(ScenarioError, match="nested too deeply|exceeded maximum nesting depth"):
+    with pytest.raises(ScenarioError, match=r"nested too deeply|exceeded maximum nesting depth"):
         load_scenario(path)
 
 

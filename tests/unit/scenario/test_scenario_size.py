@@ -238,7 +238,7 @@ def test_the_budget_is_the_variable_when_set_else_the_memory_available():
     budget = memory_budget({})
     if Path("/proc/meminfo").exists():
         assert budget is not None and budget.source == "MemAvailable in /proc/meminfo"
-        assert 0 < budget.bytes
+        assert budget.bytes > 0
 
 
 def test_with_the_memory_unknown_nothing_is_refused_for_memory(monkeypatch):
@@ -381,7 +381,7 @@ def test_simulation_and_simulate_refuse_before_allocating(monkeypatch, bounded_m
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 5_000_000
-    with pytest.raises(ScenarioError, match="more than the budget of 8.6 GB"):
+    with pytest.raises(ScenarioError, match=r"more than the budget of 8\.6 GB"):
         farmsim.simulate(scenario)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from scenario_testdata import TEMPLATE, expect_problems, problems_of
 
+from farmsim.errors import ScenarioError
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
 from farmsim.scenario import load_scenario, scenario_from_dict
 
@@ -197,9 +198,9 @@ def test_template_problems_are_collected_per_job(data: dict[str, Any], tmp_path:
         {"queue": "comp", "template": FRAMES_TEMPLATE, "parameters": {"Frames": "a-b"}},
     ]
     # WHEN built relative to a folder
-    with pytest.raises(Exception) as info:
+    with pytest.raises(ScenarioError) as info:
         scenario_from_dict(data, base_dir=tmp_path)
-    problems = info.value.problems  # type: ignore[attr-defined]
+    problems = info.value.problems
     # THEN both bad jobs are reported, at their template and parameters
     assert len(problems) == 2
     assert problems[0] == (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
-from farmsim.scheduling import POLICIES, PriorityFifo, make_policy
-from farmsim.scheduling import priority_fifo
+from farmsim.scheduling import POLICIES, PriorityFifo, make_policy, priority_fifo
 
 READY = TASK_STATUS_CODES[TaskRunStatus.READY]
 

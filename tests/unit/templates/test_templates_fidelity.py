@@ -200,7 +200,7 @@ def assert_ran_to_completion(
     ids = {lim["amountRequirementName"].lower(): summary["limits"][lim["displayName"]]["limit_id"]
            for lim in limits}
     for step_id, task_id, acquired in zip(
-        runs.step_id.astype(str), runs.task_id.astype(str), runs.acquired_limits
+        runs.step_id.astype(str), runs.task_id.astype(str), runs.acquired_limits, strict=True
     ):
         step = job.steps[task_index(result, step_id, task_id)[0]]
         expected = [{"limitId": ids[a.name.lower()], "count": a.units} for a in step.amounts
@@ -299,7 +299,7 @@ def test_conformance_tasks_run_in_the_expected_order_on_one_worker(path: Path) -
     runs = result.task_runs.sort_values("started_at", kind="stable")
     assert runs.started_at.is_monotonic_increasing and runs.started_at.is_unique
     lines = []
-    for step_id, task_id in zip(runs.step_id.astype(str), runs.task_id.astype(str)):
+    for step_id, task_id in zip(runs.step_id.astype(str), runs.task_id.astype(str), strict=True):
         step, task = task_index(result, step_id, task_id)
         params = task_parameters(submission.structure.steps[step], task)
         lines.append(output_line(expected[0], params))

@@ -1,0 +1,205 @@
+"""What every result of a run is: its catalog, its tables and its summary, and how it is saved.
+
+:class:`BaseResult` is the interface the plots, the report and :meth:`BaseResult.save` use.
+:class:`~farmsim.record.result.Result` computes it from a run's records;
+:class:`~farmsim.record.saved.SavedResult` reads it back from a results folder
+(``Result.load``). This module also holds what both agree on: the table names, the file names of
+a results folder, and the categories of the status columns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from farmsim._version import __version__
+from farmsim.errors import ResultsError, UsageError
+from farmsim.model.enums import TASK_STATUSES, WorkerStatus
+from farmsim.record.runs import RUN_STATUSES
+
+__all__ = [
+    "FORMATS",
+    "MANIFEST",
+    "RUN_STATUS_NAMES",
+    "SUMMARY",
+    "TABLES",
+    "TASK_STATUS_NAMES",
+    "WORKER_STATUS_NAMES",
+    "BaseResult",
+    "ResultCatalog",
+    "categorical",
+]
+
+#: Table names, in the order they are written.
+TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
+          "session_actions")
+#: Table file formats, each also the suffix of its files (``jobs.parquet``).
+FORMATS = ("parquet", "csv")
+#: The headline metrics of a results folder, and the list of its files (written last).
+SUMMARY, MANIFEST = "summary.json", "manifest.json"
+
+#: The categories of the status columns, in code order: a task's (TaskRunStatus), a task run's,
+#: a worker's (WorkerStatus).
+TASK_STATUS_NAMES = np.array([s.value for s in TASK_STATUSES], dtype=object)
+RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
+WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
+
+
+class ResultCatalog(Protocol):
+    """What every result's catalog holds: the names and ids the plots and the report use (a
+    live result's :class:`~farmsim.record.catalog.Catalog` holds much more)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def end_time(self) -> float: ...
+    @property
+    def queue_names(self) -> Sequence[str]: ...
+    @property
+    def queue_ids(self) -> np.ndarray: ...
+    @property
+    def limit_names(self) -> Sequence[str]: ...
+    @property
+    def limit_ids(self) -> np.ndarray: ...
+    @property
+    def limit_max(self) -> Sequence[int]: ...
+
+
+class BaseResult:
+    """The catalog, tables and summary of one run, however they were obtained.
+
+    A subclass provides (the extension points):
+
+    - ``catalog``: a :class:`ResultCatalog`;
+    - the tables, one DataFrame each (:data:`TABLES`): ``jobs``, ``steps``, ``task_runs``,
+      ``task_events``, ``workers``, ``limit_usage``, ``sessions``, ``session_actions``;
+    - :meth:`summary`: the headline metrics, the keys of ``summary.json``.
+
+    This class writes them to a results folder (:meth:`save`).
+    """
+
+    # Declared for the type checker only: a property here would stand in the way of a
+    # subclass's instance attribute (Result sets its catalog in __init__).
+    if TYPE_CHECKING:
+
+        @property
+        def catalog(self) -> ResultCatalog: ...
+        @property
+        def jobs(self) -> pd.DataFrame: ...
+        @property
+        def steps(self) -> pd.DataFrame: ...
+        @property
+        def task_runs(self) -> pd.DataFrame: ...
+        @property
+        def task_events(self) -> pd.DataFrame: ...
+        @property
+        def workers(self) -> pd.DataFrame: ...
+        @property
+        def limit_usage(self) -> pd.DataFrame: ...
+        @property
+        def sessions(self) -> pd.DataFrame: ...
+        @property
+        def session_actions(self) -> pd.DataFrame: ...
+
+    def summary(self) -> dict[str, Any]:
+        """Headline metrics; the same keys as ``summary.json``."""
+        raise NotImplementedError
+
+    def save(self, directory: str | Path, *, format: str = "parquet") -> Path:
+        """Write every table (Parquet, or CSV with ``format="csv"``), ``summary.json`` and, last,
+        ``manifest.json``: the run (farmsim version, format, scenario, seed) and the name and
+        size of each file, which :meth:`Result.load <farmsim.record.result.Result.load>`
+        checks.
+
+        A results folder holds one run. Saving into a folder that holds another first removes
+        that run's ``manifest.json`` and ``summary.json`` (so a save cut short leaves a folder
+        ``Result.load`` refuses) and its tables in the other format; the same format's are
+        overwritten. Other files (``report.html``, your own) are left alone.
+
+        Returns the directory.
+
+        Raises:
+            UsageError: ``format`` is not ``"parquet"`` or ``"csv"``.
+            ResultsError: ``directory`` is a file, or cannot be created or written; the message
+                names it and the reason.
+        """
+        if format not in FORMATS:
+            raise UsageError(f"format must be 'parquet' or 'csv' (got {format!r})")
+        # Everything is computed before a file is touched: a loaded result reads its tables
+        # from the folder it may be saved into.
+        frames: dict[str, pd.DataFrame] = {name: getattr(self, name) for name in TABLES}
+        summary = self.summary()
+        out = _folder(Path(directory))
+        other = next(f for f in FORMATS if f != format)
+        _remove(out, [MANIFEST, SUMMARY, *(f"{name}.{other}" for name in TABLES)])
+        tables = {}
+        for name, frame in frames.items():
+            writer = frame.to_parquet if format == "parquet" else frame.to_csv
+            size = _write(out, f"{name}.{format}", partial(writer, index=False))
+            tables[name] = {"file": f"{name}.{format}", "bytes": size}
+        size = _write(out, SUMMARY, lambda path: path.write_text(
+            json.dumps(summary, indent=2) + "\n", encoding="utf-8"))
+        manifest = {"farmsim": __version__, "format": format,
+                    "scenario": summary["scenario"], "seed": summary["seed"],
+                    "tables": tables, "summary": {"file": SUMMARY, "bytes": size}}
+        _write(out, MANIFEST, lambda path: path.write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
+        return out
+
+
+def _folder(out: Path) -> Path:
+    """``out``, created if need be; a ResultsError if it is a file or cannot be created."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        existing = next((p for p in (out, *out.parents) if os.path.lexists(p)), None)
+        if existing == out:
+            why = "not a folder (a file of that name exists)"
+        elif existing is not None and not existing.is_dir():
+            why = f"cannot create the folder: {existing} is a file, not a folder"
+        else:
+            why = f"cannot create the folder ({_strerror(exc)})"
+        raise ResultsError(why, path=str(out)) from None
+    return out
+
+
+def _remove(out: Path, names: list[str]) -> None:
+    """Delete the files ``names`` of ``out`` that exist (a folder of such a name is kept)."""
+    for name in names:
+        path = out / name
+        try:
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+        except OSError as exc:
+            raise ResultsError(f"cannot remove the {name} of the run saved there before "
+                               f"({_strerror(exc)})", path=str(out)) from None
+
+
+def _write(out: Path, name: str, write: Callable[[Path], object]) -> int:
+    """``write(out / name)``; the size of the file written."""
+    path = out / name
+    try:
+        write(path)
+        return path.stat().st_size
+    except OSError as exc:
+        raise ResultsError(f"cannot write {name} ({_strerror(exc)})", path=str(out)) from None
+
+
+def _strerror(exc: OSError) -> str:
+    """The system's words for ``exc`` (pyarrow's own message names the path again)."""
+    return os.strerror(exc.errno) if exc.errno else str(exc)
+
+
+def categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
+    """A Categorical of ``categories[codes]`` (code -1 is missing), without building strings."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=categories,
+                                     validate=False)
