@@ -277,15 +277,6 @@ def test_layers_are_known():
 
 # ---------------------------------------------------------------------------- cycles
 
-#: Import cycles tolerated for now, each the set of its modules. Issue 9 removes these engine
-#: pairs (and empties this set); nothing outside farmsim.engine may be added. Their back edges
-#: are under ``if TYPE_CHECKING:`` today, so the walker does not find them as cycles.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset({
-    frozenset({"farmsim.engine.catalog", "farmsim.engine.simulation"}),
-    frozenset({"farmsim.engine.control", "farmsim.engine.jobs"}),
-})
-
-
 def _edges(imports: list[Import], modules: frozenset[str]) -> dict[str, dict[str, list[str]]]:
     """importer -> imported farmsim module -> where (``path:line``), from ``imports``.
 
@@ -340,20 +331,11 @@ def import_cycles(imports: list[Import], modules: frozenset[str]) -> list[list[s
     return cycles
 
 
-def _modules_of(cycle: list[str]) -> frozenset[str]:
-    return frozenset(part for line in cycle for part in line.split(" (")[0].split(" -> "))
-
-
 def test_no_import_cycles():
     """No farmsim module imports, directly or through others, one that imports it back: not
     at the top, not inside a function (an import deferred to call time to dodge a cycle)."""
-    cycles = [c for c in import_cycles(IMPORTS, MODULES) if _modules_of(c) not in KNOWN_CYCLES]
+    cycles = import_cycles(IMPORTS, MODULES)
     assert not cycles, "import cycles:\n" + "\n\n".join("\n".join(c) for c in cycles)
-
-
-def test_known_cycles_are_engine_pairs():
-    for modules in KNOWN_CYCLES:
-        assert len(modules) == 2 and all(_within(m, "farmsim.engine") for m in modules), modules
 
 
 def test_cycles_are_found_through_functions_and_submodules_but_not_type_checking():

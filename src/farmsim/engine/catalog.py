@@ -51,7 +51,7 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         open_run(w.job.index, w.step.gidx, w.task, w.index, w.session, w.session_runs,
                  w.attempt, w.ready_at, w.assigned_at,
                  w.started_at if w.started_at <= now else float("nan"), w.assign_seq)
-        for w in workers if w.job is not None
+        for w in workers if w.job is not None and w.step is not None
     ]
     # The sessions still open (actions planned past the end are cut by the frames).
     open_sessions = [w.session for w in workers if w.session_job is not None]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from itertools import pairwise
 
 from farmsim.model.job import Chunking
 
@@ -90,6 +91,6 @@ class AdaptiveChunks:
     def expression(self, chunk: int) -> str:
         """The range expression of a formed chunk, as its CHUNK[INT] parameter value."""
         frames = self._frames[self.starts[chunk]:self.starts[chunk] + self.counts[chunk]]
-        if all(b == a + 1 for a, b in zip(frames, frames[1:], strict=False)):
+        if all(b == a + 1 for a, b in pairwise(frames)):
             return str(frames[0]) if len(frames) == 1 else f"{frames[0]}-{frames[-1]}"
         return ",".join(map(str, frames))

@@ -338,8 +338,7 @@ class ControlPlane:
                 limit.advance(now)
             limit.blocked_ready -= 1
             limit.current += units
-            if limit.current > limit.peak:
-                limit.peak = limit.current
+            limit.peak = max(limit.peak, limit.current)
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
 

@@ -19,8 +19,15 @@ __all__ = ["Farm", "FleetState", "QueueState", "idle_changed"]
 class QueueState:
     """A queue: its policy, its jobs, the fleets that serve it and its limits by amount name."""
 
-    __slots__ = ("index", "name", "_policy", "fleets", "jobs", "limits_by_amount",
-                 "environments")
+    __slots__ = (
+        "_policy",
+        "environments",
+        "fleets",
+        "index",
+        "jobs",
+        "limits_by_amount",
+        "name",
+    )
 
     def __init__(self, index: int, name: str, policy: SchedulingPolicy,
                  environments: tuple[str, ...] = ()) -> None:
@@ -53,8 +60,19 @@ class QueueState:
 class FleetState:
     """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
 
-    __slots__ = ("index", "name", "queues", "workers", "served", "rr", "custom_amounts",
-                 "multi_queue", "policy", "idle", "limits")
+    __slots__ = (
+        "custom_amounts",
+        "idle",
+        "index",
+        "limits",
+        "multi_queue",
+        "name",
+        "policy",
+        "queues",
+        "rr",
+        "served",
+        "workers",
+    )
 
     def __init__(self, index: int, name: str) -> None:
         self.index = index

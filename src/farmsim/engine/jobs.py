@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from farmsim.engine.chunking import AdaptiveChunks
+from farmsim.errors import SimulationError
 from farmsim.model.distributions import Fixed
 from farmsim.model.runtimes import RuleMatch, RuntimeRule
 from farmsim.model.state import JobState, StepState
@@ -101,7 +102,8 @@ class JobFactory:
         """The job's session plan, shared by jobs of one structure and name in one queue."""
         key = (queue.index, job.name, id(job.submission.structure))
         if key not in self._plans:
-            assert self.sessions is not None  # set by the control plane before any job
+            if self.sessions is None:
+                raise SimulationError("the job factory plans sessions with no Sessions set")
             self._plans[key] = self.sessions.plan(job, queue.name, queue.environments)
         return self._plans[key]
 
@@ -140,7 +142,8 @@ class JobFactory:
     def draw_retry(self, step: StepState, task: int) -> tuple[float, bool]:
         """Duration and success of a retry: drawn now (first attempts are drawn per step)."""
         rule = step.rule
-        assert rule is not None  # drawn with the step
+        if rule is None:
+            raise SimulationError(f"step#{step.gidx} retries a task it never drew")
         p = rule.failure_probability
         duration = self._pools.duration(rule.duration)
         if rule.per_frame:
@@ -154,7 +157,8 @@ class JobFactory:
         """Form chunk ``task`` of an adaptive step as a worker takes it: its frames at the
         step's current chunk size, its duration and outcome."""
         chunks, rule = step.chunks, step.rule
-        assert chunks is not None and rule is not None  # an adaptive step, drawn with its job
+        if chunks is None or rule is None:
+            raise SimulationError(f"step#{step.gidx} forms a chunk but is not adaptive")
         frames = chunks.form()
         duration = self._pools.duration(rule.duration)
         step.durations[task] = duration * frames if rule.per_frame else duration

@@ -11,6 +11,7 @@ draws, byte for byte.
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
 import numpy as np
 
@@ -25,19 +26,21 @@ BLOCK = 1 << 14
 class SamplePools:
     """Pools of draws per distribution, and of failure outcomes per failure probability."""
 
-    __slots__ = ("_rng", "_pools", "_outcomes")
+    __slots__ = ("_outcomes", "_pools", "_rng")
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
-        self._pools: dict[Distribution, list] = {}  # distribution -> [array('d'), position]
-        self._outcomes: dict[float, list] = {}  # probability -> [bytes, position]
+        # distribution -> [array('d'), position]; probability -> [bytes, position]
+        self._pools: dict[Distribution, list[Any]] = {}
+        self._outcomes: dict[float, list[Any]] = {}
 
-    def durations(self, distribution: Distribution, n: int) -> array:
+    def durations(self, distribution: Distribution, n: int) -> array[float]:
         """``n`` draws of ``distribution``, as an ``array('d')`` (8 bytes a value, unboxed)."""
         pool = self._pools.get(distribution)
         if pool is None:
             pool = self._pools[distribution] = [array("d"), 0]
-        values, pos = pool
+        values: array[float] = pool[0]
+        pos: int = pool[1]
         if pos + n > len(values):
             fresh = array("d")
             fresh.frombytes(distribution.sample(self._rng, max(BLOCK, n)).tobytes())
@@ -48,14 +51,16 @@ class SamplePools:
 
     def duration(self, distribution: Distribution) -> float:
         """One draw of ``distribution``."""
-        return self.durations(distribution, 1)[0]
+        value: float = self.durations(distribution, 1)[0]
+        return value
 
     def failures(self, p: float, n: int) -> bytes:
         """``n`` outcomes, one byte each: 1 (failed) with probability ``p``."""
         pool = self._outcomes.get(p)
         if pool is None:
             pool = self._outcomes[p] = [b"", 0]
-        values, pos = pool
+        values: bytes = pool[0]
+        pos: int = pool[1]
         if pos + n > len(values):
             values = pool[0] = values[pos:] + (self._rng.random(max(BLOCK, n)) < p).tobytes()
             pos = 0

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from farmsim.errors import SimulationError
 from farmsim.model.distributions import Fixed
 from farmsim.model.runtimes import DEFAULT_ACTION_RULE
 from farmsim.record.recorder import (
@@ -154,14 +155,15 @@ class Sessions:
         """
         # Hot when sessions are short: the common case (fixed or drawn durations, no failure)
         # is inlined; _record handles syncs and failures.
-        plan = job.plan
+        plan = _plan_of(job)
         buffer = self._buffer
         worker.pending_at = len(buffer)
         t = now
         if plan.sync is not None:
-            t = self._record(worker, job, SYNC, -1, -1, plan.sync, now, -1)
-            if t is None:
-                return self._setup_end(worker, now, t)
+            synced = self._record(worker, job, SYNC, -1, -1, plan.sync, now, -1)
+            if synced is None:
+                return self._setup_end(worker, now, None)
+            t = synced
         entered = worker.entered
         extend = buffer.extend
         pools = self._pools
@@ -171,12 +173,12 @@ class Sessions:
             step_gidx = step.gidx if env.scope == STEP_SCOPE else -1
             p = env.enter_p
             if p > 0.0:
-                start = t
-                t = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t,
-                                 step_gidx)
-                entered.append((env, step_gidx, start, self._last_end))
-                if t is None:
-                    break
+                ended = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t,
+                                     step_gidx)
+                entered.append((env, step_gidx, t, self._last_end))
+                if ended is None:
+                    return self._setup_end(worker, now, None)
+                t = ended
                 continue
             fixed = env.enter_fixed
             end = t + (fixed if fixed is not None else pools.duration(env.enter.duration))
@@ -190,24 +192,30 @@ class Sessions:
         """Move ``worker``'s session to ``step`` for a run assigned at ``now``: exit the old
         step's environments, sync for the new step and enter its environments. Returns the
         time this takes (see :meth:`open` for a failure)."""
-        job = worker.session_job
-        plan = job.plan
+        job = _session_job(worker)
+        plan = _plan_of(job)
         worker.pending_at = len(self._buffer)
-        t: float | None = now
+        t = now
         entered = worker.entered
         while entered and entered[-1][0].scope == STEP_SCOPE:
             env, step_gidx, _, _ = entered.pop()
-            t = self._record(worker, job, EXIT, env.scope, env.index, env.exit, t, step_gidx,
-                             exit_=True)
+            exited = self._record(worker, job, EXIT, env.scope, env.index, env.exit, t,
+                                  step_gidx, exit_=True)
+            t = self._last_end if exited is None else exited
         sync = plan.step_sync[step.structure.index]
         if sync is not None:
-            t = self._record(worker, job, SYNC, -1, -1, sync, t, step.gidx)
+            synced = self._record(worker, job, SYNC, -1, -1, sync, t, step.gidx)
+            if synced is None:
+                return self._setup_end(worker, now, None)
+            t = synced
         for env in plan.step_envs[step.structure.index]:
-            if t is None:
-                break
-            start = t
-            t = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t, step.gidx)
-            entered.append((env, step.gidx, start, self._last_end))
+            entered_at = t
+            ended = self._record(worker, job, ENTER, env.scope, env.index, env.enter, t,
+                                 step.gidx)
+            entered.append((env, step.gidx, entered_at, self._last_end))
+            if ended is None:
+                return self._setup_end(worker, now, None)
+            t = ended
         return self._setup_end(worker, now, t)
 
     def _setup_end(self, worker: WorkerState, now: float, t: float | None) -> float:
@@ -262,10 +270,11 @@ class Sessions:
                 fields[6] = fields[7] = _NAN
                 fields[10] = RUN_NEVER_ATTEMPTED
             pack_action_into(buffer, offset, *fields)
-        job = worker.session_job
-        for scope, env_index, step_gidx in reversed(redo):
+        job = _session_job(worker)
+        plan = _plan_of(job)
+        for _scope, env_index, step_gidx in reversed(redo):
             step = next(s for s in job.steps if s.gidx == step_gidx)
-            env = job.plan.step_envs[step.structure.index][env_index]
+            env = plan.step_envs[step.structure.index][env_index]
             entered.append((env, step_gidx, now, now))
         worker.session_ok = False
 
@@ -287,3 +296,17 @@ class Sessions:
                                EXIT, env.scope, status, 2))
             t = end
         return t - now
+
+
+def _plan_of(job: JobState) -> Plan:
+    """The session plan of a job that has one (the control plane asks only for those)."""
+    if job.plan is None:
+        raise SimulationError(f"job#{job.index} has no session plan to run")
+    return job.plan
+
+
+def _session_job(worker: WorkerState) -> JobState:
+    """The job of ``worker``'s open session."""
+    if worker.session_job is None:
+        raise SimulationError(f"worker#{worker.index} has no open session")
+    return worker.session_job

@@ -33,7 +33,7 @@ from farmsim.scenario.loader import load_scenario
 from farmsim.scenario.size import check_drawn_job, check_size, memory_budget
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Generator
 
     from farmsim.model.arrivals import ArrivalStream
     from farmsim.record.result import Result
@@ -133,10 +133,7 @@ class Simulation:
         Raises:
             UsageError: ``until`` is not a duration, or not after the current simulated time.
         """
-        if until is None:
-            until = self.scenario.horizon
-        else:
-            until = _until_seconds(until, self.env.now)
+        until = self.scenario.horizon if until is None else _until_seconds(until, self.env.now)
         # The run allocates millions of short-lived tuples and events but no reference cycles
         # (SimPy clears an event's callbacks before running them), so the cyclic collector
         # would only rescan the growing set of long-lived records. Pause it for the run.
@@ -194,7 +191,7 @@ class Simulation:
 
     # ------------------------------------------------------------------ processes
 
-    def _submit_jobs(self, scenario: Scenario) -> Iterator[Any]:
+    def _submit_jobs(self, scenario: Scenario) -> Generator[simpy.Event, Any, None]:
         env = self.env
         submit = self.control.submit
         for submission in sorted(scenario.jobs, key=lambda s: s.at):
@@ -203,7 +200,7 @@ class Simulation:
             submit(submission, env.now)
 
     def _arrivals(self, number: int, stream: ArrivalStream, rng: np.random.Generator
-                  ) -> Iterator[Any]:
+                  ) -> Generator[simpy.Event, Any, None]:
         env = self.env
         end = math.inf if stream.end is None else stream.end
         cap = math.inf if stream.count is None else stream.count

@@ -35,7 +35,7 @@ from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
 from farmsim.record.recorder import pack_worker
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator
 
     import numpy as np
 
@@ -73,11 +73,37 @@ class WorkerState:
     """
 
     __slots__ = (
-        "index", "fleet_index", "fleet", "phase", "status", "job", "step", "task", "attempt",
-        "ready_at", "assigned_at", "assign_seq", "session", "last_job", "wake", "process",
-        "queue_pos", "succeeded", "woken_for", "started_at", "session_job", "session_step",
-        "session_ok", "session_runs", "entered", "pending_at", "closing", "closing_until",
-        "created_at", "online_at", "stopped_at",
+        "assign_seq",
+        "assigned_at",
+        "attempt",
+        "closing",
+        "closing_until",
+        "created_at",
+        "entered",
+        "fleet",
+        "fleet_index",
+        "index",
+        "job",
+        "last_job",
+        "online_at",
+        "pending_at",
+        "phase",
+        "process",
+        "queue_pos",
+        "ready_at",
+        "session",
+        "session_job",
+        "session_ok",
+        "session_runs",
+        "session_step",
+        "started_at",
+        "status",
+        "step",
+        "stopped_at",
+        "succeeded",
+        "task",
+        "wake",
+        "woken_for",
     )
 
     def __init__(self, index: int, fleet: FleetState, phase: float) -> None:
@@ -206,7 +232,7 @@ class WorkerPool:
 
     # ------------------------------------------------------------------ the worker process
 
-    def _run(self, worker: WorkerState) -> Iterator[Any]:
+    def _run(self, worker: WorkerState) -> Generator[simpy.Event, Any, None]:
         """One worker's life: start, ask for work, run it, ask again; idle until woken; stop."""
         # Bound once: this loop runs once per task run.
         env = self.env

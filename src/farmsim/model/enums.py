@@ -13,6 +13,7 @@ from enum import StrEnum
 __all__ = [
     "TASK_STATUSES",
     "TASK_STATUS_CODES",
+    "WORKER_STATUS_CODES",
     "AutoScalingMode",
     "CompletedStatus",
     "CreateJobTargetTaskRunStatus",
@@ -25,7 +26,6 @@ __all__ = [
     "SessionLifecycleStatus",
     "TaskRunStatus",
     "WorkerStatus",
-    "WORKER_STATUS_CODES",
 ]
 
 

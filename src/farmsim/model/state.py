@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING
 from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
 
 if TYPE_CHECKING:
+    from farmsim.engine.chunking import AdaptiveChunks
+    from farmsim.engine.farm import FleetState
+    from farmsim.engine.sessions import Plan
     from farmsim.model.config import JobSubmission
     from farmsim.model.job import StepStructure
     from farmsim.model.runtimes import RuntimeRule
@@ -31,10 +34,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGGREGATE_PRECEDENCE",
+    "TERMINAL_JOB_STATUSES",
     "JobState",
     "LimitState",
     "StepState",
-    "TERMINAL_JOB_STATUSES",
     "aggregate_status",
 ]
 
@@ -100,9 +103,23 @@ class LimitState:
     told when units come free.
     """
 
-    __slots__ = ("index", "max_count", "cap", "current", "queues", "blocked_ready",
-                 "blocked_area", "last_t", "peak", "area", "fleets", "idle_workers",
-                 "usage_times", "usage_counts", "max_history")
+    __slots__ = (
+        "area",
+        "blocked_area",
+        "blocked_ready",
+        "cap",
+        "current",
+        "fleets",
+        "idle_workers",
+        "index",
+        "last_t",
+        "max_count",
+        "max_history",
+        "peak",
+        "queues",
+        "usage_counts",
+        "usage_times",
+    )
 
     def __init__(self, index: int, max_count: int) -> None:
         self.index = index
@@ -119,7 +136,7 @@ class LimitState:
         #: Fleets serving a queue this limit is associated with (objects with an ``idle``
         #: count): a READY task is held back by the limit alone only if one of them has an
         #: idle worker.
-        self.fleets: list = []
+        self.fleets: list[FleetState] = []
         #: Idle workers of those fleets, kept up to date by the engine.
         self.idle_workers = 0
         #: The usage timeline: the count after each change, and when (two appends per change
@@ -156,10 +173,28 @@ class StepState:
     """One step of one job: its tasks' statuses in compact arrays, and its readiness."""
 
     __slots__ = (
-        "job", "structure", "index", "gidx", "task_count", "status", "counts", "next_fresh",
-        "retry_heap", "retries", "task_ready_at", "ready_at", "limits",
-        "durations", "failures", "rule", "dependents", "deps_left", "runs", "chunks",
-        "created_seq", "ready_seq",
+        "chunks",
+        "counts",
+        "created_seq",
+        "dependents",
+        "deps_left",
+        "durations",
+        "failures",
+        "gidx",
+        "index",
+        "job",
+        "limits",
+        "next_fresh",
+        "ready_at",
+        "ready_seq",
+        "retries",
+        "retry_heap",
+        "rule",
+        "runs",
+        "status",
+        "structure",
+        "task_count",
+        "task_ready_at",
     )
 
     def __init__(self, job: JobState, structure: StepStructure, gidx: int) -> None:
@@ -179,8 +214,9 @@ class StepState:
         self.ready_at = float("nan")
         #: (LimitState, units) for each host requirement amount that names a limit.
         self.limits: tuple[tuple[LimitState, int], ...] = ()
-        self.durations: array = _EMPTY_D
-        self.failures: bytes | None = None
+        self.durations: array[float] = _EMPTY_D
+        #: First-attempt outcomes (1: fails), one byte per task; None when nothing fails.
+        self.failures: bytes | bytearray | None = None
         self.rule: RuntimeRule | None = None
         self.dependents: list[StepState] = []
         self.deps_left = len(structure.dependencies)
@@ -192,7 +228,7 @@ class StepState:
         self.ready_seq = 0
         #: Adaptive chunks (the engine's ``AdaptiveChunks``), or None: the step's tasks are
         #: formed as workers take them, and its arrays have room for the most it can have.
-        self.chunks = None
+        self.chunks: AdaptiveChunks | None = None
 
     @property
     def capacity(self) -> int:
@@ -263,11 +299,31 @@ class JobState:
     """
 
     __slots__ = (
-        "index", "submission", "name", "queue_index", "priority", "submit_seq", "submitted_at",
-        "max_worker_count", "max_retries", "max_failed", "steps", "counts", "workers", "running",
-        "failed_tasks", "failed_attempts", "retry_total", "started_at", "ended_at",
-        "final_status", "in_index", "watches",
-        "index_gen", "park_gen", "plan",
+        "counts",
+        "ended_at",
+        "failed_attempts",
+        "failed_tasks",
+        "final_status",
+        "in_index",
+        "index",
+        "index_gen",
+        "max_failed",
+        "max_retries",
+        "max_worker_count",
+        "name",
+        "park_gen",
+        "plan",
+        "priority",
+        "queue_index",
+        "retry_total",
+        "running",
+        "started_at",
+        "steps",
+        "submission",
+        "submit_seq",
+        "submitted_at",
+        "watches",
+        "workers",
     )
 
     def __init__(self, index: int, submission: JobSubmission, queue_index: int,
@@ -304,7 +360,7 @@ class JobState:
         self.index_gen = 0
         self.park_gen = 0
         #: The job's session plan (environments and action rules), set by the engine.
-        self.plan = None
+        self.plan: Plan | None = None
 
     def assignable_step(self) -> StepState | None:
         """The first step (in dependency order) with a READY task a worker may take now: the

@@ -53,8 +53,8 @@ __all__ = [
     "check_task_final_states",
     "check_task_transitions",
     "check_time_monotonic",
-    "check_worker_lifecycle",
     "check_worker_exclusive",
+    "check_worker_lifecycle",
 ]
 
 #: Task statuses a task leaves only by a user's requeue (semantics A.2).

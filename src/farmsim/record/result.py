@@ -434,7 +434,8 @@ class Result(BaseResult):
         fleet_hours = np.bincount(worker_fleet, weights=spans,
                                   minlength=len(c.fleet_names)) / 3600.0
         worker_hours = float(spans.sum()) / 3600.0
-        worker_cost = float(sum(h * cost for h, cost in zip(fleet_hours, c.fleet_cost_per_hour, strict=True)))
+        worker_cost = float(sum(h * cost for h, cost
+                                in zip(fleet_hours, c.fleet_cost_per_hour, strict=True)))
         limits: dict[str, Any] = {}
         license_cost = 0.0
         for i, name in enumerate(c.limit_names):

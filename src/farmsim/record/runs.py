@@ -176,7 +176,7 @@ def _succeeded(steps: Sequence[StepState]) -> np.ndarray:
     out["task_status"] = _SUCCEEDED_TASK
     # Retried tasks (few): their attempt number and the READY time of that attempt.
     for k, s in enumerate(steps):
-        if s.retries:
+        if s.retries and s.runs is not None:
             base = starts[k]
             for t, retries in s.retries.items():
                 if status[base + t] == _SUCCEEDED_TASK:

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from farmsim.scheduling.base import JobChange, SchedulingPolicy, SchedulingView
 from farmsim.scheduling.priority_fifo import PriorityFifo
 
@@ -12,10 +15,10 @@ __all__ = ["POLICIES", "JobChange", "PriorityFifo", "SchedulingPolicy", "Schedul
            "make_policy"]
 
 #: Policy classes by ``schedulingConfiguration`` member name.
-POLICIES: dict[str, type] = {PriorityFifo.name: PriorityFifo}
+POLICIES: dict[str, type[SchedulingPolicy]] = {PriorityFifo.name: PriorityFifo}
 
 
-def make_policy(name: str, parameters: dict | None = None) -> SchedulingPolicy:
+def make_policy(name: str, parameters: Mapping[str, Any] | None = None) -> SchedulingPolicy:
     """A new policy instance for a queue's ``schedulingConfiguration``."""
     try:
         cls = POLICIES[name]

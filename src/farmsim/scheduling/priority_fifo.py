@@ -109,9 +109,9 @@ class PriorityFifo:
                         if not step.limits:
                             return job, step
                         break
-            step = assignable_step(job)
-            if step is not None:
-                return job, step
+            assignable = assignable_step(job)
+            if assignable is not None:
+                return job, assignable
             heappop(source)  # nothing of it may be taken: the engine parks it after this
             self.passed_over.append(job)
 

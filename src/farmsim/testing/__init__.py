@@ -27,8 +27,8 @@ from farmsim.record.invariants import (
     check_task_final_states,
     check_task_transitions,
     check_time_monotonic,
-    check_worker_lifecycle,
     check_worker_exclusive,
+    check_worker_lifecycle,
 )
 
 __all__ = [
@@ -47,6 +47,6 @@ __all__ = [
     "check_task_final_states",
     "check_task_transitions",
     "check_time_monotonic",
-    "check_worker_lifecycle",
     "check_worker_exclusive",
+    "check_worker_lifecycle",
 ]

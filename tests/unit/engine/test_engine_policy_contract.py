@@ -91,7 +91,7 @@ def test_update_job_priority_changes_who_goes_next() -> None:
     sim = Simulation(scenario(job(step("A", 4), name="A", priority=50),
                               job(step("B", 1), name="B", priority=40), workers=1))
     sim.run(until=15.0)  # A's first task runs 0-10, its second 10-20
-    a, b = sim.control.jobs
+    _, b = sim.control.jobs
     # WHEN B is raised above A mid-task
     sim.control.update_job(b, priority=90)
     assert sim.control.jobs[1].priority == 90

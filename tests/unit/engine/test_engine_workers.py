@@ -111,5 +111,5 @@ def test_the_lifecycle_check_catches_a_run_after_stopping(tmp_path) -> None:
 
     check_worker_lifecycle(Edited)  # both runs end by 20: fine
     Edited.workers.loc[Edited.workers.index[-2], "time"] = 5.0  # STOPPING at t=5
-    with pytest.raises(InvariantViolation, match="assigned .* after it began STOPPING"):
+    with pytest.raises(InvariantViolation, match=r"assigned .* after it began STOPPING"):
         check_worker_lifecycle(Edited)
