@@ -179,7 +179,7 @@ def test_oracle_takes_the_reference_order_as_a_parameter() -> None:
         return [min(candidates, key=lambda j: (j.priority, j.submit_seq))]
 
     sim = Simulation(_two_job_scenario())
-    sim.control.queues[0].policy = _LowestPriorityFirst()
+    sim.control.queues[0].set_policy(_LowestPriorityFirst())
     # WHEN it runs under the oracle with that reference for the queue's configuration
     oracle = run_audited(sim, references={"priorityFifo": lowest_first})
     # THEN nothing is rejected: the oracle judges by the reference it is given
@@ -200,7 +200,7 @@ def _two_job_scenario(at: float = 0.0) -> Scenario:
 def test_oracle_rejects_a_policy_that_breaks_priority_order() -> None:
     # GIVEN a queue whose policy serves the lowest priority first
     sim = Simulation(_two_job_scenario())
-    sim.control.queues[0].policy = _LowestPriorityFirst()
+    sim.control.queues[0].set_policy(_LowestPriorityFirst())
 
     # WHEN it runs under the oracle  THEN the first assignment is rejected
     with pytest.raises(OracleViolation, match=r"ranks first in queue 0 by priorityFifo and was "

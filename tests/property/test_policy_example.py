@@ -44,7 +44,7 @@ def test_the_docs_example_policy_keeps_every_invariant_and_its_own_order(
     # GIVEN a random farm whose queues all use the example policy
     sim = Simulation(scenario)
     for queue in sim.control.queues:
-        queue.policy = OLDEST_FIRST()
+        queue.set_policy(OLDEST_FIRST())
     # WHEN it runs under the oracle, judged by the example's own order
     oracle = run_audited(sim, references={"priorityFifo": oldest_first})
     # THEN every decision was the oldest assignable job, no worker idled next to work, and

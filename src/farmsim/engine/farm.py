@@ -20,13 +20,13 @@ class QueueState:
     """A queue: its policy, its jobs, the fleets that serve it and its limits by amount name."""
 
     __slots__ = (
-        "_policy",
         "environments",
         "fleets",
         "index",
         "jobs",
         "limits_by_amount",
         "name",
+        "policy",
     )
 
     def __init__(self, index: int, name: str, policy: SchedulingPolicy,
@@ -38,18 +38,15 @@ class QueueState:
         self.limits_by_amount: dict[str, LimitState] = {}
         #: Its queue environments' names, by priority.
         self.environments = environments
-        self._policy = policy
+        #: The queue's scheduling policy (read on every choice: a plain attribute; change it
+        #: with :meth:`set_policy`).
+        self.policy = policy
 
-    @property
-    def policy(self) -> SchedulingPolicy:
-        """The queue's scheduling policy. Setting it (a new schedulingConfiguration) also
-        updates the copy that fleets serving only this queue keep for speed, and what its
-        jobs must report to it (``JobState.watches``)."""
-        return self._policy
-
-    @policy.setter
-    def policy(self, policy: SchedulingPolicy) -> None:
-        self._policy = policy
+    def set_policy(self, policy: SchedulingPolicy) -> None:
+        """Use ``policy`` (a new schedulingConfiguration) from now on. Also updates the copy
+        that fleets serving only this queue keep for speed, and what its jobs must report to it
+        (``JobState.watches``). The caller files the queue's jobs with it."""
+        self.policy = policy
         for fleet in self.fleets:
             if not fleet.multi_queue:
                 fleet.policy = policy

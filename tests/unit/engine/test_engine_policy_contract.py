@@ -48,7 +48,7 @@ def test_the_policy_is_told_of_every_change_it_watches() -> None:
                   workers=1, durations={"A": 10.0, "B": 10.0}, failing=("A",))
     sim = Simulation(sc)
     policy = Recording()
-    sim.control.queues[0].policy = policy
+    sim.control.queues[0].set_policy(policy)
     # WHEN b's priority and maxWorkerCount are changed mid-run, and everything runs
     sim.run(until=6.0)
     b = sim.control.jobs[1]
@@ -81,7 +81,7 @@ def test_a_policy_watching_nothing_is_told_nothing() -> None:
 
     sim = Simulation(scenario(job(step("A", 3)), workers=2))
     quiet = Quiet()
-    sim.control.queues[0].policy = quiet
+    sim.control.queues[0].set_policy(quiet)
     sim.run()
     assert quiet.told == 0
 
