@@ -1,24 +1,18 @@
 """The few places farmsim reaches past SimPy's public API, for speed, in one module.
 
-SimPy 4 has no public way to trigger an existing event at a later time, and reads the clock
-through a property. On farmsim's hot path (once per task run, once per wake) that costs a
-second event per wake and a property call per run. These helpers do the same with SimPy's
-private attributes, exactly as its own ``Timeout`` does internally; ``tests/unit/engine/
-test_engine_simpy.py`` fails if a SimPy release changes them, and ``pyproject.toml`` bounds
-SimPy below its next major version.
+SimPy 4 has no public way to trigger an existing event at a later time, nor to set the clock.
+On farmsim's hot path (once per wake) the first costs a second event per wake. These helpers
+do the same with SimPy's private attributes, exactly as its own ``Timeout`` does internally;
+``tests/unit/engine/test_engine_simpy.py`` fails if a SimPy release changes them, and
+``pyproject.toml`` bounds SimPy below its next major version.
 """
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 import simpy
 from simpy.events import NORMAL
 
-__all__ = ["clock", "set_clock", "trigger_after"]
-
-#: ``clock(env)`` is ``env.now`` without the property call (a C-level attribute read).
-clock = attrgetter("_now")
+__all__ = ["set_clock", "trigger_after"]
 
 
 def trigger_after(env: simpy.Environment, event: simpy.Event, delay: float) -> None:

@@ -117,10 +117,10 @@ class ControlPlane:
 
     # ------------------------------------------------------------------ the policies' view
 
-    def assignable_step(self, job: JobState) -> StepState | None:
-        """The :class:`~farmsim.scheduling.base.SchedulingView` method: the first step of
-        ``job`` with a READY task a worker may take now, or None. Changes nothing."""
-        return job.assignable_step()
+    #: The :class:`~farmsim.scheduling.base.SchedulingView` method: the first step of a job
+    #: with a READY task a worker may take now, or None. Changes nothing. (The job's own
+    #: method, without a call in between: policies call it once per choice.)
+    assignable_step = staticmethod(JobState.assignable_step)
 
     # ------------------------------------------------------------------ jobs
 
@@ -199,27 +199,46 @@ class ControlPlane:
         ``assigned_at`` and ``succeeded`` describe the run, the task is RUNNING and the step's
         limit units are held.
         """
-        # Hot path: runs once per task run.
         self.now = now  # what the policies see (view.now): a woken worker asks at its poll
+        return self._assign(worker, now)
+
+    def _assign(self, worker: WorkerState, now: float, covered: bool = False) -> float | None:
+        """:meth:`start_next` once ``self.now`` is ``now``. ``covered``: new work was announced
+        with one wake fewer because this worker would ask at once (the finishing worker's
+        credit, :mod:`farmsim.engine.demand`); if it leaves for its session's envExits instead,
+        an idle worker is woken in its place."""
+        # Hot path: runs once per task run.
+        session_job = worker.session_job
+        if session_job is not None and worker.entered and (
+                not worker.session_ok or worker.status == _STOPPING
+                or session_job.assignable_step() is None):
+            # The session ends whatever the policy would choose (its job has nothing this
+            # worker may take): its envExits run first, and the policy is asked after them.
+            worker.session_job = None
+            if self._close_session(worker, session_job, now):
+                if covered:
+                    self.demand.notify(session_job.queue_index, 1)
+                return worker.closing_until - now
+            session_job = None
         fleet = worker.fleet
-        demand = self.demand
-        pos = 0
+        policy = fleet.policy  # (None unless the fleet serves exactly one queue)
         choice: Choice | None
-        if worker.status == _STOPPING:
-            choice = None  # retiring: it takes nothing new, and ends its session
-        elif fleet.multi_queue:
+        if policy is not None and worker.status != _STOPPING:
+            # NOTE: Demand.choose inlined (runs once per task run)
+            choice = policy.choose(self, worker, worker.last_job)
+            if policy.passed_over:
+                self.demand.park_passed_over(policy)
+        elif worker.status == _STOPPING or not fleet.multi_queue:
+            choice = None  # retiring (it takes nothing new, and ends its session), or no queue
+            pos = 0
+        else:
             choice, pos = self._choose_among_queues(fleet, worker)
             woken_for = worker.woken_for
             if woken_for >= 0:
                 worker.woken_for = -1
                 if choice is not None and fleet.queues[pos].index != woken_for:
                     # Woken for one queue, this worker serves another: pass the wake on.
-                    demand.notify(woken_for, 1)
-        elif fleet.policy is not None:
-            choice = demand.choose(fleet.policy, self, worker)
-        else:
-            choice = None  # the fleet serves no queue
-        session_job = worker.session_job
+                    self.demand.notify(woken_for, 1)
         new_session = choice is None or choice[0] is not session_job or not worker.session_ok
         if new_session and session_job is not None:
             # The session ends (E.3): its envExits run before anything else. The worker holds
@@ -227,10 +246,10 @@ class ControlPlane:
             # limit units until they are done, then asks again (one active session per worker).
             worker.session_job = None
             if worker.entered and self._close_session(worker, session_job, now):
-                if choice is not None:
-                    # It was expected to take this work at once (the credit of a finishing
+                if covered:
+                    # It was expected to take new work at once (the credit of a finishing
                     # worker): let an idle worker take it instead.
-                    demand.notify(choice[0].queue_index, 1)
+                    self.demand.notify(session_job.queue_index, 1)
                 return worker.closing_until - now
         if choice is None:
             if worker.status == _STOPPING:
@@ -257,11 +276,15 @@ class ControlPlane:
                 self.factory.draw_chunk(step, task)
                 self._creation_events(step, task, task + 1)
         step.status[task] = RUNNING
-        step.shift(READY, RUNNING)
+        # NOTE: StepState.shift(READY, RUNNING) inlined (runs once per task run)
+        counts, job_counts = step.counts, job.counts
+        counts[READY] -= 1
+        counts[RUNNING] += 1
+        job_counts[READY] -= 1
+        job_counts[RUNNING] += 1
         if step.limits:
             self._acquire(step, now)
         job.workers += 1
-        job.running += 1
         if fleet.multi_queue:
             fleet.served[pos] += 1
             worker.queue_pos = pos
@@ -338,7 +361,8 @@ class ControlPlane:
                 limit.advance(now)
             limit.blocked_ready -= 1
             limit.current += units
-            limit.peak = max(limit.peak, limit.current)
+            if limit.current > limit.peak:  # noqa: PLR1730  (no max() call: once per run)
+                limit.peak = limit.current
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
 
@@ -391,7 +415,7 @@ class ControlPlane:
         self.now = now
         if worker.closing is not None:  # the envExits of an ended session are done
             self._session_closed(worker)
-            return self.start_next(worker, now)
+            return self._assign(worker, now)  # (it has no session left to close)
         job, step, task = worker.job, worker.step, worker.task
         if job is None or step is None:
             raise SimulationError(f"worker#{worker.index} ends a task run it does not have")
@@ -403,7 +427,6 @@ class ControlPlane:
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
-        job.running -= 1
         if job.watches:
             self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if fleet.multi_queue:
@@ -411,7 +434,12 @@ class ControlPlane:
         worker.last_job = job
         if worker.succeeded:
             step.status[task] = SUCCEEDED
-            step.shift(RUNNING, SUCCEEDED)
+            # NOTE: StepState.shift(RUNNING, SUCCEEDED) inlined (runs once per task run)
+            counts, job_counts = step.counts, job.counts
+            counts[RUNNING] -= 1
+            counts[SUCCEEDED] += 1
+            job_counts[RUNNING] -= 1
+            job_counts[SUCCEEDED] += 1
             # The task's one SUCCEEDED run goes to the step's columns (no record per run).
             runs = step.runs
             runs.worker[task] = worker.index  # type: ignore[union-attr]  # a drawn step's
@@ -430,16 +458,18 @@ class ControlPlane:
                                                      chunks.counts[task]):
                 self._replan(step)
             worker.job = worker.step = None
-            if step.counts[SUCCEEDED] == step.task_count:
+            if counts[SUCCEEDED] == step.task_count:
                 self._step_succeeded(step, now)
         else:
             self._run_failed(worker, job, step, task, now)
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
             demand.slot_freed(job)  # the maximum was binding: a slot means a task
-        if not job.counts[READY] and not job.running:
+        job_counts = job.counts
+        if not job_counts[READY] and not job_counts[RUNNING]:
             self._check_job_end(job)  # nothing READY or in flight: the job may have ended
+        covered = demand.credit == -1 and not fleet.multi_queue  # its credit was used
         demand.credit = -1
-        return self.start_next(worker, now)
+        return self._assign(worker, now, covered)
 
     def _run_failed(
         self, worker: WorkerState, job: JobState, step: StepState, task: int, now: float
@@ -470,7 +500,6 @@ class ControlPlane:
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
-        job.running -= 1
         if job.watches:
             self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if worker.fleet.multi_queue:
@@ -481,7 +510,6 @@ class ControlPlane:
 
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
-        released = self.demand.units_released
         for limit, units in step.limits:
             if now > limit.last_t:
                 limit.advance(now)
@@ -490,7 +518,14 @@ class ControlPlane:
             limit.usage_counts.append(limit.current)
             if limit.current < 0:
                 raise SimulationError(f"limit#{limit.index} gave back more units than held")
-            released(limit, units)
+            if limit.blocked_ready:
+                # NOTE: Demand.units_released inlined (runs once per task run that holds units)
+                demand = self.demand
+                queues = limit.queues
+                if units == 1 and len(queues) == 1 and demand.credit == queues[0]:
+                    demand.credit = -1  # one unit, one queue: the releasing worker asks at once
+                else:
+                    demand.limit_freed(limit, units)
 
     def _step_succeeded(self, step: StepState, now: float) -> None:
         """Every task of ``step`` SUCCEEDED: resolve the steps that depend on it."""
@@ -510,7 +545,7 @@ class ControlPlane:
                 self.demand.work_added(dependent.job, n)
 
     def _check_job_end(self, job: JobState) -> None:
-        if job.final_status is not None or job.counts[READY] or job.running:
+        if job.final_status is not None or job.counts[READY] or job.counts[RUNNING]:
             return
         status = job.aggregate()
         if status in TERMINAL_JOB_STATUSES:

@@ -48,13 +48,17 @@ class Demand:
                ) -> tuple[JobState, StepState] | None:
         """Ask ``policy`` for ``worker``'s next task, then park the jobs it passed over."""
         choice = policy.choose(view, worker, worker.last_job)
-        passed = policy.passed_over
-        if passed:
-            for job in dict.fromkeys(passed):  # (a job may be passed over twice in one call)
-                if job.final_status is None:
-                    self.park(job)
-            passed.clear()
+        if policy.passed_over:
+            self.park_passed_over(policy)
         return choice
+
+    def park_passed_over(self, policy: SchedulingPolicy) -> None:
+        """Park the jobs ``policy`` passed over in its last choice."""
+        passed = policy.passed_over
+        for job in passed:  # (a job passed over twice is parked twice: the first is stale)
+            if job.final_status is None:
+                self.park(job)
+        passed.clear()
 
     def park(self, job: JobState) -> None:
         """Take ``job``, which has nothing assignable now, out of its policy's index (every
@@ -113,16 +117,6 @@ class Demand:
                 self.credit = -1  # indexed, and the finishing worker asks again at once
                 return
             self.work_added(job, 1)
-
-    def units_released(self, limit: LimitState, units: int) -> None:
-        """A run gave back ``units`` of ``limit``: wake workers for READY work waiting on it."""
-        if not limit.blocked_ready:
-            return
-        queues = limit.queues
-        if units == 1 and len(queues) == 1 and self.credit == queues[0]:
-            self.credit = -1  # one unit, one queue: the releasing worker asks at once
-        else:
-            self.limit_freed(limit, units)
 
     def limit_freed(self, limit: LimitState, units: int) -> None:
         """``units`` of ``limit`` came free: as many more READY tasks needing it may be taken,

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from farmsim.engine._simpy import clock, trigger_after
+from farmsim.engine._simpy import trigger_after
 from farmsim.errors import SimulationError
 from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
 from farmsim.record.recorder import pack_worker
@@ -246,7 +246,8 @@ class WorkerPool:
         worker.online_at = env.now
         if self.poll_interval > 0.0 and phase > 0.0:
             yield timeout(phase)  # the first poll, at this worker's own phase
-        duration = start_next(worker, env.now)
+        now = env.now
+        duration = start_next(worker, now)
         while True:
             if duration is None:
                 if worker.status == _STOPPING:
@@ -255,15 +256,20 @@ class WorkerPool:
                 worker.wake = event()
                 insort(idle, (phase, index))
                 yield worker.wake  # triggered at this worker's next poll after work appears
-                duration = start_next(worker, env.now)
+                now = env.now
+                duration = start_next(worker, now)
                 continue
             try:
                 yield timeout(duration)
             except simpy.Interrupt:
                 # The control plane canceled the run and recorded it already.
-                duration = start_next(worker, env.now)
+                now = env.now
+                duration = start_next(worker, now)
                 continue
-            duration = finish_and_next(worker, clock(env))
+            # NOTE: a Timeout fires at exactly now + duration (SimPy schedules it at
+            # ``env.now + delay``, the same float sum): no clock read once per task run.
+            now += duration
+            duration = finish_and_next(worker, now)
 
     def cancel(self, worker: WorkerState) -> None:
         """The control plane canceled ``worker``'s task run: interrupt its wait."""

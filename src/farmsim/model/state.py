@@ -164,8 +164,9 @@ class LimitState:
         dt = now - self.last_t
         if dt > 0.0:
             self.area += self.current * dt
-            if self.blocked_ready and self.idle_workers and self.cap <= self.current:
-                self.blocked_area += min(self.blocked_ready, self.idle_workers) * dt
+            blocked, idle = self.blocked_ready, self.idle_workers
+            if blocked and idle and self.cap <= self.current:
+                self.blocked_area += (blocked if blocked < idle else idle) * dt
             self.last_t = now
 
 
@@ -316,7 +317,6 @@ class JobState:
         "priority",
         "queue_index",
         "retry_total",
-        "running",
         "started_at",
         "steps",
         "submission",
@@ -343,8 +343,6 @@ class JobState:
         #: Workers on the job for ``maxWorkerCount`` (semantics C.7): running one of its tasks
         #: (setup included), or running the envExits of a session on it that ended.
         self.workers = 0
-        #: Its task runs in flight (the job cannot end while one is).
-        self.running = 0
         self.failed_tasks = 0
         #: Its task runs that failed (retried or not).
         self.failed_attempts = 0
@@ -389,6 +387,12 @@ class JobState:
                             blocking.append((limit, units))
                         break
         return blocking
+
+    @property
+    def running(self) -> int:
+        """Its task runs in flight: a run's task is RUNNING from its assignment (setup
+        included) to its end. (The engine reads ``counts[RUNNING]`` itself.)"""
+        return self.counts[RUNNING]
 
     def takeable(self) -> int:
         """How many of its READY tasks workers could take now (limits' room and the free

@@ -76,7 +76,6 @@ class PriorityFifo:
     ) -> tuple[JobState, StepState] | None:
         heap = self._heap
         parked = self._parked_list
-        assignable_step = view.assignable_step
         while True:
             while heap:  # drop stale index entries
                 _, _, gen, job = heap[0]
@@ -109,7 +108,7 @@ class PriorityFifo:
                         if not step.limits:
                             return job, step
                         break
-            assignable = assignable_step(job)
+            assignable = view.assignable_step(job)
             if assignable is not None:
                 return job, assignable
             heappop(source)  # nothing of it may be taken: the engine parks it after this
