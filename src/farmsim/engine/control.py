@@ -283,7 +283,16 @@ class ControlPlane:
         job_counts[READY] -= 1
         job_counts[RUNNING] += 1
         if step.limits:
-            self._acquire(step, now)
+            # NOTE: taking the step's limit units, inlined (once per task run)
+            for limit, units in step.limits:
+                if now > limit.last_t:
+                    limit.advance(now)
+                limit.blocked_ready -= 1
+                limit.current += units
+                if limit.current > limit.peak:  # noqa: PLR1730  (no max() call)
+                    limit.peak = limit.current
+                limit.usage_times.append(now)
+                limit.usage_counts.append(limit.current)
         job.workers += 1
         if fleet.multi_queue:
             fleet.served[pos] += 1
@@ -353,18 +362,6 @@ class ControlPlane:
                 fleet.rr = (pos + 1) % n
                 return choice, pos
         return None, 0
-
-    def _acquire(self, step: StepState, now: float) -> None:
-        """Take the step's limit units for one task run."""
-        for limit, units in step.limits:
-            if now > limit.last_t:
-                limit.advance(now)
-            limit.blocked_ready -= 1
-            limit.current += units
-            if limit.current > limit.peak:  # noqa: PLR1730  (no max() call: once per run)
-                limit.peak = limit.current
-            limit.usage_times.append(now)
-            limit.usage_counts.append(limit.current)
 
     # ------------------------------------------------------------------ sessions ending
 
@@ -449,8 +446,8 @@ class ControlPlane:
             runs.started[task] = worker.started_at  # type: ignore[union-attr]
             runs.ended[task] = now  # type: ignore[union-attr]
             runs.assign_seq[task] = worker.assign_seq  # type: ignore[union-attr]
-            runs.end_seq[task] = self.seq  # type: ignore[union-attr]
-            self.seq += 1
+            runs.end_seq[task] = self.seq  # type: ignore[union-attr]  # (no increment: ends
+            # sort before the change that takes this number, farmsim.record.runs)
             if worker.attempt:
                 runs.retry_ready[task] = worker.ready_at  # type: ignore[union-attr]
             chunks = step.chunks
@@ -665,7 +662,6 @@ class ControlPlane:
             started if started <= now else math.nan, now, worker.assign_seq, self.seq, status,
             after,
         ))
-        self.seq += 1
         worker.job = None
         worker.step = None
 

@@ -197,7 +197,8 @@ class Result(BaseResult):
         # Changes at one instant are in the order the engine made them (their sequence
         # numbers): a worker's previous task SUCCEEDED before its next task ASSIGNED, a step's
         # last upstream task SUCCEEDED before the step becomes READY. A run's STARTING and
-        # RUNNING take its assignment's number, after it (the phase).
+        # RUNNING take its assignment's number, after it (the phase); a run's end takes the
+        # number of the change that follows it, before that change (phase -1).
         bulk_status = e["status"][rows]
         assign_seq = r["assign_seq"]
         time = np.concatenate([e["time"][rows], r["assigned_at"], r["assigned_at"][setup],
@@ -206,7 +207,7 @@ class Result(BaseResult):
                               r["end_seq"][ended]])
         phase = np.concatenate([np.zeros(len(rows), np.int8), np.zeros(n_runs, np.int8),
                                 np.ones(n_setup, np.int8), np.full(n_began, 2, np.int8),
-                                np.full(n_ended, 3, np.int8)])
+                                np.full(n_ended, -1, np.int8)])
         step = np.concatenate([e["step"][rows], r["step"], r["step"][setup], r["step"][began],
                                r["step"][ended]])
         task = np.concatenate([bulk_task, r["task"], r["task"][setup], r["task"][began],

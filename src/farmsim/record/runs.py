@@ -15,7 +15,10 @@ as the runs ended (runs still going last). Nothing else reads or writes these en
 
 Every record carries sequence numbers (``assign_seq``, ``end_seq``): the order in which the
 engine made its changes. Times say when; the sequence says, for changes at one instant, which
-came first (a worker's previous task SUCCEEDED before its next task ASSIGNED).
+came first (a worker's previous task SUCCEEDED before its next task ASSIGNED). An assignment
+and a task event take the next number; a run's end takes the number the next change will take
+without using it up, and sorts before that change (runs ending between two changes are
+independent of each other: their order is the order they are gathered in).
 """
 
 from __future__ import annotations
