@@ -215,9 +215,7 @@ class ControlPlane:
             # The session ends whatever the policy would choose (its job has nothing this
             # worker may take): its envExits run first, and the policy is asked after them.
             worker.session_job = None
-            if self._close_session(worker, session_job, now):
-                if covered:
-                    self.demand.notify(session_job.queue_index, 1)
+            if self._close_session(worker, session_job, now, covered):
                 return worker.closing_until - now
             session_job = None
         fleet = worker.fleet
@@ -245,11 +243,7 @@ class ControlPlane:
             # its place on the job (maxWorkerCount, semantics C.7) and takes no new work nor
             # limit units until they are done, then asks again (one active session per worker).
             worker.session_job = None
-            if worker.entered and self._close_session(worker, session_job, now):
-                if covered:
-                    # It was expected to take new work at once (the credit of a finishing
-                    # worker): let an idle worker take it instead.
-                    self.demand.notify(session_job.queue_index, 1)
+            if worker.entered and self._close_session(worker, session_job, now, covered):
                 return worker.closing_until - now
         if choice is None:
             if worker.status == _STOPPING:
@@ -365,9 +359,12 @@ class ControlPlane:
 
     # ------------------------------------------------------------------ sessions ending
 
-    def _close_session(self, worker: WorkerState, job: JobState, now: float) -> bool:
+    def _close_session(self, worker: WorkerState, job: JobState, now: float,
+                       covered: bool) -> bool:
         """Run the envExits of ``worker``'s session on ``job`` from ``now``. True when they
-        take time: the worker then stays on the job until ``worker.closing_until``."""
+        take time: the worker then stays on the job until ``worker.closing_until``, and if
+        it was ``covered`` (expected to take new work at once: the credit of a finishing
+        worker) an idle worker is woken in its place."""
         end = now + self.sessions.close(worker, job, now)
         if end <= now:
             return False
@@ -378,6 +375,8 @@ class ControlPlane:
             self._changed(job, JobChange.WORKERS)
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] += 1
+        if covered:
+            self.demand.notify(job.queue_index, 1)
         return True
 
     def _session_closed(self, worker: WorkerState) -> None:
