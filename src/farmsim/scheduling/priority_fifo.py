@@ -77,35 +77,39 @@ class PriorityFifo:
         heap = self._heap
         parked = self._parked_list
         while True:
+            best = None
             while heap:  # drop stale index entries
-                _, _, gen, job = heap[0]
-                if gen == job.index_gen and job.in_index:
+                top = heap[0]
+                job = top[3]
+                if top[2] == job.index_gen and job.in_index:
+                    best = top
                     break
                 heappop(heap)
-            best = heap[0] if heap else None
             source = heap
             for limit, units, pheap in parked:
                 if not pheap or limit.current + units > limit.cap:
                     continue  # nothing parked, or no room for these units
                 while pheap:  # drop stale parked entries
-                    _, _, gen, job = pheap[0]
-                    if gen == job.park_gen and job.final_status is None:
+                    top = pheap[0]
+                    job = top[3]
+                    if top[2] == job.park_gen and job.final_status is None:
+                        if best is None or top[0] < best[0] or (top[0] == best[0]
+                                                               and top[1] < best[1]):
+                            best, source = top, pheap
                         break
                     heappop(pheap)
-                if pheap:
-                    top = pheap[0]
-                    if best is None or top[0] < best[0] or (top[0] == best[0]
-                                                           and top[1] < best[1]):
-                        best, source = top, pheap
             if best is None:
                 return None
             job = best[3]
             # Fast path (view.assignable_step inlined) for the common job: not at its
-            # maxWorkerCount, and its first step with READY tasks needs no limit.
+            # maxWorkerCount, and its first step with READY tasks has room in its limits.
             if job.max_worker_count < 0 or job.workers < job.max_worker_count:
                 for step in job.steps:
                     if step.counts[_READY]:
-                        if not step.limits:
+                        for limit, units in step.limits:
+                            if limit.current + units > limit.cap:
+                                break
+                        else:
                             return job, step
                         break
             assignable = view.assignable_step(job)
