@@ -211,7 +211,7 @@ class ControlPlane:
         session_job = worker.session_job
         if session_job is not None and worker.entered and (
                 not worker.session_ok or worker.status == _STOPPING
-                or session_job.assignable_step() is None):
+                or not session_job.counts[READY] or session_job.assignable_step() is None):
             # The session ends whatever the policy would choose (its job has nothing this
             # worker may take): its envExits run first, and the policy is asked after them.
             worker.session_job = None
