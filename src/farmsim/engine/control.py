@@ -386,16 +386,18 @@ class ControlPlane:
             raise SimulationError(f"worker#{worker.index} ends envExits it was not running")
         worker.closing = None
         fleet = worker.fleet
-        demand = self.demand
-        demand.credit = -1 if fleet.multi_queue else job.queue_index
         job.workers -= 1
         if job.watches:
             self._changed(job, JobChange.WORKERS)
         if fleet.multi_queue:
             fleet.served[worker.queue_pos] -= 1
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
-            demand.slot_freed(job)  # the maximum was binding: a slot means a task
-        demand.credit = -1
+            # The maximum was binding: a slot means a task. This worker asks at once after
+            # this: on a single-queue fleet that covers one unit of its queue's new work.
+            demand = self.demand
+            demand.credit = -1 if fleet.multi_queue else job.queue_index
+            demand.slot_freed(job)
+            demand.credit = -1
 
     def worker_left_idle(self, worker: WorkerState, now: float) -> None:
         """An IDLE worker was retired (the pool changed its status)."""

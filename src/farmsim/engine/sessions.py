@@ -155,7 +155,9 @@ class Sessions:
         """
         # Hot when sessions are short: the common case (fixed or drawn durations, no failure)
         # is inlined; _record handles syncs and failures.
-        plan = _plan_of(job)
+        plan = job.plan
+        if plan is None:  # (_plan_of, inlined: once per session)
+            raise SimulationError(f"job#{job.index} has no session plan to run")
         buffer = self._buffer
         worker.pending_at = len(buffer)
         t = now
