@@ -116,3 +116,44 @@ def test_events_at_one_instant_are_in_causal_order() -> None:
     assert [s for _, s in at_10] == ["SUCCEEDED", "ASSIGNED", "RUNNING"]
     assert at_20 == ["SUCCEEDED", "READY", "ASSIGNED", "RUNNING"]
     check_event_order(result)
+
+
+class _AskLog:
+    """Wraps a queue's policy and records the time (``view.now``) of every choice."""
+
+    def __init__(self, policy) -> None:
+        self.policy = policy
+        self.asked: list[float] = []
+        self.watches = policy.watches
+        self.passed_over = policy.passed_over
+
+    def choose(self, view, worker, current_job):
+        self.asked.append(view.now)
+        return self.policy.choose(view, worker, current_job)
+
+    def __getattr__(self, name):
+        return getattr(self.policy, name)
+
+
+def test_a_session_whose_job_is_done_asks_the_policy_only_after_its_exits() -> None:
+    # GIVEN one worker, job A (one task) and job B, both with a job environment whose envExit
+    # takes 60 s; A runs first (higher priority)
+    a = with_envs(job(step("A", 1), name="A", priority=90))
+    b = with_envs(job(step("B", 1), name="B"))
+    sc = costly(scenario(a, b, workers=1, default_s=TASK_S), enter=ENTER_S, exit_=EXIT_S)
+    sim = Simulation(sc)
+    queue = sim.control.queues[0]
+    log = _AskLog(queue.policy)
+    queue.set_policy(log)
+    # WHEN it runs
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    runs = result.task_runs.sort_values("assigned_at")
+    a_end = float(runs["ended_at"].iloc[0])
+    # THEN when A's task ends nothing is left on A: the session ends without asking the
+    # policy, and the worker asks when A's envExit is done, and is given B's task then
+    assert a_end == ENTER_S + TASK_S
+    assert a_end not in log.asked
+    assert a_end + EXIT_S in log.asked
+    assert float(runs["assigned_at"].iloc[1]) == a_end + EXIT_S
