@@ -55,10 +55,11 @@ from farmsim.scheduling import JobChange
 if TYPE_CHECKING:
     import numpy as np
 
-    from farmsim.engine.farm import FleetState
+    from farmsim.engine.farm import FleetState, QueueState
     from farmsim.engine.workers import WorkerState
     from farmsim.model.config import FarmConfig, JobSubmission
     from farmsim.model.runtimes import RuntimeModel
+    from farmsim.scheduling.base import SchedulingPolicy
 
 __all__ = ["ControlPlane"]
 
@@ -181,6 +182,15 @@ class ControlPlane:
             return
         self._changed(job, what)
         self.demand.refile(job)
+
+    def set_policy(self, queue: QueueState, policy: SchedulingPolicy) -> None:
+        """Schedule ``queue`` with ``policy`` from now on (a new schedulingConfiguration): its
+        jobs that have not ended are filed with the new policy, and idle workers are woken
+        for what they may take."""
+        queue.set_policy(policy)
+        for job in queue.jobs:
+            if job.final_status is None:
+                self.demand.refile(job)
 
     def _changed(self, job: JobState, what: JobChange) -> None:
         """Tell the job's policy ``what`` changed, if it watches it."""
@@ -517,7 +527,8 @@ class ControlPlane:
             if limit.current < 0:
                 raise SimulationError(f"limit#{limit.index} gave back more units than held")
             if limit.blocked_ready:
-                # NOTE: Demand.units_released inlined (runs once per task run that holds units)
+                # Units free for waiting work (once per task run that holds units): the
+                # releasing worker's credit covers one unit of one queue; Demand wakes the rest.
                 demand = self.demand
                 queues = limit.queues
                 if units == 1 and len(queues) == 1 and demand.credit == queues[0]:

@@ -45,7 +45,8 @@ class QueueState:
     def set_policy(self, policy: SchedulingPolicy) -> None:
         """Use ``policy`` (a new schedulingConfiguration) from now on. Also updates the copy
         that fleets serving only this queue keep for speed, and what its jobs must report to it
-        (``JobState.watches``). The caller files the queue's jobs with it."""
+        (``JobState.watches``). It files no job with the new policy: before the queue has
+        jobs that is all there is to do; with jobs, use ``ControlPlane.set_policy``."""
         self.policy = policy
         for fleet in self.fleets:
             if not fleet.multi_queue:

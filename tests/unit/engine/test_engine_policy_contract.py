@@ -118,3 +118,20 @@ def test_update_job_max_worker_count_raised_wakes_workers_for_the_new_slots() ->
     assert a.workers == 3
     sim.run()
     check_all(sim.result())
+
+
+def test_a_policy_set_mid_run_is_given_the_queue_s_jobs() -> None:
+    # GIVEN a running farm with jobs waiting in its queue
+    sc = scenario(job(step("A", 6), name="a"), job(step("B", 6), name="b", at=1.0), workers=2,
+                  durations={"A": 10.0, "B": 10.0})
+    sim = Simulation(sc)
+    sim.run(until=5.0)
+    # WHEN the queue gets a new policy (a new schedulingConfiguration)
+    policy = Recording()
+    sim.control.set_policy(sim.control.queues[0], policy)
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    # THEN the new policy holds the waiting jobs and every task succeeds under it
+    assert set(result.jobs["task_run_status"].astype(str)) == {"SUCCEEDED"}
+    assert {name for name, _ in policy.told} == {"a", "b"}
