@@ -216,8 +216,7 @@ class SchedulingOracle:
                 raise OracleViolation(f"t={now}: limit#{i} counts {limit.current} units but "
                                       f"runs in flight hold {held[i]}")
         for fleet, queues in self.fleet_queues.items():
-            idle = [w for w in workers if w.fleet_index == fleet and w.job is None
-                    and w.closing is None and not self._due(w)]
+            idle = [w for w in workers if w.fleet_index == fleet and self.sim.pool.asleep(w)]
             if not idle:
                 continue
             for queue in queues:
@@ -240,12 +239,11 @@ class SchedulingOracle:
                         f"while {self._describe(waiting)} could take {need} tasks and "
                         f"worker#{idle[0].index} of fleet {fleet} sleeps")
 
-    @staticmethod
-    def _due(worker: Any) -> bool:
-        """An idle worker that will poll without further notice: woken (its wake event is
-        scheduled), or not yet at its first poll."""
-        wake = worker.wake
-        return wake is None or (wake.triggered and not wake.processed)
+    def _due(self, worker: Any) -> bool:
+        """A worker without work that will poll without further notice: woken (its poll is
+        scheduled), or not yet at its first poll; not one asleep in an idle list, nor one
+        that stopped."""
+        return not self.sim.pool.asleep(worker) and worker.stopped_at != worker.stopped_at
 
     def takeable(self, job: Any) -> int:
         """How many tasks of one step of ``job`` idle workers could take at once now (the

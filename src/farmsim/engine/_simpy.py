@@ -1,27 +1,43 @@
 """The few places farmsim reaches past SimPy's public API, for speed, in one module.
 
-SimPy 4 has no public way to trigger an existing event at a later time, nor to set the clock.
-On farmsim's hot path (once per wake) the first costs a second event per wake. These helpers
-do the same with SimPy's private attributes, exactly as its own ``Timeout`` does internally;
+A worker is driven by one reusable SimPy event rather than a generator process: the event is
+scheduled for the worker's next moment (the end of its task run, its next poll), and its
+callback calls the control plane directly. That saves, once per task run, a ``Timeout`` object
+and the resumption of a generator, which are most of what SimPy itself costs per event.
+
+SimPy 4 has no public way to make such an event (one that is triggered and can be scheduled
+again after it was processed), nor to set the clock. These helpers do both with SimPy's private
+attributes, as its own ``Timeout`` and ``Environment.step`` use them;
 ``tests/unit/engine/test_engine_simpy.py`` fails if a SimPy release changes them, and
 ``pyproject.toml`` bounds SimPy below its next major version.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import simpy
-from simpy.events import NORMAL
 
-__all__ = ["set_clock", "trigger_after"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["reusable_event", "set_clock"]
 
 
-def trigger_after(env: simpy.Environment, event: simpy.Event, delay: float) -> None:
-    """Trigger ``event`` (successfully, value None) ``delay`` seconds from now: what
-    ``simpy.Timeout`` does for its own event, applied to an event a process already waits on
-    (one scheduled event instead of ``succeed()`` plus a timeout)."""
+def reusable_event(env: simpy.Environment, callbacks: list[Callable[[simpy.Event], None]]
+                   ) -> simpy.Event:
+    """An event that succeeds (value None) each time it is scheduled, calling ``callbacks``.
+
+    Schedule it with ``env.schedule(event, priority, delay)``. ``Environment.step`` sets an
+    event's ``callbacks`` to None before calling them: a callback that schedules its own event
+    again sets them back first (``event.callbacks = callbacks``). Setting ``callbacks`` to an
+    empty list while it is scheduled makes that occurrence do nothing.
+    """
+    event = simpy.Event(env)
     event._ok = True
     event._value = None
-    env.schedule(event, NORMAL, delay)
+    event.callbacks = callbacks
+    return event
 
 
 def set_clock(env: simpy.Environment, now: float) -> None:

@@ -257,6 +257,8 @@ class ControlPlane:
                 return worker.closing_until - now
         if choice is None:
             if worker.status == _STOPPING:
+                if covered:  # it was to take new work of its queue at once: wake another
+                    self.demand.notify(fleet.queues[0].index, 1)
                 return None  # the pool stops it
             if worker.status != _IDLE:
                 worker.status = _IDLE

@@ -5,7 +5,7 @@ A worker's status is the API's WorkerStatus, recorded at each change (``result.w
     CREATED --> STARTED --> IDLE <--> RUNNING --> STOPPING --> STOPPED
                     \\______________________________/^
 
-* CREATED: the pool made it (:meth:`WorkerPool.add`); STARTED when its process starts (at
+* CREATED: the pool made it (:meth:`WorkerPool.add`); STARTED when it starts (at
   once in this release; fleets with boot times come later). Its worker-hours run from STARTED
   to STOPPED (or the end of the run).
 * IDLE: it asked for work and got none; it waits, and polls every ``worker_poll_interval`` at
@@ -25,17 +25,18 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import simpy
+from simpy.events import NORMAL, URGENT
 
-from farmsim.engine._simpy import trigger_after
+from farmsim.engine._simpy import reusable_event
 from farmsim.errors import SimulationError
 from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
 from farmsim.record.recorder import pack_worker
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable
 
     import numpy as np
 
@@ -80,15 +81,16 @@ class WorkerState:
         "closing_until",
         "created_at",
         "entered",
+        "event",
         "fleet",
         "fleet_index",
         "index",
         "job",
         "last_job",
+        "on_ask",
         "online_at",
         "pending_at",
         "phase",
-        "process",
         "queue_pos",
         "ready_at",
         "session",
@@ -102,7 +104,6 @@ class WorkerState:
         "stopped_at",
         "succeeded",
         "task",
-        "wake",
         "woken_for",
     )
 
@@ -142,9 +143,10 @@ class WorkerState:
         #: The job whose ended session's envExits the worker runs (no task run), and until when.
         self.closing: JobState | None = None
         self.closing_until = 0.0
-        #: The event the idle worker waits on, and its SimPy process.
-        self.wake: simpy.Event | None = None
-        self.process: simpy.Process | None = None
+        #: The SimPy event of the worker's next moment (end of its run, its next poll), and
+        #: the callbacks of a poll (both set by the pool when it starts the worker).
+        self.event: simpy.Event
+        self.on_ask: list[Callable[[simpy.Event], None]] = []
         #: Position, in its fleet's queue list, of the queue of the run in progress.
         self.queue_pos = 0
         #: Whether the run in progress will succeed (drawn at assignment).
@@ -164,7 +166,7 @@ class WorkerState:
 
 class WorkerPool:
     """Owns every worker: creates and starts them (also during a run), runs each one's SimPy
-    process, keeps the idle lists, wakes idle workers when work appears, and retires workers.
+    events, keeps the idle lists, wakes idle workers when work appears, and retires workers.
 
     Args:
         env: the SimPy environment.
@@ -201,7 +203,7 @@ class WorkerPool:
             self.workers.append(worker)
             fleet.workers.append(worker)
             self._record(pack_worker(now, worker.index, _CREATED))
-            worker.process = self.env.process(self._run(worker))
+            self._start(worker)
             added.append(worker)
         return added
 
@@ -216,13 +218,12 @@ class WorkerPool:
         self._record(pack_worker(now, worker.index, _STOPPING))
         if was_idle:
             self.control.worker_left_idle(worker, now)
-            idle = self._idle[worker.fleet_index]
-            i = bisect_left(idle, (worker.phase, worker.index))
-            if i < len(idle) and idle[i][1] == worker.index:
-                del idle[i]  # (a worker already woken is no longer listed)
-            wake = worker.wake
-            if wake is not None and not wake.triggered:
-                trigger_after(self.env, wake, 0.0)  # let its process see it is stopping
+            if self.asleep(worker):
+                self._idle[worker.fleet_index].remove((worker.phase, worker.index))
+                self.env.schedule(worker.event, NORMAL, 0.0)  # it asks, and sees it stops
+            elif worker.woken_for >= 0:
+                # Woken for new work, it will take none at its poll: wake another in its place.
+                self.notify(worker.woken_for, 1)
 
     def _stopped(self, worker: WorkerState) -> None:
         now = self.env.now
@@ -230,54 +231,99 @@ class WorkerPool:
         worker.stopped_at = now
         self._record(pack_worker(now, worker.index, _STOPPED))
 
-    # ------------------------------------------------------------------ the worker process
+    # ------------------------------------------------------------------ the worker's events
 
-    def _run(self, worker: WorkerState) -> Generator[simpy.Event, Any, None]:
-        """One worker's life: start, ask for work, run it, ask again; idle until woken; stop."""
-        # Bound once: this loop runs once per task run.
+    def _start(self, worker: WorkerState) -> None:
+        """Make ``worker``'s event and schedule its start now (at urgent priority, as SimPy
+        starts a process).
+
+        A worker is one reusable SimPy event (``engine/_simpy.py``) scheduled for its next
+        moment, whose callbacks are the worker's life: it starts, asks for work at its first
+        poll, runs what it gets and asks again when that ends; with nothing to take it is
+        listed idle (nothing scheduled) until a wake schedules its next poll; then it stops.
+        """
         env = self.env
-        timeout, event = env.timeout, env.event
+        schedule = env.schedule
         control = self.control
         start_next, finish_and_next = control.start_next, control.finish_and_next
         idle = self._idle[worker.fleet_index]
         index, phase = worker.index, worker.phase
-        self._record(pack_worker(env.now, index, _STARTED))
-        worker.status = _STARTED
-        worker.online_at = env.now
-        if self.poll_interval > 0.0 and phase > 0.0:
-            yield timeout(phase)  # the first poll, at this worker's own phase
-        now = env.now
-        duration = start_next(worker, now)
-        while True:
+        key = (phase, index)
+        stopped = self._stopped
+        # When the run in progress ends: the worker keeps its own clock (no env.now read per
+        # task run). A scheduled event fires at exactly now + delay, the same float sum.
+        end = 0.0
+
+        def wait(event: simpy.Event, duration: float | None, now: float) -> None:
+            """After the worker asked at ``now``: busy for ``duration``, idle, or stopped."""
+            nonlocal end
             if duration is None:
                 if worker.status == _STOPPING:
-                    self._stopped(worker)
+                    stopped(worker)
                     return
-                worker.wake = event()
-                insort(idle, (phase, index))
-                yield worker.wake  # triggered at this worker's next poll after work appears
-                now = env.now
-                duration = start_next(worker, now)
-                continue
-            try:
-                yield timeout(duration)
-            except simpy.Interrupt:
-                # The control plane canceled the run and recorded it already.
-                now = env.now
-                duration = start_next(worker, now)
-                continue
-            # NOTE: a Timeout fires at exactly now + duration (SimPy schedules it at
-            # ``env.now + delay``, the same float sum): no clock read once per task run.
-            now += duration
+                event.callbacks = on_ask
+                insort(idle, key)  # notify schedules its next poll once work appears
+                return
+            end = now + duration
+            event.callbacks = on_end
+            schedule(event, NORMAL, duration)
+
+        def ended(event: simpy.Event) -> None:
+            """Its task run (or its session's envExits) ended: the next, at once."""
+            # Hot path: once per task run.
+            nonlocal end
+            now = end
             duration = finish_and_next(worker, now)
+            if duration is None:
+                wait(event, None, now)
+                return
+            end = now + duration
+            event.callbacks = on_end
+            schedule(event, NORMAL, duration)
+
+        def ask(event: simpy.Event) -> None:
+            """A poll: its first, after a wake, or after its run was canceled."""
+            now = env.now
+            wait(event, start_next(worker, now), now)
+
+        def start(event: simpy.Event) -> None:
+            if worker.status == _STOPPING:  # retired before it started: it never does
+                stopped(worker)
+                return
+            now = env.now
+            self._record(pack_worker(now, index, _STARTED))
+            worker.status = _STARTED
+            worker.online_at = now
+            if self.poll_interval > 0.0 and phase > 0.0:
+                event.callbacks = on_ask
+                schedule(event, NORMAL, phase)  # the first poll, at this worker's own phase
+                return
+            ask(event)
+
+        on_end: list[Callable[[simpy.Event], None]] = [ended]
+        on_ask: list[Callable[[simpy.Event], None]] = [ask]
+        worker.on_ask = on_ask
+        worker.event = reusable_event(env, [start])
+        schedule(worker.event, URGENT, 0.0)
 
     def cancel(self, worker: WorkerState) -> None:
-        """The control plane canceled ``worker``'s task run: interrupt its wait."""
-        if worker.process is None:
-            raise SimulationError(f"worker#{worker.index} has no process to interrupt")
-        worker.process.interrupt("canceled")
+        """The control plane canceled ``worker``'s task run (and recorded it): the end
+        scheduled for it no longer happens, and the worker asks for work now (at urgent
+        priority, as a SimPy interrupt)."""
+        pending = worker.event
+        if pending.callbacks is worker.on_ask:
+            raise SimulationError(f"worker#{worker.index} has no task run to interrupt")
+        pending.callbacks = []  # (it stays in SimPy's queue, and does nothing there)
+        worker.event = reusable_event(self.env, worker.on_ask)
+        self.env.schedule(worker.event, URGENT, 0.0)
 
     # ------------------------------------------------------------------ waking idle workers
+
+    def asleep(self, worker: WorkerState) -> bool:
+        """Whether ``worker`` is idle with nothing scheduled: it polls again only when woken."""
+        idle = self._idle[worker.fleet_index]
+        i = bisect_left(idle, (worker.phase, worker.index))
+        return i < len(idle) and idle[i][1] == worker.index
 
     def notify(self, queue_index: int, n: int) -> None:
         """Work for up to ``n`` workers appeared in a queue: wake the idle workers of its fleets
@@ -315,12 +361,12 @@ class WorkerPool:
             del candidates[n:]
         taken: dict[int, int] = {}
         workers = self.workers
-        env = self.env
+        schedule = self.env.schedule
         for delay, f, k in candidates:
             idle = idle_lists[f]
             worker = workers[idle[(starts[f] + k) % len(idle)][1]]
             worker.woken_for = queue_index
-            trigger_after(env, worker.wake, delay)  # type: ignore[arg-type]  # idle: has one
+            schedule(worker.event, NORMAL, delay)
             taken[f] = max(taken.get(f, 0), k + 1)
         for f, count in taken.items():
             _remove_rotation(idle_lists[f], starts[f], count)
@@ -335,13 +381,13 @@ class WorkerPool:
         offset = self.env.now % period if period > 0.0 else 0.0
         start = _first_at_or_after(idle, offset)
         count = min(n, size)
-        workers, env = self.workers, self.env
+        workers, schedule = self.workers, self.env.schedule
         for k in range(count):
             phase, w = idle[(start + k) % size]
             worker = workers[w]
             worker.woken_for = queue_index
-            trigger_after(env, worker.wake,  # type: ignore[arg-type]  # idle: has one
-                          (phase - offset) % period if period > 0.0 else 0.0)
+            schedule(worker.event, NORMAL,
+                     (phase - offset) % period if period > 0.0 else 0.0)
         _remove_rotation(idle, start, count)
 
 

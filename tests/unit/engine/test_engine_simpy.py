@@ -5,37 +5,58 @@ from __future__ import annotations
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, URGENT
 
-from farmsim.engine._simpy import set_clock, trigger_after
+from farmsim.engine._simpy import reusable_event, set_clock
 
 
 def test_simpy_still_has_the_private_attributes_farmsim_uses() -> None:
-    # SimPy's own succeed() sets exactly what trigger_after sets, then schedules the event
+    # SimPy's own succeed() sets exactly what reusable_event sets
     env = simpy.Environment()
     event = env.event()
     assert hasattr(env, "_now") and event._value is simpy.events.PENDING
     event.succeed("x")
     assert (event._ok, event._value) == (True, "x")
-    mine = env.event()
-    trigger_after(env, mine, 0.0)
+    mine = reusable_event(env, [])
     assert (mine.ok, mine.value, mine.triggered) == (True, None, True)
 
 
-def test_trigger_after_resumes_a_waiting_process_after_the_delay() -> None:
+def test_a_reusable_event_fires_each_time_it_is_scheduled_from_its_own_callback() -> None:
     env = simpy.Environment()
-    event = env.event()
-    woke = []
+    fired: list[float] = []
 
-    def waiter():
-        value = yield event
-        woke.append((env.now, value))
+    def again(event: simpy.Event) -> None:
+        # Environment.step has set the callbacks to None before calling them
+        assert event.callbacks is None
+        fired.append(env.now)
+        if len(fired) < 3:
+            event.callbacks = callbacks
+            env.schedule(event, NORMAL, 2.5)
 
-    env.process(waiter())
-    env.run(until=1.0)
-    trigger_after(env, event, 2.5)
-    assert event.triggered and not event.processed
+    callbacks = [again]
+    event = reusable_event(env, callbacks)
+    env.schedule(event, NORMAL, 1.0)
     env.run()
-    assert woke == [(3.5, None)]
+    assert fired == [1.0, 3.5, 6.0]
+
+
+def test_a_scheduled_occurrence_with_no_callbacks_does_nothing_and_urgent_comes_first() -> None:
+    # WorkerPool.cancel: the pending end is emptied, a new event asks at urgent priority
+    env = simpy.Environment()
+    seen: list[str] = []
+    pending = reusable_event(env, [lambda e: seen.append("end")])
+    env.schedule(pending, NORMAL, 5.0)
+    other = reusable_event(env, [lambda e: seen.append("other")])
+    env.schedule(other, NORMAL, 2.0)
+    env.run(until=1.0)
+    pending.callbacks = []
+    env.schedule(reusable_event(env, [lambda e: seen.append(f"normal@{env.now}")]), NORMAL,
+                 1.0)
+    env.schedule(reusable_event(env, [lambda e: seen.append(f"urgent@{env.now}")]), URGENT, 1.0)
+    env.run()
+    # urgent first; at one priority, in the order scheduled
+    assert seen == ["urgent@2.0", "other", "normal@2.0"]
+    assert env.now == 5.0  # the emptied occurrence was still popped, and did nothing
 
 
 def test_set_clock_writes_the_time() -> None:
@@ -46,8 +67,8 @@ def test_set_clock_writes_the_time() -> None:
 
 
 def test_a_timeout_fires_at_exactly_now_plus_its_delay() -> None:
-    # The worker process keeps its own clock as now += duration (no env.now read per task
-    # run): that is exact only if SimPy fires a Timeout at the float sum env.now + delay.
+    # A worker keeps its own clock as now += duration (no env.now read per task run): that
+    # is exact only if SimPy fires an event at the float sum env.now + delay.
     durations = [*np.random.default_rng(7).exponential(3600.0, 2000).tolist(), 0.1, 0.2, 1e-9]
     env = simpy.Environment()
     seen = []

@@ -63,6 +63,78 @@ def test_an_idle_worker_retired_stops_at_once() -> None:
     assert result.summary()["worker_hours"] == pytest.approx((50.0 + 100.0) / 3600)
 
 
+def test_an_idle_worker_sleeps_until_woken_and_a_woken_one_retired_stops_at_its_poll() -> None:
+    # GIVEN two workers polling every 60 s, idle after a first job's one task
+    sim = Simulation(scenario(job(step("A", 1)), workers=2, poll=60.0, seed=3))
+    sim.run(until=100.0)
+    a, b = sim.workers
+    assert sim.pool.asleep(a) and sim.pool.asleep(b)  # nothing scheduled for either
+    # WHEN a job of one task comes: one worker is woken (its poll scheduled), one sleeps on
+    sim.control.submit(job(step("B", 1), name="later"), sim.now)
+    woken = next(w for w in (a, b) if not sim.pool.asleep(w))
+    other = b if woken is a else a
+    assert sim.pool.asleep(other)
+    # and retiring the woken one before its poll stops it at that poll, with no task taken,
+    # and passes its wake on: the other worker polls and runs the task
+    sim.pool.retire(woken)
+    assert not sim.pool.asleep(other)
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    check_worker_lifecycle(result)
+    stops = [s for s in _statuses(result, woken.index) if s[1] in ("STOPPING", "STOPPED")]
+    assert stops[0] == (100.0, "STOPPING") and stops[1][1] == "STOPPED"
+    assert 100.0 <= stops[1][0] < 160.0
+    runs = result.task_runs.astype({"worker_id": str})
+    later = runs[runs["assigned_at"] >= 100.0]
+    assert later["worker_id"].tolist() == [str(result.catalog.worker_ids[other.index])]
+    assert result.jobs.set_index("name").loc["later", "task_run_status"] == "SUCCEEDED"
+
+
+def test_a_busy_worker_retired_hands_the_units_it_frees_to_a_sleeping_worker() -> None:
+    # GIVEN a limit of one unit, two tasks needing it, two workers: one runs the first task
+    # (0-10), the other got nothing and sleeps
+    sim = Simulation(scenario(job(step("A", 2, licenses={"lic": 1})), workers=2,
+                              limits={"lic": 1}))
+    sim.run(until=5.0)
+    busy = next(w for w in sim.workers if w.job is not None)
+    other = next(w for w in sim.workers if w is not busy)
+    assert sim.pool.asleep(other)
+    # WHEN the busy worker is retired: at t=10 it frees the unit and stops, asking for nothing
+    sim.pool.retire(busy)
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    check_worker_lifecycle(result)
+    # THEN the sleeping worker is woken for the unit and runs the second task
+    runs = result.task_runs.astype({"worker_id": str})
+    assert sorted(runs["worker_id"]) == sorted(str(result.catalog.worker_ids[w.index])
+                                               for w in (busy, other))
+    assert result.jobs["task_run_status"].astype(str).tolist() == ["SUCCEEDED"]
+
+
+def test_a_worker_retired_before_it_starts_never_starts_and_costs_nothing() -> None:
+    sim = Simulation(scenario(job(step("A", 1)), workers=2))
+    added = sim.pool.add(sim.control.fleets[0], 1)  # CREATED at t=0, starting at once
+    sim.pool.retire(added[0])  # before its start event
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    check_worker_lifecycle(result)
+    assert [s for _, s in _statuses(result, added[0].index)] == ["CREATED", "STOPPING",
+                                                                 "STOPPED"]
+    assert result.summary()["worker_hours"] == pytest.approx(2 * 10.0 / 3600)
+
+
+def test_canceling_a_worker_with_no_task_run_is_refused() -> None:
+    from farmsim.errors import SimulationError
+
+    sim = Simulation(scenario(job(step("A", 1)), workers=1))
+    sim.run(until=50.0)  # idle since t=10
+    with pytest.raises(SimulationError, match="no task run"):
+        sim.pool.cancel(sim.workers[0])
+
+
 def test_a_busy_worker_retired_finishes_its_run_and_exits_then_stops() -> None:
     # GIVEN one worker in a session with an environment (exit 15 s), 5 tasks of 30 s
     sim = Simulation(costly(scenario(with_envs(job(step("A", 5))), workers=1, default_s=30.0),
