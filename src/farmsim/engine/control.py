@@ -338,7 +338,7 @@ class ControlPlane:
                 worker.started_at = now
                 return duration
             worker.session_step = step
-            setup = self.sessions.open(worker, job, step, now)
+            setup = self.sessions.open(worker, job, plan, step, now)
         else:
             worker.session_runs += 1
             if plan is None or step is worker.session_step:  # the common case: no setup
@@ -377,7 +377,7 @@ class ControlPlane:
         take time: the worker then stays on the job until ``worker.closing_until``, and if
         it was ``covered`` (expected to take new work at once: the credit of a finishing
         worker) an idle worker is woken in its place."""
-        end = now + self.sessions.close(worker, job, now)
+        end = self.sessions.close(worker, job, now)
         if end <= now:
             return False
         worker.closing = job
@@ -391,25 +391,14 @@ class ControlPlane:
             self.demand.notify(job.queue_index, 1)
         return True
 
-    def _session_closed(self, worker: WorkerState) -> None:
-        """The envExits of the session ``worker`` was closing are done: it leaves the job."""
-        job = worker.closing
-        if job is None:
-            raise SimulationError(f"worker#{worker.index} ends envExits it was not running")
-        worker.closing = None
-        fleet = worker.fleet
-        job.workers -= 1
-        if job.watches:
-            self._changed(job, JobChange.WORKERS)
-        if fleet.multi_queue:
-            fleet.served[worker.queue_pos] -= 1
-        if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
-            # The maximum was binding: a slot means a task. This worker asks at once after
-            # this: on a single-queue fleet that covers one unit of its queue's new work.
-            demand = self.demand
-            demand.credit = -1 if fleet.multi_queue else job.queue_index
-            demand.slot_freed(job)
-            demand.credit = -1
+    def _slot_freed_by(self, worker: WorkerState, job: JobState) -> None:
+        """``worker`` left ``job`` (its session's envExits are done) while the job's
+        ``maxWorkerCount`` was binding: a slot means a task. The worker asks at once after
+        this: on a single-queue fleet that covers one unit of its queue's new work."""
+        demand = self.demand
+        demand.credit = -1 if worker.fleet.multi_queue else job.queue_index
+        demand.slot_freed(job)
+        demand.credit = -1
 
     def worker_left_idle(self, worker: WorkerState, now: float) -> None:
         """An IDLE worker was retired (the pool changed its status)."""
@@ -423,8 +412,18 @@ class ControlPlane:
         # Hot path: runs once per task run. Ending a run and starting the next is one call from
         # the worker process; release and success are inlined for the common case.
         self.now = now
-        if worker.closing is not None:  # the envExits of an ended session are done
-            self._session_closed(worker)
+        closed = worker.closing
+        if closed is not None:  # the envExits of an ended session are done: it leaves the job
+            # (inlined: once per session that ends with envExits)
+            worker.closing = None
+            closed.workers -= 1
+            if closed.watches:
+                self._changed(closed, JobChange.WORKERS)
+            fleet = worker.fleet
+            if fleet.multi_queue:
+                fleet.served[worker.queue_pos] -= 1
+            if 0 < closed.max_worker_count <= closed.counts[READY] + closed.workers:
+                self._slot_freed_by(worker, closed)
             return self._assign(worker, now)  # (it has no session left to close)
         job, step, task = worker.job, worker.step, worker.task
         if job is None or step is None:

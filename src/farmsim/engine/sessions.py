@@ -145,9 +145,10 @@ class Sessions:
 
     # ------------------------------------------------------------------ opening
 
-    def open(self, worker: WorkerState, job: JobState, step: StepState, now: float) -> float:
-        """Set up the session ``worker`` just opened on ``job`` (which has a plan) for a run of
-        ``step`` whose setup starts at ``now``: sync and enter the environments.
+    def open(self, worker: WorkerState, job: JobState, plan: Plan, step: StepState,
+             now: float) -> float:
+        """Set up the session ``worker`` just opened on ``job`` (whose plan is ``plan``) for a
+        run of ``step`` whose setup starts at ``now``: sync and enter the environments.
 
         Returns the setup time before the taskRun starts. When a setup action fails, the time
         runs to the end of that action and ``worker.succeeded`` is False (E.4: the attempt of
@@ -155,9 +156,6 @@ class Sessions:
         """
         # Hot when sessions are short: the common case (fixed or drawn durations, no failure)
         # is inlined; _record handles syncs and failures.
-        plan = job.plan
-        if plan is None:  # (_plan_of, inlined: once per session)
-            raise SimulationError(f"job#{job.index} has no session plan to run")
         buffer = self._buffer
         worker.pending_at = len(buffer)
         t = now
@@ -188,7 +186,7 @@ class Sessions:
                                ENTER, env.scope, RUN_SUCCEEDED, 0))
             entered.append((env, step_gidx, t, end))
             t = end
-        return self._setup_end(worker, now, t)
+        return t - now  # (_setup_end of a setup that did not fail)
 
     def switch_step(self, worker: WorkerState, step: StepState, now: float) -> float:
         """Move ``worker``'s session to ``step`` for a run assigned at ``now``: exit the old
@@ -282,22 +280,24 @@ class Sessions:
 
     def close(self, worker: WorkerState, job: JobState, now: float) -> float:
         """Record the envExits that end ``worker``'s session on ``job`` at ``now``, in reverse
-        order of entry. Returns the time they take."""
+        order of entry. Returns when they end (``now`` if it entered nothing)."""
         entered = worker.entered
         t = now
         action = self._action
-        session, index, seq = worker.session, worker.index, worker.session_runs
+        session, index, seq, job_index = (worker.session, worker.index, worker.session_runs,
+                                          job.index)
         pools = self._pools
-        while entered:
-            env, step_gidx, _, _ = entered.pop()
+        for env, step_gidx, _, _ in reversed(entered):
             fixed = env.exit_fixed
             end = t + (fixed if fixed is not None else pools.duration(env.exit.duration))
             p = env.exit_p
-            status = RUN_FAILED if p > 0.0 and pools.failed(p) else RUN_SUCCEEDED
-            action(pack_action(session, index, job.index, step_gidx, env.index, seq, t, end,
-                               EXIT, env.scope, status, 2))
+            action(pack_action(session, index, job_index, step_gidx, env.index, seq, t, end,
+                               EXIT, env.scope,
+                               RUN_FAILED if p > 0.0 and pools.failed(p) else RUN_SUCCEEDED,
+                               2))
             t = end
-        return t - now
+        entered.clear()
+        return t
 
 
 def _plan_of(job: JobState) -> Plan:
