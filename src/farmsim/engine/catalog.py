@@ -108,7 +108,7 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         step_tasks=np.array([s.task_count for s in steps], dtype=np.int64),
         step_dependencies=[
             tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
-        runs=gather_runs(recorder.runs, steps, open_runs),
+        runs=gather_runs(recorder.runs, recorder.succeeded, steps, open_runs),
         open_sessions=np.array(open_sessions, dtype=np.int64),
         extra_events=control.unformed_chunk_events(),
         queue_env_names=[tuple(q.environments) for q in farm.queues],

@@ -94,7 +94,10 @@ class ControlPlane:
         self.fleets = self.farm.fleets
         self.limits = self.farm.limits
         pools = SamplePools(during_run)
-        self.factory = JobFactory(self.farm, runtimes, SamplePools(first_attempts), pools)
+        #: Every task's SUCCEEDED run (the recorder's).
+        self.succeeded = recorder.succeeded
+        self.factory = JobFactory(self.farm, runtimes, SamplePools(first_attempts), pools,
+                                  self.succeeded)
         self.sessions = Sessions(self.factory.action_rule, pools, recorder)
         self.factory.sessions = self.sessions
         self.demand = Demand(self.queues)
@@ -449,19 +452,20 @@ class ControlPlane:
             counts[SUCCEEDED] += 1
             job_counts[RUNNING] -= 1
             job_counts[SUCCEEDED] += 1
-            # The task's one SUCCEEDED run goes to the step's columns (no record per run).
-            runs = step.runs
-            runs.worker[task] = worker.index  # type: ignore[union-attr]  # a drawn step's
-            runs.session[task] = worker.session  # type: ignore[union-attr]
-            runs.seq[task] = worker.session_runs  # type: ignore[union-attr]
-            runs.assigned[task] = worker.assigned_at  # type: ignore[union-attr]
-            runs.started[task] = worker.started_at  # type: ignore[union-attr]
-            runs.ended[task] = now  # type: ignore[union-attr]
-            runs.assign_seq[task] = worker.assign_seq  # type: ignore[union-attr]
-            runs.end_seq[task] = self.seq  # type: ignore[union-attr]  # (no increment: ends
-            # sort before the change that takes this number, farmsim.record.runs)
+            # The task's one SUCCEEDED run goes to its slot of the run columns (no record).
+            runs = self.succeeded
+            slot = step.run_base + task
+            runs.worker[slot] = worker.index
+            runs.session[slot] = worker.session
+            runs.seq[slot] = worker.session_runs
+            runs.assigned[slot] = worker.assigned_at
+            runs.started[slot] = worker.started_at
+            runs.ended[slot] = now
+            runs.assign_seq[slot] = worker.assign_seq
+            runs.end_seq[slot] = self.seq  # (no increment: a run's end sorts before the
+            # change that takes this number, farmsim.record.runs)
             if worker.attempt:
-                runs.retry_ready[task] = worker.ready_at  # type: ignore[union-attr]
+                runs.retry_ready[slot] = worker.ready_at
             chunks = step.chunks
             if chunks is not None and chunks.observe(now - worker.started_at,
                                                      chunks.counts[task]):

@@ -18,7 +18,6 @@ from farmsim.errors import SimulationError
 from farmsim.model.distributions import Fixed
 from farmsim.model.runtimes import RuleMatch, RuntimeRule
 from farmsim.model.state import JobState, StepState
-from farmsim.record.runs import RunColumns
 
 if TYPE_CHECKING:
     from farmsim.engine.farm import Farm, QueueState
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from farmsim.engine.sessions import Plan, Sessions
     from farmsim.model.config import JobSubmission
     from farmsim.model.runtimes import RuntimeModel
+    from farmsim.record.runs import RunColumns
 
 __all__ = ["JobFactory"]
 
@@ -41,13 +41,21 @@ class JobFactory:
     """
 
     def __init__(self, farm: Farm, runtimes: RuntimeModel, first_attempts: SamplePools,
-                 during_run: SamplePools) -> None:
+                 during_run: SamplePools, runs: RunColumns) -> None:
         self.farm = farm
+        self._runs = runs
         self.runtimes = runtimes
         self._first = first_attempts
         self._pools = during_run
         self._rules: dict[tuple[str, ...], RuntimeRule] = {}
         self._plans: dict[tuple[int, str, int], Plan | None] = {}
+        #: Whether a job's name can change its session plan: only if a rule for session
+        #: actions matches job names (else jobs of one structure share a plan whatever their
+        #: names, as a replayed trace's do).
+        self._plans_by_name = any(r.match.action is not None and r.match.job is not None
+                                  for r in runtimes.rules)
+        #: A replayed job's rule, per recorded run time (many jobs share one).
+        self._recorded: dict[float, RuntimeRule] = {}
         #: Set by the control plane: plans sessions (it needs :meth:`action_rule`).
         self.sessions: Sessions | None = None
         #: Host requirements (other than limits) seen in steps, with how many steps named them:
@@ -100,12 +108,15 @@ class JobFactory:
 
     def _plan(self, job: JobState, queue: QueueState) -> Plan | None:
         """The job's session plan, shared by jobs of one structure and name in one queue."""
-        key = (queue.index, job.name, id(job.submission.structure))
-        if key not in self._plans:
+        # (The structure is the submission's, alive as long as the scenario: its id is stable.)
+        key = (queue.index, job.name if self._plans_by_name else "",
+               id(job.submission.structure))
+        plan = self._plans.get(key, self)
+        if plan is self:
             if self.sessions is None:
                 raise SimulationError("the job factory plans sessions with no Sessions set")
-            self._plans[key] = self.sessions.plan(job, queue.name, queue.environments)
-        return self._plans[key]
+            plan = self._plans[key] = self.sessions.plan(job, queue.name, queue.environments)
+        return plan  # type: ignore[return-value]  # (not the factory: set above)
 
     # ------------------------------------------------------------------ draws
 
@@ -113,10 +124,8 @@ class JobFactory:
         """Draw every task's first-attempt duration and outcome in one vector each (an adaptive
         step's chunks are drawn as they are formed), and make room for its runs."""
         run_time = job.submission.run_time
-        if run_time is None:
-            rule = self.rule(queue.name, job.name, step.structure.name)
-        else:  # a replayed trace's recorded run time
-            rule = RuntimeRule(match=RuleMatch(), duration=Fixed(run_time))
+        rule = (self.rule(queue.name, job.name, step.structure.name) if run_time is None
+                else self._recorded_rule(run_time))
         step.rule = rule
         chunking = step.structure.chunking
         if chunking is not None and chunking.adaptive:
@@ -126,7 +135,7 @@ class JobFactory:
             step.durations = array("d", bytes(8 * chunks.capacity))
             if rule.failure_probability > 0.0:
                 step.failures = bytearray(chunks.capacity)
-            step.runs = RunColumns(step.capacity)
+            step.run_base = self._runs.reserve(step.capacity)
             return
         n = step.task_count
         durations = self._first.durations(rule.duration, n)
@@ -134,10 +143,18 @@ class JobFactory:
         if rule.per_frame and frames is not None:  # a chunk takes its frames' time
             durations = array("d", (np.frombuffer(durations) * np.asarray(frames)).tobytes())
         step.durations = durations
-        step.runs = RunColumns(step.capacity)
+        step.run_base = self._runs.reserve(n)
         p = rule.failure_probability
         if p > 0.0:
             step.failures = self._first.failures(p, n)
+
+    def _recorded_rule(self, run_time: float) -> RuntimeRule:
+        """The rule of a replayed job: its trace's recorded run time (one per distinct time)."""
+        rule = self._recorded.get(run_time)
+        if rule is None:
+            rule = self._recorded[run_time] = RuntimeRule(match=RuleMatch(),
+                                                          duration=Fixed(run_time))
+        return rule
 
     def draw_retry(self, step: StepState, task: int) -> tuple[float, bool]:
         """Duration and success of a retry: drawn now (first attempts are drawn per step)."""

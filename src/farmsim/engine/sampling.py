@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from farmsim.model.distributions import Distribution
+from farmsim.model.distributions import Distribution, Fixed
 
 __all__ = ["SamplePools"]
 
@@ -36,6 +36,8 @@ class SamplePools:
 
     def durations(self, distribution: Distribution, n: int) -> array[float]:
         """``n`` draws of ``distribution``, as an ``array('d')`` (8 bytes a value, unboxed)."""
+        if type(distribution) is Fixed:  # draws nothing: no pool (a trace has one per job)
+            return array("d", (distribution.value,)) * n
         pool = self._pools.get(distribution)
         if pool is None:
             pool = self._pools[distribution] = [array("d"), 0]

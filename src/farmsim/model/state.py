@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from farmsim.model.config import JobSubmission
     from farmsim.model.job import StepStructure
     from farmsim.model.runtimes import RuntimeRule
-    from farmsim.record.runs import RunColumns
 
 __all__ = [
     "AGGREGATE_PRECEDENCE",
@@ -191,7 +190,7 @@ class StepState:
         "retries",
         "retry_heap",
         "rule",
-        "runs",
+        "run_base",
         "status",
         "structure",
         "task_count",
@@ -221,9 +220,9 @@ class StepState:
         self.rule: RuntimeRule | None = None
         self.dependents: list[StepState] = []
         self.deps_left = len(structure.dependencies)
-        #: The SUCCEEDED run of each task (``farmsim.record.runs.RunColumns``, set by the
-        #: engine when the step may run): cheaper to fill than a record per run.
-        self.runs: RunColumns | None = None
+        #: The slot of its first task in the run's ``farmsim.record.runs.RunColumns`` (-1:
+        #: none reserved; the engine reserves them when the step may run).
+        self.run_base = -1
         #: The engine's sequence numbers of the step's creation and of its READY change.
         self.created_seq = 0
         self.ready_seq = 0

@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-from farmsim.record.runs import run_count
+from farmsim.record.runs import RunColumns, run_count
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -77,18 +77,22 @@ assert _DTYPES[ACTION_COLUMNS].itemsize == _ACTION.size
 class Recorder:
     """The run's record buffers.
 
-    Attributes (each a ``bytearray`` of records made by the matching ``pack_*``):
+    Attributes (each a ``bytearray`` of records made by the matching ``pack_*``, but
+    ``succeeded``):
         runs: the run log: records of task runs that did not succeed
             (:mod:`farmsim.record.runs`).
+        succeeded: every task's SUCCEEDED run, in columns
+            (:class:`~farmsim.record.runs.RunColumns`).
         task_events: bulk task status changes (:data:`EVENT_COLUMNS`).
         worker_events: worker status changes (:data:`WORKER_COLUMNS`).
         actions: session actions other than task runs (:data:`ACTION_COLUMNS`).
     """
 
-    __slots__ = ("actions", "runs", "task_events", "worker_events")
+    __slots__ = ("actions", "runs", "succeeded", "task_events", "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
+        self.succeeded = RunColumns()
         self.task_events = bytearray()
         self.worker_events = bytearray()
         self.actions = bytearray()

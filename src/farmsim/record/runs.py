@@ -3,8 +3,9 @@
 A run is kept where it is cheapest to keep while the simulation goes, and gathered into one
 table here, once, at the end:
 
-* a task's SUCCEEDED run (most runs) in its step's :class:`RunColumns`, one slot per task (a
-  task succeeds at most once): a few array stores, no record per run;
+* a task's SUCCEEDED run (most runs) in :class:`RunColumns`, one slot per task (a task succeeds
+  at most once) in columns all steps share: a few array stores, no record per run, and no
+  object per step (a trace of 100,000 one-task jobs makes 100,000 steps);
 * every other ended run (FAILED, CANCELED, ...) as a packed record in the run log
   (:func:`pack_run`, :data:`RUN_COLUMNS`);
 * a run still going when the simulation stops, described by the engine at that moment
@@ -93,17 +94,22 @@ def run_count(log: bytearray) -> int:
 
 
 class RunColumns:
-    """The SUCCEEDED run of each task of one step, in per-task columns (a task has at most one).
+    """The SUCCEEDED run of each task, in per-task columns shared by every step (a task has at
+    most one). A step reserves a slot per task (:meth:`reserve`) when it may first run; its
+    task ``t`` has the slot ``step.run_base + t``.
 
     The engine writes a slot when a task's run succeeds; :func:`gather_runs` reads the slots of
     the tasks whose status is SUCCEEDED. A first attempt was READY when its step was, so only a
-    retried task keeps its READY time, in ``retry_ready``.
+    retried task keeps its READY time, in ``retry_ready`` (by slot). The columns grow in place
+    (their objects stay the same), doubling when full.
     """
 
-    __slots__ = ("assign_seq", "assigned", "end_seq", "ended", "retry_ready", "seq", "session",
-                 "started", "worker")
+    __slots__ = ("assign_seq", "assigned", "capacity", "end_seq", "ended", "retry_ready",
+                 "seq", "session", "size", "started", "worker")
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int = 1024) -> None:
+        self.size = 0
+        self.capacity = capacity
         self.worker = array("i", bytes(4 * capacity))
         self.session = array("i", bytes(4 * capacity))
         self.seq = array("i", bytes(4 * capacity))
@@ -114,6 +120,21 @@ class RunColumns:
         self.end_seq = array("q", bytes(8 * capacity))
         self.retry_ready: dict[int, float] = {}
 
+    def columns(self) -> tuple[array[Any], ...]:
+        return (self.worker, self.session, self.seq, self.assigned, self.started, self.ended,
+                self.assign_seq, self.end_seq)
+
+    def reserve(self, n: int) -> int:
+        """Slots for ``n`` tasks; returns the first."""
+        base = self.size
+        self.size = size = base + n
+        if size > self.capacity:
+            grown = max(size, 2 * self.capacity)
+            for column in self.columns():
+                column.frombytes(bytes(column.itemsize * (grown - self.capacity)))
+            self.capacity = grown
+        return base
+
 
 def open_run(job: int, step: int, task: int, worker: int, session: int, seq: int, attempt: int,
              ready_at: float, assigned_at: float, started_at: float, assign_seq: int,
@@ -123,67 +144,63 @@ def open_run(job: int, step: int, task: int, worker: int, session: int, seq: int
             float("nan"), assign_seq, NO_SEQ, RUN_OPEN, _RUNNING_TASK)
 
 
-def gather_runs(log: bytearray, steps: Sequence[StepState],
+def gather_runs(log: bytearray, succeeded: RunColumns, steps: Sequence[StepState],
                 open_runs: Sequence[tuple[Any, ...]]) -> np.ndarray:
     """Every run of the simulation as one structured array of :data:`RUN_COLUMNS`, in the order
     the runs ended (by ``end_seq``; runs still going last, by assignment).
 
     Args:
         log: the run log (packed records of runs that did not succeed).
-        steps: every step, whose :class:`RunColumns` hold their tasks' SUCCEEDED runs.
+        succeeded: the tasks' SUCCEEDED runs.
+        steps: every step.
         open_runs: records of the runs still going (:func:`open_run`).
     """
-    parts = [np.frombuffer(bytes(log), dtype=RUN_DTYPE), _succeeded(steps)]
+    parts = [np.frombuffer(bytes(log), dtype=RUN_DTYPE), _succeeded(succeeded, steps)]
     if open_runs:
         parts.append(np.array(list(open_runs), dtype=RUN_DTYPE))
     runs = np.concatenate(parts)
     return runs[np.lexsort((runs["assign_seq"], runs["end_seq"]))]
 
 
-def _succeeded(steps: Sequence[StepState]) -> np.ndarray:
-    """The SUCCEEDED run of every task, gathered from the steps' run columns into records.
+def _succeeded(store: RunColumns, steps: Sequence[StepState]) -> np.ndarray:
+    """The SUCCEEDED run of every task, gathered from the shared run columns into records.
 
-    Vectorised over the whole run: each column is joined across steps once and masked once,
-    so the cost does not grow with the number of steps (100k single-task jobs included).
+    Vectorised over the whole run: the steps' statuses are joined once, and each column is read
+    once at the slots of the tasks that succeeded.
     """
-    steps = [s for s in steps if s.runs is not None and s.counts[_SUCCEEDED_TASK]]
+    steps = [s for s in steps if s.run_base >= 0 and s.counts[_SUCCEEDED_TASK]]
     if not steps:
         return np.empty(0, dtype=RUN_DTYPE)
     sizes = np.array([s.task_count for s in steps], dtype=np.int64)
-    # (An adaptive step's arrays have room beyond its tasks: each column is cut to them.)
-    status = np.frombuffer(b"".join(s.status[:s.task_count].tobytes() for s in steps),
+    # (An adaptive step's slots go beyond its tasks: its statuses are cut to them.)
+    status = np.frombuffer(b"".join([s.status[:s.task_count].tobytes() for s in steps]),
                            dtype=np.int8)
     done = np.flatnonzero(status == _SUCCEEDED_TASK)
     out = np.empty(len(done), dtype=RUN_DTYPE)
     which = np.repeat(np.arange(len(steps)), sizes)[done]  # position in ``steps``
     starts = np.cumsum(sizes) - sizes
+    task = done - starts[which]
+    slot = np.array([s.run_base for s in steps], dtype=np.int64)[which] + task
     out["job"] = np.array([s.job.index for s in steps], dtype=np.int32)[which]
     out["step"] = np.array([s.gidx for s in steps], dtype=np.int32)[which]
-    out["task"] = done - starts[which]
-
-    def column(name: str, dtype: type) -> np.ndarray:
-        joined = b"".join(getattr(s.runs, name)[:s.task_count].tobytes() for s in steps)
-        return np.frombuffer(joined, dtype=dtype)[done]
-
-    out["worker"] = column("worker", np.int32)
-    out["session"] = column("session", np.int32)
-    out["seq"] = column("seq", np.int32)
-    out["assigned_at"] = column("assigned", np.float64)
-    out["started_at"] = column("started", np.float64)
-    out["ended_at"] = column("ended", np.float64)
-    out["assign_seq"] = column("assign_seq", np.int64)
-    out["end_seq"] = column("end_seq", np.int64)
+    out["task"] = task
+    for name, column in (("worker", store.worker), ("session", store.session),
+                         ("seq", store.seq), ("assigned_at", store.assigned),
+                         ("started_at", store.started), ("ended_at", store.ended),
+                         ("assign_seq", store.assign_seq), ("end_seq", store.end_seq)):
+        # (a copy at the slots: no view of a column outlives this, so it can still grow)
+        out[name] = np.frombuffer(column, dtype=out.dtype[name].newbyteorder("="))[slot]
     out["ready_at"] = np.array([s.ready_at for s in steps])[which]
     out["attempt"] = 0
     out["status"] = RUN_SUCCEEDED
     out["task_status"] = _SUCCEEDED_TASK
     # Retried tasks (few): their attempt number and the READY time of that attempt.
     for k, s in enumerate(steps):
-        if s.retries and s.runs is not None:
+        if s.retries:
             base = starts[k]
             for t, retries in s.retries.items():
                 if status[base + t] == _SUCCEEDED_TASK:
                     row = np.searchsorted(done, base + t)
                     out["attempt"][row] = retries
-                    out["ready_at"][row] = s.runs.retry_ready.get(t, s.ready_at)
+                    out["ready_at"][row] = store.retry_ready.get(s.run_base + t, s.ready_at)
     return out
