@@ -8,7 +8,7 @@ import numpy as np
 
 from farmsim.model.state import CANCELED, FAILED, SUCCEEDED
 from farmsim.record.catalog import Catalog
-from farmsim.record.ids import hex32, make_id, make_ids
+from farmsim.record.ids import hex32s, make_id, make_ids
 from farmsim.record.runs import gather_runs, open_run
 
 if TYPE_CHECKING:
@@ -31,7 +31,8 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         limit.advance(now)
     jobs = control.jobs
     steps = control.steps
-    step_hex = np.array([hex32("step", seed, i) for i in range(len(steps))], dtype=object)
+    step_hex = np.empty(len(steps), dtype=object)
+    step_hex[:] = hex32s("step", seed, np.arange(len(steps)))
     limit_ids = make_ids("limit", seed, len(farm.limits))
     acquired = np.empty(len(steps), dtype=object)
     for i, step in enumerate(steps):
@@ -100,7 +101,7 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
             "retries": np.array([j.retry_total for j in jobs], dtype=np.int64),
         },
         step_job=np.array([s.job.index for s in steps], dtype=np.int64),
-        step_ids=np.array([f"step-{h}" for h in step_hex], dtype=object),
+        step_ids=_prefixed("step-", step_hex),
         step_hex=step_hex,
         step_acquired_limits=acquired,
         step_names=np.array([s.structure.name for s in steps], dtype=object),
@@ -118,3 +119,9 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         unused_rules=control.unused_rules(),
         notes=list(scenario.notes),
     )
+
+
+def _prefixed(prefix: str, hexes: np.ndarray) -> np.ndarray:
+    out = np.empty(len(hexes), dtype=object)
+    out[:] = [prefix + h for h in hexes]
+    return out

@@ -28,7 +28,7 @@ from farmsim.record.base import TASK_STATUS_NAMES as _TASK_STATUS_NAMES
 from farmsim.record.base import WORKER_STATUS_NAMES as _WORKER_STATUS_NAMES
 from farmsim.record.base import categorical as _cat
 from farmsim.record.catalog import Catalog
-from farmsim.record.ids import make_id
+from farmsim.record.ids import hex32s
 from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
@@ -539,5 +539,6 @@ def _cut(actions: np.ndarray, end: float) -> np.ndarray:
 def _session_ids(seed: int, session: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ids of the sessions that occur, and each row's code into them."""
     unique, inverse = np.unique(session, return_inverse=True)
-    ids = np.array([make_id("session", seed, int(s)) for s in unique], dtype=object)
+    ids = np.empty(len(unique), dtype=object)
+    ids[:] = [f"session-{h}" for h in hex32s("session", seed, unique)]
     return ids, inverse
