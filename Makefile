@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench bench-quick clean
+.PHONY: demo test test-all lint bench bench-quick bench-shapes clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# Every workload shape at ~100k and ~1M task runs; the SWF shape needs ciw (the bench extra).
+bench-shapes: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/run.py --shapes
 
 bench-quick: $(STAMP)
 	$(PY) benchmarks/run.py --quick

@@ -21,6 +21,12 @@ Usage::
     python benchmarks/run.py --quick --sessions   # the same on farm-100k
     python benchmarks/run.py --validate # load and validate a scenario of 100,000 inline jobs
     python benchmarks/run.py --readme   # all three workloads; rewrites the README's table
+    python benchmarks/run.py --shapes [--quick]  # every shape (issue 10), ~100k and ~1M
+
+Shapes (``--shapes``): the farm above, with and without sessions; a farm whose licenses are
+oversubscribed three times, with dependencies (``benchmarks/licenses.py``); and an SWF trace of
+one-task jobs replayed from a scenario file, against ciw on the same trace
+(``benchmarks/swf_replay.py``; ``pip install -e '.[bench]'``).
 
 With ``--sessions`` every job has a job environment (entered in 30 s, exited in 5 s) and its
 step a step environment (10 s, 5 s), so each session of a worker on a job syncs nothing, enters
@@ -132,8 +138,8 @@ def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
                     runtimes=RuntimeModel(rules=rules))
 
 
-def bare_simpy_floor(n_tasks: int, seed: int = 1) -> float:
-    """Tasks per second of SimPy alone: WORKERS processes, one timeout per task."""
+def bare_simpy_floor(n_tasks: int, seed: int = 1, workers: int = WORKERS) -> float:
+    """Tasks per second of SimPy alone: ``workers`` processes, one timeout per task."""
     import simpy
 
     durations = np.random.default_rng(seed).exponential(MEAN_TASK_S, n_tasks).tolist()
@@ -145,7 +151,7 @@ def bare_simpy_floor(n_tasks: int, seed: int = 1) -> float:
         for duration in pending:
             yield timeout(duration)
 
-    for _ in range(WORKERS):
+    for _ in range(workers):
         env.process(worker(env))
     start = time.process_time()
     env.run()
@@ -209,6 +215,119 @@ def run_isolated(name: str, sessions: bool = False) -> dict:
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------- shapes (issue 10)
+
+#: Every shape at two sizes (about 100,000 and 1,000,000 task runs): jobs to build it with.
+SHAPE_SIZES = {
+    "farm": (1_000, 10_000),
+    "sessions": (1_000, 10_000),
+    "licenses": (1_000, 10_000),
+    "swf": (100_000, 1_000_000),
+}
+SHAPE_LABELS = {
+    "farm": "farm (limits, maxWorkerCount, failures)",
+    "sessions": "farm with sessions",
+    "licenses": "licenses oversubscribed 3x, dependencies",
+    "swf": "SWF trace of one-task jobs (vs ciw)",
+}
+
+
+def measure_shape(shape: str, jobs: int) -> dict:
+    """One shape at one size in this process: CPU seconds per run (best of REPEATS), the
+    reference measured in the same process, and the peak memory with the frames built."""
+    if shape == "swf":
+        return measure_swf(jobs)
+    import licenses
+
+    from farmsim.engine.simulation import Simulation
+
+    def build():
+        if shape == "licenses":
+            return licenses.build_scenario(jobs)
+        return build_scenario(jobs, sessions=shape == "sessions")
+
+    workers = licenses.WORKERS if shape == "licenses" else WORKERS
+    times = []
+    for _ in range(REPEATS):
+        sim = None
+        scenario = build()
+        gc.collect()
+        start = time.process_time()
+        sim = Simulation(scenario)
+        sim.run()
+        times.append(time.process_time() - start)
+    runs = sim.ended_runs
+    result = sim.result()
+    for table in ("jobs", "task_runs", "task_events", "session_actions", "workers"):
+        getattr(result, table)
+    floor = max(bare_simpy_floor(runs, workers=workers) for _ in range(REPEATS))
+    best = min(times)
+    return {"shape": shape, "jobs": jobs, "units": "tasks", "count": runs,
+            "per_s": runs / best, "first_per_s": runs / times[0],
+            "reference": "bare-SimPy floor", "reference_per_s": floor,
+            "ratio": runs / best / floor, "us_per_unit": best / runs * 1e6,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def measure_swf(jobs: int) -> dict:
+    """The SWF shape: farmsim's load, run, result and task_runs frame against ciw's run and
+    records of the same trace (imports done before either is timed)."""
+    import tempfile
+
+    import ciw  # noqa: F401  (imported before timing, as farmsim is)
+    import swf_replay
+
+    import farmsim.record.result  # noqa: F401  (imported before timing, as ciw is)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = swf_replay.write_scenario(Path(folder), jobs)
+        ours = [swf_replay.run_farmsim(path) for _ in range(REPEATS)]
+    theirs = [swf_replay.run_ciw(jobs) for _ in range(REPEATS)]
+    best = min(m["seconds"] for m in ours)
+    reference = min(m["seconds"] for m in theirs)
+    return {"shape": "swf", "jobs": jobs, "units": "jobs", "count": ours[0]["jobs"],
+            "per_s": jobs / best, "first_per_s": jobs / ours[0]["seconds"],
+            "reference": "ciw", "reference_per_s": jobs / reference,
+            "ratio": reference / best, "us_per_unit": best / jobs * 1e6,
+            "mean_wait_s": ours[0]["mean_wait_s"],
+            "reference_mean_wait_s": theirs[0]["mean_wait_s"],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_shape(shape: str, jobs: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure-shape", shape, str(jobs)],
+        check=True, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"),
+                                                         str(ROOT / "benchmarks")])},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def shapes_table(results: dict[str, list[dict]]) -> str:
+    """One row per shape: its figures at the larger size measured, and its cost per task (or
+    job) at each size."""
+    lines = ["| shape | per s (first run) | reference, same run | ratio | peak RSS | "
+             "bytes per task | µs per task, ~100k | µs per task, ~1M |",
+             "|---|---|---|---|---|---|---|---|"]
+    for shape, ms in results.items():
+        big = ms[-1]
+        unit = big["units"]
+        costs = [f"{m['us_per_unit']:.1f}" for m in ms] + ["-"] * (2 - len(ms))
+        lines.append(
+            f"| {SHAPE_LABELS[shape]} ({big['count']:,} {unit}) | {big['per_s']:,.0f} "
+            f"{unit}/s ({big['first_per_s']:,.0f}) | {big['reference']} "
+            f"{big['reference_per_s']:,.0f}/s | {big['ratio']:.2f} | "
+            f"{big['peak_rss_mb']:,.0f} MB | {big['peak_rss_mb'] * 2**20 / big['count']:,.0f} | "
+            f"{costs[0]} | {costs[1]} |")
+    swf = results.get("swf")
+    if swf:
+        waits = "; ".join(f"{m['jobs']:,} jobs: farmsim {m['mean_wait_s']:.2f} s, ciw "
+                          f"{m['reference_mean_wait_s']:.2f} s" for m in swf)
+        lines += ["", f"Mean wait of the SWF trace's jobs ({waits})."]
+    return "\n".join(lines) + "\n"
 
 
 #: Inline jobs in the --validate scenario, and the distinct frame ranges they draw from.
@@ -331,9 +450,28 @@ def main(argv: list[str] | None = None) -> int:
                              "README's benchmark table")
     parser.add_argument("--validate", action="store_true",
                         help="time loading a scenario of 100,000 inline jobs")
+    parser.add_argument("--shapes", action="store_true",
+                        help="every workload shape at ~100k and ~1M task runs (with --quick: "
+                             "~100k only), one table")
     parser.add_argument("--measure", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
+    parser.add_argument("--measure-shape", nargs=2, metavar=("SHAPE", "JOBS"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--measure-validate", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure_shape:
+        shape, jobs = args.measure_shape
+        print(json.dumps(measure_shape(shape, int(jobs))))
+        return 0
+    if args.shapes:
+        results = {}
+        for shape, sizes in SHAPE_SIZES.items():
+            results[shape] = [run_shape(shape, n) for n in sizes[:1 if args.quick else 2]]
+            for m in results[shape]:
+                print(f"{shape} {m['count']:,} {m['units']}: {m['per_s']:,.0f}/s, "
+                      f"{m['reference']} {m['reference_per_s']:,.0f}/s, ratio {m['ratio']:.2f}, "
+                      f"peak RSS {m['peak_rss_mb']:,.0f} MB", flush=True)
+        print(shapes_table(results))
+        return 0
     if args.measure_validate:
         print(json.dumps(measure_validate(args.measure_validate)))
         return 0
