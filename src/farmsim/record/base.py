@@ -199,7 +199,23 @@ def _strerror(exc: OSError) -> str:
     return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
-def categorical(codes: np.ndarray, categories: np.ndarray) -> pd.Categorical:
-    """A Categorical of ``categories[codes]`` (code -1 is missing), without building strings."""
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=categories,
-                                     validate=False)
+def categorical(codes: np.ndarray, categories: np.ndarray | pd.Index, *,
+                unique: bool = False) -> pd.Categorical:
+    """A Categorical of ``categories[codes]`` (code -1 is missing), without building strings.
+
+    ``unique``: the caller built ``categories`` (an Index) unique, so pandas' check is skipped:
+    it hashes every category as a Python string, about 100 MB for the million task ids of a
+    large run (:func:`unchecked_dtype`).
+    """
+    codes = np.asarray(codes, dtype=np.int32)
+    if unique:
+        return pd.Categorical.from_codes(codes, dtype=unchecked_dtype(pd.Index(categories)),
+                                         validate=False)
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
+def unchecked_dtype(categories: pd.Index) -> pd.CategoricalDtype:
+    """The CategoricalDtype of ``categories``, known unique, without pandas' uniqueness check:
+    the one private pandas call farmsim makes (``tests/unit/record/test_record_result.py``
+    fails if a pandas release drops it)."""
+    return pd.CategoricalDtype._from_fastpath(categories, ordered=False)

@@ -16,7 +16,7 @@ from hashlib import blake2b
 
 import numpy as np
 
-__all__ = ["hex32", "hex32s", "make_id", "make_ids"]
+__all__ = ["hex32", "hex32s", "hex_block", "make_id", "make_ids"]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -35,13 +35,19 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def hex32s(kind: str, seed: int, indices: np.ndarray) -> list[str]:
-    """32 lowercase hex digits for each of the ``indices``-th resources of ``kind`` in a run."""
+def hex_block(kind: str, seed: int, indices: np.ndarray) -> bytes:
+    """The 32 lowercase hex digits of each of the ``indices``-th resources of ``kind`` in a run,
+    one after the other, in ASCII (for building many ids without a Python string each)."""
     index = np.asarray(indices, dtype=np.uint64)
     words = np.empty((len(index), 2), dtype=">u8")
     words[:, 0] = _mix(index ^ _key(kind, seed, 0))
     words[:, 1] = _mix(index ^ _key(kind, seed, 1))
-    digits = words.tobytes().hex()
+    return words.tobytes().hex().encode("ascii")
+
+
+def hex32s(kind: str, seed: int, indices: np.ndarray) -> list[str]:
+    """32 lowercase hex digits for each of the ``indices``-th resources of ``kind`` in a run."""
+    digits = hex_block(kind, seed, indices).decode("ascii")
     return [digits[i : i + 32] for i in range(0, len(digits), 32)]
 
 

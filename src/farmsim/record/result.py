@@ -28,7 +28,7 @@ from farmsim.record.base import TASK_STATUS_NAMES as _TASK_STATUS_NAMES
 from farmsim.record.base import WORKER_STATUS_NAMES as _WORKER_STATUS_NAMES
 from farmsim.record.base import categorical as _cat
 from farmsim.record.catalog import Catalog
-from farmsim.record.ids import hex32s
+from farmsim.record.ids import hex_block
 from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
@@ -90,6 +90,21 @@ class Result(BaseResult):
         return np.cumsum(tasks) - tasks
 
     @cached_property
+    def _session_numbers(self) -> np.ndarray:
+        """The engine's numbers of the run's sessions, sorted (every session has a run)."""
+        return np.unique(self._runs["session"])
+
+    @cached_property
+    def _session_id_categories(self) -> pd.Index:
+        """The id of each of :attr:`_session_numbers`."""
+        return _arrow_ids("session", self.catalog.session_ids_seed, self._session_numbers)
+
+    def _session_ids(self, session: np.ndarray) -> pd.Categorical:
+        """The session id of each of the engine's session numbers ``session``."""
+        return _cat(np.searchsorted(self._session_numbers, session), self._session_id_categories,
+                    unique=True)
+
+    @cached_property
     def _task_id_categories(self) -> pd.Index:
         """``task-<step hex>-<n>`` for every task of the run, built in Arrow buffers (a million
         of them as Python strings would cost several hundred MB)."""
@@ -104,7 +119,7 @@ class Result(BaseResult):
 
     def _task_ids(self, step: np.ndarray, task: np.ndarray) -> pd.Categorical:
         codes = self._task_offsets[step] + task
-        return _cat(codes, self._task_id_categories)
+        return _cat(codes, self._task_id_categories, unique=True)
 
     # ------------------------------------------------------------------ tables
 
@@ -156,12 +171,11 @@ class Result(BaseResult):
         job = r["job"]
         step = r["step"]
         worker = r["worker"]
-        session_ids, session_codes = _session_ids(c.session_ids_seed, r["session"])
         return pd.DataFrame({
             "job_id": _cat(job, c.jobs["job_id"]),
             "step_id": _cat(step, c.step_ids),
             "task_id": self._task_ids(step, r["task"]),
-            "session_id": _cat(session_codes, session_ids),
+            "session_id": self._session_ids(r["session"]),
             "worker_id": _cat(worker, c.worker_ids),
             "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
             "queue_id": _cat(c.jobs["queue"][job], c.queue_ids),
@@ -271,10 +285,9 @@ class Result(BaseResult):
         to the end of its last envExit (NaN while open at the end)."""
         c = self.catalog
         s = self._session_table
-        ids, codes = _session_ids(c.session_ids_seed, s["session"])
         job, worker = s["job"], s["worker"]
         return pd.DataFrame({
-            "session_id": _cat(codes, ids),
+            "session_id": self._session_ids(s["session"]),
             "worker_id": _cat(worker, c.worker_ids),
             "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
             "queue_id": _cat(c.jobs["queue"][job], c.queue_ids),
@@ -338,7 +351,6 @@ class Result(BaseResult):
                                                      np.int8)])[order]
         env_ids, env_codes = self._environment_ids(a)
         env = np.concatenate([env_codes, np.full(n_r, -1, np.int64)])[order]
-        ids, codes = _session_ids(c.session_ids_seed, session[order])
         worker = np.concatenate([a["worker"], r["worker"]])[order]
         has_step = step >= 0
         limits = np.empty(n_a + n_r, dtype=object)
@@ -346,7 +358,7 @@ class Result(BaseResult):
         run_rows = np.flatnonzero(kind == ACTION_KINDS.index("taskRun"))
         limits[run_rows] = c.step_acquired_limits[step[run_rows]]
         return pd.DataFrame({
-            "session_id": _cat(codes, ids),
+            "session_id": self._session_ids(session[order]),
             "worker_id": _cat(worker, c.worker_ids),
             "job_id": _cat(job, c.jobs["job_id"]),
             "step_id": _cat(np.where(has_step, step, -1), c.step_ids),
@@ -391,7 +403,7 @@ class Result(BaseResult):
     def _task_ids_or_none(self, step: np.ndarray, task: np.ndarray) -> pd.Categorical:
         """Task ids where ``task`` >= 0, missing elsewhere."""
         codes = np.where(task >= 0, self._task_offsets[np.maximum(step, 0)] + task, -1)
-        return _cat(codes, self._task_id_categories)
+        return _cat(codes, self._task_id_categories, unique=True)
 
     # ------------------------------------------------------------------ metrics
 
@@ -536,9 +548,12 @@ def _cut(actions: np.ndarray, end: float) -> np.ndarray:
     return actions
 
 
-def _session_ids(seed: int, session: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ids of the sessions that occur, and each row's code into them."""
-    unique, inverse = np.unique(session, return_inverse=True)
-    ids = np.empty(len(unique), dtype=object)
-    ids[:] = [f"session-{h}" for h in hex32s("session", seed, unique)]
-    return ids, inverse
+def _arrow_ids(kind: str, seed: int, indices: np.ndarray) -> pd.Index:
+    """``<kind>-<32 hex>`` ids of ``indices``, built in Arrow buffers (a million Python strings
+    would cost about 100 MB)."""
+    n = len(indices)
+    hexes = pa.StringArray.from_buffers(
+        n, pa.py_buffer(np.arange(0, 32 * n + 1, 32, dtype=np.int32).tobytes()),
+        pa.py_buffer(hex_block(kind, seed, indices)))
+    return pd.Index(pd.array(pc.binary_join_element_wise(pa.scalar(kind), hexes, "-"),
+                             dtype="str"))

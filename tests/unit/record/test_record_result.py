@@ -284,3 +284,20 @@ def test_save_rejects_an_unknown_format(tmp_path) -> None:
     with pytest.raises(ValueError, match=r"^format must be 'parquet' or 'csv' \(got 'xlsx'\)$"):
         result.save(tmp_path / "out", format="xlsx")
     assert not (tmp_path / "out").exists()
+
+
+def test_pandas_still_has_the_unchecked_categorical_dtype_farmsim_uses() -> None:
+    # record/base.unchecked_dtype: the one private pandas call (big id categories skip the
+    # uniqueness check, which would hash a million ids as Python strings)
+    import numpy as np
+    import pandas as pd
+
+    from farmsim.record.base import categorical, unchecked_dtype
+
+    index = pd.Index(["task-a", "task-b"], dtype="str")
+    dtype = unchecked_dtype(index)
+    assert isinstance(dtype, pd.CategoricalDtype)
+    assert list(dtype.categories) == ["task-a", "task-b"] and not dtype.ordered
+    values = categorical(np.array([1, 0, -1]), index, unique=True)
+    assert values.dtype == pd.CategoricalDtype(["task-a", "task-b"])
+    assert values[0] == "task-b" and values[1] == "task-a" and pd.isna(values[2])
