@@ -249,7 +249,9 @@ def measure_shape(shape: str, jobs: int) -> dict:
         return build_scenario(jobs, sessions=shape == "sessions")
 
     workers = licenses.WORKERS if shape == "licenses" else WORKERS
-    times = []
+    # farmsim and the floor alternate, so that both see the machine in the same states (on a
+    # shared machine its speed drifts by tens of percent within a minute).
+    times, floors = [], []
     for _ in range(REPEATS):
         sim = None
         scenario = build()
@@ -258,11 +260,12 @@ def measure_shape(shape: str, jobs: int) -> dict:
         sim = Simulation(scenario)
         sim.run()
         times.append(time.process_time() - start)
+        floors.append(bare_simpy_floor(sim.ended_runs, workers=workers))
     runs = sim.ended_runs
     result = sim.result()
     for table in ("jobs", "task_runs", "task_events", "session_actions", "workers"):
         getattr(result, table)
-    floor = max(bare_simpy_floor(runs, workers=workers) for _ in range(REPEATS))
+    floor = max(floors)
     best = min(times)
     return {"shape": shape, "jobs": jobs, "units": "tasks", "count": runs,
             "per_s": runs / best, "first_per_s": runs / times[0],
@@ -281,10 +284,12 @@ def measure_swf(jobs: int) -> dict:
 
     import farmsim.record.result  # noqa: F401  (imported before timing, as ciw is)
 
+    ours, theirs = [], []
     with tempfile.TemporaryDirectory() as folder:
         path = swf_replay.write_scenario(Path(folder), jobs)
-        ours = [swf_replay.run_farmsim(path) for _ in range(REPEATS)]
-    theirs = [swf_replay.run_ciw(jobs) for _ in range(REPEATS)]
+        for _ in range(REPEATS):  # alternating, as in measure_shape
+            ours.append(swf_replay.run_farmsim(path))
+            theirs.append(swf_replay.run_ciw(jobs))
     best = min(m["seconds"] for m in ours)
     reference = min(m["seconds"] for m in theirs)
     return {"shape": "swf", "jobs": jobs, "units": "jobs", "count": ours[0]["jobs"],
