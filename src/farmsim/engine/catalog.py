@@ -34,10 +34,17 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
     step_hex = np.empty(len(steps), dtype=object)
     step_hex[:] = hex32s("step", seed, np.arange(len(steps)))
     limit_ids = make_ids("limit", seed, len(farm.limits))
+    # One list per distinct set of limits (a trace's 100,000 steps share one empty list).
+    lists: dict[tuple[tuple[object, int], ...], list[dict[str, object]]] = {}
     acquired = np.empty(len(steps), dtype=object)
     for i, step in enumerate(steps):
-        acquired[i] = [{"limitId": str(limit_ids[lim.index]), "count": units}
-                       for lim, units in step.limits]
+        found = lists.get(step.limits)
+        if found is None:
+            found = lists[step.limits] = [{"limitId": str(limit_ids[lim.index]),
+                                           "count": units} for lim, units in step.limits]
+        acquired[i] = found
+    step_job = np.array([s.job.index for s in steps], dtype=np.int64)
+    step_tasks = np.array([s.task_count for s in steps], dtype=np.int64)
     # A task whose session is still setting up is STARTING (semantics A.2 row 8); the control
     # plane counts it RUNNING from its assignment, as nothing it decides depends on the
     # difference.
@@ -93,22 +100,23 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
             "started_at": np.array([j.started_at for j in jobs], dtype=np.float64),
             "ended_at": np.array([j.ended_at for j in jobs], dtype=np.float64),
             "task_run_status": job_status,
-            "tasks": np.array([sum(s.task_count for s in j.steps) for j in jobs],
-                              dtype=np.int64),
+            "tasks": np.bincount(step_job, weights=step_tasks, minlength=len(jobs)
+                                 ).astype(np.int64),
             "succeeded": np.array([j.counts[SUCCEEDED] for j in jobs], dtype=np.int64),
             "failed": np.array([j.counts[FAILED] for j in jobs], dtype=np.int64),
             "canceled": np.array([j.counts[CANCELED] for j in jobs], dtype=np.int64),
             "retries": np.array([j.retry_total for j in jobs], dtype=np.int64),
         },
-        step_job=np.array([s.job.index for s in steps], dtype=np.int64),
+        step_job=step_job,
         step_ids=_prefixed("step-", step_hex),
         step_hex=step_hex,
         step_acquired_limits=acquired,
         step_names=np.array([s.structure.name for s in steps], dtype=object),
         step_index=np.array([s.index for s in steps], dtype=np.int64),
-        step_tasks=np.array([s.task_count for s in steps], dtype=np.int64),
+        step_tasks=step_tasks,
         step_dependencies=[
-            tuple(s.job.steps[d].gidx for d in s.structure.dependencies) for s in steps],
+            tuple(s.job.steps[d].gidx for d in deps) if (deps := s.structure.dependencies)
+            else () for s in steps],
         runs=gather_runs(recorder.runs, recorder.succeeded, steps, open_runs),
         open_sessions=np.array(open_sessions, dtype=np.int64),
         extra_events=control.unformed_chunk_events(),
