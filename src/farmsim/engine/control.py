@@ -291,6 +291,11 @@ class ControlPlane:
         counts[RUNNING] += 1
         job_counts[READY] -= 1
         job_counts[RUNNING] += 1
+        if not job_counts[READY]:
+            # Its last READY task taken: its entries in the policy's index are stale now (the
+            # policy drops them as it meets them; new READY work files the job again), rather
+            # than met, found unassignable and parked on nothing.
+            job.in_index = False
         if step.limits:
             # NOTE: taking the step's limit units, inlined (once per task run)
             for limit, units in step.limits:
