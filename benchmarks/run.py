@@ -335,6 +335,35 @@ def shapes_table(results: dict[str, list[dict]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_shapes(quick: bool) -> dict[str, list[dict]]:
+    """Every shape at its sizes (the smaller only when ``quick``), each in its own process."""
+    results: dict[str, list[dict]] = {}
+    for shape, sizes in SHAPE_SIZES.items():
+        results[shape] = [run_shape(shape, n) for n in sizes[:1 if quick else 2]]
+        for m in results[shape]:
+            print(f"{shape} {m['count']:,} {m['units']}: {m['per_s']:,.0f}/s, "
+                  f"{m['reference']} {m['reference_per_s']:,.0f}/s, ratio {m['ratio']:.2f}, "
+                  f"peak RSS {m['peak_rss_mb']:,.0f} MB", flush=True)
+    return results
+
+
+def shapes_notes(results: dict[str, list[dict]]) -> str:
+    """What the table's columns mean, with the figures that bear on them."""
+    import textwrap
+
+    text = (
+        "Tasks (or jobs) per second count CPU time, the best of "
+        f"{REPEATS} runs (the first run in brackets); each shape runs in its own process, and "
+        "farmsim and its reference alternate run by run. For the farm shapes the reference is "
+        "a bare-SimPy floor (the same task runs as one timeout each on as many SimPy processes "
+        "as workers), and the time is the simulation's; for the SWF trace it is ciw, a "
+        "queueing-network simulator, on the same trace, and the time covers loading the "
+        "scenario, the run, the result and its task_runs table, against ciw's run and "
+        "records. Peak RSS is the process's with every table built; bytes per task divide it "
+        "by the task runs.")
+    return textwrap.fill(text, 100) + "\n"
+
+
 #: Inline jobs in the --validate scenario, and the distinct frame ranges they draw from.
 VALIDATE_JOBS = 100_000
 
@@ -396,39 +425,6 @@ README_BLOCK = ("<!-- figures: benchmark (benchmarks/run.py --readme) -->\n",
                 "<!-- /figures -->\n")
 
 
-def readme_block(small: dict, big: dict, core: dict, sessions: dict) -> str:
-    """The README's benchmark table and the figures around it, from measured workloads."""
-    def row(label: str, m: dict) -> str:
-        return (f"| {label} | {m['tasks_per_s']:,.0f} ({m['first_run_tasks_per_s']:,.0f}) | "
-                f"{m['floor_tasks_per_s']:,.0f} | {m['ratio']:.2f} | {m['peak_rss_mb']:,.0f} MB |")
-
-    import textwrap
-
-    cost = core["tasks_per_s"] / sessions["tasks_per_s"]
-    frames = (f"Building the DataFrames is not counted in tasks/s: {big['frames_s']:.0f} s for "
-              f"farm-1m's {big['task_events'] / 1e6:.1f} million task events. farm-1m runs at "
-              f"{big['tasks_per_s'] / small['tasks_per_s']:.2f} times farm-100k's tasks/s.")
-    with_sessions = (
-        "With sessions, every job has a job environment (entered in 30 s, exited in 5 s) and "
-        "its step a step environment (10 s, 5 s). On this workload a worker rarely runs two "
-        f"tasks of a job in a row: {sessions['sessions']:,} sessions of "
-        f"{sessions['task_runs_per_session']:.1f} task runs each and "
-        f"{sessions['session_actions'] / 1e6:.1f} million session actions. A task costs "
-        f"{cost:.2f} times its cost without environments.")
-    return "\n".join([
-        "| workload | tasks/s (first run) | bare-SimPy floor | ratio | peak RSS |",
-        "|---|---|---|---|---|",
-        row(f"farm-100k ({small['task_runs'] / 1e3:,.0f}k task runs)", small),
-        row(f"farm-1m ({big['task_runs'] / 1e6:.2f}M task runs)", big),
-        row("farm-1m with sessions", sessions),
-        "",
-        textwrap.fill(frames, 100),
-        "",
-        textwrap.fill(with_sessions, 100),
-        "",
-    ])
-
-
 def write_readme(block: str) -> None:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
@@ -468,14 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_shape(shape, int(jobs))))
         return 0
     if args.shapes:
-        results = {}
-        for shape, sizes in SHAPE_SIZES.items():
-            results[shape] = [run_shape(shape, n) for n in sizes[:1 if args.quick else 2]]
-            for m in results[shape]:
-                print(f"{shape} {m['count']:,} {m['units']}: {m['per_s']:,.0f}/s, "
-                      f"{m['reference']} {m['reference_per_s']:,.0f}/s, ratio {m['ratio']:.2f}, "
-                      f"peak RSS {m['peak_rss_mb']:,.0f} MB", flush=True)
+        results = run_shapes(quick=args.quick)
         print(shapes_table(results))
+        print(shapes_notes(results))
         return 0
     if args.measure_validate:
         print(json.dumps(measure_validate(args.measure_validate)))
@@ -484,11 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         validate_report()
         return 0
     if args.readme:
-        small, big = run_isolated("farm-100k"), run_isolated("farm-1m")
-        sessions = run_isolated("farm-1m", sessions=True)
-        for m in (small, big, sessions):
-            print(line(m))
-        write_readme(readme_block(small, big, big, sessions))
+        results = run_shapes(quick=False)
+        write_readme(shapes_table(results) + "\n" + shapes_notes(results))
         print("wrote the benchmark figures to README.md")
         return 0
     if args.measure:
