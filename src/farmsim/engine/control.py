@@ -498,9 +498,8 @@ class ControlPlane:
         job.failed_attempts += 1
         if job.watches:
             self._changed(job, JobChange.FAILURES)
-        retries = step.retries.get(task, 0)
-        if retries < job.max_retries:
-            step.retries[task] = retries + 1
+        if step.retries.get(task, 0) < job.max_retries:
+            step.count_retry(task)
             job.retry_total += 1
             job.requeue_task(step, task, now)
             self._blocked_ready(step, 1)

@@ -74,7 +74,7 @@ class JobFactory:
             job.steps.append(StepState(job, s, first_gidx + len(job.steps)))
         for step in job.steps:
             for d in step.structure.dependencies:
-                job.steps[d].dependents.append(step)
+                job.steps[d].add_dependent(step)
         incompatible = self._bind_limits(job, queue)
         job.plan = self._plan(job, queue)
         return job, incompatible

@@ -169,6 +169,13 @@ class LimitState:
             self.last_t = now
 
 
+#: The shared empty containers of a step that has not needed its own (see StepState).
+_NO_TASKS: list[int] = []
+_NO_RETRIES: dict[int, int] = {}
+_NO_TIMES: dict[int, float] = {}
+_NO_STEPS: list[StepState] = []
+
+
 class StepState:
     """One step of one job: its tasks' statuses in compact arrays, and its readiness."""
 
@@ -206,11 +213,15 @@ class StepState:
         self.status = array("b")
         self.counts = [0] * N_STATUSES
         self.next_fresh = 0
-        self.retry_heap: list[int] = []
+        # The containers below start as shared empty ones (most steps never retry nor have
+        # dependents: a trace's million one-task steps would hold 240 MB of empty containers);
+        # the methods that add to them give the step its own first (never written in place).
+        #: Tasks back in READY, to be taken first (a heap).
+        self.retry_heap: list[int] = _NO_TASKS
         #: failureRetryCount per task that has failed at least once.
-        self.retries: dict[int, int] = {}
+        self.retries: dict[int, int] = _NO_RETRIES
         #: READY time of tasks that went back to READY (retries); fresh tasks use ``ready_at``.
-        self.task_ready_at: dict[int, float] = {}
+        self.task_ready_at: dict[int, float] = _NO_TIMES
         self.ready_at = float("nan")
         #: (LimitState, units) for each host requirement amount that names a limit.
         self.limits: tuple[tuple[LimitState, int], ...] = ()
@@ -218,7 +229,7 @@ class StepState:
         #: First-attempt outcomes (1: fails), one byte per task; None when nothing fails.
         self.failures: bytes | bytearray | None = None
         self.rule: RuntimeRule | None = None
-        self.dependents: list[StepState] = []
+        self.dependents: list[StepState] = _NO_STEPS
         self.deps_left = len(structure.dependencies)
         #: The slot of its first task in the run's ``farmsim.record.runs.RunColumns`` (-1:
         #: none reserved; the engine reserves them when the step may run).
@@ -229,6 +240,19 @@ class StepState:
         #: Adaptive chunks (the engine's ``AdaptiveChunks``), or None: the step's tasks are
         #: formed as workers take them, and its arrays have room for the most it can have.
         self.chunks: AdaptiveChunks | None = None
+
+    def add_dependent(self, step: StepState) -> None:
+        """``step`` depends on this one."""
+        if self.dependents is _NO_STEPS:
+            self.dependents = []
+        self.dependents.append(step)
+
+    def count_retry(self, task: int) -> int:
+        """One more retry of ``task`` (its failureRetryCount); returns the new count."""
+        if self.retries is _NO_RETRIES:
+            self.retries = {}
+        count = self.retries[task] = self.retries.get(task, 0) + 1
+        return count
 
     @property
     def capacity(self) -> int:
@@ -427,5 +451,7 @@ class JobState:
     def requeue_task(self, step: StepState, task: int, now: float) -> None:
         """Put a task back to READY (a retry, or a run that never happened)."""
         step.set_status(task, READY)
+        if step.retry_heap is _NO_TASKS:
+            step.retry_heap, step.task_ready_at = [], {}
         step.task_ready_at[task] = now
         heappush(step.retry_heap, task)

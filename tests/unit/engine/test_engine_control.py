@@ -337,3 +337,28 @@ def test_suspended_and_not_compatible_jobs_never_run() -> None:
                                                             "normal")] == [
         "SUSPENDED", "NOT_COMPATIBLE", "NOT_COMPATIBLE", "SUCCEEDED"]
     check_all(result)
+
+
+def test_steps_share_empty_retry_and_dependent_containers_until_they_need_their_own() -> None:
+    # Most steps never retry nor have dependents: they share empty containers (memory), and
+    # a step that needs one gets its own; the shared ones are never written.
+    from farmsim.engine.simulation import Simulation
+    from farmsim.model import state
+
+    sim = Simulation(scenario(
+        job(step("A", 3), step("B", 2, deps=(0,)), name="deps"),
+        job(step("F", 2), name="fails", retries=2),
+        workers=2, failing=("F",)))
+    fresh = sim.control.jobs
+    sim.run()
+    check_all(sim.result())
+    assert state._NO_TASKS == [] and state._NO_RETRIES == {} and state._NO_TIMES == {}
+    assert state._NO_STEPS == []
+    deps, fails = sim.control.jobs
+    assert deps is fresh[0]
+    a, b = deps.steps
+    assert a.dependents == [b] and a.dependents is not state._NO_STEPS
+    assert b.dependents is state._NO_STEPS and b.retries is state._NO_RETRIES
+    f = fails.steps[0]
+    assert f.retries == {0: 2, 1: 2} and f.retries is not state._NO_RETRIES
+    assert f.retry_heap is not state._NO_TASKS
