@@ -457,7 +457,8 @@ def write_readme(block: str) -> None:
 def line(m: dict) -> str:
     return (f"{m['workload']}: {m['task_runs']:,} task runs in {m['sim_s']:.1f}s = "
             f"{m['tasks_per_s']:,.0f} tasks/s; bare-SimPy floor {m['floor_tasks_per_s']:,.0f}"
-            f" tasks/s; ratio {m['ratio']:.2f}; peak RSS {m['peak_rss_mb']:,.0f} MB"
+            f" tasks/s; ratio {m['ratio']:.2f} (median of back-to-back pairs); peak RSS "
+            f"{m['peak_rss_mb']:,.0f} MB"
             f" (best of {REPEATS}; first run {m['first_run_tasks_per_s']:,.0f} tasks/s)")
 
 
