@@ -22,13 +22,9 @@ FAILURE_PROBABILITY = 0.01
 
 
 def build_scenario(n_jobs: int, seed: int = 1):
-    from farmsim.model.config import (
-        FarmConfig,
-        FleetConfig,
-        JobSubmission,
-        LimitConfig,
-        QueueConfig,
-    )
+    from _farm import one_queue_farm
+
+    from farmsim.model.config import JobSubmission
     from farmsim.model.distributions import Exponential
     from farmsim.model.runtimes import RuntimeModel, RuntimeRule
     from farmsim.scenario.config import Scenario
@@ -67,13 +63,7 @@ def build_scenario(n_jobs: int, seed: int = 1):
                       structure=limited if needs_limit[i] else plain,
                       priority=int(priority[i]), max_retries_per_task=5)
         for i in range(n_jobs))
-    farm = FarmConfig(
-        queues=(QueueConfig(display_name="render", fleets=("linux",), limits=("nuke",)),),
-        fleets=(FleetConfig(display_name="linux", min_worker_count=WORKERS,
-                            max_worker_count=WORKERS, worker_count=WORKERS),),
-        limits=(LimitConfig(display_name="nuke", amount_requirement_name="amount.license.nuke",
-                            max_count=LIMIT_MAX),),
-    )
+    farm = one_queue_farm(WORKERS, LIMIT_MAX)
     rules = (RuntimeRule(duration=Exponential(MEAN_TASK_S),
                          failure_probability=FAILURE_PROBABILITY),)
     return Scenario(name="licenses", seed=seed, farm=farm, jobs=jobs,

@@ -65,13 +65,9 @@ REPEATS = 3
 def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
     """The benchmark scenario, built in Python through the public config records (with a job
     and a step environment per job when ``sessions``)."""
-    from farmsim.model.config import (
-        FarmConfig,
-        FleetConfig,
-        JobSubmission,
-        LimitConfig,
-        QueueConfig,
-    )
+    from _farm import one_queue_farm
+
+    from farmsim.model.config import JobSubmission
     from farmsim.model.distributions import Exponential, Fixed
     from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
     from farmsim.scenario.config import Scenario
@@ -116,13 +112,7 @@ def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
         )
         for i in range(n_jobs)
     )
-    farm = FarmConfig(
-        queues=(QueueConfig(display_name="render", fleets=("linux",), limits=("nuke",)),),
-        fleets=(FleetConfig(display_name="linux", min_worker_count=WORKERS,
-                            max_worker_count=WORKERS, worker_count=WORKERS),),
-        limits=(LimitConfig(display_name="nuke", amount_requirement_name="amount.license.nuke",
-                            max_count=LIMIT_MAX),),
-    )
+    farm = one_queue_farm(WORKERS, LIMIT_MAX)
     rules = (RuntimeRule(duration=Exponential(MEAN_TASK_S),
                          failure_probability=FAILURE_PROBABILITY),)
     if sessions:
