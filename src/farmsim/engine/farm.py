@@ -147,8 +147,19 @@ class Farm:
 def idle_changed(fleet: FleetState, now: float, delta: int) -> None:
     """A worker of ``fleet`` went idle (+1) or back to work (-1): the blocked time of the limits
     its queues use depends on idle workers."""
+    # Hot path (twice per idle period). A limit's blocked term, min(READY tasks held back,
+    # idle workers) while it is full, changes with the idle count only when that count is
+    # below the tasks held back (or reaches them): otherwise the integral need not be brought
+    # up to date now, since nothing it integrates changed (LimitState.advance, inlined).
     for limit in fleet.limits:
-        if now > limit.last_t:
-            limit.advance(now)
-        limit.idle_workers += delta
+        idle = limit.idle_workers
+        blocked = limit.blocked_ready
+        if blocked and (idle < blocked if delta > 0 else idle <= blocked) and (
+                limit.cap <= limit.current):
+            dt = now - limit.last_t
+            if dt > 0.0:
+                limit.area += limit.current * dt
+                limit.blocked_area += (blocked if blocked < idle else idle) * dt
+                limit.last_t = now
+        limit.idle_workers = idle + delta
     fleet.idle += delta
