@@ -92,7 +92,35 @@ class Result(BaseResult):
     @cached_property
     def _session_numbers(self) -> np.ndarray:
         """The engine's numbers of the run's sessions, sorted (every session has a run)."""
-        return np.unique(self._runs["session"])
+        session = self._runs["session"]
+        if session.size and session.min() >= 0:  # numbered from 0: a count, not a sort
+            return np.flatnonzero(np.bincount(session)).astype(session.dtype)
+        return np.unique(session)
+
+    # The ids the engine made (farmsim.record.ids) are unique by construction: their
+    # categories are built once per result and skip pandas' uniqueness check, which hashes
+    # every id as a Python string (a million job and step ids in a large trace).
+
+    @cached_property
+    def _job_id_index(self) -> pd.Index:
+        return pd.Index(self.catalog.jobs["job_id"])
+
+    @cached_property
+    def _step_id_index(self) -> pd.Index:
+        return pd.Index(self.catalog.step_ids)
+
+    @cached_property
+    def _worker_id_index(self) -> pd.Index:
+        return pd.Index(self.catalog.worker_ids)
+
+    def _job_ids(self, codes: np.ndarray) -> pd.Categorical:
+        return _cat(codes, self._job_id_index, unique=True)
+
+    def _step_ids(self, codes: np.ndarray) -> pd.Categorical:
+        return _cat(codes, self._step_id_index, unique=True)
+
+    def _worker_ids(self, codes: np.ndarray) -> pd.Categorical:
+        return _cat(codes, self._worker_id_index, unique=True)
 
     @cached_property
     def _session_id_categories(self) -> pd.Index:
@@ -130,7 +158,7 @@ class Result(BaseResult):
         j = c.jobs
         n = len(j["job_id"])
         return pd.DataFrame({
-            "job_id": _cat(np.arange(n), j["job_id"]),
+            "job_id": self._job_ids(np.arange(n)),
             "name": j["name"],
             "queue_id": _cat(j["queue"], c.queue_ids),
             "queue": _cat(j["queue"], np.asarray(c.queue_names, dtype=object)),
@@ -154,8 +182,8 @@ class Result(BaseResult):
         task runs acquires."""
         c = self.catalog
         return pd.DataFrame({
-            "step_id": _cat(np.arange(len(c.step_ids)), c.step_ids),
-            "job_id": _cat(c.step_job, c.jobs["job_id"]),
+            "step_id": self._step_ids(np.arange(len(c.step_ids))),
+            "job_id": self._job_ids(c.step_job),
             "name": c.step_names,
             "index": c.step_index,
             "tasks": c.step_tasks,
@@ -172,11 +200,11 @@ class Result(BaseResult):
         step = r["step"]
         worker = r["worker"]
         return pd.DataFrame({
-            "job_id": _cat(job, c.jobs["job_id"]),
-            "step_id": _cat(step, c.step_ids),
+            "job_id": self._job_ids(job),
+            "step_id": self._step_ids(step),
             "task_id": self._task_ids(step, r["task"]),
             "session_id": self._session_ids(r["session"]),
-            "worker_id": _cat(worker, c.worker_ids),
+            "worker_id": self._worker_ids(worker),
             "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
             "queue_id": _cat(c.jobs["queue"][job], c.queue_ids),
             "attempt": r["attempt"].astype(np.int64),
@@ -236,11 +264,11 @@ class Result(BaseResult):
         step = step[order]
         return pd.DataFrame({
             "time": time[order],
-            "job_id": _cat(c.step_job[step], c.jobs["job_id"]),
-            "step_id": _cat(step, c.step_ids),
+            "job_id": self._job_ids(c.step_job[step]),
+            "step_id": self._step_ids(step),
             "task_id": self._task_ids(step, task[order]),
             "status": _cat(status[order], _TASK_STATUS_NAMES),
-            "worker_id": _cat(worker[order], c.worker_ids),
+            "worker_id": self._worker_ids(worker[order]),
         })
 
     @cached_property
@@ -251,7 +279,7 @@ class Result(BaseResult):
         worker = w["worker"]
         return pd.DataFrame({
             "time": w["time"],
-            "worker_id": _cat(worker, c.worker_ids),
+            "worker_id": self._worker_ids(worker),
             "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
             "status": _cat(w["status"], _WORKER_STATUS_NAMES),
         })
@@ -288,10 +316,10 @@ class Result(BaseResult):
         job, worker = s["job"], s["worker"]
         return pd.DataFrame({
             "session_id": self._session_ids(s["session"]),
-            "worker_id": _cat(worker, c.worker_ids),
+            "worker_id": self._worker_ids(worker),
             "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
             "queue_id": _cat(c.jobs["queue"][job], c.queue_ids),
-            "job_id": _cat(job, c.jobs["job_id"]),
+            "job_id": self._job_ids(job),
             "started_at": s["started_at"],
             "ended_at": s["ended_at"],
             "task_runs": s["task_runs"],
@@ -359,9 +387,9 @@ class Result(BaseResult):
         limits[run_rows] = c.step_acquired_limits[step[run_rows]]
         return pd.DataFrame({
             "session_id": self._session_ids(session[order]),
-            "worker_id": _cat(worker, c.worker_ids),
-            "job_id": _cat(job, c.jobs["job_id"]),
-            "step_id": _cat(np.where(has_step, step, -1), c.step_ids),
+            "worker_id": self._worker_ids(worker),
+            "job_id": self._job_ids(job),
+            "step_id": self._step_ids(np.where(has_step, step, -1)),
             "task_id": self._task_ids_or_none(step, task),
             "action": _cat(kind, np.array(ACTION_KINDS, dtype=object)),
             "environment_id": _cat(env, env_ids),
