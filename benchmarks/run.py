@@ -253,6 +253,10 @@ def measure_shape(shape: str, jobs: int) -> dict:
         times.append(time.process_time() - start)
         floors.append(bare_simpy_floor(sim.ended_runs, workers=workers))
     runs = sim.ended_runs
+    # SimPy events the run scheduled (its event ids: SimPy has no public counter), against the
+    # floor's one per task run: worker moments the shape has beyond its task runs (session
+    # exits, polls of idle workers woken for work).
+    events = next(sim.env._eid)
     result = sim.result()
     for table in ("jobs", "task_runs", "task_events", "session_actions", "workers"):
         getattr(result, table)
@@ -261,7 +265,7 @@ def measure_shape(shape: str, jobs: int) -> dict:
             "per_s": runs / best, "first_per_s": runs / times[0],
             "reference": "bare-SimPy floor", "reference_per_s": max(floors),
             "ratio": paired_ratio([runs / t for t in times], floors),
-            "us_per_unit": best / runs * 1e6,
+            "us_per_unit": best / runs * 1e6, "events_per_unit": events / runs,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -341,6 +345,12 @@ def shapes_table(results: dict[str, list[dict]]) -> str:
         waits = "; ".join(f"{m['jobs']:,} jobs: farmsim {m['mean_wait_s']:.2f} s, ciw "
                           f"{m['reference_mean_wait_s']:.2f} s" for m in swf)
         lines += ["", f"Mean wait of the SWF trace's jobs ({waits})."]
+    events = [(shape, ms[-1]) for shape, ms in results.items() if "events_per_unit" in ms[-1]]
+    if events:
+        per = "; ".join(f"{SHAPE_LABELS[shape].split(' (')[0]} {m['events_per_unit']:.2f} "
+                        f"(ratio per event {m['ratio'] * m['events_per_unit']:.2f})"
+                        for shape, m in events)
+        lines += ["", f"SimPy events per task run, against the floor's 1.00: {per}."]
     return "\n".join(lines) + "\n"
 
 
