@@ -79,3 +79,25 @@ def test_chunked_steps_fixed_and_adaptive_keep_every_invariant(scenario: Scenari
             chunking = step.structure.chunking
             if step.chunks is not None and step.counts[SUCCEEDED] == step.task_count:
                 assert sum(step.chunks.counts) == len(chunking.frames)
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenarios(sessions=True), st.one_of(st.none(), st.floats(1.0, 300.0)))
+def test_setups_and_teardowns_recorded_as_blocks_give_the_tables_of_one_record_each(
+        scenario: Scenario, until: float | None) -> None:
+    # GIVEN a run whose fixed, unfailing setups and teardowns are recorded as one block each
+    # (engine.sessions.Block), and the same run with every action recorded on its own
+    from unittest import mock
+
+    from farmsim.engine.sessions import Sessions
+
+    def run() -> object:
+        sim = Simulation(scenario)
+        sim.run(until=until)
+        return sim.result()
+
+    blocks = run()
+    with mock.patch.object(Sessions, "_setup_block", return_value=None):
+        one_each = run()
+    # THEN the tables are the same, cancellations mid-setup and a cut at a horizon included
+    assert_same_tables(blocks, one_each)

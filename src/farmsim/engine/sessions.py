@@ -13,7 +13,10 @@ starts (:meth:`Sessions.open` and :meth:`Sessions.switch_step`), and the time a 
 take when it ends (:meth:`Sessions.close`). Setup actions are recorded when planned, with their
 future times; a cancellation in the middle of a setup rewrites them as they turned out
 (:meth:`Sessions.cancel_setup`, E.4): the action in progress CANCELED, the rest NEVER_ATTEMPTED,
-and envExits only for environments whose entry began.
+and envExits only for environments whose entry began. A setup or teardown whose actions all
+take a fixed time and cannot fail (the common case) is recorded as one block record
+(:class:`Block`), which the frames expand into its actions; a step switch or a cancellation
+turns a setup block back into its actions first.
 
 A job with no environment and no rule for its actions gets no plan: its sessions cost nothing
 and record nothing but the session number of their runs.
@@ -22,7 +25,7 @@ and record nothing but the session number of their runs.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from farmsim.errors import SimulationError
 from farmsim.model.distributions import Fixed
@@ -30,6 +33,8 @@ from farmsim.model.runtimes import DEFAULT_ACTION_RULE
 from farmsim.record.recorder import (
     ACTION_KINDS,
     ACTION_SIZE,
+    EXIT_BLOCK,
+    SETUP_BLOCK,
     VOID,
     pack_action,
     pack_action_into,
@@ -46,7 +51,7 @@ if TYPE_CHECKING:
     from farmsim.model.state import JobState, StepState
     from farmsim.record.recorder import Recorder
 
-__all__ = ["Environment", "Plan", "Sessions"]
+__all__ = ["Block", "Environment", "Plan", "Sessions"]
 
 SYNC, ENTER, EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments", "envEnter",
                                                       "envExit"))
@@ -78,11 +83,35 @@ def _fixed(rule: RuntimeRule) -> float | None:
     return rule.duration.value if type(rule.duration) is Fixed else None
 
 
+class Block:
+    """A session's setup (the envEnters of a new session) or teardown (its envExits) whose
+    actions all take a fixed time and cannot fail: recorded as one block record
+    (:data:`~farmsim.record.recorder.SETUP_BLOCK`), expanded when frames are built."""
+
+    __slots__ = ("durations", "envs", "exits", "template")
+
+    def __init__(self, template: int, envs: tuple[Environment, ...],
+                 durations: tuple[float, ...], exits: Block | None = None) -> None:
+        #: Its template in the recorder's ``blocks``.
+        self.template = template
+        self.envs = envs
+        self.durations = durations
+        #: For a setup: the block of the teardown that undoes it (None: not one block).
+        self.exits = exits
+
+
+_BLOCK_ENTERED: tuple[Environment, int, float, float] = cast(
+    "tuple[Environment, int, float, float]", (None, -1, _NAN, _NAN))
+"""What ``worker.entered`` holds while its session's setup is a block (``worker.block``): it
+has entered something. Anything that reads the entries makes them first (``_unblock``)."""
+
+
 class Plan:
     """A job's session plan: its queue and job environments, each step's environments, and
     the rules of its syncs (None: no sync action)."""
 
-    __slots__ = ("envs", "open_envs", "step_envs", "step_sync", "switch_cost", "sync")
+    __slots__ = ("blocks", "envs", "open_envs", "step_envs", "step_sync", "switch_cost",
+                 "sync")
 
     def __init__(self, sync: RuntimeRule | None, envs: tuple[Environment, ...],
                  step_envs: list[tuple[Environment, ...]],
@@ -95,6 +124,8 @@ class Plan:
         self.open_envs = [envs + step for step in step_envs]
         #: Whether moving between steps inside a session does anything.
         self.switch_cost = any(step_envs) or any(r is not None for r in step_sync)
+        #: The setup of a session opened for a run of step ``i`` as one block, or None.
+        self.blocks: list[Block | None] = [None] * len(step_envs)
 
 
 class Sessions:
@@ -113,6 +144,8 @@ class Sessions:
         self._pools = pools
         self._buffer = recorder.actions
         self._action = recorder.actions.extend
+        self._templates = recorder.blocks
+        self._template_of: dict[tuple[tuple[int, int, int, float], ...], int] = {}
         self._last_end = 0.0
 
     # ------------------------------------------------------------------ plans
@@ -141,7 +174,34 @@ class Sessions:
         if first is None and not envs and not any(step_envs) and all(
                 r is None for r in step_sync):
             return None
-        return Plan(first, envs, step_envs, step_sync)
+        plan = Plan(first, envs, step_envs, step_sync)
+        if first is None:  # (a sync is recorded on its own)
+            plan.blocks = [self._setup_block(opened) for opened in plan.open_envs]
+        return plan
+
+    def _setup_block(self, envs: tuple[Environment, ...]) -> Block | None:
+        """The block of a session's setup entering ``envs`` (with the block of its teardown),
+        or None when an action in it takes a drawn time or may fail."""
+        if not envs or any(e.enter_fixed is None or e.enter_p > 0.0 for e in envs):
+            return None
+        enters = tuple(cast("float", e.enter_fixed) for e in envs)
+        setup = Block(self._template(ENTER, envs, enters), envs, enters)
+        exiting = envs[::-1]
+        if all(e.exit_fixed is not None and e.exit_p == 0.0 for e in exiting):
+            exits = tuple(cast("float", e.exit_fixed) for e in exiting)
+            setup.exits = Block(self._template(EXIT, exiting, exits), exiting, exits)
+        return setup
+
+    def _template(self, kind: int, envs: tuple[Environment, ...],
+                  durations: tuple[float, ...]) -> int:
+        """The recorder's template of a block of ``kind`` actions on ``envs`` (one per
+        distinct block: jobs of one template share theirs)."""
+        key = tuple((kind, e.scope, e.index, d) for e, d in zip(envs, durations, strict=True))
+        found = self._template_of.get(key)
+        if found is None:
+            found = self._template_of[key] = len(self._templates)
+            self._templates.append(key)
+        return found
 
     # ------------------------------------------------------------------ opening
 
@@ -159,6 +219,18 @@ class Sessions:
         buffer = self._buffer
         worker.pending_at = len(buffer)
         t = now
+        block = plan.blocks[step.structure.index]
+        if block is not None:  # the whole setup in one record
+            for duration in block.durations:
+                t += duration
+            self._action(pack_action(worker.session, worker.index, job.index, step.gidx,
+                                     block.template, worker.session_runs, now, t, SETUP_BLOCK,
+                                     0, RUN_SUCCEEDED, 0))
+            worker.block = block
+            worker.block_at = now
+            worker.block_step = step.gidx
+            worker.entered.append(_BLOCK_ENTERED)
+            return t - now
         if plan.sync is not None:
             synced = self._record(worker, job, SYNC, -1, -1, plan.sync, now, -1)
             if synced is None:
@@ -194,6 +266,8 @@ class Sessions:
         time this takes (see :meth:`open` for a failure)."""
         job = _session_job(worker)
         plan = _plan_of(job)
+        if worker.block is not None:
+            self._unblock(worker)
         worker.pending_at = len(self._buffer)
         t = now
         entered = worker.entered
@@ -241,6 +315,37 @@ class Sessions:
         self._last_end = end
         return None if failed and not exit_ else end
 
+    def _unblock(self, worker: WorkerState, *, record: bool = False) -> None:
+        """Turn the setup block of ``worker``'s session into entries of ``worker.entered``
+        (and, with ``record``, into action records, the block taken back): for what reads
+        the entries one by one (a step switch, a cancellation, a teardown not in one
+        block)."""
+        block = worker.block
+        if block is None:
+            raise SimulationError(f"worker#{worker.index} has no setup block")
+        worker.block = None
+        entered = worker.entered
+        entered.clear()
+        t = worker.block_at
+        step_gidx = worker.block_step
+        buffer = self._buffer
+        if record:
+            at = worker.pending_at
+            fields = list(unpack_action(buffer, at))
+            if fields[1] != worker.index or fields[8] != SETUP_BLOCK:
+                raise SimulationError(f"worker#{worker.index}'s setup block is not at {at}")
+            fields[10] = VOID
+            pack_action_into(buffer, at, *fields)
+        for env, duration in zip(block.envs, block.durations, strict=True):
+            end = t + duration
+            gidx = step_gidx if env.scope == STEP_SCOPE else -1
+            if record:
+                self._action(pack_action(worker.session, worker.index, fields[2], gidx,
+                                         env.index, fields[5], t, end, ENTER, env.scope,
+                                         RUN_SUCCEEDED, 0))
+            entered.append((env, gidx, t, end))
+            t = end
+
     # ------------------------------------------------------------------ cancellation
 
     def cancel_setup(self, worker: WorkerState, now: float) -> None:
@@ -251,13 +356,15 @@ class Sessions:
         it started before ``now`` or ended by then (a zero-length one at ``now``)."""
         buffer = self._buffer
         size = ACTION_SIZE
+        if worker.block is not None:  # its setup is a block: record it as actions first
+            self._unblock(worker, record=True)
         entered = worker.entered
         entered[:] = [e for e in entered if e[2] < now or e[3] <= now]  # entries begun
         redo = []
         for offset in range(worker.pending_at, len(buffer), size):
             fields = list(unpack_action(buffer, offset))
-            if fields[1] != worker.index:
-                continue  # not this worker's (none should be: setups are written at once)
+            if fields[1] != worker.index or fields[10] == VOID:
+                continue  # not this worker's, or taken back
             start, end, kind = fields[6], fields[7], fields[8]
             if end <= now:
                 continue
@@ -286,6 +393,19 @@ class Sessions:
         action = self._action
         session, index, seq, job_index = (worker.session, worker.index, worker.session_runs,
                                           job.index)
+        block = worker.block
+        if block is not None:
+            exits = block.exits
+            if exits is not None:  # the whole teardown in one record
+                for duration in exits.durations:
+                    t += duration
+                action(pack_action(session, index, job_index, worker.block_step,
+                                   exits.template, seq, now, t, EXIT_BLOCK, 0, RUN_SUCCEEDED,
+                                   2))
+                worker.block = None
+                entered.clear()
+                return t
+            self._unblock(worker)
         pools = self._pools
         for env, step_gidx, _, _ in reversed(entered):
             fixed = env.exit_fixed

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from farmsim.engine.control import ControlPlane
     from farmsim.engine.farm import FleetState
-    from farmsim.engine.sessions import Environment
+    from farmsim.engine.sessions import Block, Environment
     from farmsim.model.state import JobState, StepState
     from farmsim.record.recorder import Recorder
 
@@ -77,6 +77,9 @@ class WorkerState:
         "assign_seq",
         "assigned_at",
         "attempt",
+        "block",
+        "block_at",
+        "block_step",
         "closing",
         "closing_until",
         "created_at",
@@ -140,6 +143,11 @@ class WorkerState:
         self.entered: list[tuple[Environment, int, float, float]] = []
         #: Where the setup actions of the run in progress start in the action records.
         self.pending_at = 0
+        #: The session's setup recorded as one block (engine.sessions.Block; None: as actions
+        #: in ``entered``), when it started and the step it was for.
+        self.block: Block | None = None
+        self.block_at = 0.0
+        self.block_step = -1
         #: The job whose ended session's envExits the worker runs (no task run), and until when.
         self.closing: JobState | None = None
         self.closing_until = 0.0

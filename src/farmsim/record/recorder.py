@@ -20,9 +20,12 @@ __all__ = [
     "ACTION_SIZE",
     "ENV_SCOPES",
     "EVENT_COLUMNS",
+    "EXIT_BLOCK",
+    "SETUP_BLOCK",
     "VOID",
     "WORKER_COLUMNS",
     "Recorder",
+    "expand_blocks",
     "pack_action",
     "pack_action_into",
     "pack_event",
@@ -62,6 +65,11 @@ unpack_action = _ACTION.unpack_from
 ACTION_SIZE = _ACTION.size
 #: The status of an action record that was planned and then taken back (not a real action).
 VOID = -1
+#: ``action`` codes of a *block*: one record standing for a session's whole setup (phase 0)
+#: or teardown (phase 2) when every action in it has a fixed duration and cannot fail. Its
+#: ``env_index`` is the block's template in :attr:`Recorder.blocks`, its ``started_at`` when
+#: the first action starts; :func:`expand_blocks` turns it into the actions it stands for.
+SETUP_BLOCK, EXIT_BLOCK = -2, -3
 _DTYPES = {
     EVENT_COLUMNS: np.dtype([("time", "<f8"), ("step", "<i4"), ("task_lo", "<i4"),
                              ("task_hi", "<i4"), ("status", "i1"), ("worker", "<i4"),
@@ -85,10 +93,13 @@ class Recorder:
             (:class:`~farmsim.record.runs.RunColumns`).
         task_events: bulk task status changes (:data:`EVENT_COLUMNS`).
         worker_events: worker status changes (:data:`WORKER_COLUMNS`).
-        actions: session actions other than task runs (:data:`ACTION_COLUMNS`).
+        actions: session actions other than task runs (:data:`ACTION_COLUMNS`), some of
+            them as blocks (:data:`SETUP_BLOCK`).
+        blocks: the templates of action blocks: for each, its actions in order as (action
+            kind, env_scope, env_index, duration).
     """
 
-    __slots__ = ("actions", "runs", "succeeded", "task_events", "worker_events")
+    __slots__ = ("actions", "blocks", "runs", "succeeded", "task_events", "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
@@ -96,6 +107,7 @@ class Recorder:
         self.task_events = bytearray()
         self.worker_events = bytearray()
         self.actions = bytearray()
+        self.blocks: list[tuple[tuple[int, int, int, float], ...]] = []
 
     @property
     def run_count(self) -> int:
@@ -112,3 +124,39 @@ class Recorder:
     def dtype(columns: tuple[str, ...]) -> np.dtype:
         """The structured dtype of the records with fields ``columns``."""
         return _DTYPES[columns]
+
+
+def expand_blocks(actions: np.ndarray, blocks: list[tuple[tuple[int, int, int, float], ...]],
+                  ) -> np.ndarray:
+    """``actions`` (records with :data:`ACTION_COLUMNS`) with every block replaced by the
+    actions it stands for, after the other records (a block's actions keep their order, and
+    nothing else shares its session, task run number and phase). A VOID block is dropped.
+
+    Each action starts when the one before it ends, and ends its fixed duration later, summed
+    in the order the engine would have summed them (the same floats as one record each).
+    """
+    is_block = actions["action"] < 0
+    if not is_block.any():
+        return actions
+    kept = actions[~is_block]
+    found = actions[is_block & (actions["status"] != VOID)]
+    parts = [kept]
+    step_scope = ENV_SCOPES.index("step")
+    for template in np.unique(found["env_index"]).tolist():
+        rows = found[found["env_index"] == template]
+        actions_of = blocks[template]
+        out = np.empty((len(rows), len(actions_of)), dtype=actions.dtype)
+        t = rows["started_at"].copy()
+        for j, (kind, scope, env_index, duration) in enumerate(actions_of):
+            column = out[:, j]
+            for name in ("session", "worker", "job", "seq", "phase", "status"):
+                column[name] = rows[name]
+            column["step"] = rows["step"] if scope == step_scope else -1
+            column["env_index"] = env_index
+            column["env_scope"] = scope
+            column["action"] = kind
+            column["started_at"] = t
+            t = t + duration
+            column["ended_at"] = t
+        parts.append(out.ravel())
+    return np.concatenate(parts)

@@ -36,6 +36,7 @@ from farmsim.record.recorder import (
     VOID,
     WORKER_COLUMNS,
     Recorder,
+    expand_blocks,
 )
 from farmsim.record.runs import (
     RUN_CANCELED,
@@ -77,8 +78,8 @@ class Result(BaseResult):
         self._events = Recorder.records(recorder.task_events + catalog.extra_events,
                                         EVENT_COLUMNS)
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
-        self._actions = _cut(Recorder.records(recorder.actions, ACTION_COLUMNS),
-                             catalog.end_time)
+        self._actions = _cut(expand_blocks(Recorder.records(recorder.actions, ACTION_COLUMNS),
+                                           recorder.blocks), catalog.end_time)
 
 
     # ------------------------------------------------------------------ id categories

@@ -181,3 +181,38 @@ def test_step_environments_switch_inside_a_session() -> None:
                      ("taskRun", ""), ("taskRun", ""), ("envExit", "STEP"), ("envExit", "JOB")]
     assert acts["started_at"].tolist() == pytest.approx(
         [0, 10, 20, 50, 80, 81, 91, 121, 151, 152])
+
+
+@pytest.mark.parametrize("blocks", [True, False], ids=["setup as one block", "one record each"])
+def test_a_setup_canceled_midway_records_what_was_done_whether_or_not_it_was_one_block(
+        blocks: bool) -> None:
+    # GIVEN a job of two steps: A (no environment) fails at t=5 and fails the job
+    # (maxFailedTasksCount 1); B enters the step environment "Scene" (120 s) on the other
+    # worker from t=0, a setup of fixed, unfailing actions (recorded as one block or not)
+    from unittest import mock
+
+    from farmsim.engine.sessions import Sessions
+
+    base = job(step("A"), step("B"), max_failed=1)
+    a, b = base.structure.steps
+    sc = costly(scenario(dataclasses.replace(base, structure=JobStructure(
+        name="job", steps=(a, dataclasses.replace(b, environments=("Scene",))))),
+        workers=2, durations={"A": 5.0}, failing=("A",)))
+    # WHEN it runs
+    with mock.patch.object(Sessions, "_setup_block",
+                           Sessions._setup_block if blocks else lambda self, envs: None):
+        sim = Simulation(sc)
+        sim.run()
+    result = sim.result()
+    # THEN B's setup was canceled at t=5: the envEnter CANCELED then, B's taskRun never
+    # attempted, and the entered environment exited from t=5 (15 s)
+    check_all(result)
+    b_actions = actions_of(result)
+    b_actions = b_actions[b_actions["environment_id"].str.contains("Scene")
+                          | (b_actions["action"] == "taskRun")]
+    rows = [(r.action, r.status, r.started_at, r.ended_at) for r in b_actions.itertuples()
+            if r.action != "taskRun" or r.status == "NEVER_ATTEMPTED"]
+    assert rows == [("envEnter", "CANCELED", 0.0, 5.0),
+                    ("taskRun", "NEVER_ATTEMPTED", rows[1][2], rows[1][3]),
+                    ("envExit", "SUCCEEDED", 5.0, 5.0 + EXIT_S)]
+    assert np.isnan(rows[1][2]) and np.isnan(rows[1][3])
