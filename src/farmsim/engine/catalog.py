@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from farmsim.model.state import CANCELED, FAILED, SUCCEEDED
+from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
+from farmsim.model.state import CANCELED, FAILED, SUCCEEDED, UNLIMITED
 from farmsim.record.catalog import Catalog
 from farmsim.record.ids import hex32s, make_id, make_ids
+from farmsim.record.recorder import WORKER_COLUMNS, Recorder
 from farmsim.record.runs import gather_runs, open_run
 
 if TYPE_CHECKING:
@@ -16,10 +18,12 @@ if TYPE_CHECKING:
 
     from farmsim.engine.control import ControlPlane
     from farmsim.engine.workers import WorkerState
-    from farmsim.record.recorder import Recorder
+    from farmsim.model.state import LimitState
     from farmsim.scenario.config import Scenario
 
-__all__ = ["build_catalog"]
+__all__ = ["build_catalog", "idle_changes", "limit_integrals"]
+
+_IDLE = WORKER_STATUS_CODES[WorkerStatus.IDLE]
 
 
 def build_catalog(*, scenario: Scenario, seed: int, now: float, control: ControlPlane,
@@ -27,8 +31,8 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
     """Names, ids, costs and per-job outcomes of a run of ``scenario`` with ``seed`` at
     ``now``: what the control plane, the workers and the recorder hold."""
     farm = scenario.farm
-    for limit in control.limits:
-        limit.advance(now)
+    worker_fleet = np.array([w.fleet_index for w in workers], dtype=np.int64)
+    areas, blocked_areas = _limit_areas(control.limits, now, recorder, worker_fleet)
     jobs = control.jobs
     steps = control.steps
     step_hex = np.empty(len(steps), dtype=object)
@@ -78,15 +82,15 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         limit_ids=limit_ids,
         limit_max=[lim.max_count for lim in control.limits],
         limit_cost_per_hour=[lim.cost_per_hour for lim in farm.limits],
-        limit_area=[lim.area for lim in control.limits],
-        limit_blocked_area=[lim.blocked_area for lim in control.limits],
+        limit_area=areas,
+        limit_blocked_area=blocked_areas,
         limit_peak=[lim.peak for lim in control.limits],
         limit_usage=[(np.frombuffer(lim.usage_times, dtype=np.float64).copy(),
                       np.frombuffer(lim.usage_counts, dtype=np.int32).copy())
                      for lim in control.limits],
         limit_max_history=[list(lim.max_history) for lim in control.limits],
         worker_ids=make_ids("worker", seed, len(workers)),
-        worker_fleet=np.array([w.fleet_index for w in workers], dtype=np.int64),
+        worker_fleet=worker_fleet,
         worker_online=np.array([w.online_at for w in workers], dtype=np.float64),
         worker_stopped=np.array([w.stopped_at for w in workers], dtype=np.float64),
         session_ids_seed=seed,
@@ -127,6 +131,105 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         unused_rules=control.unused_rules(),
         notes=list(scenario.notes),
     )
+
+
+def _limit_areas(limits: Sequence[LimitState], now: float, recorder: Recorder,
+                 worker_fleet: np.ndarray) -> tuple[list[float], list[float]]:
+    """Each limit's :func:`limit_integrals` up to ``now``, from what the run recorded: its usage
+    and READY timelines, its maxCount history, and the worker status records (for the idle
+    workers of the fleets that serve its queues)."""
+    if not limits:
+        return [], []
+    idle_times, idle_fleets, idle_deltas = idle_changes(
+        Recorder.records(recorder.worker_events, WORKER_COLUMNS), worker_fleet)
+    areas, blocked = [], []
+    for limit in limits:
+        mine = np.isin(idle_fleets, [fleet.index for fleet in limit.fleets])
+        area, held = limit_integrals(
+            now,
+            np.frombuffer(limit.usage_times, dtype=np.float64),
+            np.frombuffer(limit.usage_counts, dtype=np.int32),
+            limit.max_history,
+            np.frombuffer(limit.ready_times, dtype=np.float64),
+            np.frombuffer(limit.ready_deltas, dtype=np.int32),
+            idle_times[mine], idle_deltas[mine])
+        areas.append(area)
+        blocked.append(held)
+    return areas, blocked
+
+
+def idle_changes(events: np.ndarray, worker_fleet: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The changes of the fleets' idle worker counts, from the worker status records
+    ``events`` (fields ``time``, ``worker``, ``status``, in the order recorded): a worker is
+    idle from a record with status IDLE to its next record. Returns the times, the fleets
+    (``worker_fleet[worker]``) and the changes (+1: went idle, -1: left idle), in record
+    order."""
+    worker = np.ascontiguousarray(events["worker"])
+    idle = np.ascontiguousarray(events["status"]) == _IDLE
+    # Each worker's records, in order (a stable sort: a radix sort when worker numbers fit
+    # in 16 bits); in that order, the records that follow an IDLE one of the same worker.
+    key = worker.astype(np.uint16) if len(worker_fleet) <= 1 << 16 else worker
+    order = np.argsort(key, kind="stable")
+    by_worker = worker[order]
+    idle_before = idle[order]
+    left = np.zeros(len(order), dtype=bool)
+    left[1:] = idle_before[:-1] & (by_worker[1:] == by_worker[:-1])
+    delta = idle.astype(np.int8)
+    delta[order[left]] -= 1
+    changed = np.flatnonzero(delta)
+    return events["time"][changed], worker_fleet[worker[changed]], delta[changed]
+
+
+def limit_integrals(now: float, usage_times: np.ndarray, usage_counts: np.ndarray,
+                    max_history: Sequence[tuple[float, int]], ready_times: np.ndarray,
+                    ready_deltas: np.ndarray, idle_times: np.ndarray, idle_deltas: np.ndarray
+                    ) -> tuple[float, float]:
+    """A limit's two time integrals from 0 to ``now``: the units in use, and the READY
+    task-time it alone held back (while it is full, min(READY tasks that need it, idle
+    workers that could run them); semantics D29).
+
+    The inputs are timelines of changes, each in time order, none after ``now``; several
+    changes may share a time (the state after the last one counts until the next time):
+
+    * ``usage_counts``: the units in use after each change (0 before the first);
+    * ``max_history``: (time, maxCount) from time 0 on, -1 for no maximum;
+    * ``ready_deltas``: changes of the READY tasks that need the limit, but for assignments:
+      each rise of ``usage_counts`` takes one READY task;
+    * ``idle_deltas``: changes of the idle workers of the fleets that serve its queues.
+    """
+    cap_times = np.array([t for t, _ in max_history], dtype=np.float64)
+    caps = np.array([m if m >= 0 else UNLIMITED for _, m in max_history], dtype=np.int64)
+    counts = usage_counts.astype(np.int64)
+    # The timelines merged in time order (a stable sort of four sorted runs: a merge), and
+    # the last change at each distinct time, which holds until the next.
+    timelines = (cap_times, usage_times, ready_times, idle_times)
+    times = np.concatenate(timelines)
+    which = np.repeat(np.arange(len(timelines), dtype=np.int8), [len(t) for t in timelines])
+    order = np.argsort(times, kind="stable")
+    times, which = times[order], which[order]
+    last = np.flatnonzero(np.append(times[1:] != times[:-1], True))
+    dt = np.diff(np.append(times[last], now))
+
+    def seen(k: int) -> np.ndarray:
+        """How many changes of timeline ``k`` came up to each distinct time, included."""
+        out: np.ndarray = np.cumsum(which == k)[last]
+        return out
+
+    def at(after: np.ndarray, changes: np.ndarray) -> np.ndarray:
+        """A timeline at each distinct time, given its ``changes`` so far: ``after[i]`` after
+        its change ``i``, 0 before the first (``max_history`` starts at time 0)."""
+        out: np.ndarray = np.concatenate((np.zeros(1, dtype=after.dtype), after))[changes]
+        return out
+
+    cap = at(caps, seen(0))
+    usage_seen = seen(1)
+    used = at(counts, usage_seen)
+    taken = at(np.cumsum(np.diff(counts, prepend=0) > 0, dtype=np.int64), usage_seen)
+    ready = at(np.cumsum(ready_deltas, dtype=np.int64), seen(2)) - taken
+    idle = at(np.cumsum(idle_deltas, dtype=np.int64), seen(3))
+    held = np.where(cap <= used, np.minimum(ready, idle), 0)
+    return float(used @ dt), float(held @ dt)
 
 
 def _prefixed(prefix: str, hexes: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from heapq import heappop
 from typing import TYPE_CHECKING
 
 from farmsim.engine.demand import Demand
-from farmsim.engine.farm import Farm, idle_changed
+from farmsim.engine.farm import Farm
 from farmsim.engine.jobs import JobFactory
 from farmsim.engine.sampling import SamplePools
 from farmsim.engine.sessions import Sessions
@@ -266,7 +266,6 @@ class ControlPlane:
             if worker.status != _IDLE:
                 worker.status = _IDLE
                 self._worker_event(pack_worker(now, worker.index, _IDLE))
-                idle_changed(fleet, now, +1)
             worker.last_job = None
             if self.on_idle is not None:
                 self.on_idle(worker, now)
@@ -299,9 +298,7 @@ class ControlPlane:
         if step.limits:
             # NOTE: taking the step's limit units, inlined (once per task run)
             for limit, units in step.limits:
-                if now > limit.last_t:
-                    limit.advance(now)
-                limit.blocked_ready -= 1
+                limit.blocked_ready -= 1  # (not recorded: the usage timeline's rise tells it)
                 limit.current += units
                 if limit.current > limit.peak:  # noqa: PLR1730  (no max() call)
                     limit.peak = limit.current
@@ -323,8 +320,6 @@ class ControlPlane:
         worker.assign_seq = self.seq
         self.seq += 1
         if new_session and worker.status != _RUNNING:  # (an idle worker has no session)
-            if worker.status == _IDLE:
-                idle_changed(fleet, now, -1)
             worker.status = _RUNNING
             self._worker_event(pack_worker(now, worker.index, _RUNNING))
         if attempt:
@@ -407,10 +402,6 @@ class ControlPlane:
         demand.credit = -1 if worker.fleet.multi_queue else job.queue_index
         demand.slot_freed(job)
         demand.credit = -1
-
-    def worker_left_idle(self, worker: WorkerState, now: float) -> None:
-        """An IDLE worker was retired (the pool changed its status)."""
-        idle_changed(worker.fleet, now, -1)
 
     # ------------------------------------------------------------------ a run ends
 
@@ -528,8 +519,6 @@ class ControlPlane:
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
         for limit, units in step.limits:
-            if now > limit.last_t:
-                limit.advance(now)
             limit.current -= units
             limit.usage_times.append(now)
             limit.usage_counts.append(limit.current)
@@ -574,10 +563,13 @@ class ControlPlane:
                 job.ended_at = self.now  # that ran ended; one that never started has none
 
     def _blocked_ready(self, step: StepState, n: int) -> None:
-        """Track READY tasks that need each of the step's limits (for blocked task-hours)."""
+        """``n`` more (or fewer) READY tasks need each of the step's limits: counted, and
+        recorded for the limit's blocked task-hours (integrated after the run,
+        ``farmsim.engine.catalog``)."""
         for limit, _ in step.limits:
-            limit.advance(self.now)
             limit.blocked_ready += n
+            limit.ready_times.append(self.now)
+            limit.ready_deltas.append(n)
 
     # ------------------------------------------------------------------ cancellation
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from farmsim.model.config import FarmConfig
     from farmsim.scheduling.base import SchedulingPolicy
 
-__all__ = ["Farm", "FleetState", "QueueState", "idle_changed"]
+__all__ = ["Farm", "FleetState", "QueueState"]
 
 
 class QueueState:
@@ -60,9 +60,7 @@ class FleetState:
 
     __slots__ = (
         "custom_amounts",
-        "idle",
         "index",
-        "limits",
         "multi_queue",
         "name",
         "policy",
@@ -86,11 +84,6 @@ class FleetState:
         self.multi_queue = False
         #: The policy of the fleet's only queue (None when it serves none or several).
         self.policy: SchedulingPolicy | None = None
-        #: Workers of this fleet that are IDLE now.
-        self.idle = 0
-        #: Limits associated with a queue this fleet serves (their blocked time depends on
-        #: this fleet's idle workers).
-        self.limits: list[LimitState] = []
 
 
 class Farm:
@@ -137,29 +130,8 @@ class Farm:
                 for fleet in queue.fleets:
                     if fleet not in limit.fleets:
                         limit.fleets.append(fleet)
-                        fleet.limits.append(limit)
         for fleet in self.fleets:
             fleet.multi_queue = len(fleet.queues) > 1
             if len(fleet.queues) == 1:
                 fleet.policy = fleet.queues[0].policy
 
-
-def idle_changed(fleet: FleetState, now: float, delta: int) -> None:
-    """A worker of ``fleet`` went idle (+1) or back to work (-1): the blocked time of the limits
-    its queues use depends on idle workers."""
-    # Hot path (twice per idle period). A limit's blocked term, min(READY tasks held back,
-    # idle workers) while it is full, changes with the idle count only when that count is
-    # below the tasks held back (or reaches them): otherwise the integral need not be brought
-    # up to date now, since nothing it integrates changed (LimitState.advance, inlined).
-    for limit in fleet.limits:
-        idle = limit.idle_workers
-        blocked = limit.blocked_ready
-        if blocked and (idle < blocked if delta > 0 else idle <= blocked) and (
-                limit.cap <= limit.current):
-            dt = now - limit.last_t
-            if dt > 0.0:
-                limit.area += limit.current * dt
-                limit.blocked_area += (blocked if blocked < idle else idle) * dt
-                limit.last_t = now
-        limit.idle_workers = idle + delta
-    fleet.idle += delta

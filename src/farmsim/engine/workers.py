@@ -225,7 +225,6 @@ class WorkerPool:
         worker.status = _STOPPING
         self._record(pack_worker(now, worker.index, _STOPPING))
         if was_idle:
-            self.control.worker_left_idle(worker, now)
             if self.asleep(worker):
                 self._idle[worker.fleet_index].remove((worker.phase, worker.index))
                 self.env.schedule(worker.event, NORMAL, 0.0)  # it asks, and sees it stops

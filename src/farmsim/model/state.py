@@ -103,19 +103,17 @@ class LimitState:
     """
 
     __slots__ = (
-        "area",
-        "blocked_area",
         "blocked_ready",
         "cap",
         "current",
         "fleets",
-        "idle_workers",
         "index",
-        "last_t",
         "max_count",
         "max_history",
         "peak",
         "queues",
+        "ready_deltas",
+        "ready_times",
         "usage_counts",
         "usage_times",
     )
@@ -126,23 +124,23 @@ class LimitState:
         self.cap = max_count if max_count >= 0 else UNLIMITED
         self.current = 0
         self.queues: list[int] = []
-        #: READY tasks of steps that need this limit (for blocked_task_hours).
+        #: READY tasks of steps that need this limit (for blocked_task_hours). Each change is
+        #: recorded (``ready_times``, ``ready_deltas``) but an assignment's -1: units are
+        #: taken only with a READY task, so a rise of ``usage_counts`` is one READY task fewer.
         self.blocked_ready = 0
-        self.blocked_area = 0.0
-        self.area = 0.0
-        self.last_t = 0.0
         self.peak = 0
-        #: Fleets serving a queue this limit is associated with (objects with an ``idle``
-        #: count): a READY task is held back by the limit alone only if one of them has an
-        #: idle worker.
+        #: Fleets serving a queue this limit is associated with: a READY task is held back by
+        #: the limit alone only if one of them has an idle worker (counted after the run, from
+        #: the worker records: ``farmsim.engine.catalog``).
         self.fleets: list[FleetState] = []
-        #: Idle workers of those fleets, kept up to date by the engine.
-        self.idle_workers = 0
         #: The usage timeline: the count after each change, and when (two appends per change
         #: are cheaper than a packed record); ``max_history`` holds (time, maxCount) changes.
         self.usage_times = array("d")
         self.usage_counts = array("i")
         self.max_history: list[tuple[float, int]] = [(0.0, max_count)]
+        #: Changes of ``blocked_ready`` other than an assignment's -1, and when.
+        self.ready_times = array("d")
+        self.ready_deltas = array("i")
 
     def room(self) -> int:
         """Units free now (:data:`UNLIMITED`-ish for a limit with no maximum)."""
@@ -151,22 +149,9 @@ class LimitState:
     def set_max_count(self, max_count: int, now: float) -> None:
         """Change ``maxCount`` at ``now`` (UpdateLimit): runs holding units keep them, and
         nothing more starts until usage is below the new maximum."""
-        self.advance(now)
         self.max_count = max_count
         self.cap = max_count if max_count >= 0 else UNLIMITED
         self.max_history.append((now, max_count))
-
-    def advance(self, now: float) -> None:
-        """Accumulate time-weighted usage up to ``now``, and the READY task-time held back by
-        this limit alone: while it is full, min(READY tasks needing it, idle workers that
-        could run them)."""
-        dt = now - self.last_t
-        if dt > 0.0:
-            self.area += self.current * dt
-            blocked, idle = self.blocked_ready, self.idle_workers
-            if blocked and idle and self.cap <= self.current:
-                self.blocked_area += (blocked if blocked < idle else idle) * dt
-            self.last_t = now
 
 
 #: The shared empty containers of a step that has not needed its own (see StepState).
