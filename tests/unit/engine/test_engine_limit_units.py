@@ -227,3 +227,26 @@ def test_a_runs_records_tell_the_engines_limit_and_idle_counts_at_every_change(
             check(None, sim.now)
     sim.run()
     check(None, sim.now)
+
+
+def test_idle_changes_are_the_same_for_a_farm_of_more_than_65536_workers() -> None:
+    # GIVEN random status records of 300 workers, each its own fleet, and the same records in
+    # a farm whose worker numbers do not fit in 16 bits (the sort takes its other path)
+    from farmsim.record.recorder import WORKER_COLUMNS, Recorder
+
+    rng = np.random.default_rng(3)
+    n = 5_000
+    events = np.zeros(n, dtype=Recorder.dtype(WORKER_COLUMNS))
+    events["time"] = np.sort(rng.uniform(0, 1000, n))
+    events["worker"] = rng.integers(0, 300, n)
+    events["status"] = rng.integers(0, 6, n)
+    small = np.arange(300)
+    big = np.concatenate([small, np.zeros(70_000 - 300, dtype=np.int64)])
+    # WHEN the idle changes are derived both ways
+    a, b = idle_changes(events, small), idle_changes(events, big)
+    # THEN they are the same, and each worker's changes alternate +1, -1 from +1
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x, y)
+    for worker in range(300):
+        deltas = a[2][a[1] == worker].tolist()
+        assert deltas == [1, -1] * (len(deltas) // 2) + [1] * (len(deltas) % 2)
