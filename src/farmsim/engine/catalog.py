@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from farmsim.errors import SimulationError
 from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
 from farmsim.model.state import CANCELED, FAILED, SUCCEEDED, UNLIMITED
 from farmsim.record.catalog import Catalog
@@ -144,13 +145,16 @@ def _limit_areas(limits: Sequence[LimitState], now: float, recorder: Recorder,
         Recorder.records(recorder.worker_events, WORKER_COLUMNS), worker_fleet)
     areas, blocked = [], []
     for limit in limits:
+        ready_times = np.frombuffer(limit.ready_times, dtype=np.float64)
+        if (np.diff(ready_times) < 0).any():  # (recorded at the control plane's clock)
+            raise SimulationError(f"limit#{limit.index}: READY changes recorded out of order")
         mine = np.isin(idle_fleets, [fleet.index for fleet in limit.fleets])
         area, held = limit_integrals(
             now,
             np.frombuffer(limit.usage_times, dtype=np.float64),
             np.frombuffer(limit.usage_counts, dtype=np.int32),
             limit.max_history,
-            np.frombuffer(limit.ready_times, dtype=np.float64),
+            ready_times,
             np.frombuffer(limit.ready_deltas, dtype=np.int32),
             idle_times[mine], idle_deltas[mine])
         areas.append(area)
