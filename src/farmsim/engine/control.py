@@ -19,7 +19,6 @@ the :class:`~farmsim.scheduling.base.SchedulingView` the policies see: read-only
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable
 from heapq import heappop
 from typing import TYPE_CHECKING
@@ -540,7 +539,7 @@ class ControlPlane:
             dependent.deps_left -= 1
             if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
                 n = dependent.task_count
-                dependent.status = array("b", bytes((READY,)) * dependent.capacity)
+                dependent.status = bytearray((READY,)) * dependent.capacity
                 dependent.shift(PENDING, READY, n)
                 dependent.ready_at = now
                 dependent.ready_seq = self.seq
@@ -584,7 +583,7 @@ class ControlPlane:
                     if step.chunks is not None:  # chunks never formed: they exist now
                         self._creation_events(step, lo, hi)
                     n = hi - lo
-                    step.status[lo:hi] = array("b", bytes((CANCELED,)) * n)
+                    step.status[lo:hi] = bytes((CANCELED,)) * n
                     step.shift(code, CANCELED, n)
                     if code == READY:
                         self._blocked_ready(step, -n)
@@ -630,7 +629,7 @@ class ControlPlane:
             return
         code = READY if step.deps_left == 0 else PENDING
         if delta > 0:
-            step.status[step.task_count:new_count] = array("b", bytes((code,)) * delta)
+            step.status[step.task_count:new_count] = bytes((code,)) * delta
         step.task_count = new_count
         step.counts[code] += delta  # tasks planned or unplanned, not moved between statuses
         step.job.counts[code] += delta

@@ -195,7 +195,9 @@ class StepState:
         self.index = structure.index
         self.gidx = gidx
         self.task_count = structure.task_count
-        self.status = array("b")
+        #: Each task's TaskRunStatus code, one byte a task (a bytearray: a store is the
+        #: cheapest there is, once or twice per task run).
+        self.status = bytearray()
         self.counts = [0] * N_STATUSES
         self.next_fresh = 0
         # The containers below start as shared empty ones (most steps never retry nor have
@@ -246,7 +248,7 @@ class StepState:
 
     def fill(self, code: int) -> None:
         """Give every task the status ``code`` (at creation)."""
-        self.status = array("b", bytes((code,)) * self.capacity)
+        self.status = bytearray((code,)) * self.capacity
         self.counts[code] += self.task_count
         self.job.counts[code] += self.task_count
 
