@@ -287,8 +287,9 @@ class ControlPlane:
         counts, job_counts = step.counts, job.counts
         counts[READY] -= 1
         counts[RUNNING] += 1
-        job_counts[READY] -= 1
-        job_counts[RUNNING] += 1
+        if job_counts is not counts:  # (one list for a one-step job)
+            job_counts[READY] -= 1
+            job_counts[RUNNING] += 1
         if not job_counts[READY]:
             # Its last READY task taken: its entries in the policy's index are stale now (the
             # policy drops them as it meets them; new READY work files the job again), rather
@@ -445,8 +446,9 @@ class ControlPlane:
             counts, job_counts = step.counts, job.counts
             counts[RUNNING] -= 1
             counts[SUCCEEDED] += 1
-            job_counts[RUNNING] -= 1
-            job_counts[SUCCEEDED] += 1
+            if job_counts is not counts:  # (one list for a one-step job)
+                job_counts[RUNNING] -= 1
+                job_counts[SUCCEEDED] += 1
             # The task's one SUCCEEDED run goes to its slot of the run columns (no record).
             runs = self.succeeded
             slot = step.run_base + task
@@ -632,7 +634,8 @@ class ControlPlane:
             step.status[step.task_count:new_count] = bytes((code,)) * delta
         step.task_count = new_count
         step.counts[code] += delta  # tasks planned or unplanned, not moved between statuses
-        step.job.counts[code] += delta
+        if step.job.counts is not step.counts:  # (one list for a one-step job)
+            step.job.counts[code] += delta
         if code == READY:
             self._blocked_ready(step, delta)
             if delta > 0:

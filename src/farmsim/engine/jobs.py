@@ -72,6 +72,10 @@ class JobFactory:
         job.watches = queue.policy.watches
         for s in submission.structure.steps:
             job.steps.append(StepState(job, s, first_gidx + len(job.steps)))
+        if len(job.steps) == 1:
+            # A one-step job's task counts are its step's: one list, moved once per change
+            # (every writer of counts checks ``job.counts is step.counts``).
+            job.steps[0].counts = job.counts
         for step in job.steps:
             for d in step.structure.dependencies:
                 job.steps[d].add_dependent(step)

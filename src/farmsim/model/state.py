@@ -250,7 +250,8 @@ class StepState:
         """Give every task the status ``code`` (at creation)."""
         self.status = bytearray((code,)) * self.capacity
         self.counts[code] += self.task_count
-        self.job.counts[code] += self.task_count
+        if self.job.counts is not self.counts:  # (one list for a one-step job)
+            self.job.counts[code] += self.task_count
 
     def shift(self, old: int, new: int, n: int = 1) -> None:
         """Count ``n`` tasks of this step as moved from status ``old`` to ``new``, in the step's
@@ -260,8 +261,9 @@ class StepState:
         counts[old] -= n
         counts[new] += n
         counts = self.job.counts
-        counts[old] -= n
-        counts[new] += n
+        if counts is not self.counts:  # (one list for a one-step job)
+            counts[old] -= n
+            counts[new] += n
 
     def set_status(self, task: int, code: int) -> int:
         """Move one task to ``code``; returns its previous code."""

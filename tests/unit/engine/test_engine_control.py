@@ -362,3 +362,30 @@ def test_steps_share_empty_retry_and_dependent_containers_until_they_need_their_
     f = fails.steps[0]
     assert f.retries == {0: 2, 1: 2} and f.retries is not state._NO_RETRIES
     assert f.retry_heap is not state._NO_TASKS
+
+
+def test_a_one_step_jobs_counts_are_its_steps_and_every_job_counts_its_steps_tasks() -> None:
+    # A one-step job keeps one list of task counts for itself and its step (moved once per
+    # change); a job of several steps keeps its own, the sum of its steps'.
+    from farmsim.engine.simulation import Simulation
+    from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
+
+    sim = Simulation(scenario(
+        job(step("A", 3), step("B", 2, deps=(0,)), name="deps"),
+        job(step("F", 2), name="fails", retries=1),
+        job(step("S", 4), name="one"),
+        workers=2, failing=("F",)))
+    sim.run(until=25.0)  # mid-run: tasks in several statuses
+    deps, fails, one = sim.control.jobs
+    assert one.counts is one.steps[0].counts and fails.counts is fails.steps[0].counts
+    assert deps.counts is not deps.steps[0].counts
+    for j in (deps, fails, one):
+        assert j.counts == [sum(c) for c in zip(*(s.counts for s in j.steps), strict=True)]
+        for s in j.steps:
+            assert s.counts == [bytes(s.status[: s.task_count]).count(code)
+                                for code in range(len(s.counts))]
+    assert sum(one.counts) == 4
+    sim.run()
+    check_all(sim.result())
+    assert one.counts[TASK_STATUS_CODES[TaskRunStatus.SUCCEEDED]] == 4
+    assert fails.counts[TASK_STATUS_CODES[TaskRunStatus.FAILED]] == 2
