@@ -21,7 +21,7 @@ import simpy
 from simpy.events import NORMAL, URGENT
 
 from farmsim._documents import shown
-from farmsim.engine._simpy import reusable_event, set_clock
+from farmsim.engine._simpy import reusable_event, run, set_clock
 from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
 from farmsim.engine.workers import WorkerPool, WorkerState
@@ -142,7 +142,7 @@ class Simulation:
         gc.disable()
         try:
             if progress is None:
-                self.env.run(until=until)
+                run(self.env, until)
             elif until is not None:
                 self._run_in_slices(until, progress)
             else:
@@ -166,7 +166,7 @@ class Simulation:
         env = self.env
         start = env.now
         for i in range(1, _PROGRESS_SLICES + 1):
-            env.run(until=start + (until - start) * i / _PROGRESS_SLICES)
+            run(env, start + (until - start) * i / _PROGRESS_SLICES)
             progress(env.now, until)
 
     def _run_in_batches(self, progress: Callable[[float, float | None], None]) -> None:

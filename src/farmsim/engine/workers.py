@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from enum import IntEnum
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 import simpy
 from simpy.events import NORMAL, URGENT
 
-from farmsim.engine._simpy import reusable_event
+from farmsim.engine._simpy import event_queue, reusable_event
 from farmsim.errors import SimulationError
 from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
 from farmsim.record.recorder import pack_worker
@@ -258,8 +259,10 @@ class WorkerPool:
         key = (phase, index)
         stopped = self._stopped
         # When the run in progress ends: the worker keeps its own clock (no env.now read per
-        # task run). A scheduled event fires at exactly now + delay, the same float sum.
+        # task run). A scheduled event fires at exactly now + delay, the same float sum. The
+        # end is pushed on SimPy's queue as env.schedule pushes it (engine/_simpy.py).
         end = 0.0
+        queue, ids = event_queue(env)
 
         def wait(event: simpy.Event, duration: float | None, now: float) -> None:
             """After the worker asked at ``now``: busy for ``duration``, idle, or stopped."""
@@ -273,7 +276,7 @@ class WorkerPool:
                 return
             end = now + duration
             event.callbacks = on_end
-            schedule(event, NORMAL, duration)
+            heappush(queue, (end, NORMAL, next(ids), event))
 
         def ended(event: simpy.Event) -> None:
             """Its task run (or its session's envExits) ended: the next, at once."""
@@ -286,7 +289,7 @@ class WorkerPool:
                 return
             end = now + duration
             event.callbacks = on_end
-            schedule(event, NORMAL, duration)
+            heappush(queue, (end, NORMAL, next(ids), event))  # (env.schedule, inlined)
 
         def ask(event: simpy.Event) -> None:
             """A poll: its first, after a wake, or after its run was canceled."""

@@ -3,6 +3,8 @@ changes them, before any simulation goes wrong in a subtler way."""
 
 from __future__ import annotations
 
+from heapq import heappush
+
 import numpy as np
 import simpy
 from simpy.events import NORMAL, URGENT
@@ -93,3 +95,62 @@ def test_the_simpy_requirement_has_an_upper_bound() -> None:
                            .read_text(encoding="utf-8"))["project"]
     (simpy_req,) = [d for d in project["dependencies"] if d.startswith("simpy")]
     assert "<" in simpy_req, simpy_req
+
+
+def _trace(runner: str) -> tuple[list[tuple[float, str]], float]:
+    """Events of a small model run by SimPy's Environment.run or by _simpy.run, in slices."""
+    from farmsim.engine._simpy import event_queue, run
+
+    env = simpy.Environment()
+    seen: list[tuple[float, str]] = []
+
+    def proc(name: str, gaps: list[float]):  # a generator process: Timeout and Process events
+        for gap in gaps:
+            yield env.timeout(gap)
+            seen.append((env.now, name))
+
+    def pushed(event: simpy.Event) -> None:
+        seen.append((env.now, "pushed"))
+        if env.now < 6.0:
+            event.callbacks = [pushed]
+            queue, ids = event_queue(env)
+            heappush(queue, (env.now + 1.5, NORMAL, next(ids), event))
+
+    env.process(proc("a", [1.0, 1.0, 2.5, 0.0]))
+    env.process(proc("b", [2.0, 2.0, 2.0]))
+    env.schedule(reusable_event(env, [pushed]), NORMAL, 0.5)
+    for until in (2.0, 4.5, None):
+        if runner == "simpy":
+            env.run(until=until)
+        else:
+            run(env, until)
+        seen.append((env.now, f"stop {until}"))
+    return seen, env.now
+
+
+def test_run_processes_events_as_simpy_does_in_slices_and_to_the_end() -> None:
+    # _simpy.run is Environment.run with step inlined; event_queue pushes as schedule does
+    assert _trace("farmsim") == _trace("simpy")
+    seen, now = _trace("farmsim")
+    # at one time, in the order scheduled: b's timeout (made at 0) before a's (made at 1)
+    assert seen.index((2.0, "stop 2.0")) < seen.index((2.0, "b")) < seen.index((2.0, "a"))
+    assert seen[-1] == (6.5, "stop None") and now == 6.5
+
+
+def test_run_refuses_an_until_not_ahead_and_raises_a_failed_event_unless_defused() -> None:
+    import pytest
+
+    from farmsim.engine._simpy import run
+
+    env = simpy.Environment()
+    run(env, 1.0)
+    with pytest.raises(ValueError, match="must be greater"):
+        run(env, 1.0)
+    defused = env.event()
+    defused.fail(KeyError("quiet"))
+    defused.defused = True
+    failed = env.event()
+    failed.fail(KeyError("loud"))
+    with pytest.raises(KeyError, match="loud") as info:
+        run(env)
+    assert isinstance(info.value.__cause__, KeyError) and info.value.__cause__ is not info.value
