@@ -188,6 +188,8 @@ class WorkerPool:
     def __init__(self, env: simpy.Environment, control: ControlPlane, recorder: Recorder,
                  poll_interval: float, phases: np.random.Generator) -> None:
         self.env = env
+        #: SimPy's event queue and id counter (engine/_simpy.py): the hot paths push onto it.
+        self._queue, self._ids = event_queue(env)
         self.control = control
         self.poll_interval = poll_interval
         self._phases = phases
@@ -262,7 +264,7 @@ class WorkerPool:
         # task run). A scheduled event fires at exactly now + delay, the same float sum. The
         # end is pushed on SimPy's queue as env.schedule pushes it (engine/_simpy.py).
         end = 0.0
-        queue, ids = event_queue(env)
+        queue, ids = self._queue, self._ids
 
         def wait(event: simpy.Event, duration: float | None, now: float) -> None:
             """After the worker asked at ``now``: busy for ``duration``, idle, or stopped."""
@@ -388,16 +390,18 @@ class WorkerPool:
         if not size:
             return
         period = self.poll_interval
-        offset = self.env.now % period if period > 0.0 else 0.0
+        now = self.env.now
+        offset = now % period if period > 0.0 else 0.0
         start = _first_at_or_after(idle, offset)
         count = min(n, size)
-        workers, schedule = self.workers, self.env.schedule
+        workers, queue, ids = self.workers, self._queue, self._ids
         for k in range(count):
             phase, w = idle[(start + k) % size]
             worker = workers[w]
             worker.woken_for = queue_index
-            schedule(worker.event, NORMAL,
-                     (phase - offset) % period if period > 0.0 else 0.0)
+            # (env.schedule(worker.event, NORMAL, delay), inlined: once per wake)
+            delay = (phase - offset) % period if period > 0.0 else 0.0
+            heappush(queue, (now + delay, NORMAL, next(ids), worker.event))
         _remove_rotation(idle, start, count)
 
 
