@@ -22,6 +22,7 @@ Usage::
     python benchmarks/run.py --validate # load and validate a scenario of 100,000 inline jobs
     python benchmarks/run.py --readme   # all three workloads; rewrites the README's table
     python benchmarks/run.py --shapes [--quick]  # every shape (issue 10), ~100k and ~1M
+    python benchmarks/run.py --instructions [--readme]  # instructions per task run (valgrind)
 
 Shapes (``--shapes``): the farm above, with and without sessions; a farm whose licenses are
 oversubscribed three times, with dependencies (``benchmarks/licenses.py``); and an SWF trace of
@@ -130,6 +131,14 @@ def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
 
 def bare_simpy_floor(n_tasks: int, seed: int = 1, workers: int = WORKERS) -> float:
     """Tasks per second of SimPy alone: ``workers`` processes, one timeout per task."""
+    env = floor_environment(n_tasks, seed, workers)
+    start = time.process_time()
+    env.run()
+    return n_tasks / (time.process_time() - start)
+
+
+def floor_environment(n_tasks: int, seed: int = 1, workers: int = WORKERS):
+    """The floor's SimPy environment, ready to run (its untimed setup)."""
     import simpy
 
     durations = np.random.default_rng(seed).exponential(MEAN_TASK_S, n_tasks).tolist()
@@ -143,9 +152,7 @@ def bare_simpy_floor(n_tasks: int, seed: int = 1, workers: int = WORKERS) -> flo
 
     for _ in range(workers):
         env.process(worker(env))
-    start = time.process_time()
-    env.run()
-    return n_tasks / (time.process_time() - start)
+    return env
 
 
 def measure(name: str, sessions: bool = False) -> dict:
@@ -445,10 +452,92 @@ README_BLOCK = ("<!-- figures: benchmark (benchmarks/run.py --readme) -->\n",
                 "<!-- /figures -->\n")
 
 
-def write_readme(block: str) -> None:
+# ---------------------------------------------------------------------- instructions
+
+#: The README block that ``--instructions --readme`` rewrites.
+INSTRUCTIONS_BLOCK = (
+    "<!-- figures: instructions (benchmarks/run.py --instructions --readme) -->\n",
+    "<!-- /figures -->\n")
+
+
+def count_work(what: str, shape: str, size: int, repeats: int, part: str) -> None:
+    """The work ``--instructions`` counts under cachegrind, done ``repeats`` times in this
+    process. ``what``: "farmsim" (``size`` jobs of ``shape``: build the scenario, then for
+    ``part`` "all" also make the Simulation and run it, as ``measure_shape`` times it) or
+    "floor" (``size`` task runs on the shape's workers: draw the durations and make the
+    processes, then for "all" run them). Prints the task runs."""
+    import licenses
+
+    from farmsim.engine.simulation import Simulation
+
+    runs = 0
+    for _ in range(repeats):
+        if what == "floor":
+            env = floor_environment(size, workers=licenses.WORKERS if shape == "licenses"
+                                    else WORKERS)
+            if part == "all":
+                env.run()
+            runs = size
+            continue
+        scenario = (licenses.build_scenario(size) if shape == "licenses"
+                    else build_scenario(size, sessions=shape == "sessions"))
+        gc.collect()
+        if part == "all":
+            sim = Simulation(scenario)
+            sim.run()
+            runs = sim.ended_runs
+    print(json.dumps({"runs": runs}))
+
+
+def _instructions(what: str, shape: str, size: int, part: str) -> tuple[int, int]:
+    """Instructions of one more repetition of :func:`count_work` (two runs minus one, which
+    cancels the interpreter's start and the imports), and the task runs it printed."""
+    def one(repeats: int) -> tuple[int, int]:
+        out = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+             "--cachegrind-out-file=/dev/null", sys.executable, __file__, "--count-work", what,
+             shape, str(size), str(repeats), part],
+            check=True, capture_output=True, text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0",
+                 "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "benchmarks")])})
+        refs = next(line for line in out.stderr.splitlines() if "I   refs:" in line)
+        return (int(refs.split(":")[1].replace(",", "")),
+                json.loads(out.stdout.strip().splitlines()[-1])["runs"])
+
+    (once, runs), (twice, _) = one(1), one(2)
+    return twice - once, runs
+
+
+def measure_instructions(shape: str, jobs: int) -> dict:
+    """Instructions per task run of farmsim's simulation (making the Simulation and running
+    it) and of the floor's run, on the same task runs: deterministic, where the CPU time of a
+    shared machine moves by tens of percent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        ours = pool.submit(_instructions, "farmsim", shape, jobs, "all")
+        ours_setup = pool.submit(_instructions, "farmsim", shape, jobs, "setup")
+        total, runs = ours.result()
+        floor = pool.submit(_instructions, "floor", shape, runs, "all")
+        floor_setup = pool.submit(_instructions, "floor", shape, runs, "setup")
+        simulation = total - ours_setup.result()[0]
+        bare = floor.result()[0] - floor_setup.result()[0]
+    return {"shape": shape, "runs": runs, "per_run": simulation / runs,
+            "floor_per_run": bare / runs, "ratio": bare / simulation}
+
+
+def instructions_table(results: list[dict]) -> str:
+    lines = ["| shape | task runs | instructions per task run | bare-SimPy floor, per task run "
+             "| ratio |", "|---|---|---|---|---|"]
+    lines += [f"| {SHAPE_LABELS[m['shape']]} | {m['runs']:,} | {m['per_run']:,.0f} | "
+              f"{m['floor_per_run']:,.0f} | {m['ratio']:.2f} |" for m in results]
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(block: str, markers: tuple[str, str] | None = None) -> None:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    begin, end = README_BLOCK
+    begin, end = markers or README_BLOCK
     start = text.index(begin) + len(begin)
     text = text[:start] + block + text[text.index(end, start):]
     readme.write_text(text, encoding="utf-8")
@@ -475,12 +564,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", action="store_true",
                         help="every workload shape at ~100k and ~1M task runs (with --quick: "
                              "~100k only), one table")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count CPU instructions per task run of the farm shapes at ~100k "
+                             "task runs, and of the floor, under valgrind's cachegrind "
+                             "(deterministic; about 10 minutes); with --readme, write them to "
+                             "the README")
+    parser.add_argument("--count-work", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--measure", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
     parser.add_argument("--measure-shape", nargs=2, metavar=("SHAPE", "JOBS"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--measure-ciw", type=int, metavar="JOBS", help=argparse.SUPPRESS)
     parser.add_argument("--measure-validate", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.count_work:
+        what, shape, size, repeats, part = args.count_work
+        count_work(what, shape, int(size), int(repeats), part)
+        return 0
+    if args.instructions:
+        shapes = [shape for shape in SHAPE_SIZES if shape != "swf"]
+        results = []
+        for shape in shapes:
+            results.append(measure_instructions(shape, SHAPE_SIZES[shape][0]))
+            m = results[-1]
+            print(f"{shape}: {m['per_run']:,.0f} instructions per task run, floor "
+                  f"{m['floor_per_run']:,.0f}, ratio {m['ratio']:.2f}", flush=True)
+        table = instructions_table(results)
+        print(table)
+        if args.readme:
+            write_readme(table, INSTRUCTIONS_BLOCK)
+            print("wrote the instruction counts to README.md")
+        return 0
     if args.measure_ciw:
         print(json.dumps(measure_ciw(args.measure_ciw)))
         return 0
