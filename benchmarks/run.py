@@ -530,7 +530,7 @@ def instructions_table(results: list[dict]) -> str:
     lines = ["| shape | task runs | instructions per task run | bare-SimPy floor, per task run "
              "| ratio |", "|---|---|---|---|---|"]
     lines += [f"| {SHAPE_LABELS[m['shape']]} | {m['runs']:,} | {m['per_run']:,.0f} | "
-              f"{m['floor_per_run']:,.0f} | {m['ratio']:.2f} |" for m in results]
+              f"{m['floor_per_run']:,.0f} | {m['ratio']:.3f} |" for m in results]
     return "\n".join(lines) + "\n"
 
 
