@@ -199,6 +199,8 @@ RULES = {
     and not (_within(i.module, "farmsim.analysis") and i.in_function),
     "hypothesis only in farmsim.testing": lambda i: _top(i.target) == "hypothesis"
     and not _within(i.module, "farmsim.testing"),
+    "botocore only in farmsim.api": lambda i: _top(i.target) == "botocore"
+    and not _within(i.module, "farmsim.api"),
     "farmsim.model imports only farmsim.model and farmsim.errors": lambda i: _within(
         i.module, "farmsim.model"
     )
@@ -242,6 +244,7 @@ BREACHES = {
     "matplotlib only inside functions of farmsim.analysis": (
         "farmsim.analysis.plots", "matplotlib.pyplot", False),
     "hypothesis only in farmsim.testing": ("farmsim.record.invariants", "hypothesis", True),
+    "botocore only in farmsim.api": ("farmsim.scenario.loader", "botocore.session", True),
     "farmsim.model imports only farmsim.model and farmsim.errors": (
         "farmsim.model.state", "farmsim.templates", False),
     "farmsim.templates imports only templates, model, errors and _documents": (
