@@ -36,6 +36,7 @@ from farmsim.scenario.size import check_drawn_job, check_size, memory_budget
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
 
+    from farmsim.api.client import DeadlineClient
     from farmsim.model.arrivals import ArrivalStream
     from farmsim.record.result import Result
 
@@ -108,6 +109,13 @@ class Simulation:
     def now(self) -> float:
         """Current simulated time, in seconds since t=0."""
         return self.env.now
+
+    def client(self) -> DeadlineClient:
+        """A boto3-shaped Deadline Cloud client of this simulation, at its current time
+        (:mod:`farmsim.api.client`)."""
+        from farmsim.api.client import DeadlineClient
+
+        return DeadlineClient(self)
 
     @property
     def ended_runs(self) -> int:

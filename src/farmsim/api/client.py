@@ -1,0 +1,318 @@
+"""``Simulation.client()``: Deadline Cloud's API, boto3-shaped, on the simulated farm.
+
+Operations have boto3's snake_case names, take the API's camelCase keyword arguments and
+return the API's camelCase responses, at the simulation's current time: timestamps are the
+scenario's ``start`` (UTC when it names no zone; the Unix epoch when it has none) plus the
+simulated seconds. Ids are the ones the run's tables use.
+
+Every request is first checked as botocore checks it before sending (``ParamValidationError``)
+and then as the service does (a ``ValidationException`` listing each field in ``fieldList``).
+List operations page with ``maxResults`` and ``nextToken``.
+
+This release reads the farm (farm, queues, fleets, limits) and its jobs; the operations that
+change the farm come with the rest of issue 11.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from botocore import xform_name
+
+from farmsim.api._model import request_problems
+from farmsim.api.errors import error, exceptions
+from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
+from farmsim.record.ids import hex32s, make_id
+
+if TYPE_CHECKING:
+    from types import SimpleNamespace
+
+    from farmsim.engine.simulation import Simulation
+    from farmsim.model.state import JobState
+
+__all__ = ["DeadlineClient"]
+
+#: Who created what a scenario made (the API requires a ``createdBy``).
+CREATED_BY = "farmsim"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_RUNNING = TASK_STATUS_CODES[TaskRunStatus.RUNNING]
+_READY = TASK_STATUS_CODES[TaskRunStatus.READY]
+
+
+class DeadlineClient:
+    """A boto3-shaped Deadline Cloud client of one simulation (``sim.client()``)."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self._sim = sim
+        self._start = _start_of(sim.scenario.start)
+        seed = sim.seed
+        farm = sim.scenario.farm
+        self._farm_id = make_id("farm", seed, 0)
+        self._queue_ids = [make_id("queue", seed, i) for i in range(len(farm.queues))]
+        self._fleet_ids = [make_id("fleet", seed, i) for i in range(len(farm.fleets))]
+        self._limit_ids = [make_id("limit", seed, i) for i in range(len(farm.limits))]
+        self._queues = {q: i for i, q in enumerate(self._queue_ids)}
+        self._fleets = {f: i for i, f in enumerate(self._fleet_ids)}
+        self._limits = {lim: i for i, lim in enumerate(self._limit_ids)}
+        self._job_ids: list[str] = []
+        self._jobs: dict[str, int] = {}
+
+    @property
+    def exceptions(self) -> SimpleNamespace:
+        """The service's errors by name (``client.exceptions.ResourceNotFoundException``)."""
+        return exceptions()
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether the operation (snake_case) is a list that pages."""
+        return operation_name in _PAGED
+
+    # ------------------------------------------------------------------ farm
+
+    def get_farm(self, **params: Any) -> dict[str, Any]:
+        self._request("GetFarm", params)
+        return self._farm_summary() | {"costScaleFactor": 1.0}
+
+    def list_farms(self, **params: Any) -> dict[str, Any]:
+        self._request("ListFarms", params)
+        items, token = _page([self._farm_summary()], params)
+        return _with_token({"farms": items}, token)
+
+    def _farm_summary(self) -> dict[str, Any]:
+        return {"farmId": self._farm_id, "displayName": self._sim.scenario.farm.display_name,
+                "createdAt": self._start, "createdBy": CREATED_BY}
+
+    # ------------------------------------------------------------------ queues
+
+    def get_queue(self, **params: Any) -> dict[str, Any]:
+        self._request("GetQueue", params)
+        index = self._queue(params, "GetQueue")
+        config = self._sim.scenario.farm.queues[index]
+        return self._queue_summary(index, self._scheduling()) | {
+            "schedulingConfiguration": {config.scheduling.policy:
+                                        dict(config.scheduling.parameters)}}
+
+    def list_queues(self, **params: Any) -> dict[str, Any]:
+        self._request("ListQueues", params)
+        busy = self._scheduling()
+        summaries = [self._queue_summary(i, busy) for i in range(len(self._queue_ids))]
+        if "status" in params:
+            summaries = [s for s in summaries if s["status"] == params["status"]]
+        items, token = _page(summaries, params)
+        return _with_token({"queues": items}, token)
+
+    def _queue_summary(self, index: int, busy: set[int]) -> dict[str, Any]:
+        return {"farmId": self._farm_id, "queueId": self._queue_ids[index],
+                "displayName": self._sim.scenario.farm.queues[index].display_name,
+                "status": "SCHEDULING" if index in busy else "IDLE",
+                "defaultBudgetAction": "NONE", "createdAt": self._start,
+                "createdBy": CREATED_BY}
+
+    def _scheduling(self) -> set[int]:
+        """Queues with work to schedule (a job with tasks READY or in flight): SCHEDULING;
+        the others are IDLE (farmsim models no budgets, so none is SCHEDULING_BLOCKED)."""
+        busy: set[int] = set()
+        every = len(self._queue_ids)
+        for job in self._sim.control.jobs:
+            counts = job.counts
+            if job.queue_index not in busy and (counts[_READY] or counts[_RUNNING]):
+                busy.add(job.queue_index)
+                if len(busy) == every:
+                    break
+        return busy
+
+    # ------------------------------------------------------------------ fleets
+
+    def get_fleet(self, **params: Any) -> dict[str, Any]:
+        self._request("GetFleet", params)
+        index = self._id(params, "fleetId", self._fleets, "fleet", "GetFleet")
+        return self._fleet_summary(index) | {"roleArn": _ROLE_ARN}
+
+    def list_fleets(self, **params: Any) -> dict[str, Any]:
+        self._request("ListFleets", params)
+        summaries = [self._fleet_summary(i) for i in range(len(self._fleet_ids))]
+        for key in ("displayName", "status"):
+            if key in params:
+                summaries = [s for s in summaries if s[key] == params[key]]
+        items, token = _page(summaries, params)
+        return _with_token({"fleets": items}, token)
+
+    def _fleet_summary(self, index: int) -> dict[str, Any]:
+        config = self._sim.scenario.farm.fleets[index]
+        workers = self._sim.control.fleets[index].workers
+        online = sum(1 for w in workers if w.online_at == w.online_at
+                     and w.stopped_at != w.stopped_at)
+        return {"fleetId": self._fleet_ids[index], "farmId": self._farm_id,
+                "displayName": config.display_name, "status": "ACTIVE",
+                "workerCount": online, "minWorkerCount": config.min_worker_count,
+                "maxWorkerCount": config.max_worker_count,
+                "configuration": {config.kind: config.configuration},
+                "createdAt": self._start, "createdBy": CREATED_BY}
+
+    # ------------------------------------------------------------------ limits
+
+    def get_limit(self, **params: Any) -> dict[str, Any]:
+        self._request("GetLimit", params)
+        return self._limit_summary(self._id(params, "limitId", self._limits, "limit",
+                                            "GetLimit"))
+
+    def list_limits(self, **params: Any) -> dict[str, Any]:
+        self._request("ListLimits", params)
+        items, token = _page([self._limit_summary(i) for i in range(len(self._limit_ids))],
+                             params)
+        return _with_token({"limits": items}, token)
+
+    def _limit_summary(self, index: int) -> dict[str, Any]:
+        config = self._sim.scenario.farm.limits[index]
+        state = self._sim.control.limits[index]
+        return {"farmId": self._farm_id, "limitId": self._limit_ids[index],
+                "currentCount": state.current, "createdAt": self._start,
+                "createdBy": CREATED_BY, "displayName": config.display_name,
+                "amountRequirementName": config.amount_requirement_name,
+                "maxCount": state.max_count}
+
+    # ------------------------------------------------------------------ jobs
+
+    def get_job(self, **params: Any) -> dict[str, Any]:
+        self._request("GetJob", params)
+        job = self._job(params, "GetJob")
+        return self._job_summaries([job])[0]
+
+    def list_jobs(self, **params: Any) -> dict[str, Any]:
+        """The queue's jobs, oldest first (``principalId`` is accepted and not filtered on:
+        a simulation has one user)."""
+        self._request("ListJobs", params)
+        queue = self._queue(params, "ListJobs")
+        jobs = [j for j in self._sim.control.jobs if j.queue_index == queue]
+        start, stop, token = _window(len(jobs), params)
+        return _with_token({"jobs": self._job_summaries(jobs[start:stop])}, token)
+
+    def _job_summaries(self, jobs: list[JobState]) -> list[dict[str, Any]]:
+        self._index_jobs()
+        now = self._sim.env.now
+        starting = self._starting(now)
+        out = []
+        for job in jobs:
+            counts = dict(zip(_STATUS_NAMES, job.counts, strict=True))
+            setting_up = starting.get(job.index, 0)
+            counts["STARTING"] = counts.get("STARTING", 0) + setting_up
+            counts["RUNNING"] = job.counts[_RUNNING] - setting_up
+            status = job.final_status or job.aggregate(starting=setting_up)
+            summary: dict[str, Any] = {
+                "jobId": self._job_ids[job.index], "name": job.name,
+                "lifecycleStatus": "CREATE_COMPLETE", "lifecycleStatusMessage": "",
+                "priority": job.priority, "createdAt": self._time(job.submitted_at),
+                "createdBy": CREATED_BY, "taskRunStatus": status.value,
+                "targetTaskRunStatus": job.submission.target_task_run_status.value,
+                "taskRunStatusCounts": counts,
+                "taskFailureRetryCount": job.retry_total,
+                "maxFailedTasksCount": job.max_failed,
+                "maxRetriesPerTask": job.max_retries,
+            }
+            if job.max_worker_count >= 0:
+                summary["maxWorkerCount"] = job.max_worker_count
+            if job.started_at == job.started_at:
+                summary["startedAt"] = self._time(job.started_at)
+            if job.ended_at == job.ended_at:
+                summary["endedAt"] = self._time(job.ended_at)
+            out.append(summary)
+        return out
+
+    def _starting(self, now: float) -> dict[int, int]:
+        """Tasks whose session is still setting up (STARTING), by job."""
+        starting: dict[int, int] = {}
+        for w in self._sim.workers:
+            if w.job is not None and not w.started_at <= now:
+                starting[w.job.index] = starting.get(w.job.index, 0) + 1
+        return starting
+
+    def _index_jobs(self) -> None:
+        """Ids of the jobs submitted since the last call (made in one vector operation)."""
+        known, total = len(self._job_ids), len(self._sim.control.jobs)
+        if total > known:
+            new = [f"job-{h}" for h in hex32s("job", self._sim.seed, np.arange(known, total))]
+            self._jobs.update(zip(new, range(known, total), strict=True))
+            self._job_ids.extend(new)
+
+    def _job(self, params: dict[str, Any], operation: str) -> JobState:
+        queue = self._queue(params, operation)
+        self._index_jobs()
+        index = self._jobs.get(params["jobId"])
+        job = None if index is None else self._sim.control.jobs[index]
+        if job is None or job.queue_index != queue:
+            raise _not_found(operation, "job", params["jobId"])
+        return job
+
+    # ------------------------------------------------------------------ requests
+
+    def _request(self, operation: str, params: dict[str, Any]) -> None:
+        problems = request_problems(operation, params)
+        if problems:
+            raise error("ValidationException", operation,
+                        "; ".join(f"{p.path}: {p.message}" for p in problems),
+                        reason="FIELD_VALIDATION_FAILED",
+                        fieldList=[{"name": p.path, "message": p.message} for p in problems])
+        if "farmId" in params and params["farmId"] != self._farm_id:
+            raise _not_found(operation, "farm", params["farmId"])
+
+    def _queue(self, params: dict[str, Any], operation: str) -> int:
+        return self._id(params, "queueId", self._queues, "queue", operation)
+
+    @staticmethod
+    def _id(params: dict[str, Any], key: str, known: dict[str, int], kind: str,
+            operation: str) -> int:
+        index = known.get(params[key])
+        if index is None:
+            raise _not_found(operation, kind, params[key])
+        return index
+
+    def _time(self, seconds: float) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=seconds)
+
+
+def _start_of(start: str | None) -> dt.datetime:
+    if start is None:
+        return _EPOCH
+    moment = dt.datetime.fromisoformat(start)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _not_found(operation: str, kind: str, resource_id: str) -> Exception:
+    return error("ResourceNotFoundException", operation,
+                 f"{kind} {resource_id} does not exist", resourceId=resource_id,
+                 resourceType=kind)
+
+
+def _window(size: int, params: dict[str, Any]) -> tuple[int, int, str | None]:
+    """The slice of a list of ``size`` items that a page of ``params`` covers, and the token
+    of the next page (None: the last)."""
+    token = params.get("nextToken")
+    start = 0
+    if token is not None:
+        if not token.isdigit() or int(token) > size:
+            raise error("ValidationException", "List", f"nextToken {token!r} is not valid",
+                        reason="OTHER", fieldList=[{"name": "nextToken",
+                                                    "message": "not a token of this list"}])
+        start = int(token)
+    stop = min(size, start + params.get("maxResults", 100))
+    return start, stop, (str(stop) if stop < size else None)
+
+
+def _page(items: list[dict[str, Any]], params: dict[str, Any]
+          ) -> tuple[list[dict[str, Any]], str | None]:
+    start, stop, token = _window(len(items), params)
+    return items[start:stop], token
+
+
+def _with_token(response: dict[str, Any], token: str | None) -> dict[str, Any]:
+    if token is not None:
+        response["nextToken"] = token
+    return response
+
+
+_STATUS_NAMES = [s.value for s in sorted(TASK_STATUS_CODES, key=TASK_STATUS_CODES.__getitem__)]
+_PAGED = {xform_name(name) for name in ("ListFarms", "ListQueues", "ListFleets", "ListLimits",
+                                        "ListJobs")}
+#: A fleet's role (required by GetFleet; a simulation has no IAM).
+_ROLE_ARN = "arn:aws:iam::000000000000:role/farmsim-fleet"

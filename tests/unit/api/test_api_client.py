@@ -1,0 +1,164 @@
+"""sim.client(): the read operations of the farm and its jobs, each response held to botocore's
+output shape, and the service's errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError, ParamValidationError
+
+from farmsim.api._model import operation_model, shape_problems
+from farmsim.engine.simulation import Simulation
+from farmsim.scenario import scenario_from_dict
+
+READ_OPERATIONS = ("GetFarm", "ListFarms", "GetQueue", "ListQueues", "GetFleet", "ListFleets",
+                   "GetLimit", "ListLimits", "GetJob", "ListJobs")
+
+
+def _scenario(jobs: int = 5, start: str | None = "2026-03-02T09:00:00") -> dict[str, Any]:
+    template = {
+        "specificationVersion": "jobtemplate-2023-09", "name": "comp",
+        "steps": [{"name": "nuke", "parameterSpace": {"taskParameterDefinitions": [
+            {"name": "F", "type": "INT", "range": "1-4"}]},
+            "hostRequirements": {"amounts": [{"name": "amount.license.nuke", "min": 1}]},
+            "script": {"actions": {"onRun": {"command": "nuke"}}}}],
+    }
+    raw: dict[str, Any] = {
+        "name": "api", "seed": 7,
+        "farm": {
+            "displayName": "studio",
+            "queues": [{"displayName": "render", "fleets": ["linux"], "limits": ["nuke"]},
+                       {"displayName": "idle-queue"}],
+            "fleets": [{"displayName": "linux", "minWorkerCount": 0, "maxWorkerCount": 2,
+                        "configuration": {"customerManaged": {
+                            "mode": "NO_SCALING", "workerCapabilities": {
+                                "vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192},
+                                "osFamily": "LINUX", "cpuArchitectureType": "x86_64"}}},
+                        "simulation": {"workers": 2}}],
+            "limits": [{"displayName": "nuke", "amountRequirementName": "amount.license.nuke",
+                        "maxCount": 1}],
+        },
+        "workload": {"jobs": [{"template": template, "queue": "render", "at": 10 * i,
+                               "priority": 50 + i} for i in range(jobs)]},
+        "runtimes": [{"duration": "60s"}],
+    }
+    if start is not None:
+        raw["start"] = start
+    return raw
+
+
+@pytest.fixture
+def sim() -> Simulation:
+    simulation = Simulation(scenario_from_dict(_scenario()))
+    simulation.run(until=100.0)
+    return simulation
+
+
+def _ids(client: Any) -> dict[str, str]:
+    farm = client.list_farms()["farms"][0]["farmId"]
+    queues = client.list_queues(farmId=farm)["queues"]
+    return {"farmId": farm, "queueId": queues[0]["queueId"],
+            "fleetId": client.list_fleets(farmId=farm)["fleets"][0]["fleetId"],
+            "limitId": client.list_limits(farmId=farm)["limits"][0]["limitId"],
+            "jobId": client.list_jobs(farmId=farm, queueId=queues[0]["queueId"]
+                                      )["jobs"][0]["jobId"]}
+
+
+@pytest.mark.parametrize("operation", READ_OPERATIONS)
+def test_each_response_conforms_to_botocores_output_shape(sim: Simulation,
+                                                          operation: str) -> None:
+    client = sim.client()
+    ids = _ids(client)
+    members = operation_model(operation).input_shape.members
+    response = getattr(client, xform_name(operation))(
+        **{k: v for k, v in ids.items() if k in members})
+    assert shape_problems(response, operation_model(operation).output_shape) == []
+
+
+def test_ids_and_figures_are_the_run_tables(sim: Simulation) -> None:
+    client = sim.client()
+    ids = _ids(client)
+    result = sim.result()
+    jobs = client.list_jobs(farmId=ids["farmId"], queueId=ids["queueId"])["jobs"]
+    table = result.jobs
+    assert [j["jobId"] for j in jobs] == [str(x) for x in table["job_id"]]
+    assert [j["name"] for j in jobs] == list(table["name"])
+    assert [j["taskRunStatus"] for j in jobs] == [str(s) for s in table["task_run_status"]]
+    # at t=100: a limit of 1 and 60 s tasks: the first job's first task succeeded at 60 s
+    first = client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"])
+    assert first["createdAt"] == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    assert [j.get("startedAt") for j in jobs] == [
+        None if math.isnan(t) else start + dt.timedelta(seconds=t) for t in table["started_at"]]
+    assert jobs[4]["startedAt"] - jobs[0]["startedAt"] == dt.timedelta(seconds=60)
+    assert first["taskRunStatusCounts"]["SUCCEEDED"] >= 1
+    assert sum(first["taskRunStatusCounts"].values()) == 4
+    assert "endedAt" not in first
+    limit = client.get_limit(farmId=ids["farmId"], limitId=ids["limitId"])
+    assert (limit["currentCount"], limit["maxCount"]) == (1, 1)
+    sim.run()
+    done = client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"])
+    assert done["taskRunStatus"] == "SUCCEEDED" and "endedAt" in done
+    assert client.get_limit(farmId=ids["farmId"], limitId=ids["limitId"])["currentCount"] == 0
+    assert client.get_queue(farmId=ids["farmId"], queueId=ids["queueId"])["status"] == "IDLE"
+
+
+def test_a_queue_only_lists_its_jobs_and_pages_follow_next_token() -> None:
+    sim = Simulation(scenario_from_dict(_scenario(jobs=7)))
+    sim.run(until=200.0)
+    client = sim.client()
+    ids = _ids(client)
+    seen, token, pages = [], None, 0
+    while True:
+        page = client.list_jobs(farmId=ids["farmId"], queueId=ids["queueId"], maxResults=3,
+                                **({"nextToken": token} if token else {}))
+        seen += [j["jobId"] for j in page["jobs"]]
+        pages += 1
+        token = page.get("nextToken")
+        if token is None:
+            break
+    assert pages == 3 and len(seen) == len(set(seen)) == 7
+    queues = client.list_queues(farmId=ids["farmId"])["queues"]
+    assert [q["status"] for q in queues] == ["SCHEDULING", "IDLE"]  # jobs wait / none
+    other = queues[1]["queueId"]
+    assert client.list_jobs(farmId=ids["farmId"], queueId=other)["jobs"] == []
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_job(farmId=ids["farmId"], queueId=other, jobId=ids["jobId"])
+
+
+def test_errors_are_the_services_with_a_botocore_response(sim: Simulation) -> None:
+    client = sim.client()
+    ids = _ids(client)
+    missing = "job-" + "f" * 32
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as info:
+        client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=missing)
+    assert isinstance(info.value, ClientError)
+    response = info.value.response
+    assert response["Error"]["Code"] == "ResourceNotFoundException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert response["resourceId"] == missing
+    assert "GetJob" in str(info.value)
+    with pytest.raises(client.exceptions.ValidationException) as bad:
+        client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId="job-1")
+    assert [f["name"] for f in bad.value.response["fieldList"]] == ["jobId"]
+    with pytest.raises(ParamValidationError):  # what boto3 refuses to send
+        client.get_job(farmId=ids["farmId"], queueId=ids["queueId"])
+    with pytest.raises(client.exceptions.ValidationException):
+        client.list_jobs(farmId=ids["farmId"], queueId=ids["queueId"], maxResults=101)
+    with pytest.raises(client.exceptions.ValidationException):
+        client.list_jobs(farmId=ids["farmId"], queueId=ids["queueId"], nextToken="99")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_farm(farmId="farm-" + "e" * 32)
+
+
+def test_without_a_start_times_count_from_the_unix_epoch() -> None:
+    sim = Simulation(scenario_from_dict(_scenario(jobs=1, start=None)))
+    sim.run(until=30.0)
+    client = sim.client()
+    farm = client.get_farm(farmId=_ids(client)["farmId"])
+    assert farm["createdAt"] == dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    assert farm["displayName"] == "studio"
