@@ -9,8 +9,9 @@ Every request is first checked as botocore checks it before sending (``ParamVali
 and then as the service does (a ``ValidationException`` listing each field in ``fieldList``).
 List operations page with ``maxResults`` and ``nextToken``.
 
-This release reads the farm (farm, queues, fleets, limits) and its jobs; the operations that
-change the farm come with the rest of issue 11.
+This release reads the farm (farm, queues, fleets, limits) and its jobs, and changes a
+limit's ``maxCount`` (UpdateLimit); the other operations that change the farm come with the
+rest of issue 11.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class DeadlineClient:
         self._queues = {q: i for i, q in enumerate(self._queue_ids)}
         self._fleets = {f: i for i, f in enumerate(self._fleet_ids)}
         self._limits = {lim: i for i, lim in enumerate(self._limit_ids)}
+        #: What UpdateLimit changed that the engine does not keep, and when it last did.
+        self._limit_edits: dict[int, dict[str, str]] = {}
+        self._limit_updated: dict[int, dt.datetime] = {}
         self._job_ids: list[str] = []
         self._jobs: dict[str, int] = {}
 
@@ -154,8 +158,11 @@ class DeadlineClient:
 
     def get_limit(self, **params: Any) -> dict[str, Any]:
         self._request("GetLimit", params)
-        return self._limit_summary(self._id(params, "limitId", self._limits, "limit",
-                                            "GetLimit"))
+        index = self._id(params, "limitId", self._limits, "limit", "GetLimit")
+        summary = self._limit_summary(index)
+        if "description" in self._limit_edits.get(index, {}):
+            summary["description"] = self._limit_edits[index]["description"]
+        return summary
 
     def list_limits(self, **params: Any) -> dict[str, Any]:
         self._request("ListLimits", params)
@@ -163,14 +170,40 @@ class DeadlineClient:
                              params)
         return _with_token({"limits": items}, token)
 
+    def update_limit(self, **params: Any) -> dict[str, Any]:
+        """``maxCount`` acts at once (semantics D): runs holding units keep them; a lower
+        maximum starts nothing until usage is below it; a higher one wakes idle workers for
+        the work waiting on it. ``displayName`` and ``description`` change what the API
+        reports (the run's tables keep the scenario's names)."""
+        self._request("UpdateLimit", params)
+        index = self._id(params, "limitId", self._limits, "limit", "UpdateLimit")
+        if params.get("maxCount") == 0:  # (the model's documentation: "must not be 0")
+            raise error("ValidationException", "UpdateLimit", "maxCount must not be 0",
+                        reason="FIELD_VALIDATION_FAILED",
+                        fieldList=[{"name": "maxCount", "message": "must not be 0"}])
+        if "maxCount" in params:
+            self._sim.control.update_limit(self._sim.control.limits[index], params["maxCount"],
+                                           self._sim.env.now)
+        edits: dict[str, str] = {k: params[k] for k in ("displayName", "description")
+                                 if k in params}
+        if edits:
+            self._limit_edits.setdefault(index, {}).update(edits)
+        self._limit_updated[index] = self._time(self._sim.env.now)
+        return {}
+
     def _limit_summary(self, index: int) -> dict[str, Any]:
         config = self._sim.scenario.farm.limits[index]
         state = self._sim.control.limits[index]
-        return {"farmId": self._farm_id, "limitId": self._limit_ids[index],
-                "currentCount": state.current, "createdAt": self._start,
-                "createdBy": CREATED_BY, "displayName": config.display_name,
-                "amountRequirementName": config.amount_requirement_name,
-                "maxCount": state.max_count}
+        summary = {"farmId": self._farm_id, "limitId": self._limit_ids[index],
+                   "currentCount": state.current, "createdAt": self._start,
+                   "createdBy": CREATED_BY, "displayName": config.display_name,
+                   "amountRequirementName": config.amount_requirement_name,
+                   "maxCount": state.max_count}
+        if index in self._limit_updated:
+            summary |= {"updatedAt": self._limit_updated[index], "updatedBy": CREATED_BY}
+        edits = self._limit_edits.get(index, {})
+        summary["displayName"] = edits.get("displayName", summary["displayName"])
+        return summary
 
     # ------------------------------------------------------------------ jobs
 

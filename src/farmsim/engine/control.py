@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from farmsim.engine.workers import WorkerState
     from farmsim.model.config import FarmConfig, JobSubmission
     from farmsim.model.runtimes import RuntimeModel
+    from farmsim.model.state import LimitState
     from farmsim.scheduling.base import SchedulingPolicy
 
 __all__ = ["ControlPlane"]
@@ -184,6 +185,16 @@ class ControlPlane:
             return
         self._changed(job, what)
         self.demand.refile(job)
+
+    def update_limit(self, limit: LimitState, max_count: int, now: float) -> None:
+        """UpdateLimit's ``maxCount`` at ``now`` (semantics D): runs holding units keep them;
+        a lower maximum starts nothing until usage is below it, a higher one wakes idle
+        workers for the READY work waiting on the units it frees."""
+        room_before = max(0, limit.room())
+        limit.set_max_count(max_count, now)
+        freed = max(0, limit.room()) - room_before
+        if freed > 0 and limit.blocked_ready:
+            self.demand.limit_freed(limit, freed)
 
     def set_policy(self, queue: QueueState, policy: SchedulingPolicy) -> None:
         """Schedule ``queue`` with ``policy`` from now on (a new schedulingConfiguration): its

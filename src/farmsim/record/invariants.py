@@ -330,19 +330,31 @@ def check_worker_lifecycle(result: Any) -> None:
 
 
 def check_limits(result: Any) -> None:
-    """No limit is ever above its ``maxCount`` (when >= 0) or below zero, and the recorded
-    ``limit_usage`` agrees at every instant with the usage recomputed from the task runs'
-    ``acquired_limits`` over ``[assigned_at, ended_at)``."""
+    """No limit's units are ever taken above its ``maxCount`` in force (when >= 0), nor given
+    back below zero, and the recorded ``limit_usage`` agrees at every instant with the usage
+    recomputed from the task runs' ``acquired_limits`` over ``[assigned_at, ended_at)``.
+
+    A limit may be above a maximum lowered while its units were held (UpdateLimit: running
+    work keeps them, semantics D); it then only goes down until it is under it."""
     rule = "limits"
     usage = result.limit_usage
     current = usage["current_count"].to_numpy()
     maxima = usage["max_count"].to_numpy()
-    bad = np.flatnonzero((current < 0) | ((maxima >= 0) & (current > maxima)))
+    codes = pd.factorize(usage["limit_id"])[0]
+    # Each limit's level before each row (rows are in time order, limits interleaved).
+    order = np.lexsort((np.arange(len(codes)), codes))
+    before = np.zeros(len(current), dtype=current.dtype)
+    same = codes[order][1:] == codes[order][:-1]
+    before[order[1:][same]] = current[order][:-1][same]
+    bad = np.flatnonzero((current < 0) | ((maxima >= 0) & (current > maxima)
+                                          & (current > before)))
     if len(bad):
         row = usage.iloc[int(bad[0])]
         _fail(rule, f"limit {row['limit_id']} has current_count={row['current_count']} at "
                     f"t={row['time']} (max_count={row['max_count']})")
     max_count: dict[str, int] = dict(zip(usage["limit_id"], usage["max_count"], strict=True))
+    changed = {str(k) for k, n in usage.groupby("limit_id", observed=True)["max_count"]
+               .nunique().items() if n > 1}
     # Recomputed from the runs: per limit, weighted half-open intervals.
     runs = result.task_runs
     held: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
@@ -359,7 +371,9 @@ def check_limits(result: Any) -> None:
         cap = max_count[limit]
         computed = {t: level for t, level, _ in _peak(held.get(limit, ()))}
         for t, level, active in _peak(held.get(limit, ())):
-            if 0 <= cap < level:
+            # (a limit whose maxCount changed is held to the maximum in force by the rows
+            # above, which the runs must then agree with)
+            if 0 <= cap < level and limit not in changed:
                 _fail(rule, f"limit {limit}: task runs hold {level} units at t={t} "
                             f"(max_count={cap}): {sorted(active)}")
         level_rec = level_cmp = 0

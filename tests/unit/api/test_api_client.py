@@ -162,3 +162,56 @@ def test_without_a_start_times_count_from_the_unix_epoch() -> None:
     farm = client.get_farm(farmId=_ids(client)["farmId"])
     assert farm["createdAt"] == dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     assert farm["displayName"] == "studio"
+
+
+def _usage(sim: Simulation) -> list[tuple[float, int, int]]:
+    table = sim.result().limit_usage
+    return list(zip(table["time"], table["current_count"], table["max_count"], strict=True))
+
+
+def test_update_limit_raises_the_maximum_mid_run_and_waiting_work_starts() -> None:
+    from farmsim.testing import check_all
+
+    # two jobs (at 0 and 10 s), none after: only the update can wake the idle worker
+    sim = Simulation(scenario_from_dict(_scenario(jobs=2)))
+    sim.run(until=30.0)
+    client = sim.client()
+    ids = _ids(client)
+    assert client.get_limit(farmId=ids["farmId"], limitId=ids["limitId"])["currentCount"] == 1
+    assert client.update_limit(farmId=ids["farmId"], limitId=ids["limitId"], maxCount=2,
+                               displayName="nuke-2") == {}
+    sim.run(until=30.0 + 15.0)  # idle workers are woken at their next poll (15 s)
+    limit = client.get_limit(farmId=ids["farmId"], limitId=ids["limitId"])
+    assert (limit["currentCount"], limit["maxCount"], limit["displayName"]) == (2, 2, "nuke-2")
+    assert limit["updatedAt"] == dt.datetime(2026, 3, 2, 9, 0, 30, tzinfo=dt.UTC)
+    sim.run()
+    usage = _usage(sim)
+    assert max(n for t, n, _ in usage if t < 30.0) == 1
+    assert max(n for t, n, _ in usage if t >= 30.0) == 2  # both workers, from then on
+    assert {m for t, _, m in usage if t > 30.0} == {2}
+    check_all(sim.result())
+
+
+def test_update_limit_lowering_lets_running_work_finish_and_starts_nothing_above_it() -> None:
+    from farmsim.testing import check_all
+
+    raw = _scenario(jobs=4)
+    raw["farm"]["limits"][0]["maxCount"] = 2
+    sim = Simulation(scenario_from_dict(raw))
+    sim.run(until=70.0)
+    client = sim.client()
+    ids = _ids(client)
+    assert client.get_limit(farmId=ids["farmId"], limitId=ids["limitId"])["currentCount"] == 2
+    client.update_limit(farmId=ids["farmId"], limitId=ids["limitId"], maxCount=1)
+    # nothing running is stopped: the limit stays over its new maximum until runs end
+    assert client.get_limit(farmId=ids["farmId"], limitId=ids["limitId"])["currentCount"] == 2
+    sim.run()
+    after = [(t, n) for t, n, m in _usage(sim) if t >= 70.0]
+    assert max(n for _, n in after) <= 2
+    rises = [(t, n) for (t, n), (_, before) in zip(after[1:], after, strict=False) if n > before]
+    assert rises and all(n <= 1 for _, n in rises)  # once under it, never taken above 1
+    check_all(sim.result())
+    with pytest.raises(client.exceptions.ValidationException, match="must not be 0"):
+        client.update_limit(farmId=ids["farmId"], limitId=ids["limitId"], maxCount=0)
+    with pytest.raises(ParamValidationError):  # below the model's minimum, -1
+        client.update_limit(farmId=ids["farmId"], limitId=ids["limitId"], maxCount=-2)

@@ -149,6 +149,24 @@ def test_limits_catch_a_count_above_max_count(tables: Tables) -> None:
         check_limits(tables)
 
 
+def test_limits_allow_usage_going_down_under_a_lowered_max_count_but_no_rise_above_it(
+        tables: Tables) -> None:
+    # GIVEN maxCount lowered from 2 to 0 after both units were taken at t=0: the rows at 10
+    # (2 -> 1 -> 0) only go down, over the new maximum at first (running work keeps its units)
+    usage = tables.limit_usage
+    usage.loc[usage["time"] > 0, "max_count"] = 0
+
+    # WHEN / THEN that is allowed
+    check_limits(tables)
+
+    # GIVEN instead maxCount 1 from the second unit's row at t=0: that rise goes above it
+    usage["max_count"] = [2, 1, 1, 1]
+
+    # WHEN / THEN it is caught
+    with pytest.raises(InvariantViolation, match=r"current_count=2 at t=0\.0 \(max_count=1\)"):
+        check_limits(tables)
+
+
 def test_limits_catch_runs_holding_more_than_recorded(tables: Tables) -> None:
     # GIVEN a Render run that acquired 2 units instead of 1
     runs = tables.task_runs
