@@ -9,9 +9,9 @@ Every request is first checked as botocore checks it before sending (``ParamVali
 and then as the service does (a ``ValidationException`` listing each field in ``fieldList``).
 List operations page with ``maxResults`` and ``nextToken``.
 
-This release reads the farm (farm, queues, fleets, limits) and its jobs, and changes a
-limit's ``maxCount`` (UpdateLimit); the other operations that change the farm come with the
-rest of issue 11.
+This release reads the farm (farm, queues, fleets, limits) and its jobs, changes a limit's
+``maxCount`` (UpdateLimit) and a job's priority, ``maxWorkerCount``, retry settings and name
+(UpdateJob); the other operations that change the farm come with the rest of issue 11.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from botocore import xform_name
 
 from farmsim.api._model import request_problems
-from farmsim.api.errors import error, exceptions
+from farmsim.api.errors import NotModelledError, error, exceptions
 from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
 from farmsim.record.ids import hex32s, make_id
 
@@ -60,6 +60,9 @@ class DeadlineClient:
         #: What UpdateLimit changed that the engine does not keep, and when it last did.
         self._limit_edits: dict[int, dict[str, str]] = {}
         self._limit_updated: dict[int, dt.datetime] = {}
+        #: What UpdateJob changed that the engine does not keep, and when it last did.
+        self._job_descriptions: dict[int, str] = {}
+        self._job_updated: dict[int, dt.datetime] = {}
         self._job_ids: list[str] = []
         self._jobs: dict[str, int] = {}
 
@@ -210,7 +213,10 @@ class DeadlineClient:
     def get_job(self, **params: Any) -> dict[str, Any]:
         self._request("GetJob", params)
         job = self._job(params, "GetJob")
-        return self._job_summaries([job])[0]
+        summary = self._job_summaries([job])[0]
+        if job.index in self._job_descriptions:
+            summary["description"] = self._job_descriptions[job.index]
+        return summary
 
     def list_jobs(self, **params: Any) -> dict[str, Any]:
         """The queue's jobs, oldest first (``principalId`` is accepted and not filtered on:
@@ -220,6 +226,33 @@ class DeadlineClient:
         jobs = [j for j in self._sim.control.jobs if j.queue_index == queue]
         start, stop, token = _window(len(jobs), params)
         return _with_token({"jobs": self._job_summaries(jobs[start:stop])}, token)
+
+    def update_job(self, **params: Any) -> dict[str, Any]:
+        """``priority``, ``maxWorkerCount``, ``maxRetriesPerTask``, ``maxFailedTasksCount``,
+        ``name`` and ``description`` (see ``ControlPlane.update_job`` for when each acts).
+        ``targetTaskRunStatus`` and ``lifecycleStatus`` are not modelled yet: asking for them
+        raises :class:`~farmsim.api.errors.NotModelledError` rather than doing nothing."""
+        self._request("UpdateJob", params)
+        job = self._job(params, "UpdateJob")
+        for member in ("targetTaskRunStatus", "lifecycleStatus"):
+            if member in params:
+                raise NotModelledError(f"UpdateJob's {member} is not modelled by this release "
+                                       f"of farmsim (asked: {params[member]!r})")
+        if params.get("maxWorkerCount") == 0:  # (the model's documentation)
+            raise error("ValidationException", "UpdateJob", "maxWorkerCount must not be 0",
+                        reason="FIELD_VALIDATION_FAILED",
+                        fieldList=[{"name": "maxWorkerCount", "message": "must not be 0"}])
+        now = self._sim.env.now
+        self._sim.control.update_job(
+            job, priority=params.get("priority"), max_worker_count=params.get("maxWorkerCount"),
+            max_retries=params.get("maxRetriesPerTask"),
+            max_failed=params.get("maxFailedTasksCount"), now=now)
+        if "name" in params:
+            job.name = params["name"]  # (the run's jobs table shows it too)
+        if "description" in params:
+            self._job_descriptions[job.index] = params["description"]
+        self._job_updated[job.index] = self._time(now)
+        return {}
 
     def _job_summaries(self, jobs: list[JobState]) -> list[dict[str, Any]]:
         self._index_jobs()
@@ -245,6 +278,9 @@ class DeadlineClient:
             }
             if job.max_worker_count >= 0:
                 summary["maxWorkerCount"] = job.max_worker_count
+            if job.index in self._job_updated:
+                summary["updatedAt"] = self._job_updated[job.index]
+                summary["updatedBy"] = CREATED_BY
             if job.started_at == job.started_at:
                 summary["startedAt"] = self._time(job.started_at)
             if job.ended_at == job.ended_at:

@@ -15,8 +15,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from farmsim.api._model import service_model
+from farmsim.errors import FarmsimError
 
-__all__ = ["error", "exceptions"]
+__all__ = ["NotModelledError", "error", "exceptions"]
+
+
+class NotModelledError(FarmsimError, NotImplementedError):
+    """An API request this release of farmsim does not model (rather than ignore)."""
 
 
 @functools.cache

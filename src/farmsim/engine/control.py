@@ -170,10 +170,27 @@ class ControlPlane:
         return job
 
     def update_job(self, job: JobState, *, priority: int | None = None,
-                   max_worker_count: int | None = None) -> None:
-        """UpdateJob's ``priority`` and ``maxWorkerCount`` at the current time. They act at task
-        boundaries: nothing running is stopped; a higher ``maxWorkerCount`` wakes idle workers
-        for the slots it opens. The job is re-filed in its queue's policy, which is told."""
+                   max_worker_count: int | None = None, max_retries: int | None = None,
+                   max_failed: int | None = None, now: float | None = None) -> None:
+        """UpdateJob's ``priority``, ``maxWorkerCount``, ``maxRetriesPerTask`` and
+        ``maxFailedTasksCount`` at the current time (``now``, needed with ``max_failed``).
+
+        They act at task boundaries: nothing running is stopped; a higher ``maxWorkerCount``
+        wakes idle workers for the slots it opens, and the job is re-filed in its queue's
+        policy, which is told. ``maxRetriesPerTask`` counts for the failures from now on. A
+        ``maxFailedTasksCount`` the job's FAILED tasks already reach stops the job at once,
+        as reaching it would have (semantics D3)."""
+        if max_retries is not None:
+            job.max_retries = max_retries
+        if max_failed is not None:
+            job.max_failed = max_failed
+            if (job.final_status is None and job.failed_tasks
+                    and job.failed_tasks >= max(1, max_failed)):
+                if now is None:
+                    raise SimulationError("update_job(max_failed=) needs the time (now=)")
+                self.now = now
+                self._cancel_job(job, now)
+                self._check_job_end(job)
         what = JobChange(0)
         if priority is not None and priority != job.priority:
             job.priority = priority

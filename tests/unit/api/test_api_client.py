@@ -215,3 +215,59 @@ def test_update_limit_lowering_lets_running_work_finish_and_starts_nothing_above
         client.update_limit(farmId=ids["farmId"], limitId=ids["limitId"], maxCount=0)
     with pytest.raises(ParamValidationError):  # below the model's minimum, -1
         client.update_limit(farmId=ids["farmId"], limitId=ids["limitId"], maxCount=-2)
+
+
+def test_update_job_priority_and_name_act_mid_run_and_reach_the_tables() -> None:
+    from farmsim.testing import check_all
+
+    # a limit of 1 and jobs of priority 50..54: the highest waiting job takes each release
+    sim = Simulation(scenario_from_dict(_scenario(jobs=5)))
+    sim.run(until=45.0)
+    client = sim.client()
+    ids = _ids(client)
+    jobs = client.list_jobs(farmId=ids["farmId"], queueId=ids["queueId"])["jobs"]
+    low = jobs[1]["jobId"]  # priority 51: it would start after 54, 53 and 52
+    assert client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=low,
+                             priority=99, name="rush", description="client wants it") == {}
+    got = client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=low)
+    assert (got["priority"], got["name"], got["description"]) == (99, "rush", "client wants it")
+    assert got["updatedAt"] == dt.datetime(2026, 3, 2, 9, 0, 45, tzinfo=dt.UTC)
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    table = result.jobs.set_index("name")
+    # job 0 held the license from ~1 s; at its release (~61 s) the rushed job took it
+    assert table.loc["rush", "started_at"] == pytest.approx(61.0, abs=1.1)
+    assert (table["started_at"].drop("rush") > 61.0).sum() == 3
+
+
+def test_update_job_max_failed_tasks_reached_stops_the_job_and_unmodelled_members_raise() -> None:
+    from farmsim.api.errors import NotModelledError
+    from farmsim.testing import check_all
+
+    raw = _scenario(jobs=1)
+    raw["workload"]["jobs"][0]["maxRetriesPerTask"] = 0
+    raw["farm"]["limits"][0]["maxCount"] = 2
+    raw["runtimes"] = [{"duration": "60s", "failure_probability": 1.0}]
+    sim = Simulation(scenario_from_dict(raw))
+    sim.run(until=76.0)  # two tasks ran and FAILED (no retries; each worker's first starts
+    # at its poll phase, under 15 s), and two more are running
+    client = sim.client()
+    ids = _ids(client)
+    job = client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"])
+    assert job["taskRunStatusCounts"]["FAILED"] == 2
+    assert job["taskRunStatus"] != "FAILED"
+    client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"],
+                      maxFailedTasksCount=2)
+    job = client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"])
+    assert job["taskRunStatus"] == "FAILED" and job["maxFailedTasksCount"] == 2
+    assert job["taskRunStatusCounts"]["CANCELED"] == 2  # the runs in progress were cut short
+    assert job["endedAt"] == dt.datetime(2026, 3, 2, 9, 1, 16, tzinfo=dt.UTC)
+    sim.run()
+    check_all(sim.result())
+    with pytest.raises(NotModelledError, match="targetTaskRunStatus"):
+        client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"],
+                          targetTaskRunStatus="READY")
+    with pytest.raises(client.exceptions.ValidationException, match="must not be 0"):
+        client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"],
+                          maxWorkerCount=0)
