@@ -9,23 +9,34 @@ Every request is first checked as botocore checks it before sending (``ParamVali
 and then as the service does (a ``ValidationException`` listing each field in ``fieldList``).
 List operations page with ``maxResults`` and ``nextToken``.
 
-This release reads the farm (farm, queues, fleets, limits) and its jobs, changes a limit's
-``maxCount`` (UpdateLimit) and a job's priority, ``maxWorkerCount``, retry settings and name
-(UpdateJob); the other operations that change the farm come with the rest of issue 11.
+This release reads the farm (farm, queues, fleets, limits) and its jobs, creates jobs
+(CreateJob), and changes a limit's ``maxCount`` (UpdateLimit) and a job's priority,
+``maxWorkerCount``, retry settings and name (UpdateJob); the other operations that change the
+farm come with the rest of issue 11.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import yaml
 from botocore import xform_name
 
+from farmsim._documents import load_yaml
 from farmsim.api._model import request_problems
 from farmsim.api.errors import NotModelledError, error, exceptions
-from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
+from farmsim.errors import TemplateError
+from farmsim.model.config import (
+    DEFAULT_MAX_FAILED_TASKS_COUNT,
+    DEFAULT_MAX_RETRIES_PER_TASK,
+    JobSubmission,
+)
+from farmsim.model.enums import TASK_STATUS_CODES, CreateJobTargetTaskRunStatus, TaskRunStatus
 from farmsim.record.ids import hex32s, make_id
+from farmsim.templates import Template, expand_job, load_template
 
 if TYPE_CHECKING:
     from types import SimpleNamespace
@@ -63,6 +74,9 @@ class DeadlineClient:
         #: What UpdateJob changed that the engine does not keep, and when it last did.
         self._job_descriptions: dict[int, str] = {}
         self._job_updated: dict[int, dt.datetime] = {}
+        #: CreateJob's clientTokens and the jobs they made; decoded templates by content.
+        self._tokens: dict[str, str] = {}
+        self._templates: dict[tuple[str, str], Template] = {}
         self._job_ids: list[str] = []
         self._jobs: dict[str, int] = {}
 
@@ -227,6 +241,78 @@ class DeadlineClient:
         start, stop, token = _window(len(jobs), params)
         return _with_token({"jobs": self._job_summaries(jobs[start:stop])}, token)
 
+    def create_job(self, **params: Any) -> dict[str, Any]:
+        """Submit a job now: its ``template`` (a JSON or YAML string, ``templateType``) with its
+        ``parameters`` (the API's tagged values, ``{"Frames": {"string": "1-100"}}``), and the
+        run settings (the service's defaults for those left out: ``maxRetriesPerTask`` 5,
+        ``maxFailedTasksCount`` 20, ``maxWorkerCount`` -1, ``targetTaskRunStatus`` READY).
+        The same ``clientToken`` again returns the job it created. A job created here takes
+        the path of a scenario's jobs: its task durations come from the scenario's
+        ``runtimes``. ``attachments``, ``storageProfileId``, ``sourceJobId`` and ``tags``
+        are not modelled (:class:`~farmsim.api.errors.NotModelledError`)."""
+        self._request("CreateJob", params)
+        queue = self._queue(params, "CreateJob")
+        token = params.get("clientToken")
+        if token is not None and token in self._tokens:
+            return {"jobId": self._tokens[token]}
+        for member in ("attachments", "storageProfileId", "sourceJobId", "tags"):
+            if member in params:
+                raise NotModelledError(f"CreateJob's {member} is not modelled by this release "
+                                       f"of farmsim")
+        if "template" not in params:
+            raise _invalid("CreateJob", "template", "is required (farmsim creates jobs from "
+                                                    "templates only)")
+        if params.get("maxWorkerCount") == 0:
+            raise _invalid("CreateJob", "maxWorkerCount", "must not be 0")
+        template = self._template(params["template"], params.get("templateType", "YAML"))
+        values = {name: _parameter_value(name, value)
+                  for name, value in params.get("parameters", {}).items()}
+        try:
+            structure = expand_job(template, values)
+        except TemplateError as exc:
+            raise _invalid("CreateJob", "parameters", str(exc)) from None
+        submission = JobSubmission(
+            at=self._sim.env.now, queue=self._sim.scenario.farm.queues[queue].display_name,
+            structure=structure, parameters=values, priority=params["priority"],
+            max_worker_count=params.get("maxWorkerCount", -1),
+            max_retries_per_task=params.get("maxRetriesPerTask", DEFAULT_MAX_RETRIES_PER_TASK),
+            max_failed_tasks_count=params.get("maxFailedTasksCount",
+                                              DEFAULT_MAX_FAILED_TASKS_COUNT),
+            target_task_run_status=CreateJobTargetTaskRunStatus(
+                params.get("targetTaskRunStatus", "READY")),
+            name=params.get("nameOverride"),
+        )
+        job = self._sim.control.submit(submission, self._sim.env.now)
+        if "descriptionOverride" in params:
+            self._job_descriptions[job.index] = params["descriptionOverride"]
+        self._index_jobs()
+        job_id = self._job_ids[job.index]
+        if token is not None:
+            self._tokens[token] = job_id
+        return {"jobId": job_id}
+
+    def _template(self, text: str, kind: str) -> Template:
+        """The decoded template of a CreateJob ``template`` string, once per content."""
+        key = (kind, text)
+        found = self._templates.get(key)
+        if found is not None:
+            return found
+        try:
+            document = json.loads(text) if kind == "JSON" else load_yaml(text)
+        except (ValueError, RecursionError, yaml.YAMLError) as exc:  # (DocumentTooLarge: a
+            # ValueError)
+            raise _invalid("CreateJob", "template", f"is not valid {kind}: {exc}") from None
+        if not isinstance(document, dict):
+            raise _invalid("CreateJob", "template", f"is not a {kind} mapping")
+        try:
+            template = load_template(document)
+        except TemplateError as exc:
+            raise _invalid("CreateJob", "template", str(exc)) from None
+        if len(self._templates) >= _TEMPLATE_CACHE:
+            self._templates.pop(next(iter(self._templates)))
+        self._templates[key] = template
+        return template
+
     def update_job(self, **params: Any) -> dict[str, Any]:
         """``priority``, ``maxWorkerCount``, ``maxRetriesPerTask``, ``maxFailedTasksCount``,
         ``name`` and ``description`` (see ``ControlPlane.update_job`` for when each acts).
@@ -347,6 +433,40 @@ def _start_of(start: str | None) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
+def _invalid(operation: str, field: str, message: str) -> Exception:
+    return error("ValidationException", operation, f"{field} {message}",
+                 reason="FIELD_VALIDATION_FAILED",
+                 fieldList=[{"name": field, "message": message}])
+
+
+_TRUE = {"true", "yes", "on", "1"}
+
+
+def _parameter_value(name: str, tagged: dict[str, Any]) -> Any:
+    """A job parameter's value from the API's tagged union (botocore has checked that exactly
+    one member is set and each is a string or a list of them)."""
+    (kind, value), = tagged.items()
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "bool":
+            return value.lower() in _TRUE
+        if kind == "intList":
+            return [int(v) for v in value]
+        if kind == "floatList":
+            return [float(v) for v in value]
+        if kind == "boolList":
+            return [v.lower() in _TRUE for v in value]
+        if kind == "intListList":
+            return [[int(v) for v in inner] for inner in value]
+    except ValueError:
+        raise _invalid("CreateJob", f"parameters.{name}.{kind}",
+                       f"{value!r} is not a valid {kind}") from None
+    return value  # string, path, rangeExpr, stringList, pathList
+
+
 def _not_found(operation: str, kind: str, resource_id: str) -> Exception:
     return error("ResourceNotFoundException", operation,
                  f"{kind} {resource_id} does not exist", resourceId=resource_id,
@@ -383,5 +503,7 @@ def _with_token(response: dict[str, Any], token: str | None) -> dict[str, Any]:
 _STATUS_NAMES = [s.value for s in sorted(TASK_STATUS_CODES, key=TASK_STATUS_CODES.__getitem__)]
 _PAGED = {xform_name(name) for name in ("ListFarms", "ListQueues", "ListFleets", "ListLimits",
                                         "ListJobs")}
+#: Decoded CreateJob templates kept per client (the oldest goes first).
+_TEMPLATE_CACHE = 256
 #: A fleet's role (required by GetFleet; a simulation has no IAM).
 _ROLE_ARN = "arn:aws:iam::000000000000:role/farmsim-fleet"

@@ -271,3 +271,95 @@ def test_update_job_max_failed_tasks_reached_stops_the_job_and_unmodelled_member
     with pytest.raises(client.exceptions.ValidationException, match="must not be 0"):
         client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"],
                           maxWorkerCount=0)
+
+
+TEMPLATE_YAML = """
+specificationVersion: jobtemplate-2023-09
+name: plate
+parameterDefinitions:
+- {name: Frames, type: STRING, default: "1-3"}
+- {name: Scale, type: INT, default: 1}
+steps:
+- name: nuke
+  parameterSpace:
+    taskParameterDefinitions:
+    - {name: F, type: INT, range: "{{Param.Frames}}"}
+  hostRequirements:
+    amounts: [{name: amount.license.nuke, min: 1}]
+  script:
+    actions:
+      onRun: {command: nuke}
+"""
+
+
+def test_create_job_submits_now_and_the_job_runs_like_a_scenarios() -> None:
+    import json
+
+    import yaml
+
+    from farmsim.testing import check_all
+
+    sim = Simulation(scenario_from_dict(_scenario(jobs=1)))
+    sim.run(until=50.0)
+    client = sim.client()
+    ids = _ids(client)
+    where = {"farmId": ids["farmId"], "queueId": ids["queueId"]}
+    made = client.create_job(**where, template=TEMPLATE_YAML, templateType="YAML", priority=90,
+                             parameters={"Frames": {"string": "1-5"}, "Scale": {"int": "2"}},
+                             nameOverride="plate-010", clientToken="submit-1")
+    assert shape_problems(made, operation_model("CreateJob").output_shape) == []
+    again = client.create_job(**where, template=TEMPLATE_YAML, templateType="YAML",
+                              priority=90, clientToken="submit-1")
+    assert again == made  # the same token: the same job, not a second one
+    as_json = client.create_job(**where, template=json.dumps(yaml.safe_load(TEMPLATE_YAML)),
+                                templateType="JSON", priority=10, maxWorkerCount=1)
+    job = client.get_job(**where, jobId=made["jobId"])
+    assert (job["name"], job["priority"], job["taskRunStatus"]) == ("plate-010", 90, "READY")
+    assert job["createdAt"] == dt.datetime(2026, 3, 2, 9, 0, 50, tzinfo=dt.UTC)
+    assert sum(job["taskRunStatusCounts"].values()) == 5
+    assert shape_problems(job, operation_model("GetJob").output_shape) == []
+    sim.run()
+    result = sim.result()
+    check_all(result)
+    table = result.jobs.set_index("job_id")
+    assert len(table) == 3
+    assert table.loc[made["jobId"], "name"] == "plate-010"
+    assert str(table.loc[made["jobId"], "task_run_status"]) == "SUCCEEDED"
+    assert str(table.loc[as_json["jobId"], "task_run_status"]) == "SUCCEEDED"
+    # priority 90 against the scenario's job (50): once its license came free, it went first
+    assert table.loc[made["jobId"], "ended_at"] < table.loc[as_json["jobId"], "started_at"]
+
+
+@pytest.mark.parametrize(("changes", "error", "words"), [
+    ({"template": "steps: [unclosed"}, "ValidationException", "not valid YAML"),
+    ({"template": "[1, 2]"}, "ValidationException", "not a YAML mapping"),
+    ({"template": "a: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                  "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                  "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                  "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                  "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+                  "h: [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"},
+     "ValidationException", "expand"),
+    ({"template": "name: x"}, "ValidationException", "template"),
+    ({"parameters": {"Nope": {"string": "1"}}}, "ValidationException", "Nope"),
+    ({"parameters": {"Scale": {"int": "x2"}}}, "ValidationException", "not a valid int"),
+    ({"maxWorkerCount": 0}, "ValidationException", "must not be 0"),
+    ({"attachments": {"manifests": [{"rootPath": "/mnt/shots", "rootPathFormat": "posix"}]}},
+     "NotModelledError", "attachments"),
+])
+def test_create_job_refuses_what_the_service_would(changes: dict[str, Any], error: str,
+                                                   words: str) -> None:
+    from farmsim.api.errors import NotModelledError
+
+    sim = Simulation(scenario_from_dict(_scenario(jobs=1)))
+    sim.run(until=1.0)
+    client = sim.client()
+    ids = _ids(client)
+    request = {"farmId": ids["farmId"], "queueId": ids["queueId"], "template": TEMPLATE_YAML,
+               "priority": 50, **changes}
+    expected = NotModelledError if error == "NotModelledError" else getattr(
+        client.exceptions, error)
+    with pytest.raises(expected, match=words):
+        client.create_job(**request)
+    assert len(sim.control.jobs) == 1  # nothing was created
