@@ -48,7 +48,6 @@ __all__ = ["DeadlineClient"]
 
 #: Who created what a scenario made (the API requires a ``createdBy``).
 CREATED_BY = "farmsim"
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _RUNNING = TASK_STATUS_CODES[TaskRunStatus.RUNNING]
 _READY = TASK_STATUS_CODES[TaskRunStatus.READY]
 
@@ -58,7 +57,7 @@ class DeadlineClient:
 
     def __init__(self, sim: Simulation) -> None:
         self._sim = sim
-        self._start = _start_of(sim.scenario.start)
+        self._start = sim.start_time
         seed = sim.seed
         farm = sim.scenario.farm
         self._farm_id = make_id("farm", seed, 0)
@@ -424,13 +423,6 @@ class DeadlineClient:
 
     def _time(self, seconds: float) -> dt.datetime:
         return self._start + dt.timedelta(seconds=seconds)
-
-
-def _start_of(start: str | None) -> dt.datetime:
-    if start is None:
-        return _EPOCH
-    moment = dt.datetime.fromisoformat(start)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _invalid(operation: str, field: str, message: str) -> Exception:

@@ -29,7 +29,7 @@ from simpy.events import URGENT
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-__all__ = ["event_queue", "reusable_event", "run", "set_clock"]
+__all__ = ["event_queue", "reusable_event", "run", "run_until", "set_clock"]
 
 
 def reusable_event(env: simpy.Environment, callbacks: list[Callable[[simpy.Event], None]]
@@ -91,3 +91,37 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
             exc = type(value)(*value.args)
             exc.__cause__ = value
             raise exc
+
+
+def run_until(env: simpy.Environment, condition: Callable[[], object],
+              until: float | None = None) -> bool:
+    """Process events as :func:`run` does (to ``until``, or until none is left), and stop
+    early at the first instant after whose changes ``condition()`` is true: it is checked
+    now, then each time the clock is about to move on. Returns whether it held."""
+    if condition():
+        return True
+    stop = None
+    if until is not None:
+        stop = simpy.Event(env)
+        stop._ok = True
+        stop._value = None
+        env.schedule(stop, URGENT, until - env._now)
+    queue = env._queue
+    while queue:
+        if queue[0][0] != env._now and condition():
+            if stop is not None:
+                stop.callbacks = []  # (it stays in the queue, and does nothing there)
+            return True
+        env._now, _, _, event = heappop(queue)
+        if event is stop:
+            return bool(condition())
+        # (Environment.step, inlined)
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            value = event._value
+            exc = type(value)(*value.args)
+            exc.__cause__ = value
+            raise exc
+    return bool(condition())

@@ -10,6 +10,7 @@ worker that nothing wakes.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import math
 import os
@@ -21,7 +22,7 @@ import simpy
 from simpy.events import NORMAL, URGENT
 
 from farmsim._documents import shown
-from farmsim.engine._simpy import reusable_event, run, set_clock
+from farmsim.engine._simpy import reusable_event, run, run_until, set_clock
 from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
 from farmsim.engine.workers import WorkerPool, WorkerState
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from farmsim.record.result import Result
 
 __all__ = ["Simulation"]
+
+#: t=0 on the wall clock when a scenario has no ``start``.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 #: Progress reports: slices of a run to a horizon, events between reports otherwise.
 _PROGRESS_SLICES = 200
@@ -123,9 +127,19 @@ class Simulation:
         succeeded = sum(job.counts[SUCCEEDED] for job in self.control.jobs)
         return succeeded + self.recorder.run_count
 
+    @property
+    def start_time(self) -> dt.datetime:
+        """The wall-clock time of t=0: the scenario's ``start`` (UTC when it names no zone),
+        else the Unix epoch."""
+        start = self.scenario.start
+        if start is None:
+            return _EPOCH
+        moment = dt.datetime.fromisoformat(start)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
     def run(
         self,
-        until: float | str | None = None,
+        until: float | str | dt.datetime | Callable[[], object] | None = None,
         *,
         progress: Callable[[float, float | None], None] | None = None,
     ) -> None:
@@ -134,7 +148,13 @@ class Simulation:
 
         Args:
             until: simulated time to stop at, since t=0: seconds, or a duration string such as
-                ``"90s"``, ``"4h"``, ``"1h30m"``.
+                ``"90s"``, ``"4h"``, ``"1h30m"``; or a ``datetime`` (naive: UTC) on the
+                scenario's clock (:attr:`start_time`); or a condition, a function of no
+                argument: the run stops at the first instant after whose changes it returns
+                true (checked now, then each time the clock moves on), else at the horizon
+                or when nothing is left to happen. A condition can read the simulation, or
+                call its client: ``lambda: client.get_job(...)["taskRunStatus"] ==
+                "SUCCEEDED"``.
             progress: called now and then as ``progress(now, until)`` (``until`` None when the
                 run goes on until nothing is left), and once at the end. The run is the same
                 with or without it.
@@ -142,6 +162,16 @@ class Simulation:
         Raises:
             UsageError: ``until`` is not a duration, or not after the current simulated time.
         """
+        if callable(until):
+            self._run_until(until, progress)
+            return
+        if isinstance(until, dt.datetime):
+            moment = until if until.tzinfo is not None else until.replace(tzinfo=dt.UTC)
+            until = (moment - self.start_time).total_seconds()
+            if until <= self.env.now:
+                raise UsageError(f"until must be after the current simulated time, "
+                                 f"{self.start_time + dt.timedelta(seconds=self.env.now)} "
+                                 f"(got {moment})")
         until = self.scenario.horizon if until is None else _until_seconds(until, self.env.now)
         # The run allocates millions of short-lived tuples and events but no reference cycles
         # (SimPy clears an event's callbacks before running them), so the cyclic collector
@@ -167,6 +197,27 @@ class Simulation:
             # SimPy stops at now + (until - now), which can be one ulp off ``until``: a run to
             # a horizon ends exactly at the horizon.
             set_clock(self.env, until)
+
+    def _run_until(self, condition: Callable[[], object],
+                   progress: Callable[[float, float | None], None] | None) -> None:
+        """:meth:`run` to a condition (or the horizon, or the end of events)."""
+        horizon = self.scenario.horizon
+        if horizon is not None and horizon <= self.env.now:
+            horizon = None  # (a run past its horizon goes on until the condition holds)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            run_until(self.env, condition, horizon)
+        except ScenarioError as exc:
+            raise (exc.__cause__ if isinstance(exc.__cause__, ScenarioError) else exc) from None
+        finally:
+            if enabled:
+                gc.enable()
+        if horizon is not None and self.env.now != horizon and abs(self.env.now - horizon) <= (
+                4 * sys.float_info.epsilon * max(1.0, abs(horizon))):
+            set_clock(self.env, horizon)  # (as run() does)
+        if progress is not None:
+            progress(self.env.now, horizon)
 
     def _run_in_slices(self, until: float, progress: Callable[[float, float | None], None],
                        ) -> None:

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from farmsim.api._model import operation_model, shape_problems
 from farmsim.engine.simulation import Simulation
+from farmsim.errors import UsageError
 from farmsim.scenario import scenario_from_dict
 
 READ_OPERATIONS = ("GetFarm", "ListFarms", "GetQueue", "ListQueues", "GetFleet", "ListFleets",
@@ -363,3 +364,38 @@ def test_create_job_refuses_what_the_service_would(changes: dict[str, Any], erro
     with pytest.raises(expected, match=words):
         client.create_job(**request)
     assert len(sim.control.jobs) == 1  # nothing was created
+
+
+def test_run_until_a_datetime_or_a_condition_read_through_the_client() -> None:
+    from farmsim.testing import check_all
+
+    sim = Simulation(scenario_from_dict(_scenario(jobs=3)))
+    sim.run(until=dt.datetime(2026, 3, 2, 9, 0, 30))  # noqa: DTZ001  (naive: UTC, on the scenario clock)
+    assert sim.now == 30.0
+    client = sim.client()
+    ids = _ids(client)
+    where = {"farmId": ids["farmId"], "queueId": ids["queueId"], "jobId": ids["jobId"]}
+
+    def done() -> bool:
+        return client.get_job(**where)["taskRunStatus"] == "SUCCEEDED"
+
+    sim.run(until=done)
+    job = client.get_job(**where)
+    assert job["taskRunStatus"] == "SUCCEEDED"
+    assert job["endedAt"] == sim.start_time + dt.timedelta(seconds=sim.now)  # that instant
+    stopped = sim.now
+    sim.run(until=done)  # already true: no time passes
+    assert sim.now == stopped
+    sim.run(until=lambda: False)  # never true, no horizon: to the end of events
+    assert all(j.final_status is not None for j in sim.control.jobs)
+    check_all(sim.result())
+    with pytest.raises(UsageError, match="after the current simulated time"):
+        sim.run(until=dt.datetime(2026, 3, 2, 9, 0, 0, tzinfo=dt.UTC))
+
+
+def test_run_until_a_condition_stops_at_the_horizon_when_it_never_holds() -> None:
+    raw = _scenario(jobs=3)
+    raw["horizon"] = "2m"
+    sim = Simulation(scenario_from_dict(raw))
+    sim.run(until=lambda: False)
+    assert sim.now == 120.0
