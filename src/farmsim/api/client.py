@@ -9,7 +9,8 @@ Every request is first checked as botocore checks it before sending (``ParamVali
 and then as the service does (a ``ValidationException`` listing each field in ``fieldList``).
 List operations page with ``maxResults`` and ``nextToken``.
 
-This release reads the farm (farm, queues, fleets, limits) and its jobs, creates jobs
+This release reads the farm (farm, queues, fleets, workers, limits, associations) and its
+jobs, creates jobs
 (CreateJob), and changes a limit's ``maxCount`` (UpdateLimit) and a job's priority,
 ``maxWorkerCount``, retry settings and name (UpdateJob); the other operations that change the
 farm come with the rest of issue 11.
@@ -34,7 +35,12 @@ from farmsim.model.config import (
     DEFAULT_MAX_RETRIES_PER_TASK,
     JobSubmission,
 )
-from farmsim.model.enums import TASK_STATUS_CODES, CreateJobTargetTaskRunStatus, TaskRunStatus
+from farmsim.model.enums import (
+    TASK_STATUS_CODES,
+    WORKER_STATUS_CODES,
+    CreateJobTargetTaskRunStatus,
+    TaskRunStatus,
+)
 from farmsim.record.ids import hex32s, make_id
 from farmsim.templates import Template, expand_job, load_template
 
@@ -76,6 +82,8 @@ class DeadlineClient:
         #: CreateJob's clientTokens and the jobs they made; decoded templates by content.
         self._tokens: dict[str, str] = {}
         self._templates: dict[tuple[str, str], Template] = {}
+        self._worker_ids: list[str] = []
+        self._workers: dict[str, int] = {}
         self._job_ids: list[str] = []
         self._jobs: dict[str, int] = {}
 
@@ -169,6 +177,106 @@ class DeadlineClient:
                 "maxWorkerCount": config.max_worker_count,
                 "configuration": {config.kind: config.configuration},
                 "createdAt": self._start, "createdBy": CREATED_BY}
+
+    # ------------------------------------------------------------------ workers
+
+    def get_worker(self, **params: Any) -> dict[str, Any]:
+        self._request("GetWorker", params)
+        fleet = self._id(params, "fleetId", self._fleets, "fleet", "GetWorker")
+        self._index_workers()
+        index = self._workers.get(params["workerId"])
+        if index is None or self._sim.workers[index].fleet_index != fleet:
+            raise _not_found("GetWorker", "worker", params["workerId"])
+        return self._worker_summary(index)
+
+    def list_workers(self, **params: Any) -> dict[str, Any]:
+        """The fleet's workers, in the order they were created (stopped ones included)."""
+        self._request("ListWorkers", params)
+        fleet = self._id(params, "fleetId", self._fleets, "fleet", "ListWorkers")
+        self._index_workers()
+        mine = [w.index for w in self._sim.control.fleets[fleet].workers]
+        start, stop, token = _window(len(mine), params)
+        return _with_token({"workers": [self._worker_summary(i) for i in mine[start:stop]]},
+                           token)
+
+    def _worker_summary(self, index: int) -> dict[str, Any]:
+        worker = self._sim.workers[index]
+        return {"farmId": self._farm_id, "fleetId": self._fleet_ids[worker.fleet_index],
+                "workerId": self._worker_ids[index], "status": _WORKER_STATUS[worker.status],
+                "createdAt": self._time(worker.created_at), "createdBy": CREATED_BY}
+
+    def _index_workers(self) -> None:
+        """Ids of the workers created since the last call."""
+        known, total = len(self._worker_ids), len(self._sim.workers)
+        if total > known:
+            new = [f"worker-{h}" for h in
+                   hex32s("worker", self._sim.seed, np.arange(known, total))]
+            self._workers.update(zip(new, range(known, total), strict=True))
+            self._worker_ids.extend(new)
+
+    # ------------------------------------------------------------------ associations
+
+    def get_queue_fleet_association(self, **params: Any) -> dict[str, Any]:
+        self._request("GetQueueFleetAssociation", params)
+        queue = self._queue(params, "GetQueueFleetAssociation")
+        fleet = self._id(params, "fleetId", self._fleets, "fleet", "GetQueueFleetAssociation")
+        if (queue, fleet) not in self._fleet_associations():
+            raise _not_found("GetQueueFleetAssociation", "queue-fleet association",
+                             f"{params['queueId']}/{params['fleetId']}")
+        return self._association(queue, "fleetId", self._fleet_ids[fleet])
+
+    def list_queue_fleet_associations(self, **params: Any) -> dict[str, Any]:
+        self._request("ListQueueFleetAssociations", params)
+        pairs = self._filtered(self._fleet_associations(), params, "fleetId", self._fleets,
+                               "fleet", "ListQueueFleetAssociations")
+        items, token = _page([self._association(q, "fleetId", self._fleet_ids[f])
+                              for q, f in pairs], params)
+        return _with_token({"queueFleetAssociations": items}, token)
+
+    def get_queue_limit_association(self, **params: Any) -> dict[str, Any]:
+        self._request("GetQueueLimitAssociation", params)
+        queue = self._queue(params, "GetQueueLimitAssociation")
+        limit = self._id(params, "limitId", self._limits, "limit", "GetQueueLimitAssociation")
+        if (queue, limit) not in self._limit_associations():
+            raise _not_found("GetQueueLimitAssociation", "queue-limit association",
+                             f"{params['queueId']}/{params['limitId']}")
+        return self._association(queue, "limitId", self._limit_ids[limit])
+
+    def list_queue_limit_associations(self, **params: Any) -> dict[str, Any]:
+        self._request("ListQueueLimitAssociations", params)
+        pairs = self._filtered(self._limit_associations(), params, "limitId", self._limits,
+                               "limit", "ListQueueLimitAssociations")
+        items, token = _page([self._association(q, "limitId", self._limit_ids[x])
+                              for q, x in pairs], params)
+        return _with_token({"queueLimitAssociations": items}, token)
+
+    def _association(self, queue: int, key: str, other: str) -> dict[str, Any]:
+        """An association of the scenario (ACTIVE: associations do not change in this
+        release)."""
+        return {"queueId": self._queue_ids[queue], key: other, "status": "ACTIVE",
+                "createdAt": self._start, "createdBy": CREATED_BY}
+
+    def _fleet_associations(self) -> list[tuple[int, int]]:
+        farm = self._sim.scenario.farm
+        fleets = {f.display_name: i for i, f in enumerate(farm.fleets)}
+        return [(q, fleets[name]) for q, queue in enumerate(farm.queues)
+                for name in queue.fleets]
+
+    def _limit_associations(self) -> list[tuple[int, int]]:
+        farm = self._sim.scenario.farm
+        limits = {lim.display_name: i for i, lim in enumerate(farm.limits)}
+        return [(q, limits[name]) for q, queue in enumerate(farm.queues)
+                for name in queue.limits]
+
+    def _filtered(self, pairs: list[tuple[int, int]], params: dict[str, Any], key: str,
+                  known: dict[str, int], kind: str, operation: str) -> list[tuple[int, int]]:
+        if "queueId" in params:
+            queue = self._queue(params, operation)
+            pairs = [p for p in pairs if p[0] == queue]
+        if key in params:
+            other = self._id(params, key, known, kind, operation)
+            pairs = [p for p in pairs if p[1] == other]
+        return pairs
 
     # ------------------------------------------------------------------ limits
 
@@ -493,8 +601,10 @@ def _with_token(response: dict[str, Any], token: str | None) -> dict[str, Any]:
 
 
 _STATUS_NAMES = [s.value for s in sorted(TASK_STATUS_CODES, key=TASK_STATUS_CODES.__getitem__)]
-_PAGED = {xform_name(name) for name in ("ListFarms", "ListQueues", "ListFleets", "ListLimits",
-                                        "ListJobs")}
+_WORKER_STATUS = {code: status.value for status, code in WORKER_STATUS_CODES.items()}
+_PAGED = {xform_name(name) for name in (
+    "ListFarms", "ListQueues", "ListFleets", "ListLimits", "ListJobs", "ListWorkers",
+    "ListQueueFleetAssociations", "ListQueueLimitAssociations")}
 #: Decoded CreateJob templates kept per client (the oldest goes first).
 _TEMPLATE_CACHE = 256
 #: A fleet's role (required by GetFleet; a simulation has no IAM).

@@ -17,7 +17,9 @@ from farmsim.errors import UsageError
 from farmsim.scenario import scenario_from_dict
 
 READ_OPERATIONS = ("GetFarm", "ListFarms", "GetQueue", "ListQueues", "GetFleet", "ListFleets",
-                   "GetLimit", "ListLimits", "GetJob", "ListJobs")
+                   "GetLimit", "ListLimits", "GetJob", "ListJobs", "GetWorker", "ListWorkers",
+                   "GetQueueFleetAssociation", "ListQueueFleetAssociations",
+                   "GetQueueLimitAssociation", "ListQueueLimitAssociations")
 
 
 def _scenario(jobs: int = 5, start: str | None = "2026-03-02T09:00:00") -> dict[str, Any]:
@@ -66,7 +68,10 @@ def _ids(client: Any) -> dict[str, str]:
             "fleetId": client.list_fleets(farmId=farm)["fleets"][0]["fleetId"],
             "limitId": client.list_limits(farmId=farm)["limits"][0]["limitId"],
             "jobId": client.list_jobs(farmId=farm, queueId=queues[0]["queueId"]
-                                      )["jobs"][0]["jobId"]}
+                                      )["jobs"][0]["jobId"],
+            "workerId": client.list_workers(
+                farmId=farm, fleetId=client.list_fleets(farmId=farm)["fleets"][0]["fleetId"]
+            )["workers"][0]["workerId"]}
 
 
 @pytest.mark.parametrize("operation", READ_OPERATIONS)
@@ -399,3 +404,30 @@ def test_run_until_a_condition_stops_at_the_horizon_when_it_never_holds() -> Non
     sim = Simulation(scenario_from_dict(raw))
     sim.run(until=lambda: False)
     assert sim.now == 120.0
+
+
+def test_workers_and_associations_are_the_scenarios(sim: Simulation) -> None:
+    client = sim.client()
+    ids = _ids(client)
+    workers = client.list_workers(farmId=ids["farmId"], fleetId=ids["fleetId"])["workers"]
+    result = sim.result()
+    assert [w["workerId"] for w in workers] == [str(x) for x in result.catalog.worker_ids]
+    # at t=100 with a limit of 1: one worker runs a task, the other waits IDLE
+    assert sorted(w["status"] for w in workers) == ["IDLE", "RUNNING"]
+    one = client.get_worker(farmId=ids["farmId"], fleetId=ids["fleetId"],
+                            workerId=workers[1]["workerId"])
+    assert one == workers[1]
+    fleets = client.list_queue_fleet_associations(farmId=ids["farmId"])
+    assert [(a["queueId"], a["fleetId"], a["status"]) for a in
+            fleets["queueFleetAssociations"]] == [(ids["queueId"], ids["fleetId"], "ACTIVE")]
+    limits = client.list_queue_limit_associations(farmId=ids["farmId"], limitId=ids["limitId"])
+    assert [a["queueId"] for a in limits["queueLimitAssociations"]] == [ids["queueId"]]
+    other = client.list_queues(farmId=ids["farmId"])["queues"][1]["queueId"]
+    assert client.list_queue_limit_associations(farmId=ids["farmId"], queueId=other
+                                                )["queueLimitAssociations"] == []
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_queue_limit_association(farmId=ids["farmId"], queueId=other,
+                                           limitId=ids["limitId"])
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_worker(farmId=ids["farmId"], fleetId=ids["fleetId"],
+                          workerId="worker-" + "a" * 32)
