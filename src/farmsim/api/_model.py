@@ -27,7 +27,14 @@ from farmsim.errors import UsageError
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel, Shape
 
-__all__ = ["Problem", "operation_model", "request_problems", "service_model", "shape_problems"]
+__all__ = [
+    "Problem",
+    "every_request_problem",
+    "operation_model",
+    "request_problems",
+    "service_model",
+    "shape_problems",
+]
 
 SERVICE = "deadline"
 
@@ -88,6 +95,18 @@ def request_problems(operation: str, params: dict[str, Any]) -> list[Problem]:
         return []
     validate_parameters(params, shape)
     return shape_problems(params, shape)
+
+
+def every_request_problem(operation: str, params: dict[str, Any]) -> list[Problem]:
+    """:func:`request_problems`, with what botocore would refuse to send as problems too (one
+    per line of its report, at the path ``""``) rather than raised."""
+    from botocore.exceptions import ParamValidationError
+
+    try:
+        return request_problems(operation, params)
+    except ParamValidationError as exc:
+        report = str(exc).split(":", 1)[-1].strip()
+        return [Problem("", line.strip()) for line in report.splitlines() if line.strip()]
 
 
 def shape_problems(value: Any, shape: Shape, path: str = "") -> list[Problem]:

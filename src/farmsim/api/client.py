@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 from botocore import xform_name
+from botocore.exceptions import ClientError
 
 from farmsim._documents import load_yaml
 from farmsim.api._model import request_problems
 from farmsim.api.errors import NotModelledError, error, exceptions
-from farmsim.errors import TemplateError
+from farmsim.errors import ScenarioError, TemplateError
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
@@ -86,6 +87,26 @@ class DeadlineClient:
         self._workers: dict[str, int] = {}
         self._job_ids: list[str] = []
         self._jobs: dict[str, int] = {}
+
+    @property
+    def farm_id(self) -> str:
+        """The simulated farm's id."""
+        return self._farm_id
+
+    def resource_id(self, kind: str, index: int) -> str:
+        """The id of the ``index``-th queue, fleet or limit of the scenario (``kind``)."""
+        ids = {"queue": self._queue_ids, "fleet": self._fleet_ids, "limit": self._limit_ids}
+        return ids[kind][index]
+
+    def scheduled_call(self, operation: str, args: dict[str, Any], *, where: str,
+                       source: str | None) -> None:
+        """Make a call a scenario scheduled (its ``events``): one the service refuses is a
+        :class:`~farmsim.errors.ScenarioError` at ``where``."""
+        try:
+            getattr(self, operation)(**args)
+        except ClientError as exc:
+            raise ScenarioError([f"{where}: {exc.response['Error']['Message']}"],
+                                source=source) from None
 
     @property
     def exceptions(self) -> SimpleNamespace:

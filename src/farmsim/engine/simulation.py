@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from farmsim.api.client import DeadlineClient
     from farmsim.model.arrivals import ArrivalStream
+    from farmsim.model.config import ScheduledCall
     from farmsim.record.result import Result
 
 __all__ = ["Simulation"]
@@ -103,6 +104,8 @@ class Simulation:
             self.env.process(self._arrivals(i, stream, run_generator(self.seed, ARRIVALS, i)))
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             self.pool.add(fleet, config.worker_count)
+        self._client: DeadlineClient | None = None
+        self._schedule_calls(scenario)
 
     @property
     def workers(self) -> list[WorkerState]:
@@ -115,11 +118,14 @@ class Simulation:
         return self.env.now
 
     def client(self) -> DeadlineClient:
-        """A boto3-shaped Deadline Cloud client of this simulation, at its current time
-        (:mod:`farmsim.api.client`)."""
-        from farmsim.api.client import DeadlineClient
+        """The boto3-shaped Deadline Cloud client of this simulation, at its current time
+        (:mod:`farmsim.api.client`); the same one each time, which the scenario's ``events``
+        use too."""
+        if self._client is None:
+            from farmsim.api.client import DeadlineClient
 
-        return DeadlineClient(self)
+            self._client = DeadlineClient(self)
+        return self._client
 
     @property
     def ended_runs(self) -> int:
@@ -274,6 +280,35 @@ class Simulation:
 
         callbacks: list[Callable[[simpy.Event], None]] = [due]
         env.schedule(reusable_event(env, callbacks), URGENT, 0.0)
+
+    def _schedule_calls(self, scenario: Scenario) -> None:
+        """The scenario's ``events``: each API call made through :meth:`client` at its time,
+        first in its instant (urgent priority: before the task runs that end and the polls of
+        that instant). A call the service would refuse is a :class:`ScenarioError` naming the
+        event."""
+        if not scenario.events:
+            return
+        env = self.env
+        farm = scenario.farm
+        names = {"queue": [q.display_name for q in farm.queues],
+                 "fleet": [f.display_name for f in farm.fleets],
+                 "limit": [lim.display_name for lim in farm.limits]}
+        kinds = {"queue": "queueId", "fleet": "fleetId", "limit": "limitId"}
+        for number, call in enumerate(scenario.events):
+            def make(event: simpy.Event, number: int = number,
+                     call: ScheduledCall = call) -> None:
+                client = self.client()
+                args = {"farmId": client.farm_id}
+                for key, value in call.args.items():
+                    if key in kinds:
+                        args[kinds[key]] = client.resource_id(key, names[key].index(value))
+                    else:
+                        args[key] = value
+                client.scheduled_call(call.call, args,
+                                      where=f"events[{number}] ({call.call} at {call.at:g} s)",
+                                      source=self.scenario.source)
+
+            env.schedule(reusable_event(env, [make]), URGENT, call.at)
 
     def _arrivals(self, number: int, stream: ArrivalStream, rng: np.random.Generator
                   ) -> Generator[simpy.Event, Any, None]:

@@ -19,6 +19,7 @@ __all__ = [
     "JobSubmission",
     "LimitConfig",
     "QueueConfig",
+    "ScheduledCall",
     "SchedulingConfig",
 ]
 
@@ -120,3 +121,17 @@ class JobSubmission:
     target_task_run_status: CreateJobTargetTaskRunStatus = CreateJobTargetTaskRunStatus.READY
     name: str | None = None
     run_time: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduledCall:
+    """A Deadline Cloud API call a scenario makes at simulated time ``at`` (its ``events``).
+
+    ``call`` is the client's operation (``"update_limit"``); ``args`` its keyword arguments,
+    with the farm's queues, fleets and limits named by displayName under ``queue``, ``fleet``
+    and ``limit`` (the engine turns them into ``queueId``, ``fleetId`` and ``limitId``, and
+    adds the ``farmId``)."""
+
+    at: float
+    call: str
+    args: dict[str, Any] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from farmsim.errors import ScenarioError
 from farmsim.model.config import FarmConfig
 from farmsim.model.runtimes import RuntimeModel
 from farmsim.scenario._validate import Problems, Section, at, index, show
+from farmsim.scenario.events import read_events
 from farmsim.scenario.farm import declared_names, read_farm
 from farmsim.scenario.runtimes import read_runtimes
 from farmsim.scenario.workload import Workload, read_workload
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_NAME", "TOP_KEYS", "build_scenario", "scenario_from_mapping"]
 
 #: The keys of a scenario file's top level.
-TOP_KEYS = ("name", "seed", "start", "horizon", "farm", "workload", "runtimes")
+TOP_KEYS = ("name", "seed", "start", "horizon", "farm", "workload", "runtimes", "events")
 #: A scenario's name when neither its file nor its mapping gives one.
 DEFAULT_NAME = "scenario"
 
@@ -96,6 +97,8 @@ def build_scenario(
     runtimes: RuntimeModel | None = RuntimeModel()
     if top.has("runtimes"):
         runtimes = read_runtimes(top.get("runtimes"), problems, base_dir=base_dir, notes=notes)
+    events = (read_events(top.get("events"), problems, farm=farm, horizon=horizon)
+              if top.has("events") else ())
     problems.raise_if_any(source)
     if farm is None or workload is None or runtimes is None or name is None or seed is None:
         raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover
@@ -109,6 +112,7 @@ def build_scenario(
         jobs=workload.jobs,
         arrivals=workload.arrivals,
         runtimes=runtimes,
+        events=events,
         notes=tuple(notes),
         source=source,
         base_dir=base_dir,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from farmsim.model.arrivals import ArrivalStream
-from farmsim.model.config import FarmConfig, JobSubmission
+from farmsim.model.config import FarmConfig, JobSubmission, ScheduledCall
 from farmsim.model.runtimes import RuntimeModel
 from farmsim.scenario.overrides import apply_overrides
 
@@ -27,6 +27,7 @@ class Scenario:
         jobs: explicit and replayed job submissions, in submission order.
         arrivals: generated submissions, one Poisson stream each (drawn during the run).
         runtimes: the rules giving each task run's duration and failure probability.
+        events: Deadline Cloud API calls made at set times (``events``), in time order.
         source: the file the scenario came from, if any.
         notes: remarks made while reading it (a calibration's size, trace jobs skipped), for
             ``farmsim validate`` and the run's summary.
@@ -42,6 +43,7 @@ class Scenario:
     jobs: tuple[JobSubmission, ...] = ()
     arrivals: tuple[ArrivalStream, ...] = ()
     runtimes: RuntimeModel = field(default_factory=RuntimeModel)
+    events: tuple[ScheduledCall, ...] = ()
     source: str | None = None
     notes: tuple[str, ...] = ()
     base_dir: str | None = field(default=None, compare=False, repr=False)

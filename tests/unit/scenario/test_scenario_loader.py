@@ -320,8 +320,8 @@ def test_file_shape(tmp_path: Path, text: str, problem: str) -> None:
         pytest.param(
             "seeds",
             1,
-            "(top level): unknown key 'seeds' (expected one of: farm, horizon, name, runtimes, "
-            "seed, start, workload)",
+            "(top level): unknown key 'seeds' (expected one of: events, farm, horizon, name, "
+            "runtimes, seed, start, workload)",
             id="unknown key",
         ),
     ],
