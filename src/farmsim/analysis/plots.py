@@ -23,6 +23,7 @@ from farmsim.errors import FarmsimError, UsageError
 from farmsim.model.enums import TaskRunStatus, WorkerStatus
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
 
     from farmsim.record.base import BaseResult
@@ -199,21 +200,47 @@ def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = 
     end = c.end_time
     for n, i in enumerate(chosen):
         rows = usage[codes == i]
-        first_max = int(rows["max_count"].iloc[0]) if len(rows) else int(c.limit_max[i])
         time = np.concatenate([[0.0], rows["time"].to_numpy(), [end]])
         count = np.concatenate([[0], rows["current_count"].to_numpy(), [0]])
         count[-1] = count[-2]
-        top = np.concatenate([[first_max], rows["max_count"].to_numpy(), [0]])
-        top[-1] = top[-2]
         color = f"C{n % 10}"
         ax.step(time / scale, count, where="post", color=color, label=c.limit_names[i])
+        # maxCount from its own history: a change (UpdateLimit) shows at its time, marked
+        changes = [(t, m) for t, m in _max_history(c, i, rows) if t <= end]
+        top_time = np.array([t for t, _ in changes] + [end], dtype=np.float64)
+        top = np.array([m for _, m in changes] + [changes[-1][1]], dtype=np.float64)
         if (top >= 0).any():
-            ax.step(time / scale, np.where(top >= 0, top, np.nan), where="post", color=color,
-                    linestyle="--", label=f"{c.limit_names[i]} maxCount")
+            ax.step(top_time / scale, np.where(top >= 0, top, np.nan), where="post",
+                    color=color, linestyle="--", label=f"{c.limit_names[i]} maxCount")
+        for (t, new), (_, old) in zip(changes[1:], changes, strict=False):
+            ax.axvline(t / scale, color=color, linestyle=":", linewidth=1)
+            ax.annotate(f"maxCount {_max_text(old)} \u2192 {_max_text(new)}",
+                        (t / scale, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(3, -3), textcoords="offset points", va="top", fontsize=8,
+                        color=color)
     _legend(ax)
     ax.set_xlim(0, end / scale)
     _count_axis(ax, margin=1.08)  # keep a maxCount line off the frame
     return ax
+
+
+def _max_history(c: Any, i: int, rows: pd.DataFrame) -> list[tuple[float, int]]:
+    """Limit ``i``'s (time, maxCount) changes from 0: the run's own history, or (a result
+    loaded from files keeps none) the changes its usage rows show."""
+    if c.limit_max_history:
+        return [(float(t), int(m)) for t, m in c.limit_max_history[i]]
+    if not len(rows):
+        return [(0.0, int(c.limit_max[i]))]
+    maxima = rows["max_count"].to_numpy()
+    times = rows["time"].to_numpy()
+    history = [(0.0, int(maxima[0]))]
+    history += [(float(t), int(m)) for t, m, before in zip(times[1:], maxima[1:], maxima[:-1],
+                                                            strict=True) if m != before]
+    return history
+
+
+def _max_text(max_count: int) -> str:
+    return "none" if max_count < 0 else str(max_count)
 
 
 def turnaround_by_priority(result: BaseResult, ax: Axes | None = None) -> Axes:

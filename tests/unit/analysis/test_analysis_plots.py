@@ -216,3 +216,24 @@ def test_importing_analysis_leaves_out_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert out.strip() == "False"
+
+
+def test_limit_usage_marks_a_max_count_change_at_its_time() -> None:
+    # GIVEN a run whose limit is raised from 1 to 2 at 30 s by a scheduled update_limit
+    from farmsim.engine.simulation import Simulation
+    from farmsim.scenario import scenario_from_dict
+    from tests.unit.api.test_api_client import _scenario
+
+    raw = _scenario(jobs=2)
+    raw["events"] = [{"at": 30, "call": "update_limit", "args": {"limit": "nuke", "maxCount": 2}}]
+    sim = Simulation(scenario_from_dict(raw))
+    sim.run()
+    # WHEN its limit usage is plotted
+    ax = plots.limit_usage(sim.result())
+    # THEN the maxCount line steps at 30 s (not at the next usage change), with a marker
+    top = next(line for line in ax.lines if line.get_label() == "nuke maxCount")
+    xs, ys = top.get_xdata(), top.get_ydata()
+    assert ax.get_xlabel() == "time (minutes)"
+    assert list(xs[:2]) == [0.0, 0.5] and list(ys[:2]) == [1.0, 2.0]
+    assert [t.get_text() for t in ax.texts] == ["maxCount 1 \u2192 2"]
+    assert any(list(line.get_xdata()) == [0.5, 0.5] for line in ax.lines)
