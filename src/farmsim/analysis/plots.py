@@ -227,8 +227,9 @@ def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = 
 def _max_history(c: Any, i: int, rows: pd.DataFrame) -> list[tuple[float, int]]:
     """Limit ``i``'s (time, maxCount) changes from 0: the run's own history, or (a result
     loaded from files keeps none) the changes its usage rows show."""
-    if c.limit_max_history:
-        return [(float(t), int(m)) for t, m in c.limit_max_history[i]]
+    history = getattr(c, "limit_max_history", None)
+    if history:
+        return [(float(t), int(m)) for t, m in history[i]]
     if not len(rows):
         return [(0.0, int(c.limit_max[i]))]
     maxima = rows["max_count"].to_numpy()

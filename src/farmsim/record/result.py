@@ -453,7 +453,6 @@ class Result(BaseResult):
         status = np.asarray(j["task_run_status"], dtype=object)
         final = np.isin(status, _FINAL_JOB_STATUSES)
         ended = ~np.isnan(j["ended_at"])  # the jobs that ran and reached a final status
-        hours = c.end_time / 3600.0
         finished = np.where(np.isnan(r["ended_at"]), c.end_time, r["ended_at"])
         a = self._actions
         spans = np.where(np.isnan(a["ended_at"]), c.end_time, a["ended_at"]) - a["started_at"]
@@ -483,14 +482,16 @@ class Result(BaseResult):
         for i, name in enumerate(c.limit_names):
             mean_in_use = c.limit_area[i] / c.end_time if c.end_time > 0 else 0.0
             max_count = c.limit_max[i]
-            units = max_count if max_count > 0 else mean_in_use
-            license_cost += units * hours * c.limit_cost_per_hour[i]
+            # Licenses are paid for as held: maxCount units while it has one (through each
+            # change of it, UpdateLimit), the units in use while it has none.
+            paid, capacity = _license_unit_seconds(c, i)
+            license_cost += paid / 3600.0 * c.limit_cost_per_hour[i]
             limits[name] = {
                 "limit_id": str(c.limit_ids[i]),
                 "max_count": max_count,
                 "peak": c.limit_peak[i],
                 "mean_in_use": mean_in_use,
-                "utilization": mean_in_use / max_count if max_count > 0 else None,
+                "utilization": c.limit_area[i] / capacity if capacity else None,
                 "blocked_task_hours": c.limit_blocked_area[i] / 3600.0,
             }
         succeeded = status == TaskRunStatus.SUCCEEDED.value
@@ -586,3 +587,39 @@ def _arrow_ids(kind: str, seed: int, indices: np.ndarray) -> pd.Index:
         pa.py_buffer(hex_block(kind, seed, indices)))
     return pd.Index(pd.array(pc.binary_join_element_wise(pa.scalar(kind), hexes, "-"),
                              dtype="str"))
+
+
+def _license_unit_seconds(c: Any, i: int) -> tuple[float, float | None]:
+    """Limit ``i``'s unit-seconds to pay for over the run (its maxCount over each stretch of
+    time it had one, the units in use over a stretch without), and its capacity in
+    unit-seconds (None when it had no maximum for a while: no utilization)."""
+    end = c.end_time
+    histories = getattr(c, "limit_max_history", None)
+    history = histories[i] if histories else [(0.0, c.limit_max[i])]
+    times, counts = c.limit_usage[i] if c.limit_usage else (np.empty(0), np.empty(0))
+    paid = 0.0
+    capacity: float | None = 0.0
+    bounds = [t for t, _ in history[1:]] + [end]
+    for (start, max_count), until in zip(history, bounds, strict=True):
+        stop = min(until, end)
+        if stop <= start:
+            continue
+        if max_count > 0:
+            paid += max_count * (stop - start)
+            if capacity is not None:
+                capacity += max_count * (stop - start)
+        else:
+            paid += _area(times, counts, start, stop)
+            capacity = None
+    return paid, capacity or None
+
+
+def _area(times: np.ndarray, counts: np.ndarray, start: float, stop: float) -> float:
+    """The integral over [start, stop) of a step function that is 0 before ``times[0]`` and
+    ``counts[k]`` from ``times[k]`` (the last change at an instant counts)."""
+    if not len(times):
+        return 0.0
+    edges = np.clip(np.append(times, stop), start, stop)
+    level = np.concatenate([[0], counts]).astype(np.float64)
+    widths = np.diff(np.concatenate([[start], edges]))
+    return float(np.dot(level, widths))

@@ -301,3 +301,25 @@ def test_pandas_still_has_the_unchecked_categorical_dtype_farmsim_uses() -> None
     values = categorical(np.array([1, 0, -1]), index, unique=True)
     assert values.dtype == pd.CategoricalDtype(["task-a", "task-b"])
     assert values[0] == "task-b" and values[1] == "task-a" and pd.isna(values[2])
+
+
+def test_licenses_are_paid_for_each_stretch_of_max_count_and_as_used_without_one() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from farmsim.record.result import _license_unit_seconds
+
+    # maxCount 4 for 100 s, none (-1) for 100 s, 2 for the last 100 s; 3 units in use from
+    # 150 s to 250 s, 1 from 250 s on
+    usage = (np.array([150.0, 250.0]), np.array([3, 1], dtype=np.int32))
+    c = SimpleNamespace(end_time=300.0, limit_max=[2],
+                        limit_max_history=[[(0.0, 4), (100.0, -1), (200.0, 2)]],
+                        limit_usage=[usage])
+    paid, capacity = _license_unit_seconds(c, 0)
+    assert paid == 4 * 100 + 3 * 50 + 2 * 100  # the unlimited stretch: the 3 units from 150
+    assert capacity is None  # no maximum for a while: no utilization
+    c.limit_max_history = [[(0.0, 4), (100.0, 2)]]
+    assert _license_unit_seconds(c, 0) == (4 * 100 + 2 * 200, 4 * 100 + 2 * 200)
+    c.limit_max_history = []  # a loaded result keeps no history: the last maxCount throughout
+    assert _license_unit_seconds(c, 0) == (2 * 300, 2 * 300)
