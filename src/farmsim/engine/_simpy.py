@@ -21,7 +21,7 @@ Two more shortcuts save a Python call per event, where one per task run shows:
 from __future__ import annotations
 
 from heapq import heappop
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import simpy
 from simpy.events import URGENT
@@ -68,15 +68,10 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
     One difference, of no consequence to a run: SimPy puts its stop event back in the queue,
     with no callbacks, to be popped first by the next run; this stops without it.
     """
-    stop = None
-    if until is not None:
-        at = float(until)
-        if at <= env._now:
-            raise ValueError(f"until ({at}) must be greater than the current simulation time")
-        stop = simpy.Event(env)
-        stop._ok = True
-        stop._value = None
-        env.schedule(stop, URGENT, at - env._now)
+    if until is not None and float(until) <= env._now:
+        raise ValueError(f"until ({float(until)}) must be greater than the current simulation "
+                         f"time")
+    stop = _stop_at(env, until)
     queue = env._queue
     while queue:
         env._now, _, _, event = heappop(queue)
@@ -87,10 +82,7 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
         for callback in callbacks:
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
-            value = event._value
-            exc = type(value)(*value.args)
-            exc.__cause__ = value
-            raise exc
+            _crash(event)
 
 
 def run_until(env: simpy.Environment, condition: Callable[[], object],
@@ -100,12 +92,7 @@ def run_until(env: simpy.Environment, condition: Callable[[], object],
     now, then each time the clock is about to move on. Returns whether it held."""
     if condition():
         return True
-    stop = None
-    if until is not None:
-        stop = simpy.Event(env)
-        stop._ok = True
-        stop._value = None
-        env.schedule(stop, URGENT, until - env._now)
+    stop = _stop_at(env, until)
     queue = env._queue
     while queue:
         if queue[0][0] != env._now and condition():
@@ -120,8 +107,26 @@ def run_until(env: simpy.Environment, condition: Callable[[], object],
         for callback in callbacks:
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
-            value = event._value
-            exc = type(value)(*value.args)
-            exc.__cause__ = value
-            raise exc
+            _crash(event)
     return bool(condition())
+
+
+def _stop_at(env: simpy.Environment, until: float | None) -> simpy.Event | None:
+    """The event that ends a run at ``until`` (SimPy's own: urgent, before the regular events
+    of that instant), scheduled; None when there is no ``until``."""
+    if until is None:
+        return None
+    stop = simpy.Event(env)
+    stop._ok = True
+    stop._value = None
+    env.schedule(stop, URGENT, float(until) - env._now)
+    return stop
+
+
+def _crash(event: simpy.Event) -> NoReturn:
+    """What ``Environment.step`` does with a failed event nobody defused: raise a copy of its
+    exception, caused by the original."""
+    value = event._value
+    exc = type(value)(*value.args)
+    exc.__cause__ = value
+    raise exc

@@ -179,30 +179,37 @@ class Simulation:
                                  f"{self.start_time + dt.timedelta(seconds=self.env.now)} "
                                  f"(got {moment})")
         until = self.scenario.horizon if until is None else _until_seconds(until, self.env.now)
-        # The run allocates millions of short-lived tuples and events but no reference cycles
-        # (SimPy clears an event's callbacks before running them), so the cyclic collector
-        # would only rescan the growing set of long-lived records. Pause it for the run.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            if progress is None:
-                run(self.env, until)
-            elif until is not None:
-                self._run_in_slices(until, progress)
-            else:
-                self._run_in_batches(progress)
-        except ScenarioError as exc:
-            # SimPy re-raises a process's exception as type(exc)(*exc.args), with the original
-            # as __cause__: raise the original, whose message is not wrapped twice.
-            raise (exc.__cause__ if isinstance(exc.__cause__, ScenarioError) else exc) from None
-        finally:
-            if enabled:
-                gc.enable()
+        if progress is None:
+            self._drive(lambda: run(self.env, until))
+        elif until is not None:
+            self._drive(lambda: self._run_in_slices(until, progress))
+        else:
+            self._drive(lambda: self._run_in_batches(progress))
         if until is not None and self.env.now != until and abs(self.env.now - until) <= (
                 4 * sys.float_info.epsilon * max(1.0, abs(until))):
             # SimPy stops at now + (until - now), which can be one ulp off ``until``: a run to
             # a horizon ends exactly at the horizon.
             set_clock(self.env, until)
+
+    @staticmethod
+    def _drive(advance: Callable[[], object]) -> None:
+        """Call ``advance`` (which processes events) with the cyclic collector paused, and
+        raise a scenario error as it was raised.
+
+        The run allocates millions of short-lived tuples and events but no reference cycles
+        (SimPy clears an event's callbacks before running them), so the collector would only
+        rescan the growing set of long-lived records. SimPy re-raises a process's exception
+        as ``type(exc)(*exc.args)`` with the original as ``__cause__``: the original is
+        raised, whose message is not wrapped twice."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            advance()
+        except ScenarioError as exc:
+            raise (exc.__cause__ if isinstance(exc.__cause__, ScenarioError) else exc) from None
+        finally:
+            if enabled:
+                gc.enable()
 
     def _run_until(self, condition: Callable[[], object],
                    progress: Callable[[float, float | None], None] | None) -> None:
@@ -210,15 +217,7 @@ class Simulation:
         horizon = self.scenario.horizon
         if horizon is not None and horizon <= self.env.now:
             horizon = None  # (a run past its horizon goes on until the condition holds)
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            run_until(self.env, condition, horizon)
-        except ScenarioError as exc:
-            raise (exc.__cause__ if isinstance(exc.__cause__, ScenarioError) else exc) from None
-        finally:
-            if enabled:
-                gc.enable()
+        self._drive(lambda: run_until(self.env, condition, horizon))
         if horizon is not None and self.env.now != horizon and abs(self.env.now - horizon) <= (
                 4 * sys.float_info.epsilon * max(1.0, abs(horizon))):
             set_clock(self.env, horizon)  # (as run() does)
