@@ -18,19 +18,18 @@ farm come with the rest of issue 11.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import yaml
-from botocore import xform_name
-from botocore.exceptions import ClientError
 
 from farmsim._documents import load_yaml
-from farmsim.api._model import request_problems
-from farmsim.api.errors import NotModelledError, error, exceptions
-from farmsim.errors import ScenarioError, TemplateError
+from farmsim.api._base import CREATED_BY, ClientBase, invalid, not_found, page, window, with_token
+from farmsim.api._entities import EntityReads
+from farmsim.api._search import Search
+from farmsim.api._statistics import Statistics
+from farmsim.api.errors import NotModelledError, error
+from farmsim.errors import TemplateError
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
@@ -42,80 +41,20 @@ from farmsim.model.enums import (
     CreateJobTargetTaskRunStatus,
     TaskRunStatus,
 )
-from farmsim.record.ids import hex32s, make_id
 from farmsim.templates import Template, expand_job, load_template
 
 if TYPE_CHECKING:
-    from types import SimpleNamespace
 
-    from farmsim.engine.simulation import Simulation
-    from farmsim.model.state import JobState
+    pass
 
 __all__ = ["DeadlineClient"]
 
-#: Who created what a scenario made (the API requires a ``createdBy``).
-CREATED_BY = "farmsim"
 _RUNNING = TASK_STATUS_CODES[TaskRunStatus.RUNNING]
 _READY = TASK_STATUS_CODES[TaskRunStatus.READY]
 
 
-class DeadlineClient:
+class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
     """A boto3-shaped Deadline Cloud client of one simulation (``sim.client()``)."""
-
-    def __init__(self, sim: Simulation) -> None:
-        self._sim = sim
-        self._start = sim.start_time
-        seed = sim.seed
-        farm = sim.scenario.farm
-        self._farm_id = make_id("farm", seed, 0)
-        self._queue_ids = [make_id("queue", seed, i) for i in range(len(farm.queues))]
-        self._fleet_ids = [make_id("fleet", seed, i) for i in range(len(farm.fleets))]
-        self._limit_ids = [make_id("limit", seed, i) for i in range(len(farm.limits))]
-        self._queues = {q: i for i, q in enumerate(self._queue_ids)}
-        self._fleets = {f: i for i, f in enumerate(self._fleet_ids)}
-        self._limits = {lim: i for i, lim in enumerate(self._limit_ids)}
-        #: What UpdateLimit changed that the engine does not keep, and when it last did.
-        self._limit_edits: dict[int, dict[str, str]] = {}
-        self._limit_updated: dict[int, dt.datetime] = {}
-        #: What UpdateJob changed that the engine does not keep, and when it last did.
-        self._job_descriptions: dict[int, str] = {}
-        self._job_updated: dict[int, dt.datetime] = {}
-        #: CreateJob's clientTokens and the jobs they made; decoded templates by content.
-        self._tokens: dict[str, str] = {}
-        self._templates: dict[tuple[str, str], Template] = {}
-        self._worker_ids: list[str] = []
-        self._workers: dict[str, int] = {}
-        self._job_ids: list[str] = []
-        self._jobs: dict[str, int] = {}
-
-    @property
-    def farm_id(self) -> str:
-        """The simulated farm's id."""
-        return self._farm_id
-
-    def resource_id(self, kind: str, index: int) -> str:
-        """The id of the ``index``-th queue, fleet or limit of the scenario (``kind``)."""
-        ids = {"queue": self._queue_ids, "fleet": self._fleet_ids, "limit": self._limit_ids}
-        return ids[kind][index]
-
-    def scheduled_call(self, operation: str, args: dict[str, Any], *, where: str,
-                       source: str | None) -> None:
-        """Make a call a scenario scheduled (its ``events``): one the service refuses is a
-        :class:`~farmsim.errors.ScenarioError` at ``where``."""
-        try:
-            getattr(self, operation)(**args)
-        except ClientError as exc:
-            raise ScenarioError([f"{where}: {exc.response['Error']['Message']}"],
-                                source=source) from None
-
-    @property
-    def exceptions(self) -> SimpleNamespace:
-        """The service's errors by name (``client.exceptions.ResourceNotFoundException``)."""
-        return exceptions()
-
-    def can_paginate(self, operation_name: str) -> bool:
-        """Whether the operation (snake_case) is a list that pages."""
-        return operation_name in _PAGED
 
     # ------------------------------------------------------------------ farm
 
@@ -125,8 +64,8 @@ class DeadlineClient:
 
     def list_farms(self, **params: Any) -> dict[str, Any]:
         self._request("ListFarms", params)
-        items, token = _page([self._farm_summary()], params)
-        return _with_token({"farms": items}, token)
+        items, token = page([self._farm_summary()], params)
+        return with_token({"farms": items}, token)
 
     def _farm_summary(self) -> dict[str, Any]:
         return {"farmId": self._farm_id, "displayName": self._sim.scenario.farm.display_name,
@@ -148,8 +87,8 @@ class DeadlineClient:
         summaries = [self._queue_summary(i, busy) for i in range(len(self._queue_ids))]
         if "status" in params:
             summaries = [s for s in summaries if s["status"] == params["status"]]
-        items, token = _page(summaries, params)
-        return _with_token({"queues": items}, token)
+        items, token = page(summaries, params)
+        return with_token({"queues": items}, token)
 
     def _queue_summary(self, index: int, busy: set[int]) -> dict[str, Any]:
         return {"farmId": self._farm_id, "queueId": self._queue_ids[index],
@@ -184,8 +123,8 @@ class DeadlineClient:
         for key in ("displayName", "status"):
             if key in params:
                 summaries = [s for s in summaries if s[key] == params[key]]
-        items, token = _page(summaries, params)
-        return _with_token({"fleets": items}, token)
+        items, token = page(summaries, params)
+        return with_token({"fleets": items}, token)
 
     def _fleet_summary(self, index: int) -> dict[str, Any]:
         config = self._sim.scenario.farm.fleets[index]
@@ -207,7 +146,7 @@ class DeadlineClient:
         self._index_workers()
         index = self._workers.get(params["workerId"])
         if index is None or self._sim.workers[index].fleet_index != fleet:
-            raise _not_found("GetWorker", "worker", params["workerId"])
+            raise not_found("GetWorker", "worker", params["workerId"])
         return self._worker_summary(index)
 
     def list_workers(self, **params: Any) -> dict[str, Any]:
@@ -216,8 +155,8 @@ class DeadlineClient:
         fleet = self._id(params, "fleetId", self._fleets, "fleet", "ListWorkers")
         self._index_workers()
         mine = [w.index for w in self._sim.control.fleets[fleet].workers]
-        start, stop, token = _window(len(mine), params)
-        return _with_token({"workers": [self._worker_summary(i) for i in mine[start:stop]]},
+        start, stop, token = window(len(mine), params)
+        return with_token({"workers": [self._worker_summary(i) for i in mine[start:stop]]},
                            token)
 
     def _worker_summary(self, index: int) -> dict[str, Any]:
@@ -226,15 +165,6 @@ class DeadlineClient:
                 "workerId": self._worker_ids[index], "status": _WORKER_STATUS[worker.status],
                 "createdAt": self._time(worker.created_at), "createdBy": CREATED_BY}
 
-    def _index_workers(self) -> None:
-        """Ids of the workers created since the last call."""
-        known, total = len(self._worker_ids), len(self._sim.workers)
-        if total > known:
-            new = [f"worker-{h}" for h in
-                   hex32s("worker", self._sim.seed, np.arange(known, total))]
-            self._workers.update(zip(new, range(known, total), strict=True))
-            self._worker_ids.extend(new)
-
     # ------------------------------------------------------------------ associations
 
     def get_queue_fleet_association(self, **params: Any) -> dict[str, Any]:
@@ -242,7 +172,7 @@ class DeadlineClient:
         queue = self._queue(params, "GetQueueFleetAssociation")
         fleet = self._id(params, "fleetId", self._fleets, "fleet", "GetQueueFleetAssociation")
         if (queue, fleet) not in self._fleet_associations():
-            raise _not_found("GetQueueFleetAssociation", "queue-fleet association",
+            raise not_found("GetQueueFleetAssociation", "queue-fleet association",
                              f"{params['queueId']}/{params['fleetId']}")
         return self._association(queue, "fleetId", self._fleet_ids[fleet])
 
@@ -250,16 +180,16 @@ class DeadlineClient:
         self._request("ListQueueFleetAssociations", params)
         pairs = self._filtered(self._fleet_associations(), params, "fleetId", self._fleets,
                                "fleet", "ListQueueFleetAssociations")
-        items, token = _page([self._association(q, "fleetId", self._fleet_ids[f])
+        items, token = page([self._association(q, "fleetId", self._fleet_ids[f])
                               for q, f in pairs], params)
-        return _with_token({"queueFleetAssociations": items}, token)
+        return with_token({"queueFleetAssociations": items}, token)
 
     def get_queue_limit_association(self, **params: Any) -> dict[str, Any]:
         self._request("GetQueueLimitAssociation", params)
         queue = self._queue(params, "GetQueueLimitAssociation")
         limit = self._id(params, "limitId", self._limits, "limit", "GetQueueLimitAssociation")
         if (queue, limit) not in self._limit_associations():
-            raise _not_found("GetQueueLimitAssociation", "queue-limit association",
+            raise not_found("GetQueueLimitAssociation", "queue-limit association",
                              f"{params['queueId']}/{params['limitId']}")
         return self._association(queue, "limitId", self._limit_ids[limit])
 
@@ -267,9 +197,9 @@ class DeadlineClient:
         self._request("ListQueueLimitAssociations", params)
         pairs = self._filtered(self._limit_associations(), params, "limitId", self._limits,
                                "limit", "ListQueueLimitAssociations")
-        items, token = _page([self._association(q, "limitId", self._limit_ids[x])
+        items, token = page([self._association(q, "limitId", self._limit_ids[x])
                               for q, x in pairs], params)
-        return _with_token({"queueLimitAssociations": items}, token)
+        return with_token({"queueLimitAssociations": items}, token)
 
     def _association(self, queue: int, key: str, other: str) -> dict[str, Any]:
         """An association of the scenario (ACTIVE: associations do not change in this
@@ -311,9 +241,9 @@ class DeadlineClient:
 
     def list_limits(self, **params: Any) -> dict[str, Any]:
         self._request("ListLimits", params)
-        items, token = _page([self._limit_summary(i) for i in range(len(self._limit_ids))],
+        items, token = page([self._limit_summary(i) for i in range(len(self._limit_ids))],
                              params)
-        return _with_token({"limits": items}, token)
+        return with_token({"limits": items}, token)
 
     def update_limit(self, **params: Any) -> dict[str, Any]:
         """``maxCount`` acts at once (semantics D): runs holding units keep them; a lower
@@ -366,8 +296,8 @@ class DeadlineClient:
         self._request("ListJobs", params)
         queue = self._queue(params, "ListJobs")
         jobs = [j for j in self._sim.control.jobs if j.queue_index == queue]
-        start, stop, token = _window(len(jobs), params)
-        return _with_token({"jobs": self._job_summaries(jobs[start:stop])}, token)
+        start, stop, token = window(len(jobs), params)
+        return with_token({"jobs": self._job_summaries(jobs[start:stop])}, token)
 
     def create_job(self, **params: Any) -> dict[str, Any]:
         """Submit a job now: its ``template`` (a JSON or YAML string, ``templateType``) with its
@@ -388,17 +318,17 @@ class DeadlineClient:
                 raise NotModelledError(f"CreateJob's {member} is not modelled by this release "
                                        f"of farmsim")
         if "template" not in params:
-            raise _invalid("CreateJob", "template", "is required (farmsim creates jobs from "
+            raise invalid("CreateJob", "template", "is required (farmsim creates jobs from "
                                                     "templates only)")
         if params.get("maxWorkerCount") == 0:
-            raise _invalid("CreateJob", "maxWorkerCount", "must not be 0")
+            raise invalid("CreateJob", "maxWorkerCount", "must not be 0")
         template = self._template(params["template"], params.get("templateType", "YAML"))
         values = {name: _parameter_value(name, value)
                   for name, value in params.get("parameters", {}).items()}
         try:
             structure = expand_job(template, values)
         except TemplateError as exc:
-            raise _invalid("CreateJob", "parameters", str(exc)) from None
+            raise invalid("CreateJob", "parameters", str(exc)) from None
         submission = JobSubmission(
             at=self._sim.env.now, queue=self._sim.scenario.farm.queues[queue].display_name,
             structure=structure, parameters=values, priority=params["priority"],
@@ -429,13 +359,13 @@ class DeadlineClient:
             document = json.loads(text) if kind == "JSON" else load_yaml(text)
         except (ValueError, RecursionError, yaml.YAMLError) as exc:  # (DocumentTooLarge: a
             # ValueError)
-            raise _invalid("CreateJob", "template", f"is not valid {kind}: {exc}") from None
+            raise invalid("CreateJob", "template", f"is not valid {kind}: {exc}") from None
         if not isinstance(document, dict):
-            raise _invalid("CreateJob", "template", f"is not a {kind} mapping")
+            raise invalid("CreateJob", "template", f"is not a {kind} mapping")
         try:
             template = load_template(document)
         except TemplateError as exc:
-            raise _invalid("CreateJob", "template", str(exc)) from None
+            raise invalid("CreateJob", "template", str(exc)) from None
         if len(self._templates) >= _TEMPLATE_CACHE:
             self._templates.pop(next(iter(self._templates)))
         self._templates[key] = template
@@ -468,98 +398,6 @@ class DeadlineClient:
         self._job_updated[job.index] = self._time(now)
         return {}
 
-    def _job_summaries(self, jobs: list[JobState]) -> list[dict[str, Any]]:
-        self._index_jobs()
-        now = self._sim.env.now
-        starting = self._starting(now)
-        out = []
-        for job in jobs:
-            counts = dict(zip(_STATUS_NAMES, job.counts, strict=True))
-            setting_up = starting.get(job.index, 0)
-            counts["STARTING"] = counts.get("STARTING", 0) + setting_up
-            counts["RUNNING"] = job.counts[_RUNNING] - setting_up
-            status = job.final_status or job.aggregate(starting=setting_up)
-            summary: dict[str, Any] = {
-                "jobId": self._job_ids[job.index], "name": job.name,
-                "lifecycleStatus": "CREATE_COMPLETE", "lifecycleStatusMessage": "",
-                "priority": job.priority, "createdAt": self._time(job.submitted_at),
-                "createdBy": CREATED_BY, "taskRunStatus": status.value,
-                "targetTaskRunStatus": job.submission.target_task_run_status.value,
-                "taskRunStatusCounts": counts,
-                "taskFailureRetryCount": job.retry_total,
-                "maxFailedTasksCount": job.max_failed,
-                "maxRetriesPerTask": job.max_retries,
-            }
-            if job.max_worker_count >= 0:
-                summary["maxWorkerCount"] = job.max_worker_count
-            if job.index in self._job_updated:
-                summary["updatedAt"] = self._job_updated[job.index]
-                summary["updatedBy"] = CREATED_BY
-            if job.started_at == job.started_at:
-                summary["startedAt"] = self._time(job.started_at)
-            if job.ended_at == job.ended_at:
-                summary["endedAt"] = self._time(job.ended_at)
-            out.append(summary)
-        return out
-
-    def _starting(self, now: float) -> dict[int, int]:
-        """Tasks whose session is still setting up (STARTING), by job."""
-        starting: dict[int, int] = {}
-        for w in self._sim.workers:
-            if w.job is not None and not w.started_at <= now:
-                starting[w.job.index] = starting.get(w.job.index, 0) + 1
-        return starting
-
-    def _index_jobs(self) -> None:
-        """Ids of the jobs submitted since the last call (made in one vector operation)."""
-        known, total = len(self._job_ids), len(self._sim.control.jobs)
-        if total > known:
-            new = [f"job-{h}" for h in hex32s("job", self._sim.seed, np.arange(known, total))]
-            self._jobs.update(zip(new, range(known, total), strict=True))
-            self._job_ids.extend(new)
-
-    def _job(self, params: dict[str, Any], operation: str) -> JobState:
-        queue = self._queue(params, operation)
-        self._index_jobs()
-        index = self._jobs.get(params["jobId"])
-        job = None if index is None else self._sim.control.jobs[index]
-        if job is None or job.queue_index != queue:
-            raise _not_found(operation, "job", params["jobId"])
-        return job
-
-    # ------------------------------------------------------------------ requests
-
-    def _request(self, operation: str, params: dict[str, Any]) -> None:
-        problems = request_problems(operation, params)
-        if problems:
-            raise error("ValidationException", operation,
-                        "; ".join(f"{p.path}: {p.message}" for p in problems),
-                        reason="FIELD_VALIDATION_FAILED",
-                        fieldList=[{"name": p.path, "message": p.message} for p in problems])
-        if "farmId" in params and params["farmId"] != self._farm_id:
-            raise _not_found(operation, "farm", params["farmId"])
-
-    def _queue(self, params: dict[str, Any], operation: str) -> int:
-        return self._id(params, "queueId", self._queues, "queue", operation)
-
-    @staticmethod
-    def _id(params: dict[str, Any], key: str, known: dict[str, int], kind: str,
-            operation: str) -> int:
-        index = known.get(params[key])
-        if index is None:
-            raise _not_found(operation, kind, params[key])
-        return index
-
-    def _time(self, seconds: float) -> dt.datetime:
-        return self._start + dt.timedelta(seconds=seconds)
-
-
-def _invalid(operation: str, field: str, message: str) -> Exception:
-    return error("ValidationException", operation, f"{field} {message}",
-                 reason="FIELD_VALIDATION_FAILED",
-                 fieldList=[{"name": field, "message": message}])
-
-
 _TRUE = {"true", "yes", "on", "1"}
 
 
@@ -583,49 +421,13 @@ def _parameter_value(name: str, tagged: dict[str, Any]) -> Any:
         if kind == "intListList":
             return [[int(v) for v in inner] for inner in value]
     except ValueError:
-        raise _invalid("CreateJob", f"parameters.{name}.{kind}",
+        raise invalid("CreateJob", f"parameters.{name}.{kind}",
                        f"{value!r} is not a valid {kind}") from None
     return value  # string, path, rangeExpr, stringList, pathList
 
 
-def _not_found(operation: str, kind: str, resource_id: str) -> Exception:
-    return error("ResourceNotFoundException", operation,
-                 f"{kind} {resource_id} does not exist", resourceId=resource_id,
-                 resourceType=kind)
 
-
-def _window(size: int, params: dict[str, Any]) -> tuple[int, int, str | None]:
-    """The slice of a list of ``size`` items that a page of ``params`` covers, and the token
-    of the next page (None: the last)."""
-    token = params.get("nextToken")
-    start = 0
-    if token is not None:
-        if not token.isdigit() or int(token) > size:
-            raise error("ValidationException", "List", f"nextToken {token!r} is not valid",
-                        reason="OTHER", fieldList=[{"name": "nextToken",
-                                                    "message": "not a token of this list"}])
-        start = int(token)
-    stop = min(size, start + params.get("maxResults", 100))
-    return start, stop, (str(stop) if stop < size else None)
-
-
-def _page(items: list[dict[str, Any]], params: dict[str, Any]
-          ) -> tuple[list[dict[str, Any]], str | None]:
-    start, stop, token = _window(len(items), params)
-    return items[start:stop], token
-
-
-def _with_token(response: dict[str, Any], token: str | None) -> dict[str, Any]:
-    if token is not None:
-        response["nextToken"] = token
-    return response
-
-
-_STATUS_NAMES = [s.value for s in sorted(TASK_STATUS_CODES, key=TASK_STATUS_CODES.__getitem__)]
 _WORKER_STATUS = {code: status.value for status, code in WORKER_STATUS_CODES.items()}
-_PAGED = {xform_name(name) for name in (
-    "ListFarms", "ListQueues", "ListFleets", "ListLimits", "ListJobs", "ListWorkers",
-    "ListQueueFleetAssociations", "ListQueueLimitAssociations")}
 #: Decoded CreateJob templates kept per client (the oldest goes first).
 _TEMPLATE_CACHE = 256
 #: A fleet's role (required by GetFleet; a simulation has no IAM).
