@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from types import SimpleNamespace
 
     from farmsim.engine.simulation import Simulation
-    from farmsim.model.state import JobState
+    from farmsim.model.state import JobState, StepState
     from farmsim.templates import Template
 
 __all__ = ["CREATED_BY", "ClientBase", "invalid", "not_found", "page", "window", "with_token"]
@@ -69,6 +69,19 @@ class ClientBase:
         self._workers: dict[str, int] = {}
         self._job_ids: list[str] = []
         self._jobs: dict[str, int] = {}
+        self._step_ids: list[str] = []
+        #: Queue-limit associations' statuses set by a user (ACTIVE otherwise), and their
+        #: (createdAt, updatedAt); limits created and deleted through the API.
+        self._qla_status: dict[tuple[int, int], str] = {}
+        self._qla_times: dict[tuple[int, int], tuple[dt.datetime, dt.datetime | None]] = {}
+        self._limit_created: dict[int, dt.datetime] = {}
+        self._deleted_limits: set[int] = set()
+        self._limit_tokens: dict[tuple[str, str], str] = {}
+        #: Jobs a user archived (UpdateJob lifecycleStatus ARCHIVED).
+        self._archived: set[int] = set()
+        #: The last targetTaskRunStatus a user asked of each job (UpdateJob).
+        self._job_targets: dict[int, str] = {}
+        self._steps: dict[str, int] = {}
 
     @property
     def farm_id(self) -> str:
@@ -110,7 +123,7 @@ class ClientBase:
     def _job_summaries(self, jobs: list[JobState]) -> list[dict[str, Any]]:
         self._index_jobs()
         now = self._sim.env.now
-        starting = self._starting(now)
+        starting = self._starting_by_job(now)
         out = []
         for job in jobs:
             counts = dict(zip(_STATUS_NAMES, job.counts, strict=True))
@@ -120,10 +133,13 @@ class ClientBase:
             status = job.final_status or job.aggregate(starting=setting_up)
             summary: dict[str, Any] = {
                 "jobId": self._job_ids[job.index], "name": job.name,
-                "lifecycleStatus": "CREATE_COMPLETE", "lifecycleStatusMessage": "",
+                "lifecycleStatus": ("ARCHIVED" if job.index in self._archived
+                                    else "CREATE_COMPLETE"),
+                "lifecycleStatusMessage": "",
                 "priority": job.priority, "createdAt": self._time(job.submitted_at),
                 "createdBy": CREATED_BY, "taskRunStatus": status.value,
-                "targetTaskRunStatus": job.submission.target_task_run_status.value,
+                "targetTaskRunStatus": self._job_targets.get(
+                    job.index, job.submission.target_task_run_status.value),
                 "taskRunStatusCounts": counts,
                 "taskFailureRetryCount": job.retry_total,
                 "maxFailedTasksCount": job.max_failed,
@@ -141,7 +157,7 @@ class ClientBase:
             out.append(summary)
         return out
 
-    def _starting(self, now: float) -> dict[int, int]:
+    def _starting_by_job(self, now: float) -> dict[int, int]:
         """Tasks whose session is still setting up (STARTING), by job."""
         starting: dict[int, int] = {}
         for w in self._sim.workers:
@@ -165,6 +181,37 @@ class ClientBase:
         if job is None or job.queue_index != queue:
             raise not_found(operation, "job", params["jobId"])
         return job
+
+    def _index_steps(self) -> None:
+        """Ids of the steps created since the last call (one vector operation)."""
+        known, total = len(self._step_ids), len(self._sim.control.steps)
+        if total > known:
+            new = [f"step-{h}" for h in
+                   hex32s("step", self._sim.seed, np.arange(known, total))]
+            self._steps.update(zip(new, range(known, total), strict=True))
+            self._step_ids.extend(new)
+
+    def _step(self, params: dict[str, Any], operation: str) -> StepState:
+        """The step ``params["stepId"]`` of the job ``params["jobId"]`` (of the queue)."""
+        job = self._job(params, operation)
+        self._index_steps()
+        index = self._steps.get(params["stepId"])
+        step = None if index is None else self._sim.control.steps[index]
+        if step is None or step.job is not job:
+            raise not_found(operation, "step", params["stepId"])
+        return step
+
+    def _task(self, params: dict[str, Any], operation: str) -> tuple[StepState, int]:
+        """The step and number of the task ``params["taskId"]`` (``task-<step hex>-<n>``) of
+        the step ``params["stepId"]``."""
+        step = self._step(params, operation)
+        task_id: str = params["taskId"]
+        prefix = f"task-{self._step_ids[step.gidx][5:]}-"
+        number = task_id[len(prefix):]
+        if (not task_id.startswith(prefix) or not number.isdigit()
+                or (len(number) > 1 and number[0] == "0") or int(number) >= step.task_count):
+            raise not_found(operation, "task", task_id)
+        return step, int(number)
 
     # ------------------------------------------------------------------ requests
 

@@ -18,10 +18,12 @@ farm come with the rest of issue 11.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from botocore.exceptions import ClientError
 
 from farmsim._documents import load_yaml
 from farmsim.api._base import CREATED_BY, ClientBase, invalid, not_found, page, window, with_token
@@ -33,7 +35,9 @@ from farmsim.errors import TemplateError
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
+    FarmConfig,
     JobSubmission,
+    LimitConfig,
 )
 from farmsim.model.enums import (
     TASK_STATUS_CODES,
@@ -41,11 +45,11 @@ from farmsim.model.enums import (
     CreateJobTargetTaskRunStatus,
     TaskRunStatus,
 )
+from farmsim.record.ids import make_id
 from farmsim.templates import Template, expand_job, load_template
 
 if TYPE_CHECKING:
-
-    pass
+    from farmsim.model.state import JobState, StepState
 
 __all__ = ["DeadlineClient"]
 
@@ -186,20 +190,125 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
 
     def get_queue_limit_association(self, **params: Any) -> dict[str, Any]:
         self._request("GetQueueLimitAssociation", params)
-        queue = self._queue(params, "GetQueueLimitAssociation")
-        limit = self._id(params, "limitId", self._limits, "limit", "GetQueueLimitAssociation")
-        if (queue, limit) not in self._limit_associations():
-            raise not_found("GetQueueLimitAssociation", "queue-limit association",
-                             f"{params['queueId']}/{params['limitId']}")
-        return self._association(queue, "limitId", self._limit_ids[limit])
+        queue, limit = self._limit_pair(params, "GetQueueLimitAssociation")
+        return self._limit_association(queue, limit)
 
     def list_queue_limit_associations(self, **params: Any) -> dict[str, Any]:
         self._request("ListQueueLimitAssociations", params)
         pairs = self._filtered(self._limit_associations(), params, "limitId", self._limits,
                                "limit", "ListQueueLimitAssociations")
-        items, token = page([self._association(q, "limitId", self._limit_ids[x])
-                              for q, x in pairs], params)
+        items, token = page([self._limit_association(q, x) for q, x in pairs], params)
         return with_token({"queueLimitAssociations": items}, token)
+
+    def create_queue_limit_association(self, **params: Any) -> dict[str, Any]:
+        """Jobs of the queue submitted from now on use the limit (ACTIVE). Refused when the
+        queue already has it, or another limit of the same amountRequirementName."""
+        operation = "CreateQueueLimitAssociation"
+        self._request(operation, params)
+        queue = self._queue(params, operation)
+        limit = self._live_limit(params, operation)
+        farm = self._sim.scenario.farm
+        amount = farm.limits[limit].amount_requirement_name
+        for q, other in self._limit_associations():
+            if q == queue and (other == limit or farm.limits[other].amount_requirement_name
+                               .lower() == amount.lower()):
+                raise error("ConflictException", operation,
+                            f"queue {self._queue_ids[queue]} already has a limit for {amount}"
+                            f" ({self._limit_ids[other]})", reason="RESOURCE_ALREADY_EXISTS",
+                            resourceId=self._limit_ids[other],
+                            resourceType="queue-limit association")
+        self._set_queue_limits(queue, (*farm.queues[queue].limits,
+                                       farm.limits[limit].display_name))
+        self._sim.control.associate_limit(self._sim.control.queues[queue],
+                                          self._sim.control.limits[limit], amount)
+        self._qla_status[queue, limit] = "ACTIVE"
+        self._qla_times[queue, limit] = (self._time(self._sim.env.now), None)
+        return {}
+
+    def update_queue_limit_association(self, **params: Any) -> dict[str, Any]:
+        """``status`` STOP_LIMIT_USAGE_AND_COMPLETE_TASKS (running tasks finish; no new task
+        of the queue takes the limit's units, they stay READY), STOP_LIMIT_USAGE_AND_CANCEL_TASKS
+        (the runs holding its units are stopped, their tasks READY again without a retry), or
+        ACTIVE again. A stopped association is STOPPED as soon as no task of the queue holds
+        the limit's units (the service takes a while; farmsim adds no delay)."""
+        operation = "UpdateQueueLimitAssociation"
+        self._request(operation, params)
+        queue, limit = self._limit_pair(params, operation)
+        status, now = params["status"], self._sim.env.now
+        control = self._sim.control
+        amount = self._sim.scenario.farm.limits[limit].amount_requirement_name
+        before = self._qla_state(queue, limit)
+        if status == "ACTIVE":
+            if before != "ACTIVE":
+                control.resume_limit_usage(control.queues[queue], control.limits[limit],
+                                           amount, now)
+        elif before == "ACTIVE" or status == "STOP_LIMIT_USAGE_AND_CANCEL_TASKS":
+            control.stop_limit_usage(control.queues[queue], control.limits[limit], amount,
+                                     now, cancel=status == "STOP_LIMIT_USAGE_AND_CANCEL_TASKS")
+        self._qla_status[queue, limit] = status
+        self._qla_times[queue, limit] = (self._qla_times.get(
+            (queue, limit), (self._start, None))[0], self._time(now))
+        return {}
+
+    def delete_queue_limit_association(self, **params: Any) -> dict[str, Any]:
+        """Only a STOPPED association can be deleted (ConflictException otherwise). Jobs of the
+        queue submitted afterwards that name the limit's amount are NOT_COMPATIBLE."""
+        operation = "DeleteQueueLimitAssociation"
+        self._request(operation, params)
+        queue, limit = self._limit_pair(params, operation)
+        state = self._qla_state(queue, limit)
+        if state != "STOPPED":
+            raise error("ConflictException", operation,
+                        f"the association of queue {self._queue_ids[queue]} and limit "
+                        f"{self._limit_ids[limit]} is {state}: stop it first "
+                        f"(UpdateQueueLimitAssociation) and wait until it is STOPPED",
+                        reason="STATUS_CONFLICT", resourceId=self._limit_ids[limit],
+                        resourceType="queue-limit association")
+        farm = self._sim.scenario.farm
+        name = farm.limits[limit].display_name
+        self._set_queue_limits(queue, tuple(n for n in farm.queues[queue].limits if n != name))
+        self._sim.control.dissociate_limit(self._sim.control.queues[queue],
+                                           farm.limits[limit].amount_requirement_name)
+        self._qla_status.pop((queue, limit), None)
+        self._qla_times.pop((queue, limit), None)
+        return {}
+
+    def _limit_pair(self, params: dict[str, Any], operation: str) -> tuple[int, int]:
+        queue = self._queue(params, operation)
+        limit = self._live_limit(params, operation)
+        if (queue, limit) not in self._limit_associations():
+            raise not_found(operation, "queue-limit association",
+                            f"{params['queueId']}/{params['limitId']}")
+        return queue, limit
+
+    def _qla_state(self, queue: int, limit: int) -> str:
+        """The association's status now: a STOP_* one is STOPPED once no task of the queue
+        holds the limit's units."""
+        status = self._qla_status.get((queue, limit), "ACTIVE")
+        if status.startswith("STOP_LIMIT_USAGE"):
+            control = self._sim.control
+            if not control.limit_holders(control.queues[queue], control.limits[limit]):
+                status = self._qla_status[queue, limit] = "STOPPED"
+        return status
+
+    def _limit_association(self, queue: int, limit: int) -> dict[str, Any]:
+        summary = self._association(queue, "limitId", self._limit_ids[limit])
+        summary["status"] = self._qla_state(queue, limit)
+        created, updated = self._qla_times.get((queue, limit), (self._start, None))
+        summary["createdAt"] = created
+        if updated is not None:
+            summary |= {"updatedAt": updated, "updatedBy": CREATED_BY}
+        return summary
+
+    def _set_queue_limits(self, queue: int, names: tuple[str, ...]) -> None:
+        """The scenario's farm as it is now: the queue's limits (the run's tables read it)."""
+        farm = self._sim.scenario.farm
+        queues = list(farm.queues)
+        queues[queue] = dataclasses.replace(queues[queue], limits=names)
+        self._set_farm(dataclasses.replace(farm, queues=tuple(queues)))
+
+    def _set_farm(self, farm: FarmConfig) -> None:
+        self._sim.scenario = dataclasses.replace(self._sim.scenario, farm=farm)
 
     def _association(self, queue: int, key: str, other: str) -> dict[str, Any]:
         """An association of the scenario (ACTIVE: associations do not change in this
@@ -233,7 +342,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
 
     def get_limit(self, **params: Any) -> dict[str, Any]:
         self._request("GetLimit", params)
-        index = self._id(params, "limitId", self._limits, "limit", "GetLimit")
+        index = self._live_limit(params, "GetLimit")
         summary = self._limit_summary(index)
         if "description" in self._limit_edits.get(index, {}):
             summary["description"] = self._limit_edits[index]["description"]
@@ -241,9 +350,57 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
 
     def list_limits(self, **params: Any) -> dict[str, Any]:
         self._request("ListLimits", params)
-        items, token = page([self._limit_summary(i) for i in range(len(self._limit_ids))],
-                             params)
+        items, token = page([self._limit_summary(i) for i in range(len(self._limit_ids))
+                             if i not in self._deleted_limits], params)
         return with_token({"limits": items}, token)
+
+    def create_limit(self, **params: Any) -> dict[str, Any]:
+        """A new limit, used by no queue until associated (CreateQueueLimitAssociation). Its
+        license cost per hour is 0 (the scenario's ``cost_per_hour`` is farmsim's own knob).
+        The same ``clientToken`` again returns the limit it created."""
+        operation = "CreateLimit"
+        self._request(operation, params)
+        token = params.get("clientToken")
+        if token is not None and ("limit", token) in self._limit_tokens:
+            return {"limitId": self._limit_tokens["limit", token]}
+        if params["maxCount"] == 0:
+            raise invalid(operation, "maxCount", "must not be 0")
+        farm = self._sim.scenario.farm
+        limit = self._sim.control.create_limit(params["amountRequirementName"],
+                                               params["maxCount"])
+        self._set_farm(dataclasses.replace(farm, limits=(*farm.limits, LimitConfig(
+            display_name=params["displayName"],
+            amount_requirement_name=params["amountRequirementName"],
+            max_count=params["maxCount"]))))
+        index = limit.index
+        limit_id = make_id("limit", self._sim.seed, index)
+        self._limit_ids.append(limit_id)
+        self._limits[limit_id] = index
+        self._limit_created[index] = self._time(self._sim.env.now)
+        if "description" in params:
+            self._limit_edits[index] = {"description": params["description"]}
+        if token is not None:
+            self._limit_tokens["limit", token] = limit_id
+        return {"limitId": limit_id}
+
+    def delete_limit(self, **params: Any) -> dict[str, Any]:
+        """Refused (ConflictException) while a queue is associated with the limit. A deleted
+        limit is gone from the API; the run's tables keep its records."""
+        self._request("DeleteLimit", params)
+        index = self._live_limit(params, "DeleteLimit")
+        if any(x == index for _, x in self._limit_associations()):
+            raise error("ConflictException", "DeleteLimit",
+                        f"limit {self._limit_ids[index]} is associated with a queue: delete "
+                        f"its queue-limit associations first", reason="RESOURCE_IN_USE",
+                        resourceId=self._limit_ids[index], resourceType="limit")
+        self._deleted_limits.add(index)
+        return {}
+
+    def _live_limit(self, params: dict[str, Any], operation: str) -> int:
+        index = self._id(params, "limitId", self._limits, "limit", operation)
+        if index in self._deleted_limits:
+            raise not_found(operation, "limit", params["limitId"])
+        return index
 
     def update_limit(self, **params: Any) -> dict[str, Any]:
         """``maxCount`` acts at once (semantics D): runs holding units keep them; a lower
@@ -251,7 +408,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         the work waiting on it. ``displayName`` and ``description`` change what the API
         reports (the run's tables keep the scenario's names)."""
         self._request("UpdateLimit", params)
-        index = self._id(params, "limitId", self._limits, "limit", "UpdateLimit")
+        index = self._live_limit(params, "UpdateLimit")
         if params.get("maxCount") == 0:  # (the model's documentation: "must not be 0")
             raise error("ValidationException", "UpdateLimit", "maxCount must not be 0",
                         reason="FIELD_VALIDATION_FAILED",
@@ -270,7 +427,8 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         config = self._sim.scenario.farm.limits[index]
         state = self._sim.control.limits[index]
         summary = {"farmId": self._farm_id, "limitId": self._limit_ids[index],
-                   "currentCount": state.current, "createdAt": self._start,
+                   "currentCount": state.current,
+                   "createdAt": self._limit_created.get(index, self._start),
                    "createdBy": CREATED_BY, "displayName": config.display_name,
                    "amountRequirementName": config.amount_requirement_name,
                    "maxCount": state.max_count}
@@ -373,19 +531,38 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
 
     def update_job(self, **params: Any) -> dict[str, Any]:
         """``priority``, ``maxWorkerCount``, ``maxRetriesPerTask``, ``maxFailedTasksCount``,
-        ``name`` and ``description`` (see ``ControlPlane.update_job`` for when each acts).
-        ``targetTaskRunStatus`` and ``lifecycleStatus`` are not modelled yet: asking for them
-        raises :class:`~farmsim.api.errors.NotModelledError` rather than doing nothing."""
+        ``name`` and ``description`` (see ``ControlPlane.update_job`` for when each acts);
+        ``targetTaskRunStatus`` (``ControlPlane.set_target``: requeue, suspend, cancel, fail,
+        succeed); ``lifecycleStatus`` ARCHIVED: the job's tasks that have not ended are
+        canceled, and the job takes no more updates (ConflictException)."""
         self._request("UpdateJob", params)
         job = self._job(params, "UpdateJob")
-        for member in ("targetTaskRunStatus", "lifecycleStatus"):
-            if member in params:
-                raise NotModelledError(f"UpdateJob's {member} is not modelled by this release "
-                                       f"of farmsim (asked: {params[member]!r})")
+        self._update_job(job, params, "UpdateJob")
+        return {}
+
+    def batch_update_job(self, **params: Any) -> dict[str, Any]:
+        """UpdateJob for up to 100 jobs; each job that cannot be updated is an entry of
+        ``errors`` (its code and message), and the others are updated."""
+        self._request("BatchUpdateJob", params)
+        errors = []
+        for item in params["jobs"]:
+            try:
+                self._request("UpdateJob", item)
+                self._update_job(self._job(item, "BatchUpdateJob"), item, "BatchUpdateJob")
+            except ClientError as exc:
+                errors.append(_batch_error(exc, item, ("farmId", "queueId", "jobId")))
+        return {"errors": errors}
+
+    def _update_job(self, job: JobState, params: dict[str, Any], operation: str) -> None:
+        if job.index in self._archived:
+            raise error("ConflictException", operation, f"job {self._job_ids[job.index]} is "
+                        f"ARCHIVED: it can no longer be updated", reason="STATUS_CONFLICT",
+                        resourceId=self._job_ids[job.index], resourceType="job")
         if params.get("maxWorkerCount") == 0:  # (the model's documentation)
-            raise error("ValidationException", "UpdateJob", "maxWorkerCount must not be 0",
-                        reason="FIELD_VALIDATION_FAILED",
-                        fieldList=[{"name": "maxWorkerCount", "message": "must not be 0"}])
+            raise invalid(operation, "maxWorkerCount", "must not be 0")
+        target = params.get("targetTaskRunStatus")
+        if target is not None:
+            self._check_target(job, target, operation)
         now = self._sim.env.now
         self._sim.control.update_job(
             job, priority=params.get("priority"), max_worker_count=params.get("maxWorkerCount"),
@@ -395,8 +572,70 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             job.name = params["name"]  # (the run's jobs table shows it too)
         if "description" in params:
             self._job_descriptions[job.index] = params["description"]
+        if target is not None:
+            self._sim.control.set_target(job, target, now)
+            self._job_targets[job.index] = target
+        if params.get("lifecycleStatus") == "ARCHIVED":
+            self._sim.control.set_target(job, "CANCELED", now)
+            self._archived.add(job.index)
         self._job_updated[job.index] = self._time(now)
+
+    def _check_target(self, job: JobState, target: str, operation: str) -> None:
+        """A requeue of a NOT_COMPATIBLE job is refused: farmsim decides compatibility when a
+        job is created (its other steps were CANCELED with it): submit it again."""
+        if target in ("READY", "PENDING") and job.counts[_NOT_COMPATIBLE]:
+            raise error("ConflictException", operation,
+                        f"job {self._job_ids[job.index]} is NOT_COMPATIBLE: farmsim decides "
+                        f"compatibility when a job is created; submit it again",
+                        reason="STATUS_CONFLICT", resourceId=self._job_ids[job.index],
+                        resourceType="job")
+
+    def update_step(self, **params: Any) -> dict[str, Any]:
+        """The ``targetTaskRunStatus`` of one step's tasks (as UpdateJob's for the job's)."""
+        self._request("UpdateStep", params)
+        step = self._step(params, "UpdateStep")
+        self._check_updatable(step.job, "UpdateStep")
+        target = params["targetTaskRunStatus"]
+        self._check_target(step.job, target, "UpdateStep")
+        self._sim.control.set_target(step.job, target, self._sim.env.now, step=step)
         return {}
+
+    def update_task(self, **params: Any) -> dict[str, Any]:
+        """A task's ``targetRunStatus``: READY or PENDING requeue it (a running task's run is
+        INTERRUPTED), the others set its status (a running task's run is CANCELED)."""
+        self._request("UpdateTask", params)
+        step, task = self._task(params, "UpdateTask")
+        self._set_task(step, task, params["targetRunStatus"], "UpdateTask")
+        return {}
+
+    def batch_update_task(self, **params: Any) -> dict[str, Any]:
+        """UpdateTask for up to 100 tasks; those that cannot be updated are ``errors``."""
+        self._request("BatchUpdateTask", params)
+        errors = []
+        for item in params["tasks"]:
+            try:
+                step, task = self._task(item, "BatchUpdateTask")
+                self._set_task(step, task, item["targetRunStatus"], "BatchUpdateTask")
+            except ClientError as exc:
+                errors.append(_batch_error(exc, item, ("farmId", "queueId", "jobId", "stepId",
+                                                       "taskId")))
+        return {"errors": errors}
+
+    def _set_task(self, step: StepState, task: int, target: str, operation: str) -> None:
+        self._check_updatable(step.job, operation)
+        self._check_target(step.job, target, operation)
+        if step.chunks is not None and task >= step.next_fresh:
+            raise not_found(operation, "task", f"task {task} of step "
+                            f"{self._step_ids[step.gidx]} (a chunk not formed yet)")
+        self._sim.control.set_target(step.job, target, self._sim.env.now, step=step,
+                                     tasks=[task])
+
+    def _check_updatable(self, job: JobState, operation: str) -> None:
+        if job.index in self._archived:
+            raise error("ConflictException", operation, f"job {self._job_ids[job.index]} is "
+                        f"ARCHIVED: it can no longer be updated", reason="STATUS_CONFLICT",
+                        resourceId=self._job_ids[job.index], resourceType="job")
+
 
 _TRUE = {"true", "yes", "on", "1"}
 
@@ -432,3 +671,19 @@ _WORKER_STATUS = {code: status.value for status, code in WORKER_STATUS_CODES.ite
 _TEMPLATE_CACHE = 256
 #: A fleet's role (required by GetFleet; a simulation has no IAM).
 _ROLE_ARN = "arn:aws:iam::000000000000:role/farmsim-fleet"
+
+
+_NOT_COMPATIBLE = TASK_STATUS_CODES[TaskRunStatus.NOT_COMPATIBLE]
+
+
+def _batch_error(exc: ClientError, item: dict[str, Any], keys: tuple[str, ...]
+                 ) -> dict[str, Any]:
+    """The ``errors`` entry of a batch update's item that failed with ``exc``."""
+    code = exc.response["Error"]["Code"]
+    codes = {"ConflictException": "ConflictException",
+             "ResourceNotFoundException": "ResourceNotFoundException",
+             "ValidationException": "ValidationException"}
+    entry = {k: item[k] for k in keys if k in item}
+    entry["code"] = codes.get(code, "InternalServerErrorException")
+    entry["message"] = exc.response["Error"]["Message"]
+    return entry

@@ -19,8 +19,8 @@ the :class:`~farmsim.scheduling.base.SchedulingView` the policies see: read-only
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from heapq import heappop
+from collections.abc import Callable, Sequence
+from heapq import heapify, heappop
 from typing import TYPE_CHECKING
 
 from farmsim.engine.demand import Demand
@@ -46,9 +46,17 @@ from farmsim.model.state import (
     TERMINAL_JOB_STATUSES,
     JobState,
     StepState,
+    StoppedLimit,
 )
-from farmsim.record.recorder import Recorder, pack_event, pack_worker
-from farmsim.record.runs import RUN_CANCELED, RUN_FAILED, pack_run
+from farmsim.record.recorder import USER, Recorder, pack_event, pack_worker
+from farmsim.record.runs import (
+    NO_RUN,
+    RUN_CANCELED,
+    RUN_FAILED,
+    RUN_INTERRUPTED,
+    RUN_SUCCEEDED,
+    pack_run,
+)
 from farmsim.scheduling import JobChange
 
 if TYPE_CHECKING:
@@ -68,6 +76,22 @@ _RUNNING = WORKER_STATUS_CODES[WorkerStatus.RUNNING]
 _STOPPING = WORKER_STATUS_CODES[WorkerStatus.STOPPING]
 
 Choice = tuple[JobState, StepState]
+
+#: A user's target status (UpdateJob/UpdateStep/UpdateTask) by name.
+_TARGET_CODES = {"READY": READY, "PENDING": PENDING, "SUSPENDED": SUSPENDED,
+                 "CANCELED": CANCELED, "FAILED": FAILED, "SUCCEEDED": SUCCEEDED}
+#: The statuses of the tasks a job's or step's target moves (in-flight tasks apart: every
+#: target but READY stops their runs, semantics A.3).
+_MOVED = {
+    "PENDING": frozenset({READY, PENDING, SUSPENDED, CANCELED, FAILED, SUCCEEDED}),
+    "READY": frozenset({SUSPENDED, CANCELED, FAILED}),
+    "SUSPENDED": frozenset({READY, PENDING}),
+    "CANCELED": frozenset({READY, PENDING, SUSPENDED}),
+    "FAILED": frozenset({READY, PENDING, SUSPENDED, CANCELED}),
+    "SUCCEEDED": frozenset({READY, PENDING, SUSPENDED, CANCELED, FAILED}),
+}
+#: A task's target moves it whatever its status (NOT_COMPATIBLE apart).
+_MOVED_TASK = frozenset({READY, PENDING, SUSPENDED, CANCELED, FAILED, SUCCEEDED})
 
 
 class ControlPlane:
@@ -228,6 +252,78 @@ class ControlPlane:
         if policy.watches & what:
             policy.changed(job, policy.watches & what)
 
+    # ------------------------------------------------------------------ limits and queues
+
+    def create_limit(self, amount: str, max_count: int) -> LimitState:
+        """CreateLimit: a new limit, associated with no queue yet."""
+        return self.farm.add_limit(amount, max_count)
+
+    def associate_limit(self, queue: QueueState, limit: LimitState, amount: str) -> None:
+        """CreateQueueLimitAssociation: jobs of ``queue`` created from now on that name
+        ``amount`` use ``limit`` (those created before keep what they were created with:
+        compatibility is decided at creation, and on a requeue)."""
+        self.farm.associate(queue, limit, amount)
+
+    def stop_limit_usage(self, queue: QueueState, limit: LimitState, amount: str,
+                         now: float, *, cancel: bool) -> None:
+        """UpdateQueueLimitAssociation STOP_LIMIT_USAGE_AND_COMPLETE_TASKS (``cancel`` False)
+        or _AND_CANCEL_TASKS: no task of ``queue`` takes ``limit``'s units from now on (those
+        tasks stay READY); runs holding them finish, or with ``cancel`` are stopped now, their
+        tasks READY again without a retry counted (semantics D.5, 10.11)."""
+        self.now = now
+        stopped = StoppedLimit(limit)
+        queue.limits_by_amount[amount.lower()] = stopped
+        if queue.index in limit.queues:
+            limit.queues.remove(queue.index)  # (its releases wake nobody in this queue)
+        for job in queue.jobs:
+            for step in job.steps:
+                if any(lim is limit for lim, _ in step.limits):
+                    step.limits = tuple((stopped if lim is limit else lim, units)
+                                        for lim, units in step.limits)
+        if cancel:
+            for worker in self.limit_holders(queue, limit):
+                self._stop_run(worker, now, RUN_CANCELED, READY, reset_retries=False)
+        for job in queue.jobs:
+            if job.final_status is None:
+                self.demand.refile(job)
+                self._check_job_end(job)
+
+    def resume_limit_usage(self, queue: QueueState, limit: LimitState, amount: str,
+                           now: float) -> None:
+        """UpdateQueueLimitAssociation ACTIVE after a stop: ``queue``'s tasks take ``limit``'s
+        units again, and idle workers are woken for what may be taken."""
+        self.now = now
+        queue.limits_by_amount[amount.lower()] = limit
+        if queue.index not in limit.queues:
+            limit.queues.append(queue.index)
+        for job in queue.jobs:
+            for step in job.steps:
+                if any(isinstance(lim, StoppedLimit) and lim.limit is limit
+                       for lim, _ in step.limits):
+                    step.limits = tuple(
+                        (limit if isinstance(lim, StoppedLimit) and lim.limit is limit
+                         else lim, units) for lim, units in step.limits)
+            if job.final_status is None:
+                self.demand.refile(job)
+
+    def dissociate_limit(self, queue: QueueState, amount: str) -> None:
+        """DeleteQueueLimitAssociation (after STOPPED): jobs of ``queue`` created from now on
+        that name ``amount`` are NOT_COMPATIBLE; those created before keep waiting for it."""
+        queue.limits_by_amount.pop(amount.lower(), None)
+
+    def limit_holders(self, queue: QueueState, limit: LimitState) -> list[WorkerState]:
+        """Workers running a task of ``queue`` that holds ``limit``'s units now."""
+        out = []
+        for fleet in queue.fleets:
+            for worker in fleet.workers:
+                job, step = worker.job, worker.step
+                if (job is not None and step is not None and job.queue_index == queue.index
+                        and any(lim is limit or (isinstance(lim, StoppedLimit)
+                                                 and lim.limit is limit)
+                                for lim, _ in step.limits)):
+                    out.append(worker)
+        return out
+
     # ------------------------------------------------------------------ a worker asks
 
     def start_next(self, worker: WorkerState, now: float) -> float | None:
@@ -301,7 +397,9 @@ class ControlPlane:
         if step.retry_heap:
             task = heappop(step.retry_heap)
             ready_at = step.task_ready_at.pop(task)
-            attempt = worker.attempt = step.retries[task]
+            attempt = worker.attempt = step.retries.get(task, 0)
+            if not attempt:  # requeued by a user: its READY time is not the step's
+                self.succeeded.retry_ready[step.run_base + task] = ready_at
         else:
             task = step.next_fresh
             step.next_fresh = task + 1
@@ -646,6 +744,310 @@ class ControlPlane:
         self.cancel_worker(worker)
         self._check_job_end(job)
 
+    # ------------------------------------------------------------------ a user's target status
+
+    def set_target(self, job: JobState, target: str, now: float, *,
+                   step: StepState | None = None, tasks: Sequence[int] | None = None) -> None:
+        """A user's ``targetTaskRunStatus`` (UpdateJob), ``targetTaskRunStatus`` of one
+        ``step`` (UpdateStep) or ``targetRunStatus`` of some of its ``tasks`` (UpdateTask,
+        BatchUpdateTask), at ``now`` (semantics A.3; docs/semantics.md, user targets).
+
+        ``target`` is READY, PENDING, SUSPENDED, CANCELED, FAILED or SUCCEEDED. For a job or a
+        step: PENDING requeues every task (SUCCEEDED and running ones too), READY requeues the
+        SUSPENDED, CANCELED and FAILED ones, SUSPENDED moves those not SUCCEEDED, CANCELED or
+        FAILED, CANCELED those not SUCCEEDED or FAILED, FAILED those not SUCCEEDED, and
+        SUCCEEDED every task. For tasks, READY and PENDING requeue the task whatever its
+        status. NOT_COMPATIBLE tasks never change (compatibility is decided when a job is
+        created). A requeued task is READY, or PENDING while an upstream step is not all
+        SUCCEEDED; its failureRetryCount starts again from 0 and its next run is its first
+        attempt again (same duration and outcome). A run the target reaches is stopped now:
+        INTERRUPTED for a requeue, else CANCELED; its limit units come back. A step that leaves
+        "all SUCCEEDED" sends its consumers' READY tasks back to PENDING; one that reaches it
+        resolves them.
+        """
+        self.now = now
+        code = _TARGET_CODES[target]
+        requeue = code in (READY, PENDING)
+        whole = tasks is None
+        if not whole and step is None:
+            raise SimulationError("set_target(tasks=) needs the tasks' step")
+        steps = job.steps if step is None else [step]
+        picked = None if tasks is None else set(tasks)
+        olds = _MOVED[target] if whole else _MOVED_TASK
+        stops = target != "READY" or not whole
+        if requeue:
+            for s in steps:
+                self._ensure_drawn(s)
+        # 1. The tasks each step changes (explicit ones; the fresh block apart), and its runs.
+        plans = [(s, self._targets_of(s, olds, picked)) for s in steps]
+        running: list[WorkerState] = []
+        if stops:
+            touched = {s.index for s in steps}
+            for fleet in self.fleets:
+                for worker in fleet.workers:
+                    ws = worker.step
+                    if (worker.job is job and ws is not None and ws.index in touched
+                            and (picked is None or worker.task in picked)):
+                        running.append(worker)
+        # 2. Which steps are all SUCCEEDED afterwards: each step's unresolved upstreams.
+        succeeded = {s.index: s.counts[SUCCEEDED] for s in job.steps}
+        for s, changes in plans:
+            for old in changes.values():
+                succeeded[s.index] += (code == SUCCEEDED) - (old == SUCCEEDED)
+            if whole and self._fresh_moves(s, olds):
+                n = s.task_count - s.next_fresh
+                succeeded[s.index] += n * ((code == SUCCEEDED) - (s.status[s.next_fresh]
+                                                                  == SUCCEEDED))
+        for worker in running:
+            if code == SUCCEEDED and worker.step is not None:
+                succeeded[worker.step.index] += 1
+        done = {s.index: succeeded[s.index] == s.task_count for s in job.steps}
+        deps_left = {s.index: sum(1 for d in s.structure.dependencies if not done[d])
+                     for s in job.steps}
+
+        def becomes(s: StepState) -> int:
+            return code if not requeue else (READY if deps_left[s.index] == 0 else PENDING)
+
+        # 3. Stop the runs, move the tasks.
+        for worker in running:
+            if worker.step is not None:
+                self._stop_run(worker, now, RUN_INTERRUPTED if requeue else RUN_CANCELED,
+                               becomes(worker.step))
+        for s, changes in plans:
+            if (whole and requeue and s.chunks is None and not s.counts[RUNNING]
+                    and len(changes) + self._fresh_moves(s, olds) == s.task_count):
+                self._reset_step(s, becomes(s), now)  # every task moves: it starts over
+                continue
+            self._move_tasks(s, changes, becomes(s), now, requeue)
+            if whole:
+                self._move_fresh(s, olds, becomes(s), now)
+        # 4. Consumers whose upstream steps resolved, or came undone.
+        for s in job.steps:
+            before, after = s.deps_left, deps_left[s.index]
+            s.deps_left = after
+            if before and not after:
+                self._flip(s, PENDING, READY, now)
+            elif after and not before:
+                self._flip(s, READY, PENDING, now)
+        job.failed_tasks = job.counts[FAILED]
+        self._refile(job)
+
+    def _ensure_drawn(self, step: StepState) -> None:
+        """A step created SUSPENDED has no durations yet: draw them (at its first requeue).
+        An adaptive step's planned chunks may then differ from the template's count."""
+        if step.rule is not None:
+            return
+        queue = self.queues[step.job.queue_index]
+        before = step.task_count
+        code = step.status[0] if before else SUSPENDED
+        self.factory.draw_step(step.job, step, queue)
+        if step.task_count != before or len(step.status) != step.capacity:
+            delta = step.task_count - before
+            step.status = bytearray((code,)) * step.capacity
+            step.counts[code] += delta
+            if step.job.counts is not step.counts:
+                step.job.counts[code] += delta
+        step.next_fresh = step.task_count if step.chunks is None else 0
+
+    def _targets_of(self, step: StepState, olds: frozenset[int], picked: set[int] | None,
+                    ) -> dict[int, int]:
+        """The tasks below ``step.next_fresh`` (or the ``picked`` ones) whose status is in
+        ``olds``, with that status. Picked tasks of the fresh block are made explicit first
+        (:meth:`_explode`); an adaptive step's unformed chunks cannot be picked."""
+        if picked is not None:
+            if any(t >= step.next_fresh for t in picked):
+                self._explode(step)
+            status = step.status
+            return {t: status[t] for t in sorted(picked)
+                    if t < step.next_fresh and status[t] in olds}
+        return {t: c for t, c in enumerate(step.status[:step.next_fresh]) if c in olds}
+
+    @staticmethod
+    def _fresh_moves(step: StepState, olds: frozenset[int]) -> int:
+        """How many tasks of ``step``'s fresh block (never taken, one status) a whole-step
+        target moves."""
+        lo, hi = step.next_fresh, step.task_count
+        return hi - lo if hi > lo and step.status[lo] in olds else 0
+
+    def _reset_step(self, step: StepState, new: int, now: float) -> None:
+        """Every task of ``step`` (none in flight) is requeued: the step starts over, its tasks
+        fresh again (``new``: READY or PENDING), their retry counts at 0."""
+        for t in range(step.next_fresh):
+            if step.status[t] == SUCCEEDED:
+                self._unsucceed(step, t)
+        if step.retries:
+            step.job.retry_total -= sum(step.retries.values())
+            step.retries = {}
+        self._blocked_ready(step, -step.counts[READY])
+        for old, n in enumerate(list(step.counts)):
+            if n and old != new:
+                step.shift(old, new, n)
+        step.status = bytearray((new,)) * step.capacity
+        step.retry_heap, step.task_ready_at = [], {}
+        step.next_fresh = 0
+        if new == READY:
+            step.ready_at = now
+            step.ready_seq = self.seq
+            self._blocked_ready(step, step.task_count)
+        if step.task_count:
+            self._record_event(now, step, 0, step.task_count, new, USER)
+
+    def _explode(self, step: StepState) -> None:
+        """Make the fresh block's tasks explicit: READY ones go to the retry heap (in the same
+        order: lowest first), PENDING ones stay PENDING below ``next_fresh``. Not for adaptive
+        steps (their fresh chunks do not exist yet: the API cannot name them)."""
+        lo, hi = step.next_fresh, step.task_count
+        if hi <= lo or step.chunks is not None:
+            return
+        if step.status[lo] == READY:
+            for t in range(lo, hi):
+                step.push_ready(t, step.ready_at)
+        step.next_fresh = hi
+
+    def _move_tasks(self, step: StepState, changes: dict[int, int], new: int, now: float,
+                    requeue: bool) -> None:
+        """Move explicit tasks (below ``next_fresh``; not in flight) to ``new``, keeping the
+        retry heap, limits' READY counts, retry counts, SUCCEEDED runs and records right."""
+        if not changes:
+            return
+        heap_out = [t for t, old in changes.items() if old == READY and new != READY]
+        if heap_out:
+            gone = set(heap_out)
+            step.retry_heap = [t for t in step.retry_heap if t not in gone]
+            heapify(step.retry_heap)
+            for t in heap_out:
+                step.task_ready_at.pop(t, None)
+            self._blocked_ready(step, -len(heap_out))
+        for t, old in changes.items():
+            if old == SUCCEEDED and new != SUCCEEDED:
+                self._unsucceed(step, t)
+            if requeue and step.retries.get(t):
+                step.job.retry_total -= step.retries.pop(t)
+            if new == SUCCEEDED and old != SUCCEEDED and step.run_base >= 0:
+                self.succeeded.worker[step.run_base + t] = NO_RUN
+            if new == READY and old != READY:
+                step.push_ready(t, now)
+            if old != new:
+                step.set_status(t, new)
+        entering = sum(1 for old in changes.values() if old != READY) if new == READY else 0
+        if entering:
+            self._blocked_ready(step, entering)
+        for lo, hi in _runs_of(sorted(t for t, old in changes.items() if old != new)):
+            self._record_event(now, step, lo, hi, new, USER)
+
+    def _move_fresh(self, step: StepState, olds: frozenset[int], new: int, now: float) -> None:
+        """A whole-step target on the step's fresh block (never-taken tasks, all READY or all
+        PENDING)."""
+        lo, hi = step.next_fresh, step.task_count
+        if hi <= lo:
+            return
+        old = step.status[lo]
+        if old not in olds or old == new:
+            return
+        n = hi - lo
+        if step.chunks is not None and new not in (READY, PENDING):
+            self._creation_events(step, lo, hi)  # the chunks exist now, to end as ``new``
+        step.status[lo:hi] = bytes((new,)) * n
+        step.shift(old, new, n)
+        if old == READY:
+            self._blocked_ready(step, -n)
+        if new == READY:
+            self._blocked_ready(step, n)
+            step.ready_at = now
+        if new in (READY, PENDING):
+            if step.chunks is None:
+                self._record_event(now, step, lo, hi, new, USER)
+        else:
+            if new == SUCCEEDED and step.run_base >= 0:
+                runs = self.succeeded.worker
+                for t in range(lo, hi):
+                    runs[step.run_base + t] = NO_RUN
+            self._record_event(now, step, lo, hi, new, USER)
+            step.next_fresh = hi
+
+    def _flip(self, step: StepState, old: int, new: int, now: float) -> None:
+        """Every task of ``step`` in ``old`` (READY or PENDING) moves to ``new`` (PENDING or
+        READY): its upstream steps came undone, or resolved."""
+        explicit = {t: old for t, c in enumerate(step.status[:step.next_fresh]) if c == old}
+        self._move_tasks(step, explicit, new, now, requeue=False)
+        lo, hi = step.next_fresh, step.task_count
+        if hi > lo and step.status[lo] == old:
+            n = hi - lo
+            step.status[lo:hi] = bytes((new,)) * n
+            step.shift(old, new, n)
+            self._blocked_ready(step, n if new == READY else -n)
+            if new == READY:
+                step.ready_at = now
+                step.ready_seq = self.seq
+            if step.chunks is None:
+                self._record_event(now, step, lo, hi, new, USER)
+
+    def _unsucceed(self, step: StepState, task: int) -> None:
+        """A SUCCEEDED task leaves SUCCEEDED: its run (if it had one) goes from its slot to the
+        run log, so its slot is free for its next SUCCEEDED run."""
+        if step.run_base < 0:
+            return
+        runs = self.succeeded
+        slot = step.run_base + task
+        worker = runs.worker[slot]
+        if worker == NO_RUN:
+            return
+        attempt = step.retries.get(task, 0)
+        ready = runs.retry_ready.get(slot, step.ready_at) if slot in runs.retry_ready \
+            else step.ready_at
+        self._run(pack_run(
+            step.job.index, step.gidx, task, worker, runs.session[slot], runs.seq[slot],
+            attempt, ready, runs.assigned[slot], runs.started[slot], runs.ended[slot],
+            runs.assign_seq[slot], runs.end_seq[slot], RUN_SUCCEEDED, SUCCEEDED))
+        runs.worker[slot] = NO_RUN
+        runs.retry_ready.pop(slot, None)
+
+    def _stop_run(self, worker: WorkerState, now: float, run_status: int, after: int, *,
+                  reset_retries: bool = True) -> None:
+        """End ``worker``'s task run now with ``run_status`` (the worker is interrupted); its
+        task becomes ``after`` (READY ones go back to the retry heap, without a retry; a
+        requeue also sets its failureRetryCount back to 0 unless not ``reset_retries``)."""
+        job, step = worker.job, worker.step
+        if job is None or step is None:
+            raise SimulationError(f"worker#{worker.index} has no task run to stop")
+        task = worker.task
+        if not worker.started_at <= now:  # stopped during its session's setup
+            self.sessions.cancel_setup(worker, now)
+        worker.session_ok = False
+        if not worker.entered:
+            worker.session_job = None
+        self._release(worker, job, step, now)
+        if after == READY:
+            job.requeue_task(step, task, now)
+            self._blocked_ready(step, 1)
+        else:
+            step.set_status(task, after)
+            if after == SUCCEEDED and step.run_base >= 0:
+                self.succeeded.worker[step.run_base + task] = NO_RUN
+        if reset_retries and step.retries.get(task) and after in (READY, PENDING):
+            job.retry_total -= step.retries.pop(task)
+        self._record_run(worker, now, run_status, after)
+        self._record_event(now, step, task, task + 1, after, USER)  # (a user's change)
+        self.cancel_worker(worker)
+
+    def _refile(self, job: JobState) -> None:
+        """After a user's change: a job that has work again is running again (no ``endedAt``)
+        and filed with its policy; one that has none may have ended."""
+        counts = job.counts
+        live = counts[READY] or counts[RUNNING] or any(
+            s.counts[PENDING] and s.deps_left and s._upstream_can_succeed() for s in job.steps)
+        if job.final_status is not None and live:
+            job.final_status = None
+            job.ended_at = math.nan
+            if job.watches:
+                self._changed(job, JobChange.STATUS)
+        # Filed again from scratch (a new index generation makes old entries stale): its
+        # READY tasks changed outside an assignment, which is what keeps the index's flag.
+        job.in_index = False
+        if counts[READY]:
+            self.demand.work_added(job, counts[READY])
+        self._check_job_end(job)
+
     # ------------------------------------------------------------------ adaptive chunks
 
     def _replan(self, step: StepState) -> None:
@@ -708,10 +1110,12 @@ class ControlPlane:
         worker.job = None
         worker.step = None
 
-    def _record_event(self, now: float, step: StepState, lo: int, hi: int, code: int) -> None:
+    def _record_event(self, now: float, step: StepState, lo: int, hi: int, code: int,
+                      worker: int = -1) -> None:
         """Record that tasks ``[lo, hi)`` of ``step`` changed to ``code`` at ``now`` (not a run's
-        own change: creation, dependency resolution, cancellation)."""
-        self._event(pack_event(now, step.gidx, lo, hi, code, -1, self.seq))
+        own change: creation, dependency resolution, cancellation; ``worker`` :data:`USER`:
+        a user's target status)."""
+        self._event(pack_event(now, step.gidx, lo, hi, code, worker, self.seq))
         self.seq += 1
 
     # ------------------------------------------------------------------ what the run read
@@ -724,3 +1128,14 @@ class ControlPlane:
     def unused_rules(self) -> list[int]:
         """Indices of the scenario's ``runtimes`` entries no task run matched."""
         return self.factory.unused_rules()
+
+
+def _runs_of(tasks: list[int]) -> list[tuple[int, int]]:
+    """Sorted task numbers as ``[lo, hi)`` ranges of consecutive ones."""
+    out: list[tuple[int, int]] = []
+    for t in tasks:
+        if out and out[-1][1] == t:
+            out[-1] = (out[-1][0], t + 1)
+        else:
+            out.append((t, t + 1))
+    return out

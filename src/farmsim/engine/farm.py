@@ -135,3 +135,19 @@ class Farm:
             if len(fleet.queues) == 1:
                 fleet.policy = fleet.queues[0].policy
 
+    def add_limit(self, amount: str, max_count: int) -> LimitState:
+        """A new limit (CreateLimit), associated with no queue."""
+        limit = LimitState(len(self.limits), max_count)
+        self.limits.append(limit)
+        self.amounts.add(amount.lower())
+        return limit
+
+    def associate(self, queue: QueueState, limit: LimitState, amount: str) -> None:
+        """``queue``'s jobs created from now on use ``limit`` for ``amount``
+        (CreateQueueLimitAssociation)."""
+        queue.limits_by_amount[amount.lower()] = limit
+        if queue.index not in limit.queues:
+            limit.queues.append(queue.index)
+        for fleet in queue.fleets:
+            if fleet not in limit.fleets:
+                limit.fleets.append(fleet)

@@ -37,6 +37,7 @@ __all__ = [
     "JobState",
     "LimitState",
     "StepState",
+    "StoppedLimit",
     "aggregate_status",
 ]
 
@@ -154,6 +155,45 @@ class LimitState:
         self.max_history.append((now, max_count))
 
 
+def _forward(name: str) -> property:
+    """A property of :class:`StoppedLimit` that is its limit's attribute ``name``."""
+    return property(lambda self: getattr(self.limit, name),
+                    lambda self, value: setattr(self.limit, name, value))
+
+
+class StoppedLimit(LimitState):
+    """A limit as one queue's steps see it while the queue's association with it is stopped
+    (UpdateQueueLimitAssociation STOP_LIMIT_USAGE_*, semantics D.5): never any room, so none
+    of their tasks takes its units; units given back, counts and timelines are the limit's
+    own (every attribute but ``cap`` is the limit's)."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: LimitState) -> None:  # (LimitState's slots are not set: the
+        object.__setattr__(self, "limit", limit)    # properties below read the limit's)
+
+    @property  # type: ignore[override]
+    def cap(self) -> int:
+        return -1
+
+    @cap.setter
+    def cap(self, value: int) -> None:
+        raise AttributeError("a stopped association's limit has no capacity to set")
+
+    index = _forward("index")  # type: ignore[assignment]
+    current = _forward("current")  # type: ignore[assignment]
+    queues = _forward("queues")  # type: ignore[assignment]
+    blocked_ready = _forward("blocked_ready")  # type: ignore[assignment]
+    peak = _forward("peak")  # type: ignore[assignment]
+    fleets = _forward("fleets")  # type: ignore[assignment]
+    usage_times = _forward("usage_times")  # type: ignore[assignment]
+    usage_counts = _forward("usage_counts")  # type: ignore[assignment]
+    max_count = _forward("max_count")  # type: ignore[assignment]
+    max_history = _forward("max_history")  # type: ignore[assignment]
+    ready_times = _forward("ready_times")  # type: ignore[assignment]
+    ready_deltas = _forward("ready_deltas")  # type: ignore[assignment]
+
+
 #: The shared empty containers of a step that has not needed its own (see StepState).
 _NO_TASKS: list[int] = []
 _NO_RETRIES: dict[int, int] = {}
@@ -240,6 +280,14 @@ class StepState:
             self.retries = {}
         count = self.retries[task] = self.retries.get(task, 0) + 1
         return count
+
+    def push_ready(self, task: int, ready_at: float) -> None:
+        """``task`` (below ``next_fresh``; its status the caller's) is READY again from
+        ``ready_at``: to be taken before any higher-numbered task."""
+        if self.retry_heap is _NO_TASKS:
+            self.retry_heap, self.task_ready_at = [], {}
+        self.task_ready_at[task] = ready_at
+        heappush(self.retry_heap, task)
 
     @property
     def capacity(self) -> int:
@@ -440,7 +488,4 @@ class JobState:
     def requeue_task(self, step: StepState, task: int, now: float) -> None:
         """Put a task back to READY (a retry, or a run that never happened)."""
         step.set_status(task, READY)
-        if step.retry_heap is _NO_TASKS:
-            step.retry_heap, step.task_ready_at = [], {}
-        step.task_ready_at[task] = now
-        heappush(step.retry_heap, task)
+        step.push_ready(task, now)

@@ -84,6 +84,10 @@ TASK_TRANSITIONS: dict[str | None, frozenset[str]] = {
 }
 
 
+#: The statuses a user's target can give a task (semantics A.3), from any status.
+USER_TARGETS = frozenset({"READY", "PENDING", "SUSPENDED", "CANCELED", "FAILED", "SUCCEEDED"})
+
+
 class InvariantViolation(AssertionError):
     """A recorded run breaks a rule every correct run keeps. The message names the rule, the
     time, the ids and the values involved."""
@@ -140,6 +144,20 @@ def _peak(intervals: Iterable[tuple[float, float, int, str]]) -> Iterator[tuple[
                 active.discard(label)
             i += 1
         yield t, level, active
+
+
+def _by_user(ev: pd.DataFrame) -> np.ndarray:
+    """Which ``task_events`` rows a user's target status made (UpdateJob, UpdateStep,
+    UpdateTask, a stopped queue-limit association)."""
+    if "by_user" in ev:
+        return ev["by_user"].to_numpy(dtype=bool)
+    return np.zeros(len(ev), dtype=bool)
+
+
+def _user_instants(ev: pd.DataFrame) -> set[tuple[str, float]]:
+    """(task, time) of each change a user made."""
+    user = _by_user(ev)
+    return set(zip(ev["task_id"][user], ev["time"][user].astype(float), strict=True))
 
 
 def _task_ids(step_id: str, tasks: int) -> list[str]:
@@ -389,11 +407,16 @@ def check_task_transitions(result: Any) -> None:
     """Each task's ``task_events`` are a valid status sequence (:data:`TASK_TRANSITIONS`),
     starting at its creation; in-flight statuses and run ends name a worker."""
     ev = result.task_events
+    user = _by_user(ev)
+    instants = _user_instants(ev)
     previous: dict[str, str] = {}
-    for t, task, status, worker in zip(ev["time"], ev["task_id"], ev["status"], ev["worker_id"],
-                                       strict=True):
+    for t, task, status, worker, by_user in zip(ev["time"], ev["task_id"], ev["status"],
+                                                ev["worker_id"], user, strict=True):
         before = previous.get(task)
         allowed = TASK_TRANSITIONS.get(before, frozenset())
+        if by_user or (isinstance(worker, str) and (task, float(t)) in instants):
+            # A user's target (or the end of a run it stopped): any status to a target's.
+            allowed = USER_TARGETS if by_user else allowed | USER_TARGETS
         if status not in allowed:
             _fail("task transitions", f"task {task} goes {before} -> {status} at t={t} "
                                       f"(allowed from {before}: {sorted(allowed)})")
@@ -458,10 +481,21 @@ def check_task_final_states(result: Any) -> None:
     missing = expected.keys() - seen
     if missing:
         _fail(rule, f"tasks without any task_events row: {sorted(missing)[:5]}")
-    # Exactly one final status: nothing follows the first one.
+    # Exactly one final status: nothing follows the first one, but a user's change (which
+    # may take a task out of a final status) and what the engine does with it at that instant.
+    user = _by_user(ev)
+    instants = _user_instants(ev)
     final_at: dict[str, float] = {}
-    for t, task, status in zip(ev["time"], ev["task_id"], ev["status"], strict=True):
-        if task in final_at:
+    requeues: dict[str, int] = defaultdict(int)
+    last_user: dict[str, float] = {}
+    for t, task, status, by_user in zip(ev["time"], ev["task_id"], ev["status"], user,
+                                        strict=True):
+        if by_user or (task, float(t)) in instants:
+            final_at.pop(task, None)
+            last_user[task] = float(t)
+            if by_user and status in _WAITING:
+                requeues[task] += 1
+        elif task in final_at:
             _fail(rule, f"task {task} became {status} at t={t} after reaching a final status "
                         f"at t={final_at[task]}")
         if status in FINAL_TASK_STATUSES:
@@ -480,13 +514,17 @@ def check_task_final_states(result: Any) -> None:
             _fail(rule, f"task {task} of unfinished job {job} ends {status}")
     runs = result.task_runs
     succeeded = runs.loc[runs["status"] == "SUCCEEDED", "task_id"].value_counts()
-    if len(succeeded) and succeeded.iloc[0] > 1:
-        _fail(rule, f"task {succeeded.index[0]} has {succeeded.iloc[0]} SUCCEEDED runs")
-    for task, assigned, status, worker in zip(runs["task_id"], runs["assigned_at"],
-                                              runs["status"], runs["worker_id"], strict=True):
+    for task, n in succeeded[succeeded > 1].items():
+        if n > 1 + requeues.get(str(task), 0):  # one per requeue by a user, and the first
+            _fail(rule, f"task {task} has {n} SUCCEEDED runs")
+    for task, assigned, ended, status, worker in zip(
+            runs["task_id"], runs["assigned_at"], runs["ended_at"], runs["status"],
+            runs["worker_id"], strict=True):
         if task in final_at and assigned > final_at[task]:
             _fail(rule, f"task {task} has a run on {worker} assigned at t={assigned}, after it "
                         f"became {last[task]} at t={final_at[task]}")
+        if status == "SUCCEEDED" and last_user.get(task, -math.inf) >= ended:
+            continue  # a user changed the task after this run
         if status == "SUCCEEDED" and last.get(task) != "SUCCEEDED":
             _fail(rule, f"task {task} had a SUCCEEDED run on {worker} but ends "
                         f"{last.get(task)}")
@@ -521,13 +559,18 @@ def check_dependencies(result: Any) -> None:
         if assigned < need:
             _fail(rule, f"task {task} was assigned to {worker} at t={assigned}, before its "
                         f"upstream steps all succeeded (t={need})")
+    changed = {task for task, _ in _user_instants(ev)}
+    deps = _depends_on(result)
     for step, need in required.items():
+        # A user's change upstream (a requeue) can undo a resolution: only the first READY is
+        # then held to it.
+        undone = any(task in changed for up in deps[step] for task in step_tasks[up])
         for task in step_tasks[step]:
             ready = first.get((task, "READY"), math.inf)
             if ready < need:
                 _fail(rule, f"task {task} became READY at t={ready}, before its upstream "
                             f"steps all succeeded (t={need})")
-            if creation.get(task) != "PENDING" or need == math.inf:
+            if creation.get(task) != "PENDING" or need == math.inf or undone:
                 continue
             ended = min((first.get((task, s), math.inf) for s in FINAL_TASK_STATUSES),
                         default=math.inf)

@@ -22,6 +22,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "EXIT_BLOCK",
     "SETUP_BLOCK",
+    "USER",
     "VOID",
     "WORKER_COLUMNS",
     "Recorder",
@@ -57,6 +58,9 @@ _WORKER = struct.Struct("<dib")
 _ACTION = struct.Struct("<6i2d4b")
 #: Pack one record of each buffer (bound ``Struct.pack``; positional, in column order).
 pack_event = _EVENT.pack
+#: The ``worker`` of a task event a user's target status made (UpdateJob, UpdateStep,
+#: UpdateTask); -1 is the engine's own bulk change (creation, dependencies, cancellation).
+USER = -2
 pack_worker = _WORKER.pack
 pack_action = _ACTION.pack
 pack_action_into = _ACTION.pack_into

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from farmsim.model.state import StepState
 
 __all__ = [
+    "NO_RUN",
     "NO_SEQ",
     "RUN_CANCELED",
     "RUN_COLUMNS",
@@ -73,6 +74,9 @@ assert RUN_DTYPE.itemsize == _RUN.size
 pack_run = _RUN.pack
 #: The sequence number of something that has not happened (a run's end while it goes on).
 NO_SEQ = np.iinfo(np.int64).max
+#: The ``worker`` of a SUCCEEDED slot whose task has no SUCCEEDED run (a user marked it
+#: SUCCEEDED, or its run went to the run log when a user requeued it).
+NO_RUN = -1
 
 #: A run's completed status (the API's CompletedStatus), plus RUNNING for a run still going at
 #: the end of the simulated period. Session actions use the same codes.
@@ -216,13 +220,22 @@ def _succeeded(store: RunColumns, steps: Sequence[StepState]) -> np.ndarray:
     out["attempt"] = 0
     out["status"] = RUN_SUCCEEDED
     out["task_status"] = _SUCCEEDED_TASK
-    # Retried tasks (few): their attempt number and the READY time of that attempt.
+    # Retried tasks (few): their attempt number.
     for k, s in enumerate(steps):
         if s.retries:
             base = starts[k]
             for t, retries in s.retries.items():
                 if status[base + t] == _SUCCEEDED_TASK:
-                    row = np.searchsorted(done, base + t)
-                    out["attempt"][row] = retries
-                    out["ready_at"][row] = store.retry_ready.get(s.run_base + t, s.ready_at)
-    return out
+                    out["attempt"][np.searchsorted(done, base + t)] = retries
+    # Tasks that were READY again (retried, or requeued by a user; few): that READY time.
+    if store.retry_ready:
+        keys = np.fromiter(store.retry_ready.keys(), dtype=np.int64)
+        values = np.fromiter(store.retry_ready.values(), dtype=np.float64)
+        order = np.argsort(slot, kind="stable")
+        where = np.searchsorted(slot, keys, sorter=order)
+        found = where < len(slot)
+        rows = order[where[found]]
+        hit = slot[rows] == keys[found]
+        out["ready_at"][rows[hit]] = values[found][hit]
+    # A task marked SUCCEEDED by a user has no SUCCEEDED run.
+    return out[out["worker"] != NO_RUN]

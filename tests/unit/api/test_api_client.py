@@ -247,8 +247,7 @@ def test_update_job_priority_and_name_act_mid_run_and_reach_the_tables() -> None
     assert (table["started_at"].drop("rush") > 61.0).sum() == 3
 
 
-def test_update_job_max_failed_tasks_reached_stops_the_job_and_unmodelled_members_raise() -> None:
-    from farmsim.api.errors import NotModelledError
+def test_update_job_max_failed_tasks_reached_stops_the_job_and_a_requeue_runs_it_again() -> None:
     from farmsim.testing import check_all
 
     raw = _scenario(jobs=1)
@@ -271,9 +270,16 @@ def test_update_job_max_failed_tasks_reached_stops_the_job_and_unmodelled_member
     assert job["endedAt"] == dt.datetime(2026, 3, 2, 9, 1, 16, tzinfo=dt.UTC)
     sim.run()
     check_all(sim.result())
-    with pytest.raises(NotModelledError, match="targetTaskRunStatus"):
-        client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"],
-                          targetTaskRunStatus="READY")
+    # Requeuing the FAILED job's FAILED and CANCELED tasks (READY) runs them again: they fail
+    # again (every run fails here), and the job is FAILED again.
+    client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"],
+                      targetTaskRunStatus="READY")
+    job = client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"])
+    assert job["taskRunStatus"] == "READY" and "endedAt" not in job
+    sim.run()
+    job = client.get_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"])
+    assert job["taskRunStatus"] == "FAILED"
+    check_all(sim.result())
     with pytest.raises(client.exceptions.ValidationException, match="must not be 0"):
         client.update_job(farmId=ids["farmId"], queueId=ids["queueId"], jobId=ids["jobId"],
                           maxWorkerCount=0)
