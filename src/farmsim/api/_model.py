@@ -94,7 +94,9 @@ def request_problems(operation: str, params: dict[str, Any]) -> list[Problem]:
     if shape is None:
         return []
     validate_parameters(params, shape)
-    return shape_problems(params, shape)
+    problems: list[Problem] = []
+    _check(params, shape, "", problems, request=True)
+    return problems
 
 
 def every_request_problem(operation: str, params: dict[str, Any]) -> list[Problem]:
@@ -116,7 +118,10 @@ def shape_problems(value: Any, shape: Shape, path: str = "") -> list[Problem]:
     return problems
 
 
-def _check(value: Any, shape: Shape, path: str, out: list[Problem]) -> None:
+def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: bool = False,
+           ) -> None:
+    """``request``: ``value`` is a request botocore accepted, whose timestamps may be what
+    boto3 accepts (naive datetimes as UTC, ISO 8601 strings, epoch seconds)."""
     kind = shape.type_name
     meta = shape.metadata
     if isinstance(shape, StructureShape):
@@ -133,7 +138,7 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem]) -> None:
                                      f"{sorted(value)}"))
         for key, item in value.items():
             if key in members and item is not None:
-                _check(item, members[key], _join(path, key), out)
+                _check(item, members[key], _join(path, key), out, request)
         return
     if isinstance(shape, ListShape):
         if not isinstance(value, list):
@@ -141,7 +146,7 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem]) -> None:
             return
         _length(len(value), meta, path, "items", out)
         for i, item in enumerate(value):
-            _check(item, shape.member, f"{path}[{i}]", out)
+            _check(item, shape.member, f"{path}[{i}]", out, request)
         return
     if isinstance(shape, MapShape):
         if not isinstance(value, dict):
@@ -149,8 +154,8 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem]) -> None:
             return
         _length(len(value), meta, path, "entries", out)
         for key, item in value.items():
-            _check(key, shape.key, _join(path, f"<key {key}>"), out)
-            _check(item, shape.value, _join(path, str(key)), out)
+            _check(key, shape.key, _join(path, f"<key {key}>"), out, request)
+            _check(item, shape.value, _join(path, str(key)), out, request)
         return
     if isinstance(shape, StringShape):
         if not isinstance(value, str):
@@ -180,6 +185,8 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem]) -> None:
             out.append(Problem(path, f"expected a boolean, got {type(value).__name__}"))
         return
     if kind == "timestamp":
+        if request:
+            return  # (botocore has checked it parses)
         if not isinstance(value, dt.datetime) or value.tzinfo is None:
             out.append(Problem(path, f"expected a timezone-aware datetime, got {value!r}"))
         return
@@ -205,6 +212,14 @@ def _length(n: int, meta: dict[str, Any], path: str, what: str, out: list[Proble
 def _range(value: float, meta: dict[str, Any], path: str, out: list[Problem]) -> None:
     low, high = meta.get("min"), meta.get("max")
     if low is not None and value < low:
-        out.append(Problem(path, f"{value} is below the minimum {low}"))
+        out.append(Problem(path, f"{_short(value)} is below the minimum {low}"))
     if high is not None and value > high:
-        out.append(Problem(path, f"{value} is above the maximum {high}"))
+        out.append(Problem(path, f"{_short(value)} is above the maximum {high}"))
+
+
+def _short(number: float) -> str:
+    """A number for a message: a huge integer (which ``str`` refuses past 4300 digits) by its
+    size."""
+    if isinstance(number, int) and abs(number) > 10**30:
+        return f"{'-' if number < 0 else ''}an integer of {number.bit_length()} bits"
+    return str(number)

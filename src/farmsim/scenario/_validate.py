@@ -37,16 +37,29 @@ NAME_MAX = 100
 
 
 class Problems:
-    """Collects ``"<location>: <message>"`` lines; :meth:`raise_if_any` raises them together."""
+    """Collects ``"<location>: <message>"`` lines; :meth:`raise_if_any` raises them together.
 
-    __slots__ = ("messages",)
+    It also remembers where problems were found (:attr:`located`) and which keys were refused
+    or missed (:attr:`keyed`), so that a later check of the same data (the API shape check of
+    :mod:`~farmsim.scenario.apishapes`) says nothing more of a field already reported.
+    """
+
+    __slots__ = ("keyed", "located", "messages")
 
     def __init__(self) -> None:
         self.messages: list[str] = []
+        #: Every location a problem was recorded at.
+        self.located: set[str] = set()
+        #: The locations of the keys reported as unknown or missing (``farm.fleets[0].foo``).
+        self.keyed: set[str] = set()
 
-    def add(self, where: str, message: str) -> None:
-        """Record one problem at ``where`` (``"(top level)"`` when ``where`` is empty)."""
+    def add(self, where: str, message: str, *, key: object = None) -> None:
+        """Record one problem at ``where`` (``"(top level)"`` when ``where`` is empty); ``key``:
+        the problem is that key of the mapping at ``where`` (unknown, or missing)."""
         self.messages.append(f"{where or '(top level)'}: {message}")
+        self.located.add(where)
+        if key is not None:
+            self.keyed.add(at(where, key))
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -138,10 +151,11 @@ class Section:
         expected = ", ".join(sorted(keys))
         for key in self.data:
             if not isinstance(key, str) or key not in keys:
-                problems.add(where, f"unknown key {show(key)} (expected one of: {expected})")
+                problems.add(where, f"unknown key {show(key)} (expected one of: {expected})",
+                             key=key)
         for key in required:
             if key not in self.data:
-                problems.add(where, f"missing required key {key!r}")
+                problems.add(where, f"missing required key {key!r}", key=key)
 
     def section(self, key: str, *, keys: Collection[str], required: Iterable[str] = ()) -> Section:
         """The sub-mapping at ``key`` as a section (an empty one when ``key`` is absent)."""
@@ -158,7 +172,8 @@ class Section:
         where, expected = self.at(key), ", ".join(members)
         unknown = [k for k in value if k not in members]
         for k in unknown:
-            self.problems.add(where, f"unknown key {show(k)} (expected one of: {expected})")
+            self.problems.add(where, f"unknown key {show(k)} (expected one of: {expected})",
+                              key=k)
         if unknown:
             return None
         if len(value) != 1:

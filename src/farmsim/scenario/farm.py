@@ -20,6 +20,7 @@ from farmsim.model.config import (
     SchedulingConfig,
 )
 from farmsim.scenario._validate import NAME_MAX, Problems, Section, at, index, names, show
+from farmsim.scenario.apishapes import check_api_shape
 from farmsim.scenario.fleets import read_fleet
 from farmsim.scenario.limits import read_limit
 from farmsim.templates import load_environment_template
@@ -56,7 +57,11 @@ def declared_names(items: Any) -> list[str]:
 
 def read_farm(data: Any, problems: Problems, where: str = "farm", *,
               base_dir: str | os.PathLike[str] | None = None) -> FarmConfig | None:
-    """Validate the ``farm`` mapping. Records every problem; returns None if there were any."""
+    """Validate the ``farm`` mapping. Records every problem; returns None if there were any.
+
+    The farm, each queue, each queue environment, fleet and limit is also checked against the
+    shape of the request it is written like (CreateFarm, CreateQueue, CreateQueueEnvironment,
+    CreateFleet, CreateLimit: :func:`~farmsim.scenario.apishapes.check_api_shape`)."""
     before = len(problems)
     farm = Section(data, where, problems, keys=FARM_KEYS, required=("queues",))
     display_name = farm.string("displayName", default="farm", max_length=NAME_MAX)
@@ -77,6 +82,7 @@ def read_farm(data: Any, problems: Problems, where: str = "farm", *,
     )
     simulation = farm.section("simulation", keys=FARM_SIMULATION_KEYS)
     poll = simulation.duration("worker_poll_interval", default=DEFAULT_WORKER_POLL_INTERVAL_S)
+    check_api_shape(data, "CreateFarm", where, problems)
     if len(problems) > before or display_name is None or poll is None:
         return None
     return FarmConfig(
@@ -133,6 +139,7 @@ def _read_queue(
     limits = _references(queue, "limits", "limit", limit_names)
     _check_amount_clash(queue, limits, amounts)
     environments = _read_queue_environments(queue, base_dir)
+    check_api_shape(data, "CreateQueue", where, problems)
     if len(problems) > before or name is None or scheduling is None:
         return None
     return QueueConfig(display_name=name, scheduling=scheduling, fleets=fleets, limits=limits,
@@ -151,6 +158,7 @@ def _read_queue_environments(queue: Section, base_dir: str | os.PathLike[str] | 
         env = Section(item, loc, queue.problems, keys=QUEUE_ENVIRONMENT_KEYS,
                       required=("template", "priority"))
         priority = env.integer("priority", minimum=0, maximum=QUEUE_ENVIRONMENT_PRIORITY_MAX)
+        check_api_shape(item, "CreateQueueEnvironment", loc, queue.problems)
         if not env.has("template"):
             continue
         source = env.get("template")

@@ -13,6 +13,7 @@ from typing import Any
 from farmsim.model.config import FleetConfig
 from farmsim.model.enums import AutoScalingMode
 from farmsim.scenario._validate import INT32_MAX, NAME_MAX, Problems, Section, at
+from farmsim.scenario.apishapes import check_api_shape
 
 __all__ = [
     "CMF_KEYS",
@@ -54,7 +55,16 @@ _AUTOSCALING = "autoscaling fleets are not supported yet"
 
 
 def read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None:
-    """Validate one ``farm.fleets[]`` item. Records every problem; returns None if any."""
+    """Validate one ``farm.fleets[]`` item, then its API keys against CreateFleet's shape
+    (:func:`~farmsim.scenario.apishapes.check_api_shape`). Records every problem; returns None
+    if any."""
+    before = len(problems)
+    fleet = _read_fleet(data, where, problems)
+    check_api_shape(data, "CreateFleet", where, problems)
+    return fleet if len(problems) == before else None
+
+
+def _read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None:
     before = len(problems)
     fleet = Section(
         data,

@@ -6,6 +6,7 @@ from typing import Any
 
 from farmsim.model.config import LimitConfig
 from farmsim.scenario._validate import INT32_MAX, NAME_MAX, Problems, Section
+from farmsim.scenario.apishapes import check_api_shape
 
 __all__ = ["LIMIT_KEYS", "LIMIT_SIMULATION_KEYS", "amount_name_problem", "read_limit"]
 
@@ -17,7 +18,16 @@ _RESERVED_AMOUNT_SCOPES = ("worker", "job", "step", "task")
 
 
 def read_limit(data: Any, where: str, problems: Problems) -> LimitConfig | None:
-    """Validate one ``farm.limits[]`` item. Records every problem; returns None if any."""
+    """Validate one ``farm.limits[]`` item, then its API keys against CreateLimit's shape
+    (:func:`~farmsim.scenario.apishapes.check_api_shape`). Records every problem; returns None
+    if any."""
+    before = len(problems)
+    limit = _read_limit(data, where, problems)
+    check_api_shape(data, "CreateLimit", where, problems)
+    return limit if len(problems) == before else None
+
+
+def _read_limit(data: Any, where: str, problems: Problems) -> LimitConfig | None:
     before = len(problems)
     limit = Section(
         data,

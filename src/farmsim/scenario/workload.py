@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from farmsim.model.arrivals import ArrivalStream
 from farmsim.model.config import JobSubmission
 from farmsim.scenario._validate import Problems, Section, index
+from farmsim.scenario.apishapes import check_api_shape
 from farmsim.scenario.arrivals import read_arrivals
 from farmsim.scenario.jobitems import (
     JOB_KEYS,
@@ -101,6 +102,7 @@ def _read_job(
     parameters = read_parameters(job)
     template = template_source(job, base_dir)
     fields = read_job_fields(job, template, parameters, base_dir)
+    check_api_shape(data, "CreateJob", where, problems)
     if len(problems) > before or submit_at is None or queue is None or template is None:
         return None
     return fields.submission(at=submit_at, queue=queue, template=template[1],
