@@ -8,7 +8,7 @@ import numpy as np
 
 from farmsim.errors import SimulationError
 from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
-from farmsim.model.state import CANCELED, FAILED, SUCCEEDED, UNLIMITED
+from farmsim.model.state import CANCELED, FAILED, STARTING, SUCCEEDED, UNLIMITED
 from farmsim.record.catalog import Catalog
 from farmsim.record.ids import hex32s, make_id, make_ids
 from farmsim.record.recorder import WORKER_COLUMNS, Recorder
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
     from farmsim.engine.control import ControlPlane
     from farmsim.engine.workers import WorkerState
-    from farmsim.model.state import LimitState
+    from farmsim.model.job import StepStructure
+    from farmsim.model.state import LimitState, StepState
     from farmsim.scenario.config import Scenario
 
 __all__ = ["build_catalog", "idle_changes", "limit_integrals"]
@@ -68,6 +69,8 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
     ]
     # The sessions still open (actions planned past the end are cut by the frames).
     open_sessions = [w.session for w in workers if w.session_job is not None]
+    task_status, retried_tasks, retry_counts = _task_states(steps, step_tasks, workers, now)
+    structures, step_structure = _structures(steps)
     return Catalog(
         name=scenario.name,
         seed=seed,
@@ -122,6 +125,12 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         step_dependencies=[
             tuple(s.job.steps[d].gidx for d in deps) if (deps := s.structure.dependencies)
             else () for s in steps],
+        task_status=task_status,
+        retried_tasks=retried_tasks,
+        retry_counts=retry_counts,
+        structures=structures,
+        step_structure=step_structure,
+        step_chunks={s.gidx: _chunks_of(s) for s in steps if s.chunks is not None},
         runs=gather_runs(recorder.runs, recorder.succeeded, steps, open_runs),
         open_sessions=np.array(open_sessions, dtype=np.int64),
         extra_events=control.unformed_chunk_events(),
@@ -132,6 +141,78 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         unused_rules=control.unused_rules(),
         notes=list(scenario.notes),
     )
+
+
+def _task_states(steps: Sequence[StepState], step_tasks: np.ndarray,
+                 workers: Sequence[WorkerState], now: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every task's TaskRunStatus code at ``now`` (the steps' status arrays one after the other),
+    and the tasks retried after a failure with their failureRetryCount (numbered the same way).
+
+    A task whose session is still setting up is STARTING (semantics A.2 row 8), as its last
+    task event says; the control plane holds it RUNNING from its assignment."""
+    status = np.frombuffer(b"".join([bytes(s.status[:s.task_count]) for s in steps]),
+                           dtype=np.int8).copy()
+    first = np.cumsum(step_tasks) - step_tasks
+    for w in workers:
+        if w.job is not None and w.step is not None and not w.started_at <= now:
+            status[first[w.step.gidx] + w.task] = STARTING
+    retried = [(int(first[s.gidx]) + task, count)
+               for s in steps if s.retries for task, count in s.retries.items()]
+    retried.sort()
+    return (status, np.array([t for t, _ in retried], dtype=np.int64),
+            np.array([n for _, n in retried], dtype=np.int64))
+
+
+def _structures(steps: Sequence[StepState]) -> tuple[list[StepStructure], np.ndarray]:
+    """The distinct structures of ``steps`` (shared by the jobs of one template and parameter
+    values), in order of first use, and each step's position in them."""
+    positions: dict[int, int] = {}
+    structures: list[StepStructure] = []
+    index = np.empty(len(steps), dtype=np.int32)
+    for i, step in enumerate(steps):
+        structure = step.structure
+        k = positions.get(id(structure))
+        if k is None:
+            k = positions[id(structure)] = len(structures)
+            structures.append(structure)
+        index[i] = k
+    return structures, index
+
+
+def _chunks_of(step: StepState) -> tuple[np.ndarray, np.ndarray]:
+    """The first frame (index into the chunk parameter's frames) and the frame count of every
+    task of an adaptive step: its chunks formed, then those its frames left need at its current
+    chunk size, cut as ``AdaptiveChunks.form`` will cut them (engine/chunking.py).
+
+    The planned chunks are as many as the step's tasks beyond those formed (the control plane
+    re-plans them whenever the size changes, up to the job's end); were they not, the list is
+    cut short, and the tasks without a chunk have no parameters in the tables."""
+    chunks, chunking = step.chunks, step.structure.chunking
+    if chunks is None or chunking is None:
+        raise SimulationError(f"step#{step.gidx} has no adaptive chunks")
+    formed_starts = np.frombuffer(chunks.starts, dtype=np.int32).astype(np.int64)
+    formed_counts = np.frombuffer(chunks.counts, dtype=np.int32).astype(np.int64)
+    n_frames = len(chunking.frames)
+    pos = int(formed_starts[-1] + formed_counts[-1]) if len(formed_starts) else 0
+    # The runs of frames a chunk may span (a CONTIGUOUS chunk never spans a gap), from pos.
+    if chunking.contiguous and n_frames:
+        frames = np.asarray(chunking.frames, dtype=np.int64)
+        ends = np.append(np.flatnonzero(np.diff(frames) != 1) + 1, n_frames)
+    else:
+        ends = np.array([n_frames], dtype=np.int64)
+    begins = np.maximum(np.concatenate(([0], ends[:-1])), pos)
+    keep = ends > begins
+    begins, ends = begins[keep], ends[keep]
+    size = max(1, chunks.size)
+    per_run = -(-(ends - begins) // size)
+    first_chunk = np.cumsum(per_run) - per_run
+    run = np.repeat(np.arange(len(per_run)), per_run)
+    starts = begins[run] + size * (np.arange(len(run)) - first_chunk[run])
+    counts = np.minimum(size, ends[run] - starts)
+    planned = max(0, step.task_count - len(formed_starts))
+    return (np.concatenate((formed_starts, starts[:planned])),
+            np.concatenate((formed_counts, counts[:planned])))
 
 
 def _limit_areas(limits: Sequence[LimitState], now: float, recorder: Recorder,

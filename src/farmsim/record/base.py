@@ -39,7 +39,7 @@ __all__ = [
 
 #: Table names, in the order they are written.
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
-          "session_actions")
+          "session_actions", "tasks")
 #: Table file formats, each also the suffix of its files (``jobs.parquet``).
 FORMATS = ("parquet", "csv")
 #: The headline metrics of a results folder, and the list of its files (written last).
@@ -81,7 +81,8 @@ class BaseResult:
 
     - ``catalog``: a :class:`ResultCatalog`;
     - the tables, one DataFrame each (:data:`TABLES`): ``jobs``, ``steps``, ``task_runs``,
-      ``task_events``, ``workers``, ``limit_usage``, ``sessions``, ``session_actions``;
+      ``task_events``, ``workers``, ``limit_usage``, ``sessions``, ``session_actions``,
+      ``tasks``;
     - :meth:`summary`: the headline metrics, the keys of ``summary.json``.
 
     This class writes them to a results folder (:meth:`save`).
@@ -97,6 +98,8 @@ class BaseResult:
         def jobs(self) -> pd.DataFrame: ...
         @property
         def steps(self) -> pd.DataFrame: ...
+        @property
+        def tasks(self) -> pd.DataFrame: ...
         @property
         def task_runs(self) -> pd.DataFrame: ...
         @property

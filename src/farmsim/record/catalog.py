@@ -7,9 +7,12 @@ Plain data (numpy only, no pandas), filled by the engine at the end of a run and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from farmsim.model.job import StepStructure
 
 __all__ = ["Catalog"]
 
@@ -56,6 +59,21 @@ class Catalog:
     step_index: np.ndarray
     step_tasks: np.ndarray
     step_dependencies: list[tuple[int, ...]]
+    #: Each task's TaskRunStatus code at the end (a STARTING task's, whose session is still
+    #: setting up, included), every step's tasks one after the other (int8).
+    task_status: np.ndarray | None = None
+    #: The tasks that failed and were retried (numbers over the run, as ``task_status``) and
+    #: each one's failureRetryCount; every other task's is 0.
+    retried_tasks: np.ndarray | None = None
+    retry_counts: np.ndarray | None = None
+    #: The distinct step structures (whose parameter spaces give the tasks' parameters), and
+    #: each step's position in them.
+    structures: list[StepStructure] = field(default_factory=list)
+    step_structure: np.ndarray | None = None
+    #: The chunks of each adaptive step that formed any (by step): the first frame (index into
+    #: its CHUNK[INT] parameter's frames) and the number of frames of each of its tasks, the
+    #: chunks formed then those its frames left need at its last chunk size.
+    step_chunks: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: Every task run (``farmsim.record.runs.gather_runs``), in the order they ended.
     runs: np.ndarray | None = None
     #: The sessions still open at the end.

@@ -150,7 +150,8 @@ def _by_user(ev: pd.DataFrame) -> np.ndarray:
     """Which ``task_events`` rows a user's target status made (UpdateJob, UpdateStep,
     UpdateTask, a stopped queue-limit association)."""
     if "by_user" in ev:
-        return ev["by_user"].to_numpy(dtype=bool)
+        flags: np.ndarray = ev["by_user"].to_numpy(dtype=bool)
+        return flags
     return np.zeros(len(ev), dtype=bool)
 
 
@@ -432,7 +433,8 @@ def check_event_order(result: Any) -> None:
     rule = "event order"
     ev = result.task_events
     on: dict[str, str] = {}  # worker -> the task it runs, in row order
-    ended_by_worker = {"SUCCEEDED", "FAILED", "CANCELED", "READY"}
+    ended_by_worker = {"SUCCEEDED", "FAILED", "CANCELED", "READY"} | USER_TARGETS  # (a run a
+    # user's target stopped ends with the task in that target)
     for t, task, status, worker in zip(ev["time"], ev["task_id"], ev["status"], ev["worker_id"],
                                        strict=True):
         if not isinstance(worker, str):

@@ -1,8 +1,9 @@
 """The result of a run: DataFrames built once from the columnar records, a summary, files.
 
-Tables (architecture 4.3): ``jobs``, ``task_runs``, ``task_events``, ``workers``,
-``limit_usage``. Times are float seconds since t=0; ids are the API's. Each table is built on
-first access and cached. :meth:`~farmsim.record.base.BaseResult.save` writes them.
+Tables (the README's Output tables): ``jobs``, ``steps``, ``task_runs``, ``task_events``,
+``workers``, ``limit_usage``, ``sessions``, ``session_actions``, ``tasks``. Times are float
+seconds since t=0; ids are the API's. Each table is built on first access and cached.
+:meth:`~farmsim.record.base.BaseResult.save` writes them.
 
 :meth:`Result.load` reads a saved results folder back as a
 :class:`~farmsim.record.saved.SavedResult`; both are a
@@ -33,6 +34,7 @@ from farmsim.record.recorder import (
     ACTION_COLUMNS,
     ACTION_KINDS,
     EVENT_COLUMNS,
+    USER,
     VOID,
     WORKER_COLUMNS,
     Recorder,
@@ -124,14 +126,131 @@ class Result(BaseResult):
         return _cat(codes, self._worker_id_index, unique=True)
 
     @cached_property
+    def _session_hexes(self) -> pa.StringArray:
+        """The 32 hex digits of the id of each of :attr:`_session_numbers`."""
+        return _hex_strings("session", self.catalog.session_ids_seed, self._session_numbers)
+
+    @cached_property
     def _session_id_categories(self) -> pd.Index:
         """The id of each of :attr:`_session_numbers`."""
-        return _arrow_ids("session", self.catalog.session_ids_seed, self._session_numbers)
+        return pd.Index(pd.array(pc.binary_join_element_wise(
+            pa.scalar("session"), self._session_hexes, "-"), dtype="str"))
 
     def _session_ids(self, session: np.ndarray) -> pd.Categorical:
         """The session id of each of the engine's session numbers ``session``."""
         return _cat(np.searchsorted(self._session_numbers, session), self._session_id_categories,
                     unique=True)
+
+    def _session_codes(self, session: np.ndarray) -> np.ndarray:
+        """The position in :attr:`_session_numbers` of each of the engine's session numbers
+        ``session`` (each one of them): a table lookup when the numbers are a count from 0,
+        else a binary search."""
+        numbers = self._session_numbers
+        if len(numbers) and numbers[0] >= 0 and numbers[-1] < 4 * len(numbers) + 1024:
+            lookup = np.zeros(int(numbers[-1]) + 1, dtype=np.int64)
+            lookup[numbers] = np.arange(len(numbers))
+            if not len(session) or (session.min() >= 0 and session.max() <= numbers[-1]):
+                codes: np.ndarray = lookup[session]
+                return codes
+        found: np.ndarray = np.searchsorted(numbers, session)
+        return found
+
+    @cached_property
+    def _run_sessions(self) -> np.ndarray:
+        """Each run's session, as its position in :attr:`_session_numbers`."""
+        return self._session_codes(self._runs["session"])
+
+    @cached_property
+    def _action_sessions(self) -> np.ndarray:
+        """Each action record's session, as its position in :attr:`_session_numbers`."""
+        return self._session_codes(self._actions["session"])
+
+    @cached_property
+    def _session_sizes(self) -> np.ndarray:
+        """The number of rows of each session in :attr:`session_actions` (its runs and its
+        other actions), in :attr:`_session_numbers` order."""
+        n = len(self._session_numbers)
+        sizes: np.ndarray = (np.bincount(self._run_sessions, minlength=n)
+                             + np.bincount(self._action_sessions, minlength=n))
+        return sizes
+
+    @cached_property
+    def _session_action_id_categories(self) -> pd.Index:
+        """The id of every row of :attr:`session_actions`, in row order: the sessions in
+        :attr:`_session_numbers` order, each with its actions numbered from 0."""
+        sizes = self._session_sizes
+        session = np.repeat(np.arange(len(sizes)), sizes)
+        n = np.arange(len(session)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return self._session_action_ids(session, n)
+
+    @cached_property
+    def _run_session_action_id_categories(self) -> pd.Index:
+        """The id of each run's taskRun action, in :attr:`task_runs` order (a run's own row of
+        :attr:`session_actions`; built for the runs alone, so that ``task_runs`` does not
+        build the ids of every action)."""
+        first = np.cumsum(self._session_sizes) - self._session_sizes
+        session = self._run_sessions
+        return self._session_action_ids(session, self._run_action_rows - first[session])
+
+    def _session_action_ids(self, session: np.ndarray, n: np.ndarray) -> pd.Index:
+        """``sessionaction-<session hex>-<n>`` for each session (its position in
+        :attr:`_session_numbers`) and position ``n`` in it, built in Arrow buffers."""
+        # Each session's "sessionaction-<hex>-" once, and each number's digits once.
+        digits = pc.cast(pa.array(np.arange(int(n.max()) + 1 if len(n) else 0)), pa.string())
+        ids = pc.binary_join_element_wise(pc.take(self._session_action_prefixes,
+                                                  pa.array(session)),
+                                          pc.take(digits, pa.array(n)), "")
+        return pd.Index(pd.array(ids, dtype="str"))
+
+    @cached_property
+    def _session_action_prefixes(self) -> pa.StringArray:
+        """``sessionaction-<session hex>-`` of each of :attr:`_session_numbers`."""
+        prefixes: pa.StringArray = pc.binary_join_element_wise(
+            pa.scalar("sessionaction-"), self._session_hexes, pa.scalar("-"), "")
+        return prefixes
+
+    @cached_property
+    def _run_action_rows(self) -> np.ndarray:
+        """The row of each run's taskRun in :attr:`session_actions` (its session action).
+
+        A session's runs are numbered 1..k (``seq``), and its other actions carry the number of
+        the run they come before (``phase`` 0: its setup) or after (2: the session's envExits):
+        a run's row is the count of the rows before it, by run slot, without a sort. Were the
+        numbers otherwise, the rows come from the table's own sort."""
+        r, a = self._runs, self._actions
+        n_r = len(r)
+        per_session = np.bincount(self._run_sessions, minlength=len(self._session_numbers))
+        first_run = np.cumsum(per_session) - per_session
+        runs_in = per_session[self._run_sessions]
+        seq = r["seq"].astype(np.int64)
+        slot = first_run[self._run_sessions] + seq - 1
+        a_codes = self._action_sessions
+        a_seq = a["seq"].astype(np.int64)
+        numbered = not n_r or (
+            bool(np.all((seq >= 1) & (seq <= runs_in)))
+            and int(np.bincount(slot, minlength=n_r).max()) == 1
+            and bool(np.all((a_seq >= 1) & (a_seq <= per_session[a_codes]))))
+        if not numbered:
+            return self._session_action_order()[1]
+        a_slot = first_run[a_codes] + a_seq - 1
+        setup = a["phase"] <= 1  # before the run of its number (the table's order)
+        before = np.bincount(a_slot[setup], minlength=n_r)
+        actions = before + np.bincount(a_slot[~setup], minlength=n_r)
+        rows: np.ndarray = (np.arange(n_r) + np.cumsum(actions) - actions + before)[slot]
+        return rows
+
+    def _session_action_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """The order of :attr:`session_actions`' rows (indices into the action records followed
+        by the runs), and the row of each run."""
+        a, r = self._actions, self._runs
+        n_a, n_r = len(a), len(r)
+        session = np.concatenate([a["session"], r["session"]])
+        seq = np.concatenate([a["seq"], r["seq"]])
+        phase = np.concatenate([a["phase"], np.ones(n_r, np.int8)])
+        order = np.lexsort((np.arange(n_a + n_r), phase, seq, session))
+        rows = np.empty(n_a + n_r, dtype=np.int64)
+        rows[order] = np.arange(n_a + n_r)
+        return order, rows[n_a:]
 
     @cached_property
     def _task_id_categories(self) -> pd.Index:
@@ -193,8 +312,100 @@ class Result(BaseResult):
         })
 
     @cached_property
+    def tasks(self) -> pd.DataFrame:
+        """One row per task (a chunk, for a chunked step) of every step, in step order, then
+        task number: its parameters, its status at the end and its runs.
+
+        ``parameters`` is a JSON object of the task's parameter values, the step's parameters
+        in template order (:mod:`farmsim.record.parameters`): ``{"Frame":12}``, a chunk's range
+        expression ``{"Frame":"1-10"}``, ``{}`` for a step without parameters. An adaptive
+        step's chunks are those the engine formed, then those its frames left would form at
+        its last chunk size. ``status`` is the task's TaskRunStatus at the end (the engine's
+        status arrays), ``failure_retry_count`` the times it failed and was retried,
+        ``started_at`` the start of its first run that started (NaN: none), ``ended_at`` the
+        end of its last run (NaN: it never ran, or its last run goes on; a task READY for a
+        retry keeps its failed run's end, as ``farmsim.api`` reports it),
+        ``latest_session_action_id`` the taskRun action of its last run (missing: never run).
+        """
+        c = self.catalog
+        r = self._runs
+        sizes = np.asarray(c.step_tasks, dtype=np.int64)
+        n = int(sizes.sum())
+        step = np.repeat(np.arange(len(sizes)), sizes)
+        retries = np.zeros(n, dtype=np.int64)
+        if c.retried_tasks is not None and c.retry_counts is not None:
+            retries[c.retried_tasks] = c.retry_counts
+        status = (c.task_status if c.task_status is not None
+                  else np.full(n, -1, dtype=np.int8))
+        # Each task's runs (in the order they ended: a task's runs follow one another).
+        task = self._task_offsets[r["step"]] + r["task"]
+        started = np.full(n, np.nan)
+        np.fmin.at(started, task, r["started_at"])
+        last = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(last, task, np.arange(len(r)))
+        ran = last >= 0
+        ended = np.full(n, np.nan)
+        ended[ran] = r["ended_at"][last[ran]]  # (NaN for a run still going)
+        return pd.DataFrame({
+            "task_id": _cat(np.arange(n), self._task_id_categories, unique=True),
+            "job_id": self._job_ids(np.asarray(c.step_job)[step]),
+            "step_id": self._step_ids(step),
+            "parameters": pd.array(self._task_parameters(), dtype="str"),
+            "status": _cat(status, _TASK_STATUS_NAMES),
+            "failure_retry_count": retries,
+            "started_at": started,
+            "ended_at": ended,
+            "latest_session_action_id": _cat(last, self._run_session_action_id_categories,
+                                             unique=True),
+        })
+
+    def _task_parameters(self) -> pa.Array:
+        """The JSON parameters of every task, in :attr:`tasks` order: computed once per distinct
+        (step structure, task count) and taken for every step that shares it (the jobs of one
+        template and parameter values), and per adaptive step from its chunks."""
+        from farmsim.record.parameters import chunk_parameters, step_parameters
+
+        c = self.catalog
+        sizes = np.asarray(c.step_tasks, dtype=np.int64)
+        if not len(sizes):
+            return pa.array([], pa.string())
+        structure = (np.asarray(c.step_structure, dtype=np.int64)
+                     if c.step_structure is not None else np.full(len(sizes), -1))
+        # One part per distinct (structure, task count); adaptive steps' chunks their own.
+        key = structure * (1 << 32) + sizes
+        adaptive = np.zeros(len(sizes), dtype=bool)
+        adaptive[list(c.step_chunks)] = True
+        key[adaptive] = -1 - np.flatnonzero(adaptive)
+        distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        parts: list[pa.Array] = []
+        for step in first.tolist():
+            count = int(sizes[step])
+            chunks = c.step_chunks.get(step)
+            s = c.structures[structure[step]] if structure[step] >= 0 else None
+            if chunks is not None and s is not None and s.chunking is not None:
+                part = chunk_parameters(s.chunking, *chunks)
+                if len(part) < count:  # (chunks not planned: no parameters)
+                    part = pa.concat_arrays([part, pa.nulls(count - len(part), pa.string())])
+            elif s is not None:
+                part = step_parameters(s, count)
+            else:
+                part = pa.nulls(count, pa.string())
+            parts.append(part)
+        lengths = np.array([len(part) for part in parts], dtype=np.int64)
+        base = (np.cumsum(lengths) - lengths)[inverse]
+        values = pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+        if len(distinct) == len(sizes) and np.array_equal(base, self._task_offsets):
+            return values  # every step its own part, in order
+        index = np.repeat(base - self._task_offsets, sizes) + np.arange(int(sizes.sum()))
+        taken: pa.Array = values.take(pa.array(index))
+        return taken
+
+    @cached_property
     def task_runs(self) -> pd.DataFrame:
-        """One row per task run attempt."""
+        """One row per task run attempt, in the order the runs ended (those going on at the end
+        last). ``session_action_id`` is the id of the run's taskRun action in
+        :attr:`session_actions`; its categories are the runs' own ids (in row order), not every
+        action's, so the two tables join on the values (``merge``)."""
         c = self.catalog
         r = self._runs
         job = r["job"]
@@ -204,7 +415,9 @@ class Result(BaseResult):
             "job_id": self._job_ids(job),
             "step_id": self._step_ids(step),
             "task_id": self._task_ids(step, r["task"]),
-            "session_id": self._session_ids(r["session"]),
+            "session_id": _cat(self._run_sessions, self._session_id_categories, unique=True),
+            "session_action_id": _cat(np.arange(len(r)),
+                                      self._run_session_action_id_categories, unique=True),
             "worker_id": self._worker_ids(worker),
             "fleet_id": _cat(c.worker_fleet[worker], c.fleet_ids),
             "queue_id": _cat(c.jobs["queue"][job], c.queue_ids),
@@ -219,7 +432,9 @@ class Result(BaseResult):
 
     @cached_property
     def task_events(self) -> pd.DataFrame:
-        """One row per task status change, in time order."""
+        """One row per task status change, in time order; ``by_user`` marks the changes a
+        user's target status made (UpdateJob, UpdateStep, UpdateTask; a queue-limit
+        association stopped with _CANCEL_TASKS)."""
         c = self.catalog
         r = self._runs
         e = self._events
@@ -270,6 +485,8 @@ class Result(BaseResult):
             "task_id": self._task_ids(step, task[order]),
             "status": _cat(status[order], _TASK_STATUS_NAMES),
             "worker_id": self._worker_ids(worker[order]),
+            "by_user": np.concatenate([e["worker"][rows] == USER,
+                                       np.zeros(len(time) - len(rows), dtype=bool)])[order],
         })
 
     @cached_property
@@ -360,7 +577,9 @@ class Result(BaseResult):
     @cached_property
     def session_actions(self) -> pd.DataFrame:
         """One row per session action, in each session's order: syncs, envEnters, taskRuns
-        (the task runs, one each) and envExits. ``environment_id`` is the API's
+        (the task runs, one each) and envExits; the sessions in the order the engine opened
+        them. ``session_action_id`` is ``sessionaction-<session hex>-<n>``, ``n`` the action's
+        position in its session from 0. ``environment_id`` is the API's
         ``JOB:<job id>:<name>`` (queue and job environments) or ``STEP:<step id>:<name>``;
         a taskRun that never started (its setup failed, or it was canceled first) is
         NEVER_ATTEMPTED, with no times."""
@@ -369,10 +588,8 @@ class Result(BaseResult):
         n_a, n_r = len(a), len(r)
         began = ~np.isnan(r["started_at"])
         run_status = np.where(began, r["status"], RUN_NEVER_ATTEMPTED).astype(np.int8)
-        session = np.concatenate([a["session"], r["session"]])
-        seq = np.concatenate([a["seq"], r["seq"]])
-        phase = np.concatenate([a["phase"], np.ones(n_r, np.int8)])
-        order = np.lexsort((np.arange(n_a + n_r), phase, seq, session))
+        order = self._session_action_order()[0]
+        session = np.concatenate([self._action_sessions, self._run_sessions])[order]
         job = np.concatenate([a["job"], r["job"]])[order]
         step = np.concatenate([a["step"], r["step"]])[order]
         task = np.concatenate([np.full(n_a, -1, np.int32), r["task"]])[order]
@@ -387,7 +604,9 @@ class Result(BaseResult):
         run_rows = np.flatnonzero(kind == ACTION_KINDS.index("taskRun"))
         limits[run_rows] = c.step_acquired_limits[step[run_rows]]
         return pd.DataFrame({
-            "session_id": self._session_ids(session[order]),
+            "session_action_id": _cat(np.arange(n_a + n_r), self._session_action_id_categories,
+                                      unique=True),
+            "session_id": _cat(session, self._session_id_categories, unique=True),
             "worker_id": self._worker_ids(worker),
             "job_id": self._job_ids(job),
             "step_id": self._step_ids(np.where(has_step, step, -1)),
@@ -578,15 +797,13 @@ def _cut(actions: np.ndarray, end: float) -> np.ndarray:
     return actions
 
 
-def _arrow_ids(kind: str, seed: int, indices: np.ndarray) -> pd.Index:
-    """``<kind>-<32 hex>`` ids of ``indices``, built in Arrow buffers (a million Python strings
-    would cost about 100 MB)."""
+def _hex_strings(kind: str, seed: int, indices: np.ndarray) -> pa.StringArray:
+    """The 32 hex digits of the ids of ``indices`` (:func:`~farmsim.record.ids.hex_block`), an
+    Arrow string array."""
     n = len(indices)
-    hexes = pa.StringArray.from_buffers(
+    return pa.StringArray.from_buffers(
         n, pa.py_buffer(np.arange(0, 32 * n + 1, 32, dtype=np.int32).tobytes()),
         pa.py_buffer(hex_block(kind, seed, indices)))
-    return pd.Index(pd.array(pc.binary_join_element_wise(pa.scalar(kind), hexes, "-"),
-                             dtype="str"))
 
 
 def _license_unit_seconds(c: Any, i: int) -> tuple[float, float | None]:

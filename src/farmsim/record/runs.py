@@ -238,4 +238,5 @@ def _succeeded(store: RunColumns, steps: Sequence[StepState]) -> np.ndarray:
         hit = slot[rows] == keys[found]
         out["ready_at"][rows[hit]] = values[found][hit]
     # A task marked SUCCEEDED by a user has no SUCCEEDED run.
-    return out[out["worker"] != NO_RUN]
+    kept: np.ndarray = out[out["worker"] != NO_RUN]
+    return kept

@@ -75,7 +75,9 @@ class SavedResult(BaseResult):
     step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
     again: statuses with the same categories as live, ``job_id``, ``step_id``, ``task_id`` and
     ``limit_id`` with the run's ids in the run's order (the plots rely on it), the other ids in
-    order of appearance (queues and fleets unused by any row are lost).
+    order of appearance (queues and fleets unused by any row are lost; the session action ids
+    come back with the live categories, as each appears first in the row that owns it).
+    ``tasks.latest_session_action_id`` must be a run's of ``task_runs``.
 
     Attributes:
         directory: the results folder.
@@ -167,6 +169,10 @@ class SavedResult(BaseResult):
         return self._read("steps")
 
     @cached_property
+    def tasks(self) -> pd.DataFrame:
+        return self._read("tasks")
+
+    @cached_property
     def task_runs(self) -> pd.DataFrame:
         return self._read("task_runs")
 
@@ -222,6 +228,8 @@ class SavedResult(BaseResult):
             return values.array
         if kind == "list":
             return _lists(values)
+        if kind == "bool":
+            return _booleans(values)
         categorical = isinstance(values.dtype, pd.CategoricalDtype)
         what = spec.what
         if kind == "enum":
@@ -283,9 +291,9 @@ class SavedResult(BaseResult):
 class _Column:
     """How a saved column is read back.
 
-    ``kind``: ``float``, ``int``, ``str``, ``list``; or a Categorical of ``enum`` (the values
-    ``names``), ``rows`` (one distinct id per row, in row order), ``own`` (ids in order of
-    appearance), ``task`` (every task of the ``steps`` table), ``limit`` (the limits of
+    ``kind``: ``float``, ``int``, ``str``, ``list``, ``bool``; or a Categorical of ``enum`` (the
+    values ``names``), ``rows`` (one distinct id per row, in row order), ``own`` (ids in order
+    of appearance), ``task`` (every task of the ``steps`` table), ``limit`` (the limits of
     summary.json) or ``ref`` (the categories of the column ``ref``; a value not among them is an
     error if ``strict``, else added).
     """
@@ -298,6 +306,7 @@ class _Column:
 
 
 _F, _I, _S, _L = _Column("float"), _Column("int"), _Column("str"), _Column("list")
+_B = _Column("bool")
 _ROWS, _OWN, _TASK, _LIMIT = _Column("rows"), _Column("own"), _Column("task"), _Column("limit")
 _JOB = _Column("ref", ref=("jobs", "job_id"), strict=True, what="a job")
 _STEP = _Column("ref", ref=("steps", "step_id"), strict=True, what="a step")
@@ -309,6 +318,8 @@ _RUN_STATUS = _Column("enum", names=tuple(RUN_STATUS_NAMES), what="task run stat
 _WORKER_STATUS = _Column("enum", names=tuple(WORKER_STATUS_NAMES), what="WorkerStatus")
 _SESSION = _Column("ref", ref=("sessions", "session_id"), strict=True, what="a session")
 _ACTION = _Column("enum", names=ACTION_KINDS, what="session action")
+_RUN_ACTION = _Column("ref", ref=("task_runs", "session_action_id"), strict=True,
+                      what="the session action of a task run")
 
 #: Every column :meth:`Result.save` writes, by table: all are required to read a folder back.
 _SCHEMA: dict[str, dict[str, _Column]] = {
@@ -322,15 +333,20 @@ _SCHEMA: dict[str, dict[str, _Column]] = {
         "step_id": _ROWS, "job_id": _JOB, "name": _S, "index": _I, "tasks": _I,
         "depends_on": _L, "required_limits": _L,
     },
+    "tasks": {
+        "task_id": _TASK, "job_id": _JOB, "step_id": _STEP, "parameters": _S,
+        "status": _TASK_STATUS, "failure_retry_count": _I, "started_at": _F, "ended_at": _F,
+        "latest_session_action_id": _RUN_ACTION,
+    },
     "task_runs": {
         "job_id": _JOB, "step_id": _STEP, "task_id": _TASK, "session_id": _OWN,
-        "worker_id": _WORKER, "fleet_id": _FLEET, "queue_id": _QUEUE, "attempt": _I,
-        "ready_at": _F, "assigned_at": _F, "started_at": _F, "ended_at": _F,
-        "status": _RUN_STATUS, "acquired_limits": _L,
+        "session_action_id": _OWN, "worker_id": _WORKER, "fleet_id": _FLEET,
+        "queue_id": _QUEUE, "attempt": _I, "ready_at": _F, "assigned_at": _F,
+        "started_at": _F, "ended_at": _F, "status": _RUN_STATUS, "acquired_limits": _L,
     },
     "task_events": {
         "time": _F, "job_id": _JOB, "step_id": _STEP, "task_id": _TASK,
-        "status": _TASK_STATUS, "worker_id": _WORKER,
+        "status": _TASK_STATUS, "worker_id": _WORKER, "by_user": _B,
     },
     "workers": {"time": _F, "worker_id": _OWN, "fleet_id": _OWN, "status": _WORKER_STATUS},
     "limit_usage": {"time": _F, "limit_id": _LIMIT, "current_count": _I, "max_count": _I},
@@ -339,9 +355,10 @@ _SCHEMA: dict[str, dict[str, _Column]] = {
         "job_id": _JOB, "started_at": _F, "ended_at": _F, "task_runs": _I,
     },
     "session_actions": {
-        "session_id": _SESSION, "worker_id": _WORKER, "job_id": _JOB, "step_id": _STEP,
-        "task_id": _TASK, "action": _ACTION, "environment_id": _OWN, "status": _RUN_STATUS,
-        "started_at": _F, "ended_at": _F, "acquired_limits": _L,
+        "session_action_id": _ROWS, "session_id": _SESSION, "worker_id": _WORKER,
+        "job_id": _JOB, "step_id": _STEP, "task_id": _TASK, "action": _ACTION,
+        "environment_id": _OWN, "status": _RUN_STATUS, "started_at": _F, "ended_at": _F,
+        "acquired_limits": _L,
     },
 }  # fmt: skip
 
@@ -464,6 +481,23 @@ def _numbers(values: pd.Series, *, integer: bool) -> np.ndarray:
         raise _BadValue(f"{shown(values.iloc[i])} is not {'an integer' if integer else 'a number'}",
                         i)
     return numbers.astype(dtype)
+
+
+def _booleans(values: pd.Series) -> np.ndarray:
+    """``values`` (a Parquet bool column, or a CSV column's ``True``/``False``) as bools."""
+    if values.dtype == bool:
+        same: np.ndarray = values.to_numpy(bool)
+        return same
+    text = pd.Series(np.asarray(values, dtype=object))
+    out = text.map({"True": True, "False": False, True: True, False: False})
+    bad = out.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        if pd.isna(values.iloc[i]):
+            raise _BadValue("missing value (expected True or False)", i)
+        raise _BadValue(f"{shown(values.iloc[i])} is not True or False", i)
+    flags: np.ndarray = out.to_numpy(bool)
+    return flags
 
 
 def _lists(values: pd.Series) -> np.ndarray:
