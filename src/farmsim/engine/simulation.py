@@ -127,6 +127,19 @@ class Simulation:
             self._client = DeadlineClient(self)
         return self._client
 
+    def boto3_client(self, *, region_name: str = "us-west-2") -> Any:
+        """A real boto3 Deadline Cloud client (boto3's request checks, exceptions, paginators
+        and waiters) whose every call :meth:`client` answers in-process, at the simulation's
+        current time: no network, no credentials, no AWS configuration read
+        (:mod:`farmsim.api._boto3`). A new client each call, all on the same farm.
+
+        Raises:
+            UsageError: boto3 is not installed (``pip install 'farmsim[boto3]'``).
+        """
+        from farmsim.api._boto3 import boto3_client
+
+        return boto3_client(self, region_name=region_name)
+
     @property
     def ended_runs(self) -> int:
         """Task runs that have ended so far (succeeded, failed or canceled)."""
