@@ -665,7 +665,12 @@ class ControlPlane:
         """Every task of ``step`` SUCCEEDED: resolve the steps that depend on it."""
         for dependent in step.dependents:
             dependent.deps_left -= 1
-            if dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
+            if dependent.deps_left == 0 and dependent.next_fresh and dependent.counts[PENDING]:
+                # (after a user's change: some of its PENDING tasks are not fresh ones)
+                before = dependent.job.counts[READY]
+                self._flip(dependent, PENDING, READY, now)
+                self.demand.work_added(dependent.job, dependent.job.counts[READY] - before)
+            elif dependent.deps_left == 0 and dependent.counts[PENDING] == dependent.task_count:
                 n = dependent.task_count
                 dependent.status = bytearray((READY,)) * dependent.capacity
                 dependent.shift(PENDING, READY, n)
@@ -1036,8 +1041,8 @@ class ControlPlane:
         counts = job.counts
         live = counts[READY] or counts[RUNNING] or any(
             s.counts[PENDING] and s.deps_left and s._upstream_can_succeed() for s in job.steps)
-        if job.final_status is not None and live:
-            job.final_status = None
+        if job.final_status is not None and (live or job.aggregate() != job.final_status):
+            job.final_status = None  # (ended again below if its new status is terminal)
             job.ended_at = math.nan
             if job.watches:
                 self._changed(job, JobChange.STATUS)

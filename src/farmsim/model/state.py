@@ -168,11 +168,12 @@ class StoppedLimit(LimitState):
     own (every attribute but ``cap`` is the limit's)."""
 
     __slots__ = ("limit",)
+    limit: LimitState
 
     def __init__(self, limit: LimitState) -> None:  # (LimitState's slots are not set: the
         object.__setattr__(self, "limit", limit)    # properties below read the limit's)
 
-    @property  # type: ignore[override]
+    @property
     def cap(self) -> int:
         return -1
 
@@ -180,18 +181,18 @@ class StoppedLimit(LimitState):
     def cap(self, value: int) -> None:
         raise AttributeError("a stopped association's limit has no capacity to set")
 
-    index = _forward("index")  # type: ignore[assignment]
-    current = _forward("current")  # type: ignore[assignment]
-    queues = _forward("queues")  # type: ignore[assignment]
-    blocked_ready = _forward("blocked_ready")  # type: ignore[assignment]
-    peak = _forward("peak")  # type: ignore[assignment]
-    fleets = _forward("fleets")  # type: ignore[assignment]
-    usage_times = _forward("usage_times")  # type: ignore[assignment]
-    usage_counts = _forward("usage_counts")  # type: ignore[assignment]
-    max_count = _forward("max_count")  # type: ignore[assignment]
-    max_history = _forward("max_history")  # type: ignore[assignment]
-    ready_times = _forward("ready_times")  # type: ignore[assignment]
-    ready_deltas = _forward("ready_deltas")  # type: ignore[assignment]
+    index = _forward("index")
+    current = _forward("current")
+    queues = _forward("queues")
+    blocked_ready = _forward("blocked_ready")
+    peak = _forward("peak")
+    fleets = _forward("fleets")
+    usage_times = _forward("usage_times")
+    usage_counts = _forward("usage_counts")
+    max_count = _forward("max_count")
+    max_history = _forward("max_history")
+    ready_times = _forward("ready_times")
+    ready_deltas = _forward("ready_deltas")
 
 
 #: The shared empty containers of a step that has not needed its own (see StepState).
