@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -167,6 +166,4 @@ class ApiMachine(RuleBasedStateMachine):
 ApiMachine.TestCase.settings = settings(
     max_examples=12, stateful_step_count=25, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
-# Slow until the open bug it found is fixed (a requeued run's ready_at NaN, see the closing
-# note of stop 20): run it with -m slow.
-TestApiMachine = pytest.mark.slow(ApiMachine.TestCase)
+TestApiMachine = ApiMachine.TestCase

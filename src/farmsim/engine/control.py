@@ -771,6 +771,7 @@ class ControlPlane:
         resolves them.
         """
         self.now = now
+        seq = self.seq  # (every task change recorded takes a number)
         code = _TARGET_CODES[target]
         requeue = code in (READY, PENDING)
         whole = tasks is None
@@ -835,7 +836,7 @@ class ControlPlane:
             elif after and not before:
                 self._flip(s, READY, PENDING, now)
         job.failed_tasks = job.counts[FAILED]
-        self._refile(job)
+        self._refile(job, changed=self.seq != seq)
 
     def _ensure_drawn(self, step: StepState) -> None:
         """A step created SUSPENDED has no durations yet: draw them (at its first requeue).
@@ -846,6 +847,9 @@ class ControlPlane:
         before = step.task_count
         code = step.status[0] if before else SUSPENDED
         self.factory.draw_step(step.job, step, queue)
+        runs = self.succeeded.worker
+        for slot in range(step.run_base, step.run_base + step.capacity):
+            runs[slot] = NO_RUN  # (none of its tasks has run: one marked SUCCEEDED has no run)
         if step.task_count != before or len(step.status) != step.capacity:
             delta = step.task_count - before
             step.status = bytearray((code,)) * step.capacity
@@ -1035,13 +1039,14 @@ class ControlPlane:
         self._record_event(now, step, task, task + 1, after, USER)  # (a user's change)
         self.cancel_worker(worker)
 
-    def _refile(self, job: JobState) -> None:
+    def _refile(self, job: JobState, *, changed: bool) -> None:
         """After a user's change: a job that has work again is running again (no ``endedAt``)
-        and filed with its policy; one that has none may have ended."""
+        and filed with its policy; one that has none may have ended (again, at ``now``, if
+        ``changed``: a task of it changed)."""
         counts = job.counts
         live = counts[READY] or counts[RUNNING] or any(
             s.counts[PENDING] and s.deps_left and s._upstream_can_succeed() for s in job.steps)
-        if job.final_status is not None and (live or job.aggregate() != job.final_status):
+        if job.final_status is not None and (live or changed):
             job.final_status = None  # (ended again below if its new status is terminal)
             job.ended_at = math.nan
             if job.watches:
