@@ -42,13 +42,20 @@ def _farm() -> dict[str, Any]:
         "name": "stateful", "seed": 11, "start": "2026-03-02T09:00:00",
         "farm": {
             "displayName": "studio",
-            "queues": [{"displayName": "render", "fleets": ["linux"], "limits": ["x"]}],
+            "queues": [{"displayName": "render", "fleets": ["linux", "cloud"],
+                        "limits": ["x"]}],
             "fleets": [{"displayName": "linux", "minWorkerCount": 0, "maxWorkerCount": 3,
                         "configuration": {"customerManaged": {
                             "mode": "NO_SCALING", "workerCapabilities": {
                                 "vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192},
                                 "osFamily": "LINUX", "cpuArchitectureType": "x86_64"}}},
-                        "simulation": {"workers": 3}}],
+                        "simulation": {"workers": 3}},
+                       {"displayName": "cloud", "minWorkerCount": 1, "maxWorkerCount": 1,
+                        "configuration": {"serviceManagedEc2": {
+                            "instanceCapabilities": {
+                                "vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192},
+                                "osFamily": "LINUX", "cpuArchitectureType": "x86_64"},
+                            "instanceMarketOptions": {"type": "spot"}}}}],
             "limits": [{"displayName": "x", "amountRequirementName": "amount.license.x",
                         "maxCount": 2}],
         },
@@ -66,7 +73,12 @@ class ApiMachine(RuleBasedStateMachine):
         self.farm = c.list_farms()["farms"][0]["farmId"]
         self.queue = c.list_queues(farmId=self.farm)["queues"][0]["queueId"]
         self.limit = c.list_limits(farmId=self.farm)["limits"][0]["limitId"]
+        self.fleets = [f["fleetId"] for f in c.list_fleets(farmId=self.farm)["fleets"]]
         self.jobs: list[str] = []
+        #: When each fleet's association with the queue stopped scheduling, if it is stopped,
+        #: and the periods it was stopped (no run of the queue may be assigned to it then).
+        self.stopped_since: dict[str, float] = {}
+        self.stopped: list[tuple[str, float, float]] = []
         self.lowered = False
         #: The highest currentCount allowed now: maxCount, or what was held when it was lowered.
         self.allowed = 2
@@ -122,6 +134,24 @@ class ApiMachine(RuleBasedStateMachine):
         self.client.update_queue_limit_association(
             farmId=self.farm, queueId=self.queue, limitId=self.limit, status=status)
 
+    @rule(fleet=st.integers(0, 1),
+          status=st.sampled_from(["ACTIVE", "STOP_SCHEDULING_AND_COMPLETE_TASKS",
+                                  "STOP_SCHEDULING_AND_CANCEL_TASKS"]))
+    def change_fleet_association(self, fleet: int, status: str) -> None:
+        fleet_id = self.fleets[fleet]
+        self.client.update_queue_fleet_association(
+            farmId=self.farm, queueId=self.queue, fleetId=fleet_id, status=status)
+        now = self.sim.now
+        if status == "ACTIVE" and fleet_id in self.stopped_since:
+            self.stopped.append((fleet_id, self.stopped_since.pop(fleet_id), now))
+        elif status != "ACTIVE":
+            self.stopped_since.setdefault(fleet_id, now)
+
+    @rule(n=st.integers(0, 3))
+    def resize_cloud(self, n: int) -> None:
+        self.client.update_fleet(farmId=self.farm, fleetId=self.fleets[1], minWorkerCount=n,
+                                 maxWorkerCount=n)
+
     @rule(seconds=st.sampled_from([5.0, 30.0, 90.0, 400.0]))
     def advance(self, seconds: float) -> None:
         self.sim.run(until=self.sim.now + seconds)
@@ -153,9 +183,25 @@ class ApiMachine(RuleBasedStateMachine):
         held = self.client.get_limit(farmId=self.farm, limitId=self.limit)["currentCount"]
         assert held <= self.allowed
 
+    @invariant()
+    def a_stopped_association_drains(self) -> None:
+        for fleet_id in self.stopped_since:
+            got = self.client.get_queue_fleet_association(
+                farmId=self.farm, queueId=self.queue, fleetId=fleet_id)
+            assert got["status"] != "ACTIVE"
+            busy = any((w.job or w.closing) is not None and (w.job or w.closing).queue_index == 0
+                       for w in self.sim.control.fleets[self.fleets.index(fleet_id)].workers)
+            assert (got["status"] == "STOPPED") == (not busy)
+
     def teardown(self) -> None:
         self.sim.run(until=self.sim.now + 3600.0)
         result = self.sim.result()
+        runs = result.task_runs
+        periods = self.stopped + [(f, t, float("inf")) for f, t in self.stopped_since.items()]
+        for fleet_id, since, until in periods:
+            mine = runs[(runs.fleet_id == fleet_id) & (runs.assigned_at >= since)
+                        & (runs.assigned_at < until)]
+            assert mine.empty, (fleet_id, since, until, mine)
         # check_max_worker_count reads the job's last maxWorkerCount as if it had always been
         # in force; after a lowering, the runs that were going on may exceed it.
         for check in _CHECKS:

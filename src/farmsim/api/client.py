@@ -19,6 +19,7 @@ farm come with the rest of issue 11.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +32,14 @@ from farmsim.api._entities import EntityReads
 from farmsim.api._search import Search
 from farmsim.api._statistics import Statistics
 from farmsim.api.errors import NotModelledError, error
-from farmsim.errors import TemplateError
+from farmsim.errors import FarmsimError, TemplateError
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
     FarmConfig,
     JobSubmission,
     LimitConfig,
+    SchedulingConfig,
 )
 from farmsim.model.enums import (
     TASK_STATUS_CODES,
@@ -46,9 +48,11 @@ from farmsim.model.enums import (
     TaskRunStatus,
 )
 from farmsim.record.ids import make_id
-from farmsim.templates import Template, expand_job, load_template
+from farmsim.scheduling import POLICIES, make_policy
+from farmsim.templates import Template, expand_job, load_environment_template, load_template
 
 if TYPE_CHECKING:
+    from farmsim.engine.simulation import Simulation
     from farmsim.model.state import JobState, StepState
 
 __all__ = ["DeadlineClient"]
@@ -75,15 +79,35 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         return {"farmId": self._farm_id, "displayName": self._sim.scenario.farm.display_name,
                 "createdAt": self._start, "createdBy": CREATED_BY}
 
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        #: What UpdateQueue / UpdateFleet changed that the engine does not keep (what the API
+        #: reports back), and when each was last updated.
+        self._queue_edits: dict[int, dict[str, Any]] = {}
+        self._queue_updated: dict[int, dt.datetime] = {}
+        self._fleet_edits: dict[int, dict[str, Any]] = {}
+        self._fleet_updated: dict[int, dt.datetime] = {}
+        #: Queue-fleet associations' statuses set by a user (ACTIVE otherwise), and when.
+        self._qfa_status: dict[tuple[int, int], str] = {}
+        self._qfa_updated: dict[tuple[int, int], dt.datetime] = {}
+        #: Each queue's environments as the API reports them (read once per queue).
+        self._queue_envs: dict[int, list[dict[str, Any]]] = {}
+
     # ------------------------------------------------------------------ queues
 
     def get_queue(self, **params: Any) -> dict[str, Any]:
         self._request("GetQueue", params)
         index = self._queue(params, "GetQueue")
         config = self._sim.scenario.farm.queues[index]
-        return self._queue_summary(index, self._scheduling()) | {
+        summary = self._queue_summary(index, self._scheduling()) | {
             "schedulingConfiguration": {config.scheduling.policy:
                                         dict(config.scheduling.parameters)}}
+        edits = self._queue_edits.get(index, {})
+        for key in ("description", "roleArn", "jobAttachmentSettings", "jobRunAsUser",
+                    "requiredFileSystemLocationNames"):
+            if key in edits:
+                summary[key] = edits[key]
+        return summary
 
     def list_queues(self, **params: Any) -> dict[str, Any]:
         self._request("ListQueues", params)
@@ -94,12 +118,72 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         items, token = page(summaries, params)
         return with_token({"queues": items}, token)
 
+    def update_queue(self, **params: Any) -> dict[str, Any]:
+        """``schedulingConfiguration`` acts at once: the queue's jobs that have not ended are
+        filed with the new policy (``ControlPlane.set_policy``). ``displayName``,
+        ``description``, ``roleArn``, ``jobRunAsUser``, ``jobAttachmentSettings`` and the
+        required file system location names change what GetQueue reports (a simulation runs
+        no processes as users and moves no files; the run's tables keep the scenario's
+        names). ``defaultBudgetAction`` NONE is the only one modelled (farmsim has no
+        budgets), and storage profiles do not exist on a simulated farm."""
+        operation = "UpdateQueue"
+        self._request(operation, params)
+        index = self._queue(params, operation)
+        if params.get("defaultBudgetAction", "NONE") != "NONE":
+            raise NotModelledError(
+                f"UpdateQueue defaultBudgetAction {params['defaultBudgetAction']} is not "
+                f"modelled by this release of farmsim (it has no budgets: NONE only)")
+        for key in ("allowedStorageProfileIdsToAdd", "allowedStorageProfileIdsToRemove"):
+            if params.get(key):
+                raise not_found(operation, "storage profile", params[key][0])
+        scheduling = params.get("schedulingConfiguration")
+        if scheduling is not None:
+            self._set_scheduling(index, scheduling, operation)
+        edits = self._queue_edits.setdefault(index, {})
+        for key in ("displayName", "description", "roleArn", "jobRunAsUser",
+                    "jobAttachmentSettings"):
+            if key in params:
+                edits[key] = params[key]
+        names = list(edits.get("requiredFileSystemLocationNames", ()))
+        names += [n for n in params.get("requiredFileSystemLocationNamesToAdd", ())
+                  if n not in names]
+        gone = set(params.get("requiredFileSystemLocationNamesToRemove", ()))
+        if "requiredFileSystemLocationNames" in edits or names:
+            edits["requiredFileSystemLocationNames"] = [n for n in names if n not in gone]
+        self._queue_updated[index] = self._time(self._sim.env.now)
+        return {}
+
+    def _set_scheduling(self, index: int, scheduling: dict[str, Any], operation: str) -> None:
+        """A queue's new schedulingConfiguration (botocore has checked it is one member)."""
+        (policy, parameters), = scheduling.items()
+        if policy not in POLICIES:
+            raise NotModelledError(
+                f"{operation} schedulingConfiguration {policy} is not modelled by this release "
+                f"of farmsim (it simulates {', '.join(sorted(POLICIES))})")
+        try:
+            made = make_policy(policy, parameters)
+        except (TypeError, ValueError) as exc:
+            raise invalid(operation, f"schedulingConfiguration.{policy}", str(exc)) from None
+        control = self._sim.control
+        control.set_policy(control.queues[index], made)
+        farm = self._sim.scenario.farm
+        queues = list(farm.queues)
+        queues[index] = dataclasses.replace(
+            queues[index], scheduling=SchedulingConfig(policy=policy,
+                                                       parameters=dict(parameters)))
+        self._set_farm(dataclasses.replace(farm, queues=tuple(queues)))
+
     def _queue_summary(self, index: int, busy: set[int]) -> dict[str, Any]:
-        return {"farmId": self._farm_id, "queueId": self._queue_ids[index],
-                "displayName": self._sim.scenario.farm.queues[index].display_name,
-                "status": "SCHEDULING" if index in busy else "IDLE",
-                "defaultBudgetAction": "NONE", "createdAt": self._start,
-                "createdBy": CREATED_BY}
+        edits = self._queue_edits.get(index, {})
+        summary = {"farmId": self._farm_id, "queueId": self._queue_ids[index],
+                   "displayName": edits.get("displayName",
+                                            self._sim.scenario.farm.queues[index].display_name),
+                   "status": "SCHEDULING" if index in busy else "IDLE",
+                   "defaultBudgetAction": "NONE", "createdAt": self._start,
+                   "createdBy": CREATED_BY}
+        if index in self._queue_updated:
+            summary |= {"updatedAt": self._queue_updated[index], "updatedBy": CREATED_BY}
+        return summary
 
     def _scheduling(self) -> set[int]:
         """Queues with work to schedule (a job with tasks READY or in flight): SCHEDULING;
@@ -114,12 +198,67 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                     break
         return busy
 
+    # ------------------------------------------------------------------ queue environments
+
+    def get_queue_environment(self, **params: Any) -> dict[str, Any]:
+        operation = "GetQueueEnvironment"
+        self._request(operation, params)
+        queue = self._queue(params, operation)
+        for env in self._environments(queue):
+            if env["queueEnvironmentId"] == params["queueEnvironmentId"]:
+                return dict(env)
+        raise not_found(operation, "queue environment", params["queueEnvironmentId"])
+
+    def list_queue_environments(self, **params: Any) -> dict[str, Any]:
+        """The queue's environments, in the order a session enters them."""
+        operation = "ListQueueEnvironments"
+        self._request(operation, params)
+        queue = self._queue(params, operation)
+        items, token = page([{k: env[k] for k in ("queueEnvironmentId", "name", "priority")}
+                             for env in self._environments(queue)], params)
+        return with_token({"environments": items}, token)
+
+    def _environments(self, queue: int) -> list[dict[str, Any]]:
+        """The scenario's ``farm.queues[queue].environments`` as GetQueueEnvironment reports
+        them, by priority; each template as the JSON document farmsim decoded."""
+        found = self._queue_envs.get(queue)
+        if found is not None:
+            return found
+        raw = self._sim.scenario.raw or {}
+        queues = (raw.get("farm") or {}).get("queues") or []
+        items = (queues[queue].get("environments") or []) if queue < len(queues) else []
+        before = sum(len(q.environments) for q in self._sim.scenario.farm.queues[:queue])
+        listed: list[tuple[int, int, dict[str, Any]]] = []
+        for i, item in enumerate(items):
+            try:
+                template = load_environment_template(item["template"],
+                                                     base_dir=self._sim.scenario.base_dir)
+            except (FarmsimError, OSError, KeyError, TypeError):  # (the loader refused it)
+                continue
+            document = template.model_dump(mode="json", exclude_none=True)
+            listed.append((int(item.get("priority", 0)), i, {
+                "name": template.environment.name, "priority": int(item.get("priority", 0)),
+                "templateType": "JSON", "template": json.dumps(document),
+                "createdAt": self._start, "createdBy": CREATED_BY}))
+        listed.sort(key=lambda entry: entry[:2])
+        found = []
+        for number, (_, _, env) in enumerate(listed):
+            found.append({"queueEnvironmentId": make_id("queueenv", self._sim.seed,
+                                                        before + number)} | env)
+        self._queue_envs[queue] = found
+        return found
+
     # ------------------------------------------------------------------ fleets
 
     def get_fleet(self, **params: Any) -> dict[str, Any]:
         self._request("GetFleet", params)
         index = self._id(params, "fleetId", self._fleets, "fleet", "GetFleet")
-        return self._fleet_summary(index) | {"roleArn": _ROLE_ARN}
+        summary = self._fleet_summary(index) | {"roleArn": _ROLE_ARN}
+        edits = self._fleet_edits.get(index, {})
+        for key in ("description", "roleArn", "hostConfiguration"):
+            if key in edits:
+                summary[key] = edits[key]
+        return summary
 
     def list_fleets(self, **params: Any) -> dict[str, Any]:
         self._request("ListFleets", params)
@@ -130,17 +269,82 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         items, token = page(summaries, params)
         return with_token({"fleets": items}, token)
 
+    def update_fleet(self, **params: Any) -> dict[str, Any]:
+        """``minWorkerCount``/``maxWorkerCount`` of a serviceManagedEc2 fleet resize it now (it
+        runs minWorkerCount == maxWorkerCount workers in this release: more start at once;
+        fewer retire idle workers first, newest first, then busy ones, which finish their
+        task run). A customerManaged fleet's bounds must keep its running hosts between them
+        (its hosts are the customer's). ``configuration`` (of the fleet's own kind) changes
+        the capabilities jobs created from now on are matched against. ``displayName``,
+        ``description``, ``roleArn`` and ``hostConfiguration`` change what GetFleet reports
+        (the run's tables keep the scenario's names)."""
+        operation = "UpdateFleet"
+        self._request(operation, params)
+        index = self._id(params, "fleetId", self._fleets, "fleet", operation)
+        farm = self._sim.scenario.farm
+        config = farm.fleets[index]
+        changes: dict[str, Any] = {}
+        if "configuration" in params:
+            (kind, configuration), = params["configuration"].items()
+            if kind != config.kind:
+                raise invalid(operation, "configuration",
+                              f"must be {config.kind} (the fleet's kind; got {kind})")
+            changes["configuration"] = configuration
+        low = params.get("minWorkerCount", config.min_worker_count)
+        high = params.get("maxWorkerCount", config.max_worker_count)
+        if low > high:
+            raise invalid(operation, "minWorkerCount",
+                          f"must not exceed maxWorkerCount (got {low} > {high})")
+        fleet = self._sim.control.fleets[index]
+        if (low, high) != (config.min_worker_count, config.max_worker_count):
+            if config.kind == "serviceManagedEc2":
+                if low != high:
+                    raise NotModelledError(
+                        f"UpdateFleet: a serviceManagedEc2 fleet runs minWorkerCount == "
+                        f"maxWorkerCount workers in this release of farmsim (autoscaling "
+                        f"comes later; got {low} and {high})")
+                self._sim.pool.resize(fleet, high)
+                changes["worker_count"] = high
+            else:
+                running = self._sim.pool.live(fleet)
+                if not low <= running <= high:
+                    raise invalid(operation, "maxWorkerCount" if running > high
+                                  else "minWorkerCount",
+                                  f"a customerManaged fleet keeps its {running} running hosts "
+                                  f"between minWorkerCount and maxWorkerCount (got {low}..{high})")
+            changes |= {"min_worker_count": low, "max_worker_count": high}
+        if "configuration" in changes:
+            caps = (changes["configuration"].get("workerCapabilities")
+                    or changes["configuration"].get("instanceCapabilities") or {})
+            fleet.custom_amounts = frozenset(
+                str(a.get("name", "")).lower() for a in caps.get("customAmounts") or ())
+        if changes:
+            fleets = list(farm.fleets)
+            fleets[index] = dataclasses.replace(config, **changes)
+            self._set_farm(dataclasses.replace(farm, fleets=tuple(fleets)))
+        edits = self._fleet_edits.setdefault(index, {})
+        for key in ("displayName", "description", "roleArn", "hostConfiguration"):
+            if key in params:
+                edits[key] = params[key]
+        self._fleet_updated[index] = self._time(self._sim.env.now)
+        return {}
+
     def _fleet_summary(self, index: int) -> dict[str, Any]:
         config = self._sim.scenario.farm.fleets[index]
         workers = self._sim.control.fleets[index].workers
         online = sum(1 for w in workers if w.online_at == w.online_at
                      and w.stopped_at != w.stopped_at)
-        return {"fleetId": self._fleet_ids[index], "farmId": self._farm_id,
-                "displayName": config.display_name, "status": "ACTIVE",
-                "workerCount": online, "minWorkerCount": config.min_worker_count,
-                "maxWorkerCount": config.max_worker_count,
-                "configuration": {config.kind: config.configuration},
-                "createdAt": self._start, "createdBy": CREATED_BY}
+        summary = {"fleetId": self._fleet_ids[index], "farmId": self._farm_id,
+                   "displayName": self._fleet_edits.get(index, {}).get("displayName",
+                                                                       config.display_name),
+                   "status": "ACTIVE",
+                   "workerCount": online, "minWorkerCount": config.min_worker_count,
+                   "maxWorkerCount": config.max_worker_count,
+                   "configuration": {config.kind: config.configuration},
+                   "createdAt": self._start, "createdBy": CREATED_BY}
+        if index in self._fleet_updated:
+            summary |= {"updatedAt": self._fleet_updated[index], "updatedBy": CREATED_BY}
+        return summary
 
     # ------------------------------------------------------------------ workers
 
@@ -178,15 +382,55 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         if (queue, fleet) not in self._fleet_associations():
             raise not_found("GetQueueFleetAssociation", "queue-fleet association",
                              f"{params['queueId']}/{params['fleetId']}")
-        return self._association(queue, "fleetId", self._fleet_ids[fleet])
+        return self._fleet_association(queue, fleet)
 
     def list_queue_fleet_associations(self, **params: Any) -> dict[str, Any]:
         self._request("ListQueueFleetAssociations", params)
         pairs = self._filtered(self._fleet_associations(), params, "fleetId", self._fleets,
                                "fleet", "ListQueueFleetAssociations")
-        items, token = page([self._association(q, "fleetId", self._fleet_ids[f])
-                              for q, f in pairs], params)
+        items, token = page([self._fleet_association(q, f) for q, f in pairs], params)
         return with_token({"queueFleetAssociations": items}, token)
+
+    def update_queue_fleet_association(self, **params: Any) -> dict[str, Any]:
+        """``status`` STOP_SCHEDULING_AND_COMPLETE_TASKS (the fleet's workers take no new task
+        of the queue; their runs of it finish), STOP_SCHEDULING_AND_CANCEL_TASKS (those runs
+        are stopped now, their tasks READY again without a retry counted), or ACTIVE again.
+        A stopped association is STOPPED as soon as no worker of the fleet runs a task of the
+        queue or exits a session of it (the service takes a while; farmsim adds no delay)."""
+        operation = "UpdateQueueFleetAssociation"
+        self._request(operation, params)
+        queue = self._queue(params, operation)
+        fleet = self._id(params, "fleetId", self._fleets, "fleet", operation)
+        if (queue, fleet) not in self._fleet_associations():
+            raise not_found(operation, "queue-fleet association",
+                            f"{params['queueId']}/{params['fleetId']}")
+        status, now = params["status"], self._sim.env.now
+        control = self._sim.control
+        queue_state, fleet_state = control.queues[queue], control.fleets[fleet]
+        if status == "ACTIVE":
+            control.resume_scheduling(queue_state, fleet_state, now)
+        else:
+            control.stop_scheduling(queue_state, fleet_state, now,
+                                    cancel=status == "STOP_SCHEDULING_AND_CANCEL_TASKS")
+        self._qfa_status[queue, fleet] = status
+        self._qfa_updated[queue, fleet] = self._time(now)
+        return {}
+
+    def _qfa_state(self, queue: int, fleet: int) -> str:
+        """The association's status now: a STOP_* one is STOPPED once drained."""
+        status = self._qfa_status.get((queue, fleet), "ACTIVE")
+        if status.startswith("STOP_SCHEDULING"):
+            control = self._sim.control
+            if not control.scheduling_holders(control.queues[queue], control.fleets[fleet]):
+                status = self._qfa_status[queue, fleet] = "STOPPED"
+        return status
+
+    def _fleet_association(self, queue: int, fleet: int) -> dict[str, Any]:
+        summary = self._association(queue, "fleetId", self._fleet_ids[fleet])
+        summary["status"] = self._qfa_state(queue, fleet)
+        if (queue, fleet) in self._qfa_updated:
+            summary |= {"updatedAt": self._qfa_updated[queue, fleet], "updatedBy": CREATED_BY}
+        return summary
 
     def get_queue_limit_association(self, **params: Any) -> dict[str, Any]:
         self._request("GetQueueLimitAssociation", params)
@@ -311,8 +555,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         self._sim.scenario = dataclasses.replace(self._sim.scenario, farm=farm)
 
     def _association(self, queue: int, key: str, other: str) -> dict[str, Any]:
-        """An association of the scenario (ACTIVE: associations do not change in this
-        release)."""
+        """An association's summary as the scenario made it (ACTIVE, at the start)."""
         return {"queueId": self._queue_ids[queue], key: other, "status": "ACTIVE",
                 "createdAt": self._start, "createdBy": CREATED_BY}
 

@@ -324,6 +324,57 @@ class ControlPlane:
                     out.append(worker)
         return out
 
+    def stop_scheduling(self, queue: QueueState, fleet: FleetState, now: float, *,
+                        cancel: bool) -> None:
+        """UpdateQueueFleetAssociation STOP_SCHEDULING_AND_COMPLETE_TASKS (``cancel`` False)
+        or _AND_CANCEL_TASKS: ``fleet``'s workers take no task of ``queue`` from now on; the
+        runs they have of it finish, or with ``cancel`` are stopped now, their tasks READY
+        again without a retry counted (semantics C.6, D11). Other fleets of the queue go on."""
+        self.now = now
+        pos = fleet.queues.index(queue)
+        if pos in fleet.stopped:
+            if not cancel:
+                return
+        else:
+            fleet.stopped.add(pos)
+            queue.serving.remove(fleet)
+            fleet.choose_mode()
+            for worker in fleet.workers:
+                if worker.woken_for == queue.index:
+                    # Woken for this queue's work, which it will not take: wake another.
+                    worker.woken_for = -1
+                    self.demand.notify(queue.index, 1)
+        if cancel:
+            for worker in self.scheduling_holders(queue, fleet):
+                if worker.job is not None:
+                    self._stop_run(worker, now, RUN_CANCELED, READY, reset_retries=False)
+        for job in queue.jobs:
+            if job.final_status is None:
+                self.demand.refile(job)
+
+    def resume_scheduling(self, queue: QueueState, fleet: FleetState, now: float) -> None:
+        """UpdateQueueFleetAssociation ACTIVE after a stop: ``fleet``'s workers take
+        ``queue``'s work again; idle ones are woken for it."""
+        self.now = now
+        pos = fleet.queues.index(queue)
+        if pos not in fleet.stopped:
+            return
+        fleet.stopped.discard(pos)
+        queue.serving[:] = [f for f in queue.fleets
+                            if f is fleet or f in queue.serving]
+        fleet.choose_mode()
+        for job in queue.jobs:
+            if job.final_status is None:
+                self.demand.refile(job)
+
+    def scheduling_holders(self, queue: QueueState, fleet: FleetState) -> list[WorkerState]:
+        """Workers of ``fleet`` running a task of ``queue`` (in its session's setup too) or
+        exiting a session of one."""
+        index = queue.index
+        return [worker for worker in fleet.workers
+                if (worker.job is not None and worker.job.queue_index == index)
+                or (worker.closing is not None and worker.closing.queue_index == index)]
+
     # ------------------------------------------------------------------ a worker asks
 
     def start_next(self, worker: WorkerState, now: float) -> float | None:
@@ -490,8 +541,10 @@ class ControlPlane:
         round-robin order."""
         queues = fleet.queues
         n = len(queues)
-        served, rr = fleet.served, fleet.rr
+        served, rr, stopped = fleet.served, fleet.rr, fleet.stopped
         for pos in sorted(range(n), key=lambda i: (served[i], (i - rr) % n)):
+            if stopped and pos in stopped:
+                continue  # its queue-fleet association stopped scheduling
             choice = self.demand.choose(queues[pos].policy, self, worker)
             if choice is not None:
                 fleet.rr = (pos + 1) % n

@@ -27,13 +27,18 @@ class QueueState:
         "limits_by_amount",
         "name",
         "policy",
+        "serving",
     )
 
     def __init__(self, index: int, name: str, policy: SchedulingPolicy,
                  environments: tuple[str, ...] = ()) -> None:
         self.index = index
         self.name = name
+        #: The fleets associated with the queue (its jobs' compatibility is decided on them).
         self.fleets: list[FleetState] = []
+        #: Those of them scheduling its work (their queue-fleet association is ACTIVE): the
+        #: ones whose idle workers are woken for it.
+        self.serving: list[FleetState] = []
         self.jobs: list[JobState] = []
         self.limits_by_amount: dict[str, LimitState] = {}
         #: Its queue environments' names, by priority.
@@ -67,6 +72,7 @@ class FleetState:
         "queues",
         "rr",
         "served",
+        "stopped",
         "workers",
     )
 
@@ -80,10 +86,34 @@ class FleetState:
         self.served: list[int] = []
         self.rr = 0
         self.custom_amounts: frozenset[str] = frozenset()
-        #: True when the fleet serves several queues (then ``served`` is kept up to date).
+        #: Positions in ``queues`` whose association stopped scheduling
+        #: (UpdateQueueFleetAssociation STOP_SCHEDULING_*): the fleet takes none of their work.
+        self.stopped: set[int] = set()
+        #: True when the fleet chooses among its queues (it serves several, or one whose
+        #: association is stopped): then ``served`` is kept up to date and choices go through
+        #: ``ControlPlane._choose_among_queues``.
         self.multi_queue = False
-        #: The policy of the fleet's only queue (None when it serves none or several).
+        #: The policy of the fleet's only queue (None when it serves none or several, or its
+        #: association is stopped).
         self.policy: SchedulingPolicy | None = None
+
+    def choose_mode(self) -> None:
+        """Set ``multi_queue`` and ``policy`` from the queues and stopped associations. On
+        entering the several-queues mode, ``served`` (and each worker's ``queue_pos``) is
+        counted from the workers' current jobs: those running a task of a queue or exiting a
+        session of one."""
+        general = len(self.queues) > 1 or bool(self.stopped)
+        if general and not self.multi_queue:
+            served = [0] * len(self.queues)
+            position = {queue.index: pos for pos, queue in enumerate(self.queues)}
+            for worker in self.workers:
+                job = worker.job if worker.job is not None else worker.closing
+                if job is not None:
+                    worker.queue_pos = position[job.queue_index]
+                    served[worker.queue_pos] += 1
+            self.served = served
+        self.multi_queue = general
+        self.policy = None if general or not self.queues else self.queues[0].policy
 
 
 class Farm:
@@ -120,6 +150,7 @@ class Farm:
             for name in q.fleets:
                 fleet = fleet_by_name[name]
                 queue.fleets.append(fleet)
+                queue.serving.append(fleet)
                 fleet.queues.append(queue)
                 fleet.served.append(0)
             self.queues.append(queue)
@@ -131,9 +162,7 @@ class Farm:
                     if fleet not in limit.fleets:
                         limit.fleets.append(fleet)
         for fleet in self.fleets:
-            fleet.multi_queue = len(fleet.queues) > 1
-            if len(fleet.queues) == 1:
-                fleet.policy = fleet.queues[0].policy
+            fleet.choose_mode()
 
     def add_limit(self, amount: str, max_count: int) -> LimitState:
         """A new limit (CreateLimit), associated with no queue."""

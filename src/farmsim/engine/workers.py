@@ -235,6 +235,27 @@ class WorkerPool:
                 # Woken for new work, it will take none at its poll: wake another in its place.
                 self.notify(worker.woken_for, 1)
 
+    def live(self, fleet: FleetState) -> int:
+        """How many of ``fleet``'s workers are neither STOPPING nor STOPPED."""
+        return sum(1 for w in fleet.workers if w.status not in (_STOPPING, _STOPPED))
+
+    def resize(self, fleet: FleetState, n: int) -> None:
+        """Make ``fleet`` run ``n`` workers from now on: start the missing ones, or retire the
+        extra ones, idle workers first (newest first), then busy ones (newest first), which
+        finish their task run and their session's envExits (UpdateFleet of a fleet that runs
+        a fixed number of workers)."""
+        live = [w for w in fleet.workers if w.status not in (_STOPPING, _STOPPED)]
+        if n > len(live):
+            self.add(fleet, n - len(live))
+            return
+        extra = len(live) - n
+        if extra <= 0:
+            return
+        order = sorted(live, key=lambda w: (w.job is not None or w.closing is not None,
+                                            -w.index))
+        for worker in order[:extra]:
+            self.retire(worker)
+
     def _stopped(self, worker: WorkerState) -> None:
         now = self.env.now
         worker.status = _STOPPED
@@ -342,7 +363,7 @@ class WorkerPool:
         whose next poll comes first."""
         if n <= 0:
             return
-        fleets = self.control.queues[queue_index].fleets
+        fleets = self.control.queues[queue_index].serving
         if len(fleets) == 1:
             self._wake_fleet(fleets[0].index, n, queue_index)
             return
