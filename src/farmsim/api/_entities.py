@@ -101,6 +101,11 @@ class EntityReads(ClientBase):
 
     #: What these reads keep between calls (made on first use: the mixin has no __init__).
     _entity_state: _EntityState | None = None
+    #: The target a user last set on a step (UpdateStep, by the step's global number) or a
+    #: task (UpdateTask, BatchUpdateTask: by (step number, task)), and when (set by the
+    #: client: :class:`~farmsim.api.client.DeadlineClient`).
+    _step_targets: dict[int, tuple[str, float]]
+    _task_targets: dict[tuple[int, int], tuple[str, float]]
 
     # ================================================================== steps
 
@@ -184,6 +189,10 @@ class EntityReads(ClientBase):
                 "consumersUnresolved": 0 if _resolved(step) else len(consumers),
             },
         }
+        if step.gidx in self._step_targets:
+            target, when = self._step_targets[step.gidx]
+            summary |= {"targetTaskRunStatus": target, "updatedAt": self._time(when),
+                        "updatedBy": CREATED_BY}
         if job.started_at == job.started_at:  # not NaN: a task of the job was assigned
             first, last = self._records().step_times(self._step_id(step))
             if not math.isnan(first):
@@ -248,6 +257,10 @@ class EntityReads(ClientBase):
             "failureRetryCount": step.retries.get(task, 0),
             "parameters": self._task_parameters(step, task),
         }
+        if (step.gidx, task) in self._task_targets:
+            target, when = self._task_targets[step.gidx, task]
+            summary |= {"targetRunStatus": target, "updatedAt": self._time(when),
+                        "updatedBy": CREATED_BY}
         if job.started_at == job.started_at:  # not NaN: a task of the job was assigned
             started, ended, action = self._records().task_times(task_id)
             if not math.isnan(started):

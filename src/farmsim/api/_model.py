@@ -124,6 +124,8 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: boo
     boto3 accepts (naive datetimes as UTC, ISO 8601 strings, epoch seconds)."""
     kind = shape.type_name
     meta = shape.metadata
+    if meta.get("document"):
+        return  # a document (a template, a parameter definition): any JSON value
     if isinstance(shape, StructureShape):
         if not isinstance(value, dict):
             out.append(Problem(path, f"expected an object, got {type(value).__name__}"))
@@ -194,7 +196,7 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: boo
         if not isinstance(value, (bytes, bytearray)):
             out.append(Problem(path, f"expected bytes, got {type(value).__name__}"))
         return
-    # (documents and any other kind: no constraint to check)
+    # (any other kind: no constraint to check)
 
 
 def _join(path: str, key: str) -> str:

@@ -92,6 +92,8 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         self._qfa_updated: dict[tuple[int, int], dt.datetime] = {}
         #: Each queue's environments as the API reports them (read once per queue).
         self._queue_envs: dict[int, list[dict[str, Any]]] = {}
+        self._step_targets = {}
+        self._task_targets = {}
 
     # ------------------------------------------------------------------ queues
 
@@ -841,6 +843,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         target = params["targetTaskRunStatus"]
         self._check_target(step.job, target, "UpdateStep")
         self._sim.control.set_target(step.job, target, self._sim.env.now, step=step)
+        self._step_targets[step.gidx] = (target, self._sim.env.now)
         return {}
 
     def update_task(self, **params: Any) -> dict[str, Any]:
@@ -872,6 +875,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                             f"{self._step_ids[step.gidx]} (a chunk not formed yet)")
         self._sim.control.set_target(step.job, target, self._sim.env.now, step=step,
                                      tasks=[task])
+        self._task_targets[step.gidx, task] = (target, self._sim.env.now)
 
     def _check_updatable(self, job: JobState, operation: str) -> None:
         if job.index in self._archived:

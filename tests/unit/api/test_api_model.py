@@ -98,3 +98,12 @@ def test_requests_botocore_refuses_raise_its_own_error_and_the_rest_are_problems
         "farmId": "farm-1", "queueId": QUEUE, "jobId": JOB, "priority": 101,
         "targetTaskRunStatus": "RUNNING"})
     assert sorted(p.path for p in problems) == ["farmId", "priority", "targetTaskRunStatus"]
+
+
+def test_a_document_member_takes_any_json_value() -> None:
+    output = service_model().operation_model("ListJobParameterDefinitions").output_shape
+    definitions = [{"name": "Frames", "type": "STRING", "default": "1-10"},
+                   {"name": "Quality", "type": "INT", "minValue": 1, "allowedValues": [1, 2]}]
+    assert shape_problems({"jobParameterDefinitions": definitions}, output) == []
+    # (the list around the documents is still checked)
+    assert shape_problems({"jobParameterDefinitions": {"a": 1}}, output) != []

@@ -322,3 +322,22 @@ def test_stop_limit_usage_and_cancel_tasks_requeues_the_running_ones() -> None:
     result = f.sim.result()
     assert list(result.limit_usage["limit_id"].cat.categories) == [qla["limitId"], new]
     check_all(result)
+
+
+def test_steps_and_tasks_report_the_target_a_user_set() -> None:
+    f = Farm()
+    f.sim.run(until=30)
+    step_a, step_b = f.step_ids()
+    f.client.update_step(**f.ids(), stepId=step_b, targetTaskRunStatus="SUSPENDED")
+    f.sim.run(until=45)
+    f.client.update_task(**f.ids(), stepId=step_a, taskId=f.task_id(0, 3),
+                         targetRunStatus="CANCELED")
+    got_b = f.client.get_step(**f.ids(), stepId=step_b)
+    assert got_b["targetTaskRunStatus"] == "SUSPENDED"
+    assert got_b["updatedAt"] == f.sim.start_time + dt.timedelta(seconds=30)
+    assert "targetTaskRunStatus" not in f.client.get_step(**f.ids(), stepId=step_a)
+    listed = f.client.list_tasks(**f.ids(), stepId=step_a)["tasks"]
+    assert [t.get("targetRunStatus") for t in listed] == [None, None, None, "CANCELED"]
+    assert listed[3]["updatedAt"] == f.sim.start_time + dt.timedelta(seconds=45)
+    steps = {s["stepId"]: s for s in f.client.list_steps(**f.ids())["steps"]}
+    assert steps[step_b]["targetTaskRunStatus"] == "SUSPENDED"
