@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from farmsim._documents import load_yaml
 from farmsim.api._base import CREATED_BY, ClientBase, invalid, not_found, page, window, with_token
 from farmsim.api._entities import EntityReads
+from farmsim.api._model import service_model
 from farmsim.api._search import Search
 from farmsim.api._statistics import Statistics
-from farmsim.api.errors import NotModelledError, error
+from farmsim.api.errors import NotModelledError, NotModelledOperation, error
 from farmsim.errors import FarmsimError, TemplateError
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
@@ -94,6 +97,15 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         self._queue_envs: dict[int, list[dict[str, Any]]] = {}
         self._step_targets = {}
         self._task_targets = {}
+
+    if not TYPE_CHECKING:  # (mypy keeps checking attribute names)
+        def __getattr__(self, name: str) -> Any:
+            operation = _operations().get(name)
+            if operation is not None:
+                raise NotModelledOperation(
+                    f"farmsim does not model the {operation} operation (sim.client() has no "
+                    f"{name}; see README.md, What is not in this release)")
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # ------------------------------------------------------------------ queues
 
@@ -885,6 +897,12 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
 
 
 _TRUE = {"true", "yes", "on", "1"}
+
+
+@functools.cache
+def _operations() -> dict[str, str]:
+    """The service's operations by their snake_case names."""
+    return {xform_name(name): name for name in service_model().operation_names}
 
 
 def _parameter_value(name: str, tagged: dict[str, Any]) -> Any:

@@ -17,11 +17,16 @@ from botocore.exceptions import ClientError
 from farmsim.api._model import service_model
 from farmsim.errors import FarmsimError
 
-__all__ = ["NotModelledError", "error", "exceptions"]
+__all__ = ["NotModelledError", "NotModelledOperation", "error", "exceptions"]
 
 
 class NotModelledError(FarmsimError, NotImplementedError):
     """An API request this release of farmsim does not model (rather than ignore)."""
+
+
+class NotModelledOperation(NotModelledError, AttributeError):
+    """An operation of the service that ``sim.client()`` does not have (also an
+    ``AttributeError``, so ``hasattr(client, name)`` stays False)."""
 
 
 @functools.cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -466,3 +467,36 @@ def test_the_pages_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                              capture_output=True, text=True, timeout=300, check=False)
         assert run.returncode == 0, run.stdout + run.stderr
         assert re.search(r"\b[1-9]\d* passed", run.stdout), run.stdout
+
+
+README = DOCS.parents[1] / "README.md"
+
+
+def _readme_blocks() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("### Scripting the farm with boto3")
+    section = text[start:text.index("\n### ", start + 1)]
+    return re.findall(r"^```python\n(.*?)^```", section, flags=re.DOTALL | re.MULTILINE)
+
+
+def test_the_readmes_boto3_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """README.md "Scripting the farm with boto3": the script runs from a clone's root and
+    prints what its comments say; the pytest example passes, run as a user runs it."""
+    script, suite = _readme_blocks()
+    root = README.parent
+    monkeypatch.chdir(root)
+    exec(compile(script, str(README), "exec"), {"__name__": "readme"})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "2"  # the two Nuke licenses in use at 30 min
+    assert out[1].startswith("sh030 comp SUCCEEDED ")
+    shutil.copytree(root / "scenarios", tmp_path / "scenarios")
+    path = tmp_path / "test_submit.py"
+    path.write_text(suite, encoding="utf-8")
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(
+        p for p in (str(root / "src"), os.environ.get("PYTHONPATH")) if p)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "-W", "error", str(path)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"\b2 passed", run.stdout), run.stdout

@@ -310,3 +310,13 @@ def test_queue_environments_by_priority() -> None:
     with pytest.raises(c.exceptions.ResourceNotFoundException):
         c.get_queue_environment(farmId=farm.farm, queueId=farm.queue["comp"],
                                 queueEnvironmentId=listed[0]["queueEnvironmentId"])
+
+
+def test_an_operation_farmsim_does_not_model_says_so() -> None:
+    farm = Farm()
+    with pytest.raises(NotModelledError, match="does not model the CreateBudget operation"):
+        farm.client.create_budget(farmId=farm.farm)
+    assert not hasattr(farm.client, "create_budget")  # (an AttributeError too)
+    assert not farm.client.can_paginate("list_budgets")
+    with pytest.raises(AttributeError, match="no attribute 'get_jobs'"):
+        farm.client.get_jobs()  # (a typo is no operation of the service)
