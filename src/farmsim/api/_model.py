@@ -139,7 +139,11 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: boo
             out.append(Problem(path, f"a union: exactly one member must be set, got "
                                      f"{sorted(value)}"))
         for key, item in value.items():
-            if key in members and item is not None:
+            if key not in members:
+                continue
+            if item is None:  # (boto3 leaves a member out; it never sets it to None)
+                out.append(Problem(_join(path, key), "is None"))
+            else:
                 _check(item, members[key], _join(path, key), out, request)
         return
     if isinstance(shape, ListShape):
@@ -167,7 +171,8 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: boo
             out.append(Problem(path, f"{value!r} is not one of {sorted(shape.enum)}"))
         _length(len(value), meta, path, "characters", out)
         pattern = meta.get("pattern")
-        if pattern is not None and not _pattern(pattern).search(value):
+        # (botocore's model drops the patterns' outer ^ and $: each is matched whole)
+        if pattern is not None and not _pattern(pattern).fullmatch(value):
             out.append(Problem(path, f"{value!r} does not match the pattern {pattern}"))
         return
     if kind in ("integer", "long"):

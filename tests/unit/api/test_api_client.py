@@ -355,7 +355,7 @@ def test_create_job_submits_now_and_the_job_runs_like_a_scenarios() -> None:
      "ValidationException", "expand"),
     ({"template": "name: x"}, "ValidationException", "template"),
     ({"parameters": {"Nope": {"string": "1"}}}, "ValidationException", "Nope"),
-    ({"parameters": {"Scale": {"int": "x2"}}}, "ValidationException", "not a valid int"),
+    ({"parameters": {"Scale": {"int": "x2"}}}, "ValidationException", r"parameters\.Scale\.int"),
     ({"maxWorkerCount": 0}, "ValidationException", "must not be 0"),
     ({"attachments": {"manifests": [{"rootPath": "/mnt/shots", "rootPathFormat": "posix"}]}},
      "NotModelledError", "attachments"),
