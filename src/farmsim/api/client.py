@@ -710,7 +710,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         a simulation has one user)."""
         self._request("ListJobs", params)
         queue = self._queue(params, "ListJobs")
-        jobs = [j for j in self._sim.control.jobs if j.queue_index == queue]
+        jobs = self._sim.control.queues[queue].jobs  # (in creation order: a page is a slice)
         start, stop, token = window(len(jobs), params)
         return with_token({"jobs": self._job_summaries(jobs[start:stop])}, token)
 
