@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from botocore import xform_name
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from farmsim.api._model import request_problems, service_model
-from farmsim.api.errors import error, exceptions
+from farmsim.api.errors import NotModelledError, error, exceptions
 from farmsim.errors import ScenarioError
 from farmsim.model.enums import (
     TASK_STATUS_CODES,
@@ -89,19 +89,32 @@ class ClientBase:
         return self._farm_id
 
     def resource_id(self, kind: str, index: int) -> str:
-        """The id of the ``index``-th queue, fleet or limit of the scenario (``kind``)."""
+        """The id of a ``"queue"``, ``"fleet"`` or ``"limit"`` (``kind``) by its place: the
+        scenario's in order, then the limits CreateLimit made; or of a ``"job"`` or ``"step"``
+        of the run by its ``JobState.index`` or ``StepState.gidx``."""
+        if kind == "job":
+            self._index_jobs()
+            return self._job_ids[index]
+        if kind == "step":
+            self._index_steps()
+            return self._step_ids[index]
         ids = {"queue": self._queue_ids, "fleet": self._fleet_ids, "limit": self._limit_ids}
         return ids[kind][index]
 
     def scheduled_call(self, operation: str, args: dict[str, Any], *, where: str,
                        source: str | None) -> None:
-        """Make a call a scenario scheduled (its ``events``): one the service refuses is a
+        """Make a call a scenario scheduled (its ``events``): one the service refuses, that
+        botocore would not send, or that farmsim does not model is a
         :class:`~farmsim.errors.ScenarioError` at ``where``."""
         try:
             getattr(self, operation)(**args)
         except ClientError as exc:
-            raise ScenarioError([f"{where}: {exc.response['Error']['Message']}"],
-                                source=source) from None
+            message = str(exc.response["Error"]["Message"])
+        except (ParamValidationError, NotModelledError) as exc:
+            message = str(exc)
+        else:
+            return
+        raise ScenarioError([f"{where}: {message}"], source=source)
 
     @property
     def exceptions(self) -> SimpleNamespace:

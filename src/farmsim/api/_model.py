@@ -111,15 +111,18 @@ def every_request_problem(operation: str, params: dict[str, Any]) -> list[Proble
         return [Problem("", line.strip()) for line in report.splitlines() if line.strip()]
 
 
-def shape_problems(value: Any, shape: Shape, path: str = "") -> list[Problem]:
-    """Every constraint of ``shape`` (and of the shapes inside it) that ``value`` breaks."""
+def shape_problems(value: Any, shape: Shape, path: str = "", *,
+                   none_ok: bool = False) -> list[Problem]:
+    """Every constraint of ``shape`` (and of the shapes inside it) that ``value`` breaks. A
+    member set to None is one (boto3 leaves members out) unless ``none_ok`` (a scenario's YAML,
+    where ``key:`` with nothing is null and its reader decides what it means)."""
     problems: list[Problem] = []
-    _check(value, shape, path, problems)
+    _check(value, shape, path, problems, none_ok=none_ok)
     return problems
 
 
 def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: bool = False,
-           ) -> None:
+           none_ok: bool = False) -> None:
     """``request``: ``value`` is a request botocore accepted, whose timestamps may be what
     boto3 accepts (naive datetimes as UTC, ISO 8601 strings, epoch seconds)."""
     kind = shape.type_name
@@ -141,10 +144,10 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: boo
         for key, item in value.items():
             if key not in members:
                 continue
-            if item is None:  # (boto3 leaves a member out; it never sets it to None)
+            if item is not None:
+                _check(item, members[key], _join(path, key), out, request, none_ok)
+            elif not none_ok:  # (boto3 leaves a member out; it never sets it to None)
                 out.append(Problem(_join(path, key), "is None"))
-            else:
-                _check(item, members[key], _join(path, key), out, request)
         return
     if isinstance(shape, ListShape):
         if not isinstance(value, list):
@@ -152,7 +155,7 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: boo
             return
         _length(len(value), meta, path, "items", out)
         for i, item in enumerate(value):
-            _check(item, shape.member, f"{path}[{i}]", out, request)
+            _check(item, shape.member, f"{path}[{i}]", out, request, none_ok)
         return
     if isinstance(shape, MapShape):
         if not isinstance(value, dict):
@@ -160,8 +163,8 @@ def _check(value: Any, shape: Shape, path: str, out: list[Problem], request: boo
             return
         _length(len(value), meta, path, "entries", out)
         for key, item in value.items():
-            _check(key, shape.key, _join(path, f"<key {key}>"), out, request)
-            _check(item, shape.value, _join(path, str(key)), out, request)
+            _check(key, shape.key, _join(path, f"<key {key}>"), out, request, none_ok)
+            _check(item, shape.value, _join(path, str(key)), out, request, none_ok)
         return
     if isinstance(shape, StringShape):
         if not isinstance(value, str):

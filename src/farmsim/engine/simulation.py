@@ -15,13 +15,14 @@ import gc
 import math
 import os
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL, URGENT
 
-from farmsim._documents import shown
+from farmsim._documents import shown, shown_names
 from farmsim.engine._simpy import reusable_event, run, run_until, set_clock
 from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
@@ -31,6 +32,7 @@ from farmsim.model.state import SUCCEEDED
 from farmsim.record.recorder import Recorder
 from farmsim.scenario.config import Scenario
 from farmsim.scenario.durations import parse_duration
+from farmsim.scenario.events import FARM_OBJECTS, REFERENCES, check_events
 from farmsim.scenario.loader import load_scenario
 from farmsim.scenario.size import check_drawn_job, check_size, memory_budget
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from farmsim.api.client import DeadlineClient
     from farmsim.model.arrivals import ArrivalStream
     from farmsim.model.config import ScheduledCall
+    from farmsim.model.state import JobState, StepState
     from farmsim.record.result import Result
 
 __all__ = ["Simulation"]
@@ -296,28 +299,22 @@ class Simulation:
     def _schedule_calls(self, scenario: Scenario) -> None:
         """The scenario's ``events``: each API call made through :meth:`client` at its time,
         first in its instant (urgent priority: before the task runs that end and the polls of
-        that instant). A call the service would refuse is a :class:`ScenarioError` naming the
+        that instant), with the names of its arguments made ids then (:func:`_call_args`).
+        The jobs, steps and tasks the events name are checked against the scenario's
+        submissions first (:func:`~farmsim.scenario.events.check_events`). A name that names
+        nothing then, or a call the service refuses, is a :class:`ScenarioError` naming the
         event."""
         if not scenario.events:
             return
+        check_events(scenario)
         env = self.env
-        farm = scenario.farm
-        names = {"queue": [q.display_name for q in farm.queues],
-                 "fleet": [f.display_name for f in farm.fleets],
-                 "limit": [lim.display_name for lim in farm.limits]}
-        kinds = {"queue": "queueId", "fleet": "fleetId", "limit": "limitId"}
         for number, call in enumerate(scenario.events):
             def make(event: simpy.Event, number: int = number,
                      call: ScheduledCall = call) -> None:
+                where = f"events[{number}] ({call.call} at {call.at:g} s)"
                 client = self.client()
-                args = {"farmId": client.farm_id}
-                for key, value in call.args.items():
-                    if key in kinds:
-                        args[kinds[key]] = client.resource_id(key, names[key].index(value))
-                    else:
-                        args[key] = value
-                client.scheduled_call(call.call, args,
-                                      where=f"events[{number}] ({call.call} at {call.at:g} s)",
+                args = _call_args(self, client, call, where)
+                client.scheduled_call(call.call, args, where=where,
                                       source=self.scenario.source)
 
             env.schedule(reusable_event(env, [make]), URGENT, call.at)
@@ -402,3 +399,145 @@ def _until_seconds(until: object, now: float) -> float:
         raise UsageError(f"until must be after the current simulated time, {now:g} s "
                          f"(got {shown(until)})")
     return seconds
+
+
+# ---------------------------------------------------------------------- scheduled calls' names
+
+#: How the client lists each kind of farm object a scheduled call names by displayName.
+_LISTINGS = {"queue": ("list_queues", "queues"), "fleet": ("list_fleets", "fleets"),
+             "limit": ("list_limits", "limits")}
+
+
+def _call_args(sim: Simulation, client: DeadlineClient, call: ScheduledCall, where: str
+               ) -> dict[str, Any]:
+    """The keyword arguments of a scheduled call, its names made ids as the farm is now
+    (:mod:`farmsim.scenario.events`): queues, fleets and limits by their displayName as the
+    client lists them, a job by its name among the jobs submitted so far (its queue when the
+    event names none), a step by name in it, a task by number or parameter values.
+
+    Raises:
+        ScenarioError: a name names nothing now, or more than one thing, naming ``where``.
+    """
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([f"{where}: {message}"], source=sim.scenario.source)
+
+    args: dict[str, Any] = {"farmId": client.farm_id}
+    refs: dict[str, Any] = {}
+    for key, value in call.args.items():
+        if key in REFERENCES:
+            refs[key] = value
+        else:
+            args[key] = value
+    for kind in FARM_OBJECTS:
+        if kind in refs:
+            args[REFERENCES[kind]] = _farm_object(client, kind, refs[kind], fail)
+    if "job" not in refs:
+        return args
+    job = _named_job(sim, client, refs["job"], args.get("queueId"), fail)
+    args["jobId"] = client.resource_id("job", job.index)
+    args.setdefault("queueId", client.resource_id("queue", job.queue_index))
+    if "step" in refs:
+        step = _named_step(job, refs["step"], fail)
+        args["stepId"] = client.resource_id("step", step.gidx)
+        if "task" in refs:
+            args["taskId"] = _task_id(client, args, step, refs["task"], fail)
+    return args
+
+
+def _listed(method: Callable[..., dict[str, Any]], key: str, **params: Any
+            ) -> list[dict[str, Any]]:
+    """Every item of a List operation (all its pages)."""
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = method(**params) if token is None else method(**params, nextToken=token)
+        items.extend(page[key])
+        token = page.get("nextToken")
+        if token is None:
+            return items
+
+
+def _farm_object(client: DeadlineClient, kind: str, name: str,
+                 fail: Callable[[str], ScenarioError]) -> str:
+    """The id of the one queue, fleet or limit (``kind``) the client lists as ``name``."""
+    operation, key = _LISTINGS[kind]
+    items = _listed(getattr(client, operation), key, farmId=client.farm_id)
+    found = [item[f"{kind}Id"] for item in items if item["displayName"] == name]
+    if len(found) == 1:
+        return str(found[0])
+    if not found:
+        listed = shown_names(sorted({item["displayName"] for item in items}))
+        raise fail(f"no {kind} is named {name!r} now ({kind}s: {listed})")
+    raise fail(f"{len(found)} {kind}s are named {name!r} ({', '.join(found)}): the call cannot "
+               f"tell which one")
+
+
+def _named_job(sim: Simulation, client: DeadlineClient, name: str, queue_id: str | None,
+               fail: Callable[[str], ScenarioError]) -> JobState:
+    """The one job named ``name`` submitted so far (to the queue ``queue_id``, if given)."""
+    jobs = [job for job in sim.control.jobs if job.name == name]
+    if queue_id is not None:
+        jobs = [job for job in jobs if client.resource_id("queue", job.queue_index) == queue_id]
+    if len(jobs) == 1:
+        return jobs[0]
+    scope = "" if queue_id is None else f" to queue {queue_id}"
+    if not jobs:
+        raise fail(f"no job named {name!r} has been submitted{scope} by now ({sim.env.now:g} s)")
+    times = ", ".join(f"{job.submitted_at:g} s" for job in jobs[:5])
+    raise fail(f"{len(jobs)} jobs named {name!r} have been submitted{scope} (at {times}"
+               f"{', ...' if len(jobs) > 5 else ''}): the call cannot tell which one; give the "
+               f"jobs different names (a template name with a parameter, or create_job's "
+               f"nameOverride)")
+
+
+def _named_step(job: JobState, name: str, fail: Callable[[str], ScenarioError]) -> StepState:
+    for step in job.steps:
+        if step.structure.name == name:
+            return step
+    raise fail(f"job {job.name!r} has no step {name!r} (steps: "
+               f"{shown_names(s.structure.name for s in job.steps)})")
+
+
+def _task_id(client: DeadlineClient, args: dict[str, Any], step: StepState, task: Any,
+             fail: Callable[[str], ScenarioError]) -> str:
+    """The id of the task ``task`` of ``step``: its number, or the one task whose parameter
+    values are those of the mapping ``task`` (a frame of a CHUNK[INT] parameter: the chunk
+    that holds it, as the step's chunks are now)."""
+    what = f"step {step.structure.name!r} of job {step.job.name!r}"
+    if not isinstance(task, Mapping):
+        if not 0 <= task < step.task_count:
+            raise fail(f"{what} has {step.task_count} task{'s' if step.task_count != 1 else ''}"
+                       f" (numbered from 0): no task {task}")
+        return f"task-{args['stepId'].removeprefix('step-')}-{task}"
+    tasks = _listed(client.list_tasks, "tasks", farmId=args["farmId"], queueId=args["queueId"],
+                    jobId=args["jobId"], stepId=args["stepId"])
+    found = [t["taskId"] for t in tasks if _task_matches(t.get("parameters", {}), task)]
+    if len(found) == 1:
+        return str(found[0])
+    if not found:
+        raise fail(f"no task of {what} has the parameter values {dict(task)}")
+    raise fail(f"{len(found)} tasks of {what} have the parameter values {dict(task)}: name "
+               f"more of its parameters, or the task by number")
+
+
+def _task_matches(parameters: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """Whether a task's parameters (the API's tagged values) have the values ``wanted``."""
+    from openjd.model import IntRangeExpr
+
+    for key, value in wanted.items():
+        tagged = parameters.get(key)
+        if not tagged:
+            return False
+        ((member, text),) = tagged.items()
+        try:
+            if member == "chunkInt" and not isinstance(value, str):
+                if value not in IntRangeExpr.from_str(text):
+                    return False
+            elif member in ("int", "float") and not isinstance(value, str):
+                if float(text) != float(value):
+                    return False
+            elif text != str(value):
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True

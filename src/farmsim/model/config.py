@@ -129,8 +129,9 @@ class ScheduledCall:
 
     ``call`` is the client's operation (``"update_limit"``); ``args`` its keyword arguments,
     with the farm's queues, fleets and limits named by displayName under ``queue``, ``fleet``
-    and ``limit`` (the engine turns them into ``queueId``, ``fleetId`` and ``limitId``, and
-    adds the ``farmId``)."""
+    and ``limit``, a job by its name under ``job``, one of its steps under ``step`` and one
+    of that step's tasks (its number, or its parameter values) under ``task``: the engine
+    turns them into ids when the call is made, and adds the ``farmId``."""
 
     at: float
     call: str

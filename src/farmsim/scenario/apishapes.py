@@ -111,7 +111,7 @@ def check_api_shape(data: Any, operation: str, where: str, problems: Problems) -
         return
     shape, shape_problems = _shape(operation)
     lines: dict[str, tuple[str, str]] = {}  # by field: one message each
-    for problem in shape_problems(checked, shape):
+    for problem in shape_problems(checked, shape, none_ok=True):
         field = at(where, problem.path) if problem.path else where
         if field not in lines:
             line = _line(problem.path, problem.message, data, shape, operation, where, problems)
@@ -122,7 +122,7 @@ def check_api_shape(data: Any, operation: str, where: str, problems: Problems) -
 
 
 @functools.cache
-def _shape(operation: str) -> tuple[Any, Callable[[Any, Any], list[Any]]]:
+def _shape(operation: str) -> tuple[Any, Callable[..., list[Any]]]:
     """The input shape of ``operation`` and the check of values against shapes (imported on
     first use: botocore is loaded only when a section is checked)."""
     from farmsim.api._model import operation_model, shape_problems

@@ -97,7 +97,9 @@ def build_scenario(
     runtimes: RuntimeModel | None = RuntimeModel()
     if top.has("runtimes"):
         runtimes = read_runtimes(top.get("runtimes"), problems, base_dir=base_dir, notes=notes)
-    events = (read_events(top.get("events"), problems, farm=farm, horizon=horizon)
+    events = (read_events(top.get("events"), problems, farm=farm, horizon=horizon,
+                          jobs=workload.jobs if workload is not None else None,
+                          arrivals=workload.arrivals if workload is not None else ())
               if top.has("events") else ())
     problems.raise_if_any(source)
     if farm is None or workload is None or runtimes is None or name is None or seed is None:
