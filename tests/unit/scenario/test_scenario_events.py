@@ -80,14 +80,6 @@ def test_a_call_the_service_refuses_during_the_run_is_a_scenario_error() -> None
 
 _HOUDINI = "amount.license.houdini"
 _NUKE = "amount.license.nuke"
-needs_update_queue = pytest.mark.skipif(
-    not hasattr(DeadlineClient, "update_queue"), reason="DeadlineClient.update_queue not yet")
-needs_update_fleet = pytest.mark.skipif(
-    not hasattr(DeadlineClient, "update_fleet"), reason="DeadlineClient.update_fleet not yet")
-needs_update_qfa = pytest.mark.skipif(
-    not hasattr(DeadlineClient, "update_queue_fleet_association"),
-    reason="DeadlineClient.update_queue_fleet_association not yet")
-
 
 def _template(name: str, *, frames: str = "1-4", amount: str | None = None,
               shot: bool = False) -> dict[str, Any]:
@@ -262,7 +254,6 @@ def test_stop_limit_usage_cancels_its_runs_then_the_association_and_limit_are_de
     assert client.list_limits(farmId=client.farm_id) == {"limits": []}
 
 
-@needs_update_queue
 def test_update_queue_renames_it_and_later_events_use_the_new_name() -> None:
     sim = _ran(_farm([], [
         {"at": "10s", "call": "update_queue", "args": {"queue": "render", "displayName": "comp"}},
@@ -274,7 +265,6 @@ def test_update_queue_renames_it_and_later_events_use_the_new_name() -> None:
     assert _statuses(sim, "late") == ["SUCCEEDED"] * 4
 
 
-@needs_update_fleet
 def test_update_fleet_changes_what_the_fleet_reports() -> None:
     sim = _ran(_farm([_job("a")], [
         {"at": "10s", "call": "update_fleet",
@@ -284,7 +274,6 @@ def test_update_fleet_changes_what_the_fleet_reports() -> None:
     assert (fleet["maxWorkerCount"], fleet["description"]) == (3, "three hosts")
 
 
-@needs_update_qfa
 def test_stop_scheduling_cancels_the_queues_runs_on_the_fleet() -> None:
     sim = _ran(_farm([_job("a")], [
         {"at": "30s", "call": "update_queue_fleet_association",
@@ -298,7 +287,6 @@ def test_stop_scheduling_cancels_the_queues_runs_on_the_fleet() -> None:
     assert _statuses(sim, "a") == ["READY"] * 4
 
 
-@needs_update_queue
 def test_a_call_farmsim_does_not_model_is_a_scenario_error_naming_the_event() -> None:
     sim = Simulation(scenario_from_dict(_farm([], [
         {"at": "1m", "call": "update_queue",
