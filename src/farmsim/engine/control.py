@@ -203,10 +203,19 @@ class ControlPlane:
         wakes idle workers for the slots it opens, and the job is re-filed in its queue's
         policy, which is told. ``maxRetriesPerTask`` counts for the failures from now on. A
         ``maxFailedTasksCount`` the job's FAILED tasks already reach stops the job at once,
-        as reaching it would have (semantics D3)."""
+        as reaching it would have (semantics D3).
+
+        Each setting whose value changes is recorded (the ``job_updates`` table) at ``now``, or
+        at the control plane's time when ``now`` is not given."""
+        record = self.recorder.job_update
+        at = self.now if now is None else now
         if max_retries is not None:
+            if max_retries != job.max_retries:
+                record(at, job.index, "max_retries_per_task", max_retries, job.max_retries)
             job.max_retries = max_retries
         if max_failed is not None:
+            if max_failed != job.max_failed:
+                record(at, job.index, "max_failed_tasks_count", max_failed, job.max_failed)
             job.max_failed = max_failed
             if (job.final_status is None and job.failed_tasks
                     and job.failed_tasks >= max(1, max_failed)):
@@ -217,9 +226,11 @@ class ControlPlane:
                 self._check_job_end(job)
         what = JobChange(0)
         if priority is not None and priority != job.priority:
+            record(at, job.index, "priority", priority, job.priority)
             job.priority = priority
             what |= JobChange.PRIORITY
         if max_worker_count is not None and max_worker_count != job.max_worker_count:
+            record(at, job.index, "max_worker_count", max_worker_count, job.max_worker_count)
             job.max_worker_count = max_worker_count
             what |= JobChange.MAX_WORKERS
         if not what or job.final_status is not None:

@@ -22,10 +22,12 @@ import pandas as pd
 from farmsim._version import __version__
 from farmsim.errors import ResultsError, UsageError
 from farmsim.model.enums import TASK_STATUSES, WorkerStatus
+from farmsim.record.recorder import JOB_SETTINGS
 from farmsim.record.runs import RUN_STATUSES
 
 __all__ = [
     "FORMATS",
+    "JOB_SETTING_NAMES",
     "MANIFEST",
     "RUN_STATUS_NAMES",
     "SUMMARY",
@@ -39,17 +41,18 @@ __all__ = [
 
 #: Table names, in the order they are written.
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
-          "session_actions", "tasks")
+          "session_actions", "tasks", "job_updates")
 #: Table file formats, each also the suffix of its files (``jobs.parquet``).
 FORMATS = ("parquet", "csv")
 #: The headline metrics of a results folder, and the list of its files (written last).
 SUMMARY, MANIFEST = "summary.json", "manifest.json"
 
 #: The categories of the status columns, in code order: a task's (TaskRunStatus), a task run's,
-#: a worker's (WorkerStatus).
+#: a worker's (WorkerStatus); and of ``job_updates.setting``.
 TASK_STATUS_NAMES = np.array([s.value for s in TASK_STATUSES], dtype=object)
 RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
 WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
+JOB_SETTING_NAMES = np.array(JOB_SETTINGS, dtype=object)
 
 
 class ResultCatalog(Protocol):
@@ -82,7 +85,7 @@ class BaseResult:
     - ``catalog``: a :class:`ResultCatalog`;
     - the tables, one DataFrame each (:data:`TABLES`): ``jobs``, ``steps``, ``task_runs``,
       ``task_events``, ``workers``, ``limit_usage``, ``sessions``, ``session_actions``,
-      ``tasks``;
+      ``tasks``, ``job_updates``;
     - :meth:`summary`: the headline metrics, the keys of ``summary.json``.
 
     This class writes them to a results folder (:meth:`save`).
@@ -112,6 +115,8 @@ class BaseResult:
         def sessions(self) -> pd.DataFrame: ...
         @property
         def session_actions(self) -> pd.DataFrame: ...
+        @property
+        def job_updates(self) -> pd.DataFrame: ...
 
     def summary(self) -> dict[str, Any]:
         """Headline metrics; the same keys as ``summary.json``."""

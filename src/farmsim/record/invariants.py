@@ -1,7 +1,8 @@
 """Invariants over a run's recorded tables: rules every correct run satisfies.
 
 Each ``check_*`` function reads the frames of a :class:`~farmsim.record.result.Result`
-(``jobs``, ``steps``, ``task_runs``, ``task_events``, ``workers``, ``limit_usage``) and raises
+(``jobs``, ``steps``, ``task_runs``, ``task_events``, ``workers``, ``limit_usage``,
+``sessions``, ``session_actions``, ``job_updates``) and raises
 :class:`InvariantViolation` naming the time, the ids and the values that break the rule. They
 never look at the engine (this module does not import it), so they hold for results loaded back
 from files as well, and property tests and sweeps share them through :mod:`farmsim.testing`.
@@ -27,6 +28,7 @@ The frames may also come back from Parquet files (list columns read back as arra
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -270,19 +272,30 @@ def check_worker_exclusive(result: Any) -> None:
 
 
 def check_max_worker_count(result: Any) -> None:
-    """At no time does a job with ``max_worker_count`` > 0 have more workers on it than that
-    count (semantics C.7): neither more task runs in flight, nor more workers holding a
-    session of it (from its first action to its last, its envExits included). Intervals are
-    half-open: a worker leaving at t frees its slot for one arriving at t."""
+    """No worker comes onto a job that is at or over its ``max_worker_count`` in force
+    (semantics C.7): whenever a task run is assigned, or a worker's session of the job begins,
+    at t, the job's task runs in flight (or the workers holding a session of it, from its first
+    action to its last, its envExits included) after every change at t are at most that count.
+    A count <= 0 is no maximum. Intervals are half-open: a worker leaving at t frees its slot
+    for one arriving at t.
+
+    The count in force comes from ``job_updates`` (UpdateJob): the ``value`` of the job's last
+    ``max_worker_count`` row before t, else its value at creation (the ``previous`` of its
+    first row; ``jobs.max_worker_count`` if it has none). Nothing running is stopped when the
+    count is lowered, so the work going on may exceed it for a while: the level may fall
+    freely, and only an arrival is held to the count. At an instant the count changed, the
+    tables do not tell an arrival before the change from one after it: an arrival then may go
+    up to the highest count in force during that instant."""
     jobs = result.jobs
-    limited = jobs[jobs["max_worker_count"] > 0]
-    if not len(limited) or not len(result.task_runs):
+    caps = _worker_caps(jobs, getattr(result, "job_updates", None))
+    if not caps or not len(result.task_runs):
         return
     runs = result.task_runs
     in_flight: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
     for job, start, end, task in zip(runs["job_id"], runs["assigned_at"], _run_ends(runs),
                                      runs["task_id"], strict=True):
-        in_flight[job].append((float(start), float(end), 1, task))
+        if job in caps:
+            in_flight[str(job)].append((float(start), float(end), 1, task))
     holding: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
     sessions = getattr(result, "sessions", None)
     if sessions is not None:
@@ -290,16 +303,54 @@ def check_max_worker_count(result: Any) -> None:
         for job, start, end, session in zip(sessions["job_id"], sessions["started_at"],
                                             np.where(np.isnan(ends), math.inf, ends),
                                             sessions["session_id"], strict=True):
-            if not math.isnan(start):
-                holding[job].append((float(start), float(end), 1, str(session)))
-    for job, cap in zip(limited["job_id"], limited["max_worker_count"], strict=True):
+            if job in caps and not math.isnan(start):
+                holding[str(job)].append((float(start), float(end), 1, str(session)))
+    for job, (times, values) in caps.items():
         for what, by_job in (("task runs in flight", in_flight),
                              ("workers holding a session of it", holding)):
-            for t, level, active in _peak(by_job.get(job, ())):
+            intervals = by_job.get(job, ())
+            arrivals = {start for start, end, _, _ in intervals if end > start}
+            for t, level, active in _peak(intervals):
+                if t not in arrivals:
+                    continue  # only departures at t: the level fell
+                # The counts in force during instant t: the one before it, and each set at t.
+                lo, hi = bisect_left(times, t), bisect_right(times, t)
+                in_force = values[lo:hi + 1]
+                if min(in_force) <= 0:
+                    continue  # no maximum (for a while) at t
+                cap = max(in_force)
                 if level > cap:
                     _fail("max worker count",
                           f"job {job} has {level} {what} at t={t} "
                           f"(max_worker_count={cap}): {sorted(active)}")
+
+
+def _worker_caps(jobs: pd.DataFrame, updates: pd.DataFrame | None
+                 ) -> dict[str, tuple[list[float], list[int]]]:
+    """The ``max_worker_count`` history of each job that had a maximum at some time: the
+    times of its changes, and its count from time 0 (``values[0]``) and after each change
+    (``values[k + 1]`` from ``times[k]``), changes at one time in the order made."""
+    history: dict[str, tuple[list[float], list[int]]] = {}
+    if updates is not None and len(updates):
+        mine = updates[updates["setting"] == "max_worker_count"]
+        order = np.argsort(mine["time"].to_numpy(dtype=float), kind="stable")
+        for job, t, value, previous in zip(mine["job_id"].to_numpy()[order],
+                                           mine["time"].to_numpy(dtype=float)[order],
+                                           mine["value"].to_numpy()[order],
+                                           mine["previous"].to_numpy()[order], strict=True):
+            times, values = history.setdefault(str(job), ([], [int(previous)]))
+            times.append(float(t))
+            values.append(int(value))
+    # The jobs changed (few) and those with a maximum; the others have none at any time.
+    counts = jobs["max_worker_count"].to_numpy()
+    ids = jobs["job_id"].astype(str).to_numpy()
+    mine = (counts > 0) | np.isin(ids, list(history))
+    for job, count in zip(ids[mine], counts[mine].tolist(), strict=True):
+        values = history.setdefault(job, ([], [count]))[1]
+        if values[-1] != count:
+            _fail("max worker count", f"job {job} has max_worker_count={count} in jobs, but "
+                                      f"its last job_updates row sets {values[-1]}")
+    return {job: h for job, h in history.items() if max(h[1]) > 0}
 
 
 #: The worker status changes of the state machine (``farmsim.engine.workers``); a timeline

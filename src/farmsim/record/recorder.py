@@ -21,6 +21,7 @@ __all__ = [
     "ENV_SCOPES",
     "EVENT_COLUMNS",
     "EXIT_BLOCK",
+    "JOB_SETTINGS",
     "SETUP_BLOCK",
     "USER",
     "VOID",
@@ -47,6 +48,9 @@ WORKER_COLUMNS = ("time", "worker", "status")
 #: task run number ``seq`` (its setup), 2 after it (the session's envExits).
 ACTION_COLUMNS = ("session", "worker", "job", "step", "env_index", "seq", "started_at",
                   "ended_at", "action", "env_scope", "status", "phase")
+#: The run settings of a job a user may change while it runs (UpdateJob), by code: the
+#: ``setting`` of a :attr:`Recorder.job_updates` record.
+JOB_SETTINGS = ("priority", "max_worker_count", "max_retries_per_task", "max_failed_tasks_count")
 #: Session action kinds, by code.
 ACTION_KINDS = ("syncInputJobAttachments", "envEnter", "envExit", "taskRun")
 #: Where an environment comes from, by code: the queue, the job template, a step.
@@ -101,9 +105,13 @@ class Recorder:
             them as blocks (:data:`SETUP_BLOCK`).
         blocks: the templates of action blocks: for each, its actions in order as (action
             kind, env_scope, env_index, duration).
+        job_updates: the changes of a job's run settings a user made (UpdateJob), in the order
+            made: (time, job, setting code in :data:`JOB_SETTINGS`, value, previous value); a
+            list, as they are few (:meth:`job_update`).
     """
 
-    __slots__ = ("actions", "blocks", "runs", "succeeded", "task_events", "worker_events")
+    __slots__ = ("actions", "blocks", "job_updates", "runs", "succeeded", "task_events",
+                 "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
@@ -112,6 +120,13 @@ class Recorder:
         self.worker_events = bytearray()
         self.actions = bytearray()
         self.blocks: list[tuple[tuple[int, int, int, float], ...]] = []
+        self.job_updates: list[tuple[float, int, int, int, int]] = []
+
+    def job_update(self, time: float, job: int, setting: str, value: int, previous: int
+                   ) -> None:
+        """Record that a user changed ``setting`` (one of :data:`JOB_SETTINGS`) of job number
+        ``job`` from ``previous`` to ``value`` at ``time``."""
+        self.job_updates.append((time, job, JOB_SETTINGS.index(setting), value, previous))
 
     @property
     def run_count(self) -> int:

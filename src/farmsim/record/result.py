@@ -1,7 +1,8 @@
 """The result of a run: DataFrames built once from the columnar records, a summary, files.
 
 Tables (the README's Output tables): ``jobs``, ``steps``, ``task_runs``, ``task_events``,
-``workers``, ``limit_usage``, ``sessions``, ``session_actions``, ``tasks``. Times are float
+``workers``, ``limit_usage``, ``sessions``, ``session_actions``, ``tasks``, ``job_updates``.
+Times are float
 seconds since t=0; ids are the API's. Each table is built on first access and cached.
 :meth:`~farmsim.record.base.BaseResult.save` writes them.
 
@@ -23,6 +24,7 @@ import pyarrow.compute as pc
 
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus
 from farmsim.model.state import TERMINAL_JOB_STATUSES
+from farmsim.record.base import JOB_SETTING_NAMES as _JOB_SETTING_NAMES
 from farmsim.record.base import RUN_STATUS_NAMES as _RUN_STATUS_NAMES
 from farmsim.record.base import TABLES, BaseResult
 from farmsim.record.base import TASK_STATUS_NAMES as _TASK_STATUS_NAMES
@@ -58,6 +60,9 @@ _STARTING_CODE = TASK_STATUSES.index(TaskRunStatus.STARTING)
 _FINAL_JOB_STATUSES = sorted(s.value for s in TERMINAL_JOB_STATUSES)
 _SYNC, _ENTER, _EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments", "envEnter",
                                                          "envExit"))
+#: A record of ``Recorder.job_updates``.
+_JOB_UPDATE = np.dtype([("time", "<f8"), ("job", "<i8"), ("setting", "i1"), ("value", "<i8"),
+                        ("previous", "<i8")])
 
 
 class Result(BaseResult):
@@ -82,7 +87,7 @@ class Result(BaseResult):
         self._worker_events = Recorder.records(recorder.worker_events, WORKER_COLUMNS)
         self._actions = _cut(expand_blocks(Recorder.records(recorder.actions, ACTION_COLUMNS),
                                            recorder.blocks), catalog.end_time)
-
+        self._job_updates = np.array(recorder.job_updates, dtype=_JOB_UPDATE)  # (a copy)
 
     # ------------------------------------------------------------------ id categories
 
@@ -619,6 +624,23 @@ class Result(BaseResult):
             "ended_at": np.concatenate([a["ended_at"], np.where(began, r["ended_at"],
                                                                 np.nan)])[order],
             "acquired_limits": limits,
+        })
+
+    @cached_property
+    def job_updates(self) -> pd.DataFrame:
+        """One row per change of a job's run setting a user made (UpdateJob, a scenario's
+        ``update_job`` event), in the order made: ``setting`` (priority, max_worker_count,
+        max_retries_per_task, max_failed_tasks_count) went from ``previous`` to ``value`` at
+        ``time`` (-1: no maximum of workers). Only changes are recorded: an update to the
+        value a setting has makes no row. ``jobs`` holds each setting's last value; its value
+        at creation is the ``previous`` of its first row, if it has one."""
+        u = self._job_updates
+        return pd.DataFrame({
+            "time": np.ascontiguousarray(u["time"]),
+            "job_id": self._job_ids(u["job"]),
+            "setting": _cat(u["setting"], _JOB_SETTING_NAMES),
+            "value": np.ascontiguousarray(u["value"]),
+            "previous": np.ascontiguousarray(u["previous"]),
         })
 
     def _environment_ids(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -27,6 +27,7 @@ from farmsim._documents import shown
 from farmsim.errors import ResultsError
 from farmsim.record.base import (
     FORMATS,
+    JOB_SETTING_NAMES,
     MANIFEST,
     RUN_STATUS_NAMES,
     SUMMARY,
@@ -73,10 +74,11 @@ class SavedResult(BaseResult):
 
     From Parquet the frames equal the live result's. From CSV, numbers, strings and lists (of
     step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
-    again: statuses with the same categories as live, ``job_id``, ``step_id``, ``task_id`` and
-    ``limit_id`` with the run's ids in the run's order (the plots rely on it), the other ids in
-    order of appearance (queues and fleets unused by any row are lost; the session action ids
-    come back with the live categories, as each appears first in the row that owns it).
+    again: statuses (and ``job_updates.setting``) with the same categories as live, ``job_id``,
+    ``step_id``, ``task_id`` and ``limit_id`` with the run's ids in the run's order (the plots
+    rely on it), the other ids in order of appearance (queues and fleets unused by any row are
+    lost; the session action ids come back with the live categories, as each appears first in
+    the row that owns it).
     ``tasks.latest_session_action_id`` must be a run's of ``task_runs``.
 
     Attributes:
@@ -195,6 +197,10 @@ class SavedResult(BaseResult):
     @cached_property
     def session_actions(self) -> pd.DataFrame:
         return self._read("session_actions")
+
+    @cached_property
+    def job_updates(self) -> pd.DataFrame:
+        return self._read("job_updates")
 
     # ------------------------------------------------------------------ reading
 
@@ -320,6 +326,7 @@ _SESSION = _Column("ref", ref=("sessions", "session_id"), strict=True, what="a s
 _ACTION = _Column("enum", names=ACTION_KINDS, what="session action")
 _RUN_ACTION = _Column("ref", ref=("task_runs", "session_action_id"), strict=True,
                       what="the session action of a task run")
+_SETTING = _Column("enum", names=tuple(JOB_SETTING_NAMES), what="job setting")
 
 #: Every column :meth:`Result.save` writes, by table: all are required to read a folder back.
 _SCHEMA: dict[str, dict[str, _Column]] = {
@@ -360,6 +367,8 @@ _SCHEMA: dict[str, dict[str, _Column]] = {
         "environment_id": _OWN, "status": _RUN_STATUS, "started_at": _F, "ended_at": _F,
         "acquired_limits": _L,
     },
+    "job_updates": {"time": _F, "job_id": _JOB, "setting": _SETTING, "value": _I,
+                    "previous": _I},
 }  # fmt: skip
 
 

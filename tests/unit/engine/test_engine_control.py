@@ -389,3 +389,63 @@ def test_a_one_step_jobs_counts_are_its_steps_and_every_job_counts_its_steps_tas
     check_all(sim.result())
     assert one.counts[TASK_STATUS_CODES[TaskRunStatus.SUCCEEDED]] == 4
     assert fails.counts[TASK_STATUS_CODES[TaskRunStatus.FAILED]] == 2
+
+
+def _updates(result) -> list[list[object]]:
+    """The job_updates rows as [time, job name, setting, value, previous]."""
+    jobs = result.jobs.astype({"job_id": str})
+    name = dict(zip(jobs["job_id"], jobs["name"], strict=True))
+    u = result.job_updates.astype({"job_id": str, "setting": str})
+    return [[t, name[j], s, v, p] for t, j, s, v, p in u.values.tolist()]
+
+
+def test_update_job_records_each_setting_it_changes_with_the_value_before() -> None:
+    # GIVEN a job of 2 ten-second tasks (A) and 3 twenty-second ones (B) with maxWorkerCount 4
+    # on 4 workers: 4 running from t=0
+    from farmsim.engine.simulation import Simulation
+
+    sim = Simulation(scenario(job(step("A", 2), step("B", 3), mwc=4), workers=4,
+                              durations={"A": 10.0, "B": 20.0}))
+    sim.run(until=5.0)
+    capped = sim.control.jobs[0]
+    # WHEN at t=5 its maxWorkerCount is lowered to 1 and its retries raised (its priority
+    # given as it is), then the same again; and at t=12 its priority changed without a time
+    sim.control.update_job(capped, priority=50, max_worker_count=1, max_retries=2, now=5.0)
+    sim.control.update_job(capped, max_worker_count=1, max_retries=2, now=5.0)
+    sim.run(until=12.0)
+    sim.control.update_job(capped, priority=70)
+    sim.run()
+    result = sim.result()
+
+    # THEN each change is a row with the value before it, at its time (without one, at the
+    # control plane's: its last change, the A runs ending at t=10); what did not change, none
+    assert _updates(result) == [[5.0, "job", "max_retries_per_task", 2, 0],
+                                [5.0, "job", "max_worker_count", 1, 4],
+                                [10.0, "job", "priority", 70, 50]]
+    # AND the four runs going on carried on past the lowering (two still at t=10, above 1),
+    # and the last B task came on only when they had all ended
+    order = runs(result)[["step", "assigned_at", "ended_at"]].values.tolist()
+    assert order == [["A", 0.0, 10.0], ["A", 0.0, 10.0], ["B", 0.0, 20.0], ["B", 0.0, 20.0],
+                     ["B", 20.0, 40.0]]
+    assert job_row(result, "job")[["priority", "max_worker_count"]].tolist() == [70, 1]
+    # AND every invariant holds, maxWorkerCount's through the job_updates rows
+    check_all(result)
+
+
+def test_update_job_records_a_max_failed_tasks_count_that_stops_the_job() -> None:
+    # GIVEN a job whose 3 tasks always fail, one at a time, with maxFailedTasksCount 20
+    from farmsim.engine.simulation import Simulation
+
+    sim = Simulation(scenario(job(step("F", 3), max_failed=20), workers=1, failing=("F",)))
+    sim.run(until=15.0)  # the first task FAILED at t=10
+
+    # WHEN maxFailedTasksCount is lowered to 1 at t=15
+    sim.control.update_job(sim.control.jobs[0], max_failed=1, now=15.0)
+    sim.run()
+    result = sim.result()
+
+    # THEN the change is a row, and the job stopped at once (the running task CANCELED)
+    assert _updates(result) == [[15.0, "job", "max_failed_tasks_count", 1, 20]]
+    assert job_row(result, "job")["ended_at"] == 15.0
+    assert sorted(last_status(result).values()) == ["CANCELED", "CANCELED", "FAILED"]
+    check_all(result)

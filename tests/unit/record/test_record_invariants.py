@@ -139,6 +139,98 @@ def test_max_worker_count_catches_overlap_by_an_instant(tables: Tables) -> None:
         check_max_worker_count(tables)
 
 
+def _set_max_workers(tables: Tables, job: str, at: float, value: int) -> None:
+    """A user changed ``job``'s maxWorkerCount to ``value`` at ``at``: a job_updates row, and
+    the jobs table's last value."""
+    jobs = tables.jobs
+    row = jobs.index[jobs["name"] == job][0]
+    update = pd.DataFrame({"time": [at], "job_id": [jobs.at[row, "job_id"]],
+                           "setting": ["max_worker_count"], "value": [value],
+                           "previous": [int(jobs.at[row, "max_worker_count"])]})
+    tables.job_updates = pd.concat([tables.job_updates, update], ignore_index=True)
+    jobs.at[row, "max_worker_count"] = value
+
+
+def test_max_worker_count_lets_the_work_going_on_carry_past_a_lowered_count(
+        tables: Tables) -> None:
+    # GIVEN render's maxWorkerCount lowered from none to 1 at t=5, while its two Render runs
+    # go on to t=10, when its Encode run comes alone
+    _set_max_workers(tables, "render", 5.0, 1)
+
+    # WHEN / THEN allowed: nothing running is stopped, and no worker came on above 1
+    check_max_worker_count(tables)
+
+    # AND read as if 1 had always been in force (the row lost), the runs at t=0 break it
+    tables.job_updates = tables.job_updates.iloc[:0]
+    with pytest.raises(InvariantViolation, match=r"^max worker count: job job-[0-9a-f]{32} has 2 "
+                       r"task runs in flight at t=0\.0 \(max_worker_count=1\): "):
+        check_max_worker_count(tables)
+
+
+def test_max_worker_count_catches_a_worker_coming_on_above_a_lowered_count(
+        tables: Tables) -> None:
+    # GIVEN render's maxWorkerCount lowered from none to 1 at t=5, and its Encode run assigned
+    # at t=8, while both Render runs go on
+    _set_max_workers(tables, "render", 5.0, 1)
+    tables.task_runs.loc[_run_row(tables, "Encode"), "assigned_at"] = 8.0
+
+    # WHEN / THEN caught
+    with pytest.raises(InvariantViolation, match=r"^max worker count: job job-[0-9a-f]{32} has 3 "
+                       r"task runs in flight at t=8\.0 \(max_worker_count=1\): "):
+        check_max_worker_count(tables)
+
+
+def test_max_worker_count_catches_a_worker_taking_a_leaving_ones_place_above_the_count(
+        tables: Tables) -> None:
+    # GIVEN render's maxWorkerCount lowered to 1 at t=5, and one Render run going on to t=12:
+    # at t=10 the other ends and Encode comes on, so the level stays at 2, above 1
+    _set_max_workers(tables, "render", 5.0, 1)
+    tables.task_runs.loc[_run_row(tables, "Render"), "ended_at"] = 12.0
+
+    # WHEN / THEN caught: the level did not rise, but a worker came on above the count
+    with pytest.raises(InvariantViolation, match=r"has 2 task runs in flight at t=10\.0 "
+                       r"\(max_worker_count=1\)"):
+        check_max_worker_count(tables)
+
+
+def test_max_worker_count_follows_a_raised_count(tables: Tables) -> None:
+    # GIVEN flaky's retry assigned at t=12, while its first run goes on to t=14
+    tables.task_runs.loc[_run_row(tables, "Flaky", 1), "assigned_at"] = 12.0
+    # WHEN / THEN with its maxWorkerCount of 1 that is caught
+    with pytest.raises(InvariantViolation, match=r"has 2 task runs in flight at t=12\.0 "
+                       r"\(max_worker_count=1\)"):
+        check_max_worker_count(tables)
+
+    # GIVEN instead its maxWorkerCount raised to 2 at t=11  WHEN / THEN allowed
+    _set_max_workers(tables, "flaky", 11.0, 2)
+    check_max_worker_count(tables)
+
+
+def test_max_worker_count_at_the_instant_of_a_change_allows_the_counts_of_that_instant(
+        tables: Tables) -> None:
+    # GIVEN render's maxWorkerCount lowered from none to 1 at t=0, the instant its two Render
+    # runs came on (the tables do not tell which came first)
+    _set_max_workers(tables, "render", 0.0, 1)
+
+    # WHEN / THEN allowed; but a worker coming on above 1 after that instant is caught
+    check_max_worker_count(tables)
+    tables.task_runs.loc[_run_row(tables, "Encode"), "assigned_at"] = 8.0
+    with pytest.raises(InvariantViolation, match=r"has 3 task runs in flight at t=8\.0"):
+        check_max_worker_count(tables)
+
+
+def test_max_worker_count_catches_jobs_and_job_updates_disagreeing(tables: Tables) -> None:
+    # GIVEN render's maxWorkerCount lowered to 1 at t=5 by a job_updates row, but 2 in jobs
+    _set_max_workers(tables, "render", 5.0, 1)
+    jobs = tables.jobs
+    jobs.loc[jobs["name"] == "render", "max_worker_count"] = 2
+
+    # WHEN / THEN caught
+    with pytest.raises(InvariantViolation, match=r"^max worker count: job job-[0-9a-f]{32} has "
+                       r"max_worker_count=2 in jobs, but its last job_updates row sets 1$"):
+        check_max_worker_count(tables)
+
+
 def test_limits_catch_a_count_above_max_count(tables: Tables) -> None:
     # GIVEN the license's max_count recorded as 1 while 2 units are in use
     tables.limit_usage["max_count"] = 1

@@ -304,7 +304,8 @@ def _drop(data: dict[str, Any], *keys: str) -> None:
                      id="unknown format"),
         pytest.param(_put({"file": "x.csv", "bytes": 1}), ("tables", "extra"),
                      "tables.extra: not a table farmsim writes (jobs, steps, task_runs, "
-                     "task_events, workers, limit_usage, sessions, session_actions, tasks)",
+                     "task_events, workers, limit_usage, sessions, session_actions, tasks, "
+                     "job_updates)",
                      id="unknown table"),
         pytest.param(_put("../jobs.csv"), ("tables", "jobs", "file"),
                      'tables.jobs.file: expected a file name inside the results folder (got '
