@@ -1,6 +1,11 @@
-"""SearchJobs and SearchWorkers: the API's filter and sort expressions over the farm's jobs and
-workers (part of :class:`~farmsim.api.client.DeadlineClient`), on a search engine the other
-Search* operations can share (:func:`search`).
+"""SearchJobs, SearchSteps, SearchTasks and SearchWorkers: the API's filter and sort expressions
+over the farm's jobs, steps, tasks and workers (part of
+:class:`~farmsim.api.client.DeadlineClient`), on one search engine (:func:`search`).
+
+What is searched: SearchJobs the jobs of ``queueIds``; SearchSteps and SearchTasks the steps
+and tasks of the job ``jobId`` (a ``ResourceNotFoundException`` unless it is a job of one of
+``queueIds``, as GetJob answers for a job of another queue), or without one those of every
+job of ``queueIds``; SearchWorkers the workers of ``fleetIds``.
 
 A request's ``filterExpressions`` is a group (``operator`` AND or OR) of one to three filters,
 each one of:
@@ -14,58 +19,75 @@ each one of:
   GREATER_THAN_EQUAL_TO, GREATER_THAN, LESS_THAN_EQUAL_TO, LESS_THAN (the service documents
   NOT_EQUAL, ANY_EQUALS and ALL_NOT_EQUALS as unsupported). Compared at the microsecond, so a
   timestamp read from a response matches itself.
-* ``parameterFilter`` {name, operator, value}: a job parameter (SearchJobs only); the six
-  comparison operators. A number parameter compared with a number is compared as numbers,
-  anything else as text (a boolean is ``true``/``false``); a list parameter is EQUAL to a value
-  it contains, NOT_EQUAL to one it does not, and never ordered.
+* ``parameterFilter`` {name, operator, value}: a job parameter (SearchJobs: the values the job
+  was submitted with) or a task parameter (SearchTasks: the task's ``parameters`` as GetTask
+  reports them, a CHUNK[INT] chunk as its range expression, which is text); the six
+  comparison operators (steps and workers have no parameter values). A number parameter
+  compared with a number is compared as numbers, anything else as text (a boolean is
+  ``true``/``false``); a list parameter is EQUAL to a value it contains, NOT_EQUAL to one it
+  does not, and never ordered.
 * ``searchTermFilter`` {searchTerm, matchType}: text search. ``CONTAINS``: the exact term is a
   substring (case counts); ``FUZZY_MATCH`` (the default): any of the term's words is a substring,
-  case ignored. Jobs are searched by name, workers by id.
+  case ignored. Jobs and steps are searched by name, tasks and workers by id.
 * ``groupFilter``: a nested group. The service allows "two groupings per search": farmsim reads
   that as two levels, the request's group and groups inside it; a group inside those is refused.
 
 The filter and sort field names are the summary's members in upper snake case, as the service
 and Deadline Cloud's own client spell them (``CREATED_AT``, ``ENDED_AT``, ``TASK_RUN_STATUS``);
 the camelCase member names are not accepted (the deadline client converts ``endedAt`` to
-``ENDED_AT`` before calling). The service does not list its searchable fields: farmsim takes
-every top-level scalar member of the search summary (:data:`JOB_FIELDS`,
-:data:`WORKER_FIELDS`). An unknown name, an operator the filter does not support or a filter of
-the wrong kind for its field is a ``ValidationException`` whose ``fieldList`` names the
-request's path to it.
+``ENDED_AT`` before calling). The service does not list its searchable fields (the API
+reference's FieldSortExpression and StringFilterExpression say only "the name of the field"):
+farmsim takes every top-level scalar member of the search summary (:data:`JOB_FIELDS`,
+:data:`STEP_FIELDS`, :data:`TASK_FIELDS`, :data:`WORKER_FIELDS`). So a task's status is
+``RUN_STATUS`` (TaskSearchSummary's ``runStatus``; ``TASK_RUN_STATUS`` is a job's and a
+step's), and its retries ``FAILURE_RETRY_COUNT``; maps and structures (``parameters``,
+``taskRunStatusCounts``, ``parameterSpace``) are no fields. An unknown name, an operator the
+filter does not support or a filter of the wrong kind for its field is a
+``ValidationException`` whose ``fieldList`` names the request's path to it.
 
 A value the resource does not have (a job's ``ENDED_AT`` before it ends, ``SOURCE_JOB_ID``,
-a parameter the job was not given) matches no filter, NOT_EQUAL and ALL_NOT_EQUALS included, and
-sorts last in either order. ``MAX_WORKER_COUNT`` is -1 for a job without a maximum (what the
-service documents an omitted ``maxWorkerCount`` to mean).
+a parameter the job was not given; what GetStep and GetTask do not report: a step's
+``LIFECYCLE_STATUS_MESSAGE``, ``TARGET_TASK_RUN_STATUS``, ``UPDATED_AT`` and ``UPDATED_BY``, a
+task's ``TARGET_RUN_STATUS``, ``UPDATED_AT`` and ``UPDATED_BY``) matches no filter, NOT_EQUAL
+and ALL_NOT_EQUALS included, and sorts last in either order. A field's value is always what
+the resource's summary in the response reports (the tests hold every field to it).
+``MAX_WORKER_COUNT`` is -1 for a job without a maximum (what the service documents an omitted
+``maxWorkerCount`` to mean).
 
 ``sortExpressions`` (one to five, applied in order, each breaking the ties of those before it):
 ``fieldSort`` {name, sortOrder}, ``parameterSort`` {name, sortOrder} (numbers, then text, then
-lists), and ``userJobsFirst`` {userIdentityId}: jobs whose ``createdBy`` is that user first (a
-simulation has one user, ``farmsim``). Text sorts and compares by code point (``"Zeta"`` before
-``"alpha"``). What is still tied, and a search without sort expressions, keeps creation order
-(oldest first, as ListJobs).
+lists), and ``userJobsFirst`` {userIdentityId}: jobs (or steps) whose ``createdBy`` is that
+user first (a simulation has one user, ``farmsim``; a task summary names no user, so
+SearchTasks refuses it, as SearchWorkers does). Text sorts and compares by code point
+(``"Zeta"`` before ``"alpha"``). What is still tied, and a search without sort expressions,
+keeps creation order: jobs oldest first (as ListJobs), a job's steps in ListSteps' order, a
+step's tasks in ListTasks' order.
 
 Pages: ``itemOffset`` (0 to 10,000) and ``pageSize`` (1 to 100, default 100);
 ``totalResults`` counts the matches, at most 10,000 (the model's maximum: a search matching more
 reports 10,000), and ``nextItemOffset`` is where the next page starts, absent on the last.
 
-Cost: one pass over the candidates (the queues' jobs, the fleets' workers) that reads the engine's
-state through the fields a request names, a sort of the matches, and summaries built for the
-returned page only.
+Cost: one pass over the candidates (the queues' jobs; the steps or tasks of ``jobId`` alone,
+or of the queues' jobs; the fleets' workers) that reads the engine's state through the fields a
+request names (the run's records only for a step's or task's times and latest session action,
+built once per simulated state and shared with GetStep and GetTask), a sort of the matches,
+and summaries built for the returned page only, by the builders GetJob, GetStep, GetTask and
+ListWorkers use. A task is a candidate as one int (:data:`_TASK_BITS`), not an object.
 
 Adding a Search* operation: describe the resource with a :class:`Searchable` (its fields, what a
 search term looks in, its parameters if it has any) and call :func:`search`::
 
-    def search_tasks(self, **params):
-        self._request("SearchTasks", params)
-        found = search("SearchTasks", candidate_tasks, params, self._task_searchable())
-        return found.response("tasks", [task_search_summary(t) for t in found.items])
+    def search_things(self, **params):
+        self._request("SearchThings", params)
+        found = search("SearchThings", candidate_things, params, self._thing_searchable())
+        return found.response("things", [thing_summary(t) for t in found.items])
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import numbers
 import operator
@@ -80,15 +102,19 @@ from botocore.utils import parse_to_aware_datetime
 
 from farmsim.api._base import CREATED_BY, ClientBase, invalid, not_found
 from farmsim.api._model import service_model
-from farmsim.model.enums import WORKER_STATUS_CODES
+from farmsim.model.enums import TASK_STATUS_CODES, WORKER_STATUS_CODES, TaskRunStatus
+from farmsim.model.state import aggregate_status
+from farmsim.templates._tasks import task_parameters
 
 if TYPE_CHECKING:
     from botocore.model import StringShape, StructureShape
 
+    from farmsim.api._entities import EntityReads, _Records, _SettingUp
     from farmsim.engine.workers import WorkerState
-    from farmsim.model.state import JobState
+    from farmsim.model.state import JobState, StepState
 
-__all__ = ["JOB_FIELDS", "WORKER_FIELDS", "Field", "Found", "Search", "Searchable", "search"]
+__all__ = ["JOB_FIELDS", "STEP_FIELDS", "TASK_FIELDS", "WORKER_FIELDS", "Field", "Found", "Search",
+           "Searchable", "search"]
 
 T = TypeVar("T")
 
@@ -456,7 +482,42 @@ WORKER_FIELDS: dict[str, FieldKind] = {
     "CREATED_AT": "datetime", "UPDATED_AT": "datetime",
 }
 
+#: SearchSteps' fields: StepSearchSummary's scalar members (``taskRunStatusCounts`` is a map,
+#: ``parameterSpace`` a structure).
+STEP_FIELDS: dict[str, FieldKind] = {
+    "STEP_ID": "string", "JOB_ID": "string", "QUEUE_ID": "string", "NAME": "string",
+    "LIFECYCLE_STATUS": "string", "LIFECYCLE_STATUS_MESSAGE": "string",
+    "TASK_RUN_STATUS": "string", "TARGET_TASK_RUN_STATUS": "string",
+    "TASK_FAILURE_RETRY_COUNT": "integer",
+    "CREATED_BY": "string", "UPDATED_BY": "string",
+    "CREATED_AT": "datetime", "STARTED_AT": "datetime", "ENDED_AT": "datetime",
+    "UPDATED_AT": "datetime",
+}
+#: SearchTasks' fields: TaskSearchSummary's scalar members (``parameters`` is a map: the
+#: parameterFilter and parameterSort read it).
+TASK_FIELDS: dict[str, FieldKind] = {
+    "TASK_ID": "string", "STEP_ID": "string", "JOB_ID": "string", "QUEUE_ID": "string",
+    "RUN_STATUS": "string", "TARGET_RUN_STATUS": "string", "FAILURE_RETRY_COUNT": "integer",
+    "UPDATED_BY": "string", "LATEST_SESSION_ACTION_ID": "string",
+    "STARTED_AT": "datetime", "ENDED_AT": "datetime", "UPDATED_AT": "datetime",
+}
+
 _WORKER_STATUS = {code: status.value for status, code in WORKER_STATUS_CODES.items()}
+_TASK_STATUS = {code: status.value for status, code in TASK_STATUS_CODES.items()}
+_PENDING = TASK_STATUS_CODES[TaskRunStatus.PENDING]
+_READY = TASK_STATUS_CODES[TaskRunStatus.READY]
+_RUNNING = TASK_STATUS_CODES[TaskRunStatus.RUNNING]
+_STARTING = TASK_STATUS_CODES[TaskRunStatus.STARTING]
+#: A task on a worker (its run in flight): its step is not over, its own endedAt not set.
+_IN_FLIGHT = frozenset(TASK_STATUS_CODES[s] for s in (
+    TaskRunStatus.ASSIGNED, TaskRunStatus.STARTING, TaskRunStatus.SCHEDULED,
+    TaskRunStatus.INTERRUPTING, TaskRunStatus.RUNNING))
+
+#: A task as SearchTasks sees it: one int, its step's number in the run (``gidx``) shifted left
+#: by ``_TASK_BITS``, plus its number in the step. (An int is no object the garbage collector
+#: tracks: a search makes one per candidate, and 100,000 tuples would cost collections.)
+_TASK_BITS = 40
+_TASK_MASK = (1 << _TASK_BITS) - 1
 
 
 def _indices(operation: str, ids: Iterable[str], known: Mapping[str, int],
@@ -480,7 +541,10 @@ def _members(name: str) -> frozenset[str]:
 # ----------------------------------------------------------------------------- the operations
 
 class Search(ClientBase):
-    """SearchJobs and SearchWorkers (see the module's documentation)."""
+    """SearchJobs, SearchSteps, SearchTasks and SearchWorkers (see the module's documentation).
+
+    SearchSteps and SearchTasks build their summaries with the entity reads' builders
+    (:class:`~farmsim.api._entities.EntityReads`, the client's other mixin)."""
 
     def search_jobs(self, **params: Any) -> dict[str, Any]:
         """The jobs of ``queueIds`` that match ``filterExpressions``, ordered by
@@ -528,6 +592,85 @@ class Search(ClientBase):
         found = search("SearchWorkers", candidates, params, searchable)
         return found.response("workers", [self._worker_search_summary(w, searchable)
                                           for w in found.items])
+
+    def search_steps(self, **params: Any) -> dict[str, Any]:
+        """The steps of ``jobId`` (or of every job of ``queueIds``) that match
+        ``filterExpressions``, ordered by ``sortExpressions``, one page of StepSearchSummary:
+        the step as GetStep reports it (its ``parameterSpace`` included), with its ``jobId``
+        and ``queueId``. Without a sort, jobs in creation order and each job's steps in
+        ListSteps' order. Fields and decisions: the module's documentation.
+
+        Raises:
+            ClientError: ``ResourceNotFoundException`` for a queue the farm does not have, or a
+                ``jobId`` that is no job of those queues; ``ValidationException`` for an
+                expression the service refuses (a ``parameterFilter`` or ``parameterSort``
+                among them: steps have no parameter values).
+        """
+        self._request("SearchSteps", params)
+        jobs = self._jobs_searched("SearchSteps", params)
+        candidates = (step for job in jobs for step in job.steps)
+        found = search("SearchSteps", candidates, params, self._step_searchable())
+        reads = cast("EntityReads", self)
+        starting = reads._setting_up()
+        members = _members("StepSearchSummary")
+        summaries = []
+        for step in found.items:
+            job = step.job
+            summary = reads._step_detail(job, step, starting)
+            summary["jobId"] = self._job_ids[job.index]
+            summary["queueId"] = self._queue_ids[job.queue_index]
+            summaries.append({k: v for k, v in summary.items() if k in members})
+        return found.response("steps", summaries)
+
+    def search_tasks(self, **params: Any) -> dict[str, Any]:
+        """The tasks of ``jobId`` (or of every job of ``queueIds``) that match
+        ``filterExpressions``, ordered by ``sortExpressions``, one page of TaskSearchSummary:
+        the task as GetTask reports it, with its ``stepId``, ``jobId`` and ``queueId`` (and
+        without ``createdAt`` and ``createdBy``, which the summary does not have). Without a
+        sort, jobs in creation order, their steps in ListSteps' order and each step's tasks
+        in ListTasks' order. Fields and decisions: the module's documentation.
+
+        Raises:
+            ClientError: ``ResourceNotFoundException`` for a queue the farm does not have, or a
+                ``jobId`` that is no job of those queues; ``ValidationException`` for an
+                expression the service refuses (a ``userJobsFirst`` among them: a task
+                summary names no user).
+        """
+        self._request("SearchTasks", params)
+        jobs = self._jobs_searched("SearchTasks", params)
+        candidates = itertools.chain.from_iterable(
+            range(step.gidx << _TASK_BITS, (step.gidx << _TASK_BITS) + step.task_count)
+            for job in jobs for step in job.steps)
+        found = search("SearchTasks", candidates, params, self._task_searchable())
+        reads = cast("EntityReads", self)
+        starting = reads._setting_up()
+        members = _members("TaskSearchSummary")
+        steps = self._sim.control.steps
+        summaries = []
+        for key in found.items:
+            step, task = steps[key >> _TASK_BITS], key & _TASK_MASK
+            job = step.job
+            summary = reads._task_summary(job, step, task, starting)
+            summary["stepId"] = self._step_ids[step.gidx]
+            summary["jobId"] = self._job_ids[job.index]
+            summary["queueId"] = self._queue_ids[job.queue_index]
+            summaries.append({k: v for k, v in summary.items() if k in members})
+        return found.response("tasks", summaries)
+
+    def _jobs_searched(self, operation: str, params: Mapping[str, Any]) -> Sequence[JobState]:
+        """The jobs whose steps or tasks a search reads: ``jobId`` alone (not found unless it is
+        a job of one of ``queueIds``), else every job of ``queueIds``, in creation order."""
+        queues = _indices(operation, params["queueIds"], self._queues, "queue")
+        self._index_jobs()
+        self._index_steps()
+        jobs = self._sim.control.jobs
+        job_id = params.get("jobId")
+        if job_id is None:
+            return [job for job in jobs if job.queue_index in queues]
+        index = self._jobs.get(job_id)
+        if index is None or jobs[index].queue_index not in queues:
+            raise not_found(operation, "job", job_id)
+        return [jobs[index]]
 
     # ----------------------------------------------------------------- jobs
 
@@ -617,3 +760,166 @@ class Search(ClientBase):
                    "createdAt": fields["CREATED_AT"].value(worker),
                    "createdBy": fields["CREATED_BY"].value(worker)}
         return {k: v for k, v in summary.items() if v is not None}
+
+    # ----------------------------------------------------------------- steps and tasks
+
+    def _step_searchable(self) -> Searchable[StepState]:
+        """Steps' fields read from the engine's state (and, for the times, the run's records,
+        read only if a request names them); each gives what the step's summary reports (the
+        tests hold them to it)."""
+        state = _Reads(cast("EntityReads", self))
+        step_ids, job_ids, queue_ids = self._step_ids, self._job_ids, self._queue_ids
+        at = self._time
+
+        def counts(step: StepState) -> list[int]:
+            """The step's counts with the tasks whose session sets up as STARTING."""
+            out = list(step.counts)
+            setting_up = state.setting_up().steps.get(step.gidx, 0)
+            out[_RUNNING] -= setting_up
+            out[_STARTING] += setting_up
+            return out
+
+        def status(step: StepState) -> str:
+            return aggregate_status(counts(step), pending_live=_pending_live(step)).value
+
+        def times(step: StepState) -> tuple[dt.datetime | None, dt.datetime | None]:
+            """startedAt: the first assignment of one of its tasks; endedAt: the end of its
+            last run once nothing of it waits or runs."""
+            job = step.job
+            if math.isnan(job.started_at):
+                return None, None
+            first, last = state.records().step_times(step_ids[step.gidx])
+            if math.isnan(first):
+                return None, None
+            c = step.counts
+            waiting = (any(c[code] for code in _IN_FLIGHT) or c[_READY]
+                       or _pending_live(step))
+            return at(first), (None if waiting or math.isnan(last) else at(last))
+
+        getters: dict[str, Callable[[StepState], Any]] = {
+            "STEP_ID": lambda s: step_ids[s.gidx],
+            "JOB_ID": lambda s: job_ids[s.job.index],
+            "QUEUE_ID": lambda s: queue_ids[s.job.queue_index],
+            "NAME": lambda s: s.structure.name,
+            "LIFECYCLE_STATUS": lambda s: "CREATE_COMPLETE",
+            "LIFECYCLE_STATUS_MESSAGE": lambda s: None,
+            "TASK_RUN_STATUS": status,
+            "TARGET_TASK_RUN_STATUS": lambda s: None,
+            "TASK_FAILURE_RETRY_COUNT": lambda s: sum(s.retries.values()),
+            "CREATED_BY": lambda s: CREATED_BY,
+            "UPDATED_BY": lambda s: None,
+            "CREATED_AT": lambda s: at(s.job.submitted_at),
+            "STARTED_AT": lambda s: times(s)[0],
+            "ENDED_AT": lambda s: times(s)[1],
+            "UPDATED_AT": lambda s: None,
+        }
+        enums = {"LIFECYCLE_STATUS": _enum("StepLifecycleStatus"),
+                 "TASK_RUN_STATUS": _enum("TaskRunStatus"),
+                 "TARGET_TASK_RUN_STATUS": _enum("StepTargetTaskRunStatus")}
+        return Searchable(
+            what="steps",
+            fields={name: Field(kind, getters[name], enums.get(name))
+                    for name, kind in STEP_FIELDS.items()},
+            text=lambda s: s.structure.name,
+            owner="CREATED_BY",
+        )
+
+    def _task_searchable(self) -> Searchable[int]:
+        """Tasks' fields, each read of a task's key (``_TASK_BITS``) from the engine's state
+        (the times and latest session action from the run's records, read only if a request
+        names them); each gives what the task's summary reports (the tests hold them to
+        it)."""
+        reads = cast("EntityReads", self)
+        state = _Reads(reads)
+        steps = self._sim.control.steps
+        step_ids, job_ids, queue_ids = self._step_ids, self._job_ids, self._queue_ids
+        at = self._time
+
+        def task_id(key: int) -> str:
+            return f"task-{step_ids[key >> _TASK_BITS][5:]}-{key & _TASK_MASK}"
+
+        def status(key: int) -> str:
+            gidx, task = key >> _TASK_BITS, key & _TASK_MASK
+            code = steps[gidx].status[task]
+            if code == _RUNNING and (gidx, task) in state.setting_up().tasks:
+                return TaskRunStatus.STARTING.value
+            return _TASK_STATUS[code]
+
+        def times(key: int) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
+            """startedAt: its first run's start; endedAt: its latest run's end while no run
+            of it is in flight; and that run's taskRun action."""
+            step = steps[key >> _TASK_BITS]
+            if math.isnan(step.job.started_at):
+                return None, None, None
+            started, ended, action = state.records().task_times(task_id(key))
+            return (None if math.isnan(started) else at(started),
+                    None if math.isnan(ended) or step.status[key & _TASK_MASK] in _IN_FLIGHT
+                    else at(ended), action)
+
+        def parameters(key: int) -> dict[str, Any]:
+            """The values GetTask reports in the task's ``parameters``, untagged: an adaptive
+            step's chunk as GetTask forms it (its range expression); another step's, the
+            values GetTask tags (``task_parameters``: ``int``, ``float`` or ``str`` by the
+            parameter's type), read without tagging them."""
+            step, task = steps[key >> _TASK_BITS], key & _TASK_MASK
+            if step.chunks is not None:
+                return {name: text for name, tagged in reads._task_parameters(step, task).items()
+                        for text in tagged.values()}
+            return task_parameters(step.structure, task)
+
+        def job(key: int) -> JobState:
+            return steps[key >> _TASK_BITS].job
+
+        getters: dict[str, Callable[[int], Any]] = {
+            "TASK_ID": task_id,
+            "STEP_ID": lambda k: step_ids[k >> _TASK_BITS],
+            "JOB_ID": lambda k: job_ids[job(k).index],
+            "QUEUE_ID": lambda k: queue_ids[job(k).queue_index],
+            "RUN_STATUS": status,
+            "TARGET_RUN_STATUS": lambda k: None,
+            "FAILURE_RETRY_COUNT": lambda k: steps[k >> _TASK_BITS].retries.get(
+                k & _TASK_MASK, 0),
+            "UPDATED_BY": lambda k: None,
+            "LATEST_SESSION_ACTION_ID": lambda k: times(k)[2],
+            "STARTED_AT": lambda k: times(k)[0],
+            "ENDED_AT": lambda k: times(k)[1],
+            "UPDATED_AT": lambda k: None,
+        }
+        enums = {"RUN_STATUS": _enum("TaskRunStatus"),
+                 "TARGET_RUN_STATUS": _enum("TaskTargetRunStatus")}
+        return Searchable(
+            what="tasks",
+            fields={name: Field(kind, getters[name], enums.get(name))
+                    for name, kind in TASK_FIELDS.items()},
+            text=task_id,
+            parameters=parameters,
+        )
+
+
+class _Reads:
+    """What the step and task fields read from the entity reads, fetched on first use and
+    kept for one search: the task runs whose session sets up, the run's records."""
+
+    __slots__ = ("_reads", "_records", "_setting_up")
+
+    def __init__(self, reads: EntityReads) -> None:
+        self._reads = reads
+        self._setting_up: _SettingUp | None = None
+        self._records: _Records | None = None
+
+    def setting_up(self) -> _SettingUp:
+        if self._setting_up is None:
+            self._setting_up = self._reads._setting_up()
+        return self._setting_up
+
+    def records(self) -> _Records:
+        if self._records is None:
+            self._records = self._reads._records()
+        return self._records
+
+
+def _pending_live(step: StepState) -> bool:
+    """The step's PENDING tasks count in its status: it has some, and every step it depends
+    on can still succeed."""
+    return bool(step.counts[_PENDING]) and all(
+        step.job.steps[d].can_succeed() for d in step.structure.dependencies)
