@@ -46,11 +46,12 @@ filter does not support or a filter of the wrong kind for its field is a
 ``ValidationException`` whose ``fieldList`` names the request's path to it.
 
 A value the resource does not have (a job's ``ENDED_AT`` before it ends, ``SOURCE_JOB_ID``,
-a parameter the job was not given; what GetStep and GetTask do not report: a step's
-``LIFECYCLE_STATUS_MESSAGE``, ``TARGET_TASK_RUN_STATUS``, ``UPDATED_AT`` and ``UPDATED_BY``, a
-task's ``TARGET_RUN_STATUS``, ``UPDATED_AT`` and ``UPDATED_BY``) matches no filter, NOT_EQUAL
-and ALL_NOT_EQUALS included, and sorts last in either order. A field's value is always what
-the resource's summary in the response reports (the tests hold every field to it).
+a parameter the job was not given, a step's ``LIFECYCLE_STATUS_MESSAGE``; a step's
+``TARGET_TASK_RUN_STATUS``, ``UPDATED_AT`` and ``UPDATED_BY`` until an UpdateStep, a task's
+``TARGET_RUN_STATUS``, ``UPDATED_AT`` and ``UPDATED_BY`` until an UpdateTask) matches no
+filter, NOT_EQUAL and ALL_NOT_EQUALS included, and sorts last in either order. A field's
+value is always what the resource's summary in the response reports (the tests hold every
+field to it).
 ``MAX_WORKER_COUNT`` is -1 for a job without a maximum (what the service documents an omitted
 ``maxWorkerCount`` to mean).
 
@@ -770,6 +771,10 @@ class Search(ClientBase):
         state = _Reads(cast("EntityReads", self))
         step_ids, job_ids, queue_ids = self._step_ids, self._job_ids, self._queue_ids
         at = self._time
+        targets = cast("EntityReads", self)._step_targets  # (UpdateStep's, and when)
+
+        def updated(step: StepState) -> dt.datetime | None:
+            return at(targets[step.gidx][1]) if step.gidx in targets else None
 
         def counts(step: StepState) -> list[int]:
             """The step's counts with the tasks whose session sets up as STARTING."""
@@ -804,14 +809,15 @@ class Search(ClientBase):
             "LIFECYCLE_STATUS": lambda s: "CREATE_COMPLETE",
             "LIFECYCLE_STATUS_MESSAGE": lambda s: None,
             "TASK_RUN_STATUS": status,
-            "TARGET_TASK_RUN_STATUS": lambda s: None,
+            "TARGET_TASK_RUN_STATUS": lambda s: targets[s.gidx][0] if s.gidx in targets
+            else None,
             "TASK_FAILURE_RETRY_COUNT": lambda s: sum(s.retries.values()),
             "CREATED_BY": lambda s: CREATED_BY,
-            "UPDATED_BY": lambda s: None,
+            "UPDATED_BY": lambda s: CREATED_BY if s.gidx in targets else None,
             "CREATED_AT": lambda s: at(s.job.submitted_at),
             "STARTED_AT": lambda s: times(s)[0],
             "ENDED_AT": lambda s: times(s)[1],
-            "UPDATED_AT": lambda s: None,
+            "UPDATED_AT": updated,
         }
         enums = {"LIFECYCLE_STATUS": _enum("StepLifecycleStatus"),
                  "TASK_RUN_STATUS": _enum("TaskRunStatus"),
@@ -832,6 +838,10 @@ class Search(ClientBase):
         reads = cast("EntityReads", self)
         state = _Reads(reads)
         steps = self._sim.control.steps
+        targets = reads._task_targets  # (UpdateTask's and BatchUpdateTask's, and when)
+
+        def target(key: int) -> tuple[str, float] | None:
+            return targets.get((key >> _TASK_BITS, key & _TASK_MASK)) if targets else None
         step_ids, job_ids, queue_ids = self._step_ids, self._job_ids, self._queue_ids
         at = self._time
 
@@ -876,14 +886,14 @@ class Search(ClientBase):
             "JOB_ID": lambda k: job_ids[job(k).index],
             "QUEUE_ID": lambda k: queue_ids[job(k).queue_index],
             "RUN_STATUS": status,
-            "TARGET_RUN_STATUS": lambda k: None,
+            "TARGET_RUN_STATUS": lambda k: None if (t := target(k)) is None else t[0],
             "FAILURE_RETRY_COUNT": lambda k: steps[k >> _TASK_BITS].retries.get(
                 k & _TASK_MASK, 0),
-            "UPDATED_BY": lambda k: None,
+            "UPDATED_BY": lambda k: None if target(k) is None else CREATED_BY,
             "LATEST_SESSION_ACTION_ID": lambda k: times(k)[2],
             "STARTED_AT": lambda k: times(k)[0],
             "ENDED_AT": lambda k: times(k)[1],
-            "UPDATED_AT": lambda k: None,
+            "UPDATED_AT": lambda k: None if (t := target(k)) is None else at(t[1]),
         }
         enums = {"RUN_STATUS": _enum("TaskRunStatus"),
                  "TARGET_RUN_STATUS": _enum("TaskTargetRunStatus")}

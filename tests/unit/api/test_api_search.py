@@ -813,6 +813,33 @@ def _pipeline(until: float | None = 300.0) -> Simulation:
     return sim
 
 
+def _updated(until: float | None = 300.0) -> Simulation:
+    """The pipeline farm with a user's targets: its first job's last step SUSPENDED at
+    ``until`` and that job's first task CANCELED 10 s later (UpdateStep, UpdateTask)."""
+    sim = _pipeline(until)
+    client = sim.client()
+    job = sim.control.jobs[0]
+    ids = {"farmId": client.farm_id, "queueId": client.resource_id("queue", job.queue_index),
+           "jobId": client.resource_id("job", job.index)}
+    steps = client.list_steps(**ids)["steps"]
+    client.update_step(**ids, stepId=steps[-1]["stepId"], targetTaskRunStatus="SUSPENDED")
+    sim.run(until=sim.now + 10)
+    first = client.list_tasks(**ids, stepId=steps[0]["stepId"])["tasks"][0]["taskId"]
+    client.update_task(**ids, stepId=steps[0]["stepId"], taskId=first, targetRunStatus="CANCELED")
+    return sim
+
+
+def test_a_users_targets_are_searched() -> None:
+    pipe = Pipeline(_updated())
+    suspended = pipe.step_labels(string("TARGET_TASK_RUN_STATUS", "EQUAL", "SUSPENDED"))
+    canceled = pipe.task_labels(string("TARGET_RUN_STATUS", "EQUAL", "CANCELED"))
+    assert len(suspended) == 1 and len(canceled) == 1
+    assert canceled[0].endswith("/0") and canceled[0].split("/")[0] == suspended[0].split("/")[0]
+    updated = pipe.task_labels(date("UPDATED_AT", "GREATER_THAN", at(5)))
+    assert updated == canceled
+    assert len(pipe.step_labels(string("TARGET_TASK_RUN_STATUS", "NOT_EQUAL", "READY"))) == 1
+
+
 class Pipeline:
     """The client on a pipeline farm, its searches shape-checked, and every step and task as
     GetStep and GetTask report them (with the ids a search summary adds), in ListJobs,
@@ -1614,6 +1641,7 @@ def _untagged(parameters: dict[str, dict[str, str]]) -> dict[str, Any]:
     pytest.param(_pipeline, 80.0, id="pipeline-retrying"),
     pytest.param(_pipeline, 300.0, id="pipeline-300s"),
     pytest.param(_pipeline, None, id="pipeline-end"),
+    pytest.param(_updated, 300.0, id="pipeline-updated"),
     pytest.param(_failing, 50.0, id="failing-retrying"),
     pytest.param(_failing, None, id="failing-end"),
 ])
