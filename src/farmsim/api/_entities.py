@@ -23,9 +23,9 @@ Two sources answer these reads:
 Ids are the tables': steps ``step-<hex>`` (the step's number in the run), tasks
 ``task-<step hex>-<n>``, sessions ``session-<hex>`` (the engine's session number) and session
 actions ``sessionaction-<session hex>-<n>``, ``n`` the action's 0-based position in its
-session's order (``Result.session_actions.session_action_id``). The tables list a session's
-actions that have begun, and its task runs: a taskRun whose session is still setting up is
-ASSIGNED (the tables call an action that has not started NEVER_ATTEMPTED).
+session's order (``Result.session_actions.session_action_id``). The tables list every action
+assigned to a session, those not begun yet (a setup action queued behind one going on, the
+taskRun they prepare) as ASSIGNED, so an action keeps its id as the run goes on.
 
 What farmsim decided where the service is silent is in each operation's documentation; in
 short: a step's ``startedAt`` is the first assignment of one of its tasks (as a job's, semantics
@@ -986,8 +986,7 @@ class _Records:
     row of a table).
 
     ``setting_up``: (session id, task id) of the task runs whose session is still setting up:
-    their taskRun action is ASSIGNED (the tables say NEVER_ATTEMPTED of an action that has not
-    started).
+    their taskRun action is ASSIGNED (as the tables say).
     """
 
     def __init__(self, result: Result, setting_up: list[tuple[str, str]]) -> None:

@@ -26,6 +26,7 @@ from farmsim.record.recorder import JOB_SETTINGS
 from farmsim.record.runs import RUN_STATUSES
 
 __all__ = [
+    "ACTION_STATUS_NAMES",
     "FORMATS",
     "JOB_SETTING_NAMES",
     "MANIFEST",
@@ -51,6 +52,9 @@ SUMMARY, MANIFEST = "summary.json", "manifest.json"
 #: a worker's (WorkerStatus); and of ``job_updates.setting``.
 TASK_STATUS_NAMES = np.array([s.value for s in TASK_STATUSES], dtype=object)
 RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
+#: A session action's: a run's, and ASSIGNED for one not begun when the results were taken
+#: (a setup action queued behind one going on, or the taskRun they prepare).
+ACTION_STATUS_NAMES = np.array((*RUN_STATUSES, "ASSIGNED"), dtype=object)
 WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 JOB_SETTING_NAMES = np.array(JOB_SETTINGS, dtype=object)
 

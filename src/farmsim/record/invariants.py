@@ -749,10 +749,18 @@ def _check_session(session: str, rows: list[int], columns: list[np.ndarray],
     entered: list[str] = []
     stopped = False  # a non-exit action failed or was canceled: only envExits may run
     ran = False  # a taskRun has run (or been attempted)
+    waiting = False  # an action had not begun at the end of the period (ASSIGNED)
     last_end = -math.inf
     for n, i in enumerate(rows):
         kind, env, step, status = kinds[i], envs[i], steps[i], statuses[i]
         where = f"session {session} action {n} ({kind} {env or step or ''}, {status})"
+        if status == "ASSIGNED":
+            if not is_open:
+                _fail(rule, f"{where}: not begun in a session that ended")
+            waiting = True
+            continue
+        if waiting:
+            _fail(rule, f"{where}: begun after an action that had not begun (ASSIGNED)")
         if status == "NEVER_ATTEMPTED":
             if kind == "envExit":
                 _fail(rule, f"{where}: an envExit is never left unattempted")

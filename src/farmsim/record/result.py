@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus
 from farmsim.model.state import TERMINAL_JOB_STATUSES
+from farmsim.record.base import ACTION_STATUS_NAMES as _ACTION_STATUS_NAMES
 from farmsim.record.base import JOB_SETTING_NAMES as _JOB_SETTING_NAMES
 from farmsim.record.base import RUN_STATUS_NAMES as _RUN_STATUS_NAMES
 from farmsim.record.base import TABLES, BaseResult
@@ -568,7 +569,7 @@ class Result(BaseResult):
             where = np.searchsorted(number, a["session"])
             np.minimum.at(started, where, np.nan_to_num(a["started_at"], nan=np.inf))
             np.maximum.at(ended, where, np.nan_to_num(a["ended_at"], nan=-np.inf))
-            open_[where[a["status"] == RUN_OPEN]] = True
+            open_[where[(a["status"] == RUN_OPEN) | (a["status"] == _ASSIGNED)]] = True
         # Nothing began: the session is the instant its run ended, or, still waiting for its
         # setup at the end, has not started (NaN).
         idle = np.isinf(started)
@@ -587,12 +588,16 @@ class Result(BaseResult):
         position in its session from 0. ``environment_id`` is the API's
         ``JOB:<job id>:<name>`` (queue and job environments) or ``STEP:<step id>:<name>``;
         a taskRun that never started (its setup failed, or it was canceled first) is
-        NEVER_ATTEMPTED, with no times."""
+        NEVER_ATTEMPTED, with no times; an action not begun at the end of the simulated period
+        (queued behind a setup action going on, or the taskRun they prepare) is ASSIGNED, with
+        no times, so an action's number in its session never changes as the run goes on."""
         c = self.catalog
         a, r = self._actions, self._runs
         n_a, n_r = len(a), len(r)
         began = ~np.isnan(r["started_at"])
-        run_status = np.where(began, r["status"], RUN_NEVER_ATTEMPTED).astype(np.int8)
+        run_status = np.where(began, r["status"],
+                              np.where(r["status"] == RUN_OPEN, _ASSIGNED,
+                                       RUN_NEVER_ATTEMPTED)).astype(np.int8)
         order = self._session_action_order()[0]
         session = np.concatenate([self._action_sessions, self._run_sessions])[order]
         job = np.concatenate([a["job"], r["job"]])[order]
@@ -618,7 +623,8 @@ class Result(BaseResult):
             "task_id": self._task_ids_or_none(step, task),
             "action": _cat(kind, np.array(ACTION_KINDS, dtype=object)),
             "environment_id": _cat(env, env_ids),
-            "status": _cat(np.concatenate([a["status"], run_status])[order], _RUN_STATUS_NAMES),
+            "status": _cat(np.concatenate([a["status"], run_status])[order],
+                           _ACTION_STATUS_NAMES),
             "started_at": np.concatenate([a["started_at"], np.where(began, r["started_at"],
                                                                     np.nan)])[order],
             "ended_at": np.concatenate([a["ended_at"], np.where(began, r["ended_at"],
@@ -811,12 +817,21 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
 
 
 def _cut(actions: np.ndarray, end: float) -> np.ndarray:
-    """Actions as seen at ``end``: those not begun dropped, those going on still RUNNING."""
-    actions = actions[~(actions["started_at"] > end) & (actions["status"] != VOID)].copy()
+    """Actions as seen at ``end``: those not begun ASSIGNED (no times), those going on still
+    RUNNING."""
+    actions = actions[actions["status"] != VOID].copy()
+    later = actions["started_at"] > end
+    actions["started_at"][later] = np.nan
+    actions["ended_at"][later] = np.nan
+    actions["status"][later] = _ASSIGNED
     going = actions["ended_at"] > end
     actions["ended_at"][going] = np.nan
     actions["status"][going] = RUN_OPEN
     return actions
+
+
+#: The code of a session action's ASSIGNED status (:data:`ACTION_STATUS_NAMES`).
+_ASSIGNED = len(_RUN_STATUS_NAMES)
 
 
 def _hex_strings(kind: str, seed: int, indices: np.ndarray) -> pa.StringArray:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from farmsim._documents import shown
 from farmsim.errors import ResultsError
 from farmsim.record.base import (
+    ACTION_STATUS_NAMES,
     FORMATS,
     JOB_SETTING_NAMES,
     MANIFEST,
@@ -321,6 +322,7 @@ _FLEET = _Column("ref", ref=("workers", "fleet_id"))
 _QUEUE = _Column("ref", ref=("jobs", "queue_id"))
 _TASK_STATUS = _Column("enum", names=tuple(TASK_STATUS_NAMES), what="TaskRunStatus")
 _RUN_STATUS = _Column("enum", names=tuple(RUN_STATUS_NAMES), what="task run status")
+_ACTION_STATUS = _Column("enum", names=tuple(ACTION_STATUS_NAMES), what="session action status")
 _WORKER_STATUS = _Column("enum", names=tuple(WORKER_STATUS_NAMES), what="WorkerStatus")
 _SESSION = _Column("ref", ref=("sessions", "session_id"), strict=True, what="a session")
 _ACTION = _Column("enum", names=ACTION_KINDS, what="session action")
@@ -364,7 +366,7 @@ _SCHEMA: dict[str, dict[str, _Column]] = {
     "session_actions": {
         "session_action_id": _ROWS, "session_id": _SESSION, "worker_id": _WORKER,
         "job_id": _JOB, "step_id": _STEP, "task_id": _TASK, "action": _ACTION,
-        "environment_id": _OWN, "status": _RUN_STATUS, "started_at": _F, "ended_at": _F,
+        "environment_id": _OWN, "status": _ACTION_STATUS, "started_at": _F, "ended_at": _F,
         "acquired_limits": _L,
     },
     "job_updates": {"time": _F, "job_id": _JOB, "setting": _SETTING, "value": _I,

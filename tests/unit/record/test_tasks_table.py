@@ -426,7 +426,11 @@ def test_session_action_ids_and_the_joins(until):
     assert (joined["worker_id"] == joined["worker_id_action"].astype(str)).all()
     began = joined["started_at"].notna()
     assert (joined.loc[began, "started_at"] == joined.loc[began, "started_at_action"]).all()
-    assert (joined.loc[~began, "status_action"] == "NEVER_ATTEMPTED").all()
+    # A run that never started is NEVER_ATTEMPTED; one still in its session's setup at the
+    # end of the period is ASSIGNED.
+    waiting = ~began & (joined["status"] == "RUNNING")
+    assert (joined.loc[~began & ~waiting, "status_action"] == "NEVER_ATTEMPTED").all()
+    assert (joined.loc[waiting, "status_action"] == "ASSIGNED").all()
     # (the rows counted without a sort are those of the table's own sort)
     assert np.array_equal(result._run_action_rows, result._session_action_order()[1])
 
@@ -468,3 +472,48 @@ def test_save_and_load_give_back_the_tasks_and_the_session_action_ids(fmt, tmp_p
                          ("task_runs", "session_action_id"),
                          ("session_actions", "session_action_id")):
         assert isinstance(getattr(loaded, name)[column].dtype, pd.CategoricalDtype)
+
+
+def test_session_action_ids_do_not_change_as_the_setup_goes_on() -> None:
+    """An action's number in its session is fixed when it is assigned: the actions of a setup
+    not begun yet are listed ASSIGNED (no times), so the taskRun keeps its id from the moment
+    its run is assigned to the end."""
+    def env(name: str) -> dict[str, Any]:
+        return {"specificationVersion": "environment-2023-09", "environment": {
+            "name": name, "script": {"actions": {"onEnter": {"command": "x"}}}}}
+
+    raw = {"name": "setup", "seed": 1, "start": "2026-03-02T09:00:00",
+           "farm": {"displayName": "f",
+                    "queues": [{"displayName": "q", "fleets": ["l"], "environments": [
+                        {"template": env("A"), "priority": 1},
+                        {"template": env("B"), "priority": 2}]}],
+                    "fleets": [{"displayName": "l", "minWorkerCount": 0, "maxWorkerCount": 1,
+                                "configuration": {"customerManaged": {
+                                    "mode": "NO_SCALING", "workerCapabilities": {
+                                        "vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192},
+                                        "osFamily": "LINUX", "cpuArchitectureType": "x86_64"}}},
+                                "simulation": {"workers": 1}}],
+                    "simulation": {"worker_poll_interval": 0}},
+           "workload": {"jobs": [{"queue": "q", "at": 0, "template": {
+               "specificationVersion": "jobtemplate-2023-09", "name": "j",
+               "steps": [{"name": "s", "script": {"actions": {"onRun": {"command": "r"}}}}]}}]},
+           "runtimes": [{"match": {"action": "envEnter"}, "duration": "10s"},
+                        {"duration": "60s"}]}
+    sim = Simulation(scenario_from_dict(raw))
+    seen = []
+    for t, statuses in ((5.0, ["RUNNING", "ASSIGNED", "ASSIGNED"]),
+                        (15.0, ["SUCCEEDED", "RUNNING", "ASSIGNED"]),
+                        (30.0, ["SUCCEEDED", "SUCCEEDED", "RUNNING"]),
+                        (200.0, ["SUCCEEDED"] * 5)):
+        sim.run(until=t)
+        result = sim.result()
+        actions = result.session_actions
+        assert list(actions["status"].astype(str)) == statuses, t
+        waiting = actions["status"] == "ASSIGNED"
+        assert actions.loc[waiting, ["started_at", "ended_at"]].isna().all().all()
+        run_action = str(result.task_runs["session_action_id"].iloc[0])
+        assert run_action == str(actions["session_action_id"].iloc[2])
+        assert run_action == str(result.tasks["latest_session_action_id"].iloc[0])
+        seen.append(run_action)
+        check_all(result)
+    assert len(set(seen)) == 1 and seen[0].endswith("-2")
