@@ -51,6 +51,13 @@ from farmsim.model.enums import (
     TaskRunStatus,
 )
 from farmsim.record.ids import make_id
+from farmsim.scenario.size import (
+    WORKER_BYTES,
+    MemoryBudget,
+    format_bytes,
+    job_too_big,
+    memory_budget,
+)
 from farmsim.scheduling import POLICIES, make_policy
 from farmsim.templates import Template, expand_job, load_environment_template, load_template
 
@@ -317,6 +324,16 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                         f"UpdateFleet: a serviceManagedEc2 fleet runs minWorkerCount == "
                         f"maxWorkerCount workers in this release of farmsim (autoscaling "
                         f"comes later; got {low} and {high})")
+                added = high - self._sim.pool.live(fleet)
+                budget = self._memory_budget()
+                if added > 0 and budget is not None and added * WORKER_BYTES > budget.bytes:
+                    raise error("ServiceQuotaExceededException", operation,
+                                f"{added:,} more workers cannot be simulated: they need an "
+                                f"estimated {format_bytes(added * WORKER_BYTES)} of memory, "
+                                f"more than {budget.describe()}",
+                                reason="SERVICE_QUOTA_EXCEEDED_EXCEPTION",
+                                resourceType="worker", serviceCode="deadline",
+                                quotaCode="farmsim-simulation-memory")
                 self._sim.pool.resize(fleet, high)
                 changes["worker_count"] = high
             else:
@@ -744,6 +761,13 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             structure = expand_job(template, values)
         except TemplateError as exc:
             raise invalid("CreateJob", "parameters", str(exc)) from None
+        too_big = job_too_big(structure, self._memory_budget())
+        if too_big is not None:
+            raise error("ServiceQuotaExceededException", "CreateJob",
+                        f"a job of {structure.task_count:,} tasks cannot be simulated: "
+                        f"{too_big}", reason="SERVICE_QUOTA_EXCEEDED_EXCEPTION",
+                        resourceType="job", serviceCode="deadline",
+                        quotaCode="farmsim-simulation-memory")
         submission = JobSubmission(
             at=self._sim.env.now, queue=self._sim.scenario.farm.queues[queue].display_name,
             structure=structure, parameters=values, priority=params["priority"],
@@ -763,6 +787,15 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         if token is not None:
             self._tokens[token] = job_id
         return {"jobId": job_id}
+
+    def _memory_budget(self) -> MemoryBudget | None:
+        """The memory a run may take (read once per client; ``FARMSIM_MEMORY_LIMIT`` sets it)."""
+        if not hasattr(self, "_budget"):
+            try:
+                self._budget = memory_budget()
+            except ValueError:
+                self._budget = None  # (a bad FARMSIM_MEMORY_LIMIT was refused when the run began)
+        return self._budget
 
     def _template(self, text: str, kind: str) -> Template:
         """The decoded template of a CreateJob ``template`` string, once per content."""

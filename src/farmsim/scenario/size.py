@@ -403,6 +403,21 @@ def check_size(scenario: Scenario, *, environ: Mapping[str, str] | None = None
     return size
 
 
+def job_too_big(structure: JobStructure, budget: MemoryBudget | None) -> str | None:
+    """Why a job of ``structure`` cannot be simulated by itself (a step the records cannot
+    number, or more memory than the whole ``budget``), or None when it can."""
+    tasks = structure.task_count
+    largest = max((step.task_count for step in structure.steps), default=0)
+    memory = JOB_BYTES + STEP_BYTES * len(structure.steps) + TASK_BYTES * tasks
+    if largest > INT32_MAX:
+        return (f"a step of {format_count(largest)} tasks, more than farmsim's records can "
+                f"number ({INT32_MAX:,})")
+    if budget is not None and memory > budget.bytes:
+        return (f"it alone needs an estimated {format_bytes(memory)} of memory, more than "
+                f"{budget.describe()}")
+    return None
+
+
 def check_drawn_job(submission: JobSubmission, where: str, budget: MemoryBudget | None,
                     *, source: str | None = None) -> None:
     """Refuse a job an arrival stream drew during the run that cannot fit by itself: a step
@@ -421,15 +436,8 @@ def check_drawn_job(submission: JobSubmission, where: str, budget: MemoryBudget 
     """
     structure = submission.structure
     tasks = structure.task_count
-    largest = max((step.task_count for step in structure.steps), default=0)
-    memory = JOB_BYTES + STEP_BYTES * len(structure.steps) + TASK_BYTES * tasks
-    if largest > INT32_MAX:
-        why = (f"a step of {format_count(largest)} tasks, more than farmsim's records can number "
-               f"({INT32_MAX:,})")
-    elif budget is not None and memory > budget.bytes:
-        why = (f"it alone needs an estimated {format_bytes(memory)} of memory, more than "
-               f"{budget.describe()}")
-    else:
+    why = job_too_big(structure, budget)
+    if why is None:
         return
     drawn = ", ".join(f"{k}={v!r}" for k, v in submission.parameters.items()) or "no parameters"
     raise ScenarioError(f"{where}: drew {drawn}, a job of {_plural(tasks, 'task')}: {why}",

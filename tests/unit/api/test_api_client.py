@@ -437,3 +437,26 @@ def test_workers_and_associations_are_the_scenarios(sim: Simulation) -> None:
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_worker(farmId=ids["farmId"], fleetId=ids["fleetId"],
                           workerId="worker-" + "a" * 32)
+
+
+def test_a_job_too_big_to_simulate_is_refused_before_anything_is_allocated(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FARMSIM_MEMORY_LIMIT", "1GB")
+    sim = Simulation(scenario_from_dict(_scenario(jobs=1)))
+    sim.run(until=100.0)
+    client = sim.client()
+    ids = _ids(client)
+    where = {"farmId": ids["farmId"], "queueId": ids["queueId"]}
+    with pytest.raises(client.exceptions.ServiceQuotaExceededException,
+                       match=r"a job of 2,000,000 tasks cannot be simulated: .*FARMSIM_MEMORY"
+                       ) as caught:
+        client.create_job(**where, template=TEMPLATE_YAML, priority=50,
+                          parameters={"Frames": {"string": "1-2000000"}})
+    assert caught.value.response["reason"] == "SERVICE_QUOTA_EXCEEDED_EXCEPTION"
+    with pytest.raises(client.exceptions.ServiceQuotaExceededException, match="can number"):
+        client.create_job(**where, template=TEMPLATE_YAML, priority=50,
+                          parameters={"Frames": {"string": "1-3000000000"}})
+    assert len(sim.control.jobs) == 1  # (the scenario's): nothing was submitted
+    client.create_job(**where, template=TEMPLATE_YAML, priority=50,
+                      parameters={"Frames": {"string": "1-20000"}})  # (this one fits)
+    assert len(sim.control.jobs) == 2

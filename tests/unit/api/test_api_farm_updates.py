@@ -320,3 +320,14 @@ def test_an_operation_farmsim_does_not_model_says_so() -> None:
     assert not farm.client.can_paginate("list_budgets")
     with pytest.raises(AttributeError, match="no attribute 'get_jobs'"):
         farm.client.get_jobs()  # (a typo is no operation of the service)
+
+
+def test_a_fleet_too_big_to_simulate_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FARMSIM_MEMORY_LIMIT", "1GB")
+    farm = Farm()
+    c, ids = farm.client, {"farmId": farm.farm, "fleetId": farm.fleet["cloud"]}
+    big = 2**31 - 1
+    with pytest.raises(c.exceptions.ServiceQuotaExceededException, match="more workers"):
+        c.update_fleet(**ids, minWorkerCount=big, maxWorkerCount=big)
+    assert c.get_fleet(**ids)["maxWorkerCount"] == 2
+    assert len(farm.sim.workers) == 4
