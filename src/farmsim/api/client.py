@@ -325,7 +325,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                         f"maxWorkerCount workers in this release of farmsim (autoscaling "
                         f"comes later; got {low} and {high})")
                 added = high - self._sim.pool.live(fleet)
-                budget = self._memory_budget()
+                budget = self._budget
                 if added > 0 and budget is not None and added * WORKER_BYTES > budget.bytes:
                     raise error("ServiceQuotaExceededException", operation,
                                 f"{added:,} more workers cannot be simulated: they need an "
@@ -761,7 +761,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             structure = expand_job(template, values)
         except TemplateError as exc:
             raise invalid("CreateJob", "parameters", str(exc)) from None
-        too_big = job_too_big(structure, self._memory_budget())
+        too_big = job_too_big(structure, self._budget)
         if too_big is not None:
             raise error("ServiceQuotaExceededException", "CreateJob",
                         f"a job of {structure.task_count:,} tasks cannot be simulated: "
@@ -788,14 +788,13 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             self._tokens[token] = job_id
         return {"jobId": job_id}
 
-    def _memory_budget(self) -> MemoryBudget | None:
+    @functools.cached_property
+    def _budget(self) -> MemoryBudget | None:
         """The memory a run may take (read once per client; ``FARMSIM_MEMORY_LIMIT`` sets it)."""
-        if not hasattr(self, "_budget"):
-            try:
-                self._budget = memory_budget()
-            except ValueError:
-                self._budget = None  # (a bad FARMSIM_MEMORY_LIMIT was refused when the run began)
-        return self._budget
+        try:
+            return memory_budget()
+        except ValueError:
+            return None  # (a bad FARMSIM_MEMORY_LIMIT: the scenario's size check says so)
 
     def _template(self, text: str, kind: str) -> Template:
         """The decoded template of a CreateJob ``template`` string, once per content."""
