@@ -360,7 +360,8 @@ def test_run_prints_notes_for_requirements_and_rules_it_did_not_use():
     summary["runtime_rules_unused"] = [3]
     # WHEN it is printed THEN both are named
     text = summary_table(summary)
-    assert "note: not matched to fleets in this release: attr.worker.os.family (2 steps)" in text
+    assert ("note: only some fleets of their queue satisfy these, and this release lets every "
+            "fleet of the queue take the steps: attr.worker.os.family (2 steps)") in text
     assert "note: runtimes rules that no session action matched: runtimes[3]" in text
 
 

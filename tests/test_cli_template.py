@@ -121,8 +121,9 @@ def test_conda_build_bundle_environments_requirements_and_given_parameters(
         "\n"
         "job environments: Package Build Env\n"
         "\n"
-        "note: not matched to fleets in this release: attr.worker.cpu.arch (1 step), "
-        "attr.worker.os.family (2 steps)\n"
+        "note: fleets must satisfy: attr.worker.cpu.arch (1 step), "
+        "attr.worker.os.family (2 steps) (a step no fleet of its queue satisfies is "
+        "NOT_COMPATIBLE)\n"
         "\n"
         "total: 2 task runs to schedule in 2 steps\n"
     )
@@ -150,9 +151,10 @@ def test_host_requirement_amounts_and_attributes(capsys: pytest.CaptureFixture[s
         "       requires attr.worker.os.family any of ['linux']\n"
         "       requires attr.custom.host_config any of ['HostConfigB']\n"
         "\n"
-        "note: not matched to fleets in this release: amount.worker.memory (2 steps), "
+        "note: fleets must satisfy: amount.worker.memory (2 steps), "
         "amount.worker.vcpu (2 steps), attr.custom.host_config (2 steps), "
-        "attr.worker.os.family (2 steps)\n"
+        "attr.worker.os.family (2 steps) (a step no fleet of its queue satisfies is "
+        "NOT_COMPATIBLE)\n"
         "\n"
         "total: 2 task runs to schedule in 2 steps\n"
     )
@@ -184,7 +186,7 @@ def test_limits_each_task_run_would_acquire(
     assert (
         "\nlimits each task run acquires (each must be a limit associated with the queue)\n"
         "  StepTwo: amount.license.nuke 2 units, amount.license.maya 1 unit\n"
-        "\nnote: not matched to fleets in this release: "
+        "\nnote: fleets must satisfy: "
     ) in out
     assert "StepOne:" not in _section(out, "limits each task run acquires")
 

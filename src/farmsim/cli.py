@@ -199,7 +199,8 @@ def summary_table(s: dict[str, Any]) -> str:
     unmatched = s.get("host_requirements_not_simulated") or {}
     if unmatched:
         names = ", ".join(f"{name} ({_n(steps, 'step')})" for name, steps in unmatched.items())
-        notes.append(f"note: not matched to fleets in this release: {names}")
+        notes.append(f"note: only some fleets of their queue satisfy these, and this release "
+                     f"lets every fleet of the queue take the steps: {names}")
     unused = s.get("runtime_rules_unused") or []
     if unused:
         notes.append("note: runtimes rules that no session action matched: "
@@ -347,7 +348,8 @@ def template_listing(template: Any, job: Any, values: dict[str, str], *,
     not_matched = _not_matched(job)
     if not_matched:
         shown = ", ".join(f"{name} ({_n(steps, 'step')})" for name, steps in not_matched.items())
-        lines += ["", f"note: not matched to fleets in this release: {shown}"]
+        lines += ["", f"note: fleets must satisfy: {shown} (a step no fleet of its queue "
+                      f"satisfies is NOT_COMPATIBLE)"]
     lines += ["", f"total: {_n(job.task_count, 'task run')} to schedule in "
                   f"{_n(len(job.steps), 'step')}"]
     return "\n".join(lines)
@@ -413,8 +415,8 @@ def _limit_lines(job: Any) -> list[str]:
 
 
 def _not_matched(job: Any) -> dict[str, int]:
-    """Host requirements this release reports but does not match to fleets (attributes and
-    ``amount.worker.*``), by the number of steps naming them, sorted by name."""
+    """Host requirements a fleet must satisfy (attributes and ``amount.worker.*``), by the
+    number of steps naming them, sorted by name."""
     steps: dict[str, int] = {}
     for step in job.steps:
         named = {a.name for a in step.attributes}

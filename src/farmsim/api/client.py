@@ -36,6 +36,7 @@ from farmsim.api._search import Search
 from farmsim.api._statistics import Statistics
 from farmsim.api.errors import NotModelledError, NotModelledOperation, error
 from farmsim.errors import FarmsimError, TemplateError
+from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
@@ -345,10 +346,7 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                                   f"between minWorkerCount and maxWorkerCount (got {low}..{high})")
             changes |= {"min_worker_count": low, "max_worker_count": high}
         if "configuration" in changes:
-            caps = (changes["configuration"].get("workerCapabilities")
-                    or changes["configuration"].get("instanceCapabilities") or {})
-            fleet.custom_amounts = frozenset(
-                str(a.get("name", "")).lower() for a in caps.get("customAmounts") or ())
+            fleet.capabilities = FleetCapabilities.from_configuration(changes["configuration"])
         if changes:
             fleets = list(farm.fleets)
             fleets[index] = dataclasses.replace(config, **changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.state import JobState, LimitState
 from farmsim.scheduling import make_policy
 
@@ -64,7 +65,7 @@ class FleetState:
     """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
 
     __slots__ = (
-        "custom_amounts",
+        "capabilities",
         "index",
         "multi_queue",
         "name",
@@ -85,7 +86,8 @@ class FleetState:
         #: jobs' tasks or exiting a session of one. Kept while the fleet serves several queues.
         self.served: list[int] = []
         self.rr = 0
-        self.custom_amounts: frozenset[str] = frozenset()
+        #: What its workers have (matched against steps' host requirements).
+        self.capabilities = FleetCapabilities(declared=False)
         #: Positions in ``queues`` whose association stopped scheduling
         #: (UpdateQueueFleetAssociation STOP_SCHEDULING_*): the fleet takes none of their work.
         self.stopped: set[int] = set()
@@ -133,10 +135,7 @@ class Farm:
         self.fleets = [FleetState(i, f.display_name) for i, f in enumerate(config.fleets)]
         fleet_by_name = {f.name: f for f in self.fleets}
         for fleet, f in zip(self.fleets, config.fleets, strict=True):
-            caps = (f.configuration.get("workerCapabilities")
-                    or f.configuration.get("instanceCapabilities") or {})
-            fleet.custom_amounts = frozenset(
-                str(a.get("name", "")).lower() for a in caps.get("customAmounts") or ())
+            fleet.capabilities = FleetCapabilities.from_configuration(f.configuration)
         self.queues: list[QueueState] = []
         self.queue_by_name: dict[str, QueueState] = {}
         for qi, q in enumerate(config.queues):

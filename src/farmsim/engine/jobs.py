@@ -58,8 +58,10 @@ class JobFactory:
         self._recorded: dict[float, RuntimeRule] = {}
         #: Set by the control plane: plans sessions (it needs :meth:`action_rule`).
         self.sessions: Sessions | None = None
-        #: Host requirements (other than limits) seen in steps, with how many steps named them:
-        #: fleet capability matching comes in a later release, so they are reported, not used.
+        #: Host requirements (other than limits) that some but not all fleets of a step's queue
+        #: satisfy, with how many steps named them: compatibility is decided on them, but
+        #: routing each task to a fleet that satisfies it comes in a later release, so every
+        #: fleet of the queue may take the step; they are reported.
         self.unmatched_requirements: dict[str, int] = {}
 
     # ------------------------------------------------------------------ creation
@@ -88,6 +90,7 @@ class JobFactory:
         incompatible: set[int] = set()
         for step in job.steps:
             bound = []
+            wanted = []  # the amounts a fleet must satisfy
             for amount in step.structure.amounts:
                 name = amount.name.lower()
                 limit = queue.limits_by_amount.get(name)
@@ -95,19 +98,22 @@ class JobFactory:
                     bound.append((limit, amount.units))
                 elif name in self.farm.amounts:
                     incompatible.add(step.index)  # a limit not associated with the queue (D.4)
-                elif not amount.is_worker_amount and not any(
-                    name in f.custom_amounts for f in queue.fleets
-                ):
-                    incompatible.add(step.index)  # no limit or fleet provides it (10.12)
                 else:
-                    self._not_simulated(amount.name)
-            for attribute in step.structure.attributes:
-                self._not_simulated(attribute.name)
+                    wanted.append(amount)
+            attributes = step.structure.attributes
+            if (wanted or attributes) and step.index not in incompatible:
+                unmet = [f.capabilities.unmet(wanted, attributes) for f in queue.fleets]
+                if all(unmet):
+                    incompatible.add(step.index)  # no fleet of the queue satisfies it (F.6)
+                else:
+                    for name in sorted({n.lower() for names in unmet for n in names}):
+                        self._not_routed(name)
             step.limits = tuple(bound)
         return incompatible
 
-    def _not_simulated(self, name: str) -> None:
-        """Note a host requirement this release does not match against fleet capabilities."""
+    def _not_routed(self, name: str) -> None:
+        """Note a host requirement some fleets of a step's queue do not satisfy: the step is
+        compatible, but this release does not keep its tasks off those fleets."""
         self.unmatched_requirements[name] = self.unmatched_requirements.get(name, 0) + 1
 
     def _plan(self, job: JobState, queue: QueueState) -> Plan | None:

@@ -690,7 +690,8 @@ class Result(BaseResult):
         ``job_turnaround_s`` covers jobs that SUCCEEDED (end minus submission). ``makespan_s``
         runs from the first submission to the end of the last job, and is None while a job is
         unfinished. ``host_requirements_not_simulated`` lists host requirements (other than
-        limits) that steps named but this release does not match to fleets. License cost is
+        limits) that only some fleets of a step's queue satisfy (every fleet of the queue may
+        take the step in this release), with how many steps named each. License cost is
         ``maxCount`` units for the whole run at ``cost_per_hour`` (units in use, for an unlimited
         limit).
         """

@@ -285,7 +285,7 @@ def test_update_fleet_refusals_and_reports() -> None:
     assert (got["displayName"], got["description"], got["maxWorkerCount"]) == (
         "Linux", "desk", 8)
     assert got["configuration"]["customerManaged"]["workerCapabilities"]["customAmounts"]
-    assert farm.sim.control.fleets[0].custom_amounts == frozenset({"amount.gpu"})
+    assert farm.sim.control.fleets[0].capabilities.amounts["amount.gpu"] == (1.0, float("inf"))
 
 
 # ---------------------------------------------------------------------- queue environments

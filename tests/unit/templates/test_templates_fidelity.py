@@ -16,6 +16,7 @@ the samples folder is absent.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -95,15 +96,51 @@ def limits_for(job: JobStructure, workers: int) -> list[dict[str, Any]]:
     ]
 
 
+#: The names a fleet's customAttributes may have (botocore's AttributeCapabilityName).
+_FLEET_ATTRIBUTE = re.compile(r"([a-zA-Z][a-zA-Z0-9]{0,63}:)?attr(\.[a-zA-Z][a-zA-Z0-9]{0,63})+")
+
+
+def undeclarable(job: JobStructure) -> list[str]:
+    """Custom attributes the job requires that no Deadline Cloud fleet can declare (their
+    names break the API's pattern for a capability): a step needing one is NOT_COMPATIBLE on
+    every farm."""
+    return [a.name for s in job.steps for a in s.attributes
+            if not a.name.lower().startswith("attr.worker.")
+            and not _FLEET_ATTRIBUTE.fullmatch(a.name)]
+
+
+def custom_attributes(job: JobStructure) -> dict[str, list[str]]:
+    """A value of every custom attribute (not ``attr.worker.*``) the job's steps require that a
+    fleet can declare, for a fleet that satisfies them: the first of ``anyOf``, every one of
+    ``allOf``."""
+    out: dict[str, list[str]] = {}
+    for step in job.steps:
+        for attribute in step.attributes:
+            if (attribute.name.lower().startswith("attr.worker.")
+                    or attribute.name in undeclarable(job)):
+                continue
+            values = out.setdefault(attribute.name, [])
+            for value in (*(attribute.any_of or ())[:1], *(attribute.all_of or ())):
+                if value not in values:
+                    values.append(value)
+    return out
+
+
 def sample_scenario(
     source: Path | dict[str, Any],
     parameters: dict[str, Any],
     *,
     workers: int,
     limits: Sequence[Mapping[str, Any]] = (),
+    attributes: Mapping[str, list[str]] | None = None,
 ) -> Scenario:
-    """One queue ``q`` with its limits, one NO_SCALING fleet of ``workers``, one job of the
-    template (a file, bundle folder or inline mapping) at t=0, every task run 1 s."""
+    """One queue ``q`` with its limits, one NO_SCALING fleet of ``workers`` (with the custom
+    ``attributes`` given, name to values), one job of the template (a file, bundle folder or
+    inline mapping) at t=0, every task run 1 s."""
+    fleet: dict[str, Any] = {"mode": "NO_SCALING"}
+    if attributes:
+        fleet["workerCapabilities"] = {"customAttributes": [
+            {"name": name, "values": values} for name, values in attributes.items()]}
     data: dict[str, Any] = {
         "name": "openjd-sample",
         "seed": 1,
@@ -117,7 +154,7 @@ def sample_scenario(
             "fleets": [{
                 "displayName": "f",
                 "maxWorkerCount": workers,
-                "configuration": {"customerManaged": {"mode": "NO_SCALING"}},
+                "configuration": {"customerManaged": fleet},
                 "simulation": {"workers": workers},
             }],
             "limits": list(limits),
@@ -153,16 +190,12 @@ def task_index(result: Result, step_id: str, task_id: str) -> tuple[int, int]:
 
 
 def _expected_not_simulated(job: JobStructure) -> Counter[str]:
-    """What the summary's ``host_requirements_not_simulated`` should hold: for each attribute
-    and ``amount.worker.*`` name, the number of steps naming it."""
-    names: Counter[str] = Counter()
-    for step in job.steps:
-        for attribute in step.attributes:
-            names[attribute.name] += 1
-        for amount in step.amounts:
-            if amount.name.lower().startswith(_WORKER_AMOUNT_PREFIX):
-                names[amount.name] += 1
-    return names
+    """What the summary's ``host_requirements_not_simulated`` should hold: nothing. It lists
+    requirements only some fleets of a queue satisfy, and these farms have one fleet, which
+    declares no capabilities and so satisfies every ``amount.worker.*`` and ``attr.worker.*``
+    requirement (``farmsim.model.capabilities``)."""
+    assert job.steps
+    return Counter()
 
 
 def assert_ran_to_completion(
@@ -230,13 +263,22 @@ def test_valid_sample_runs_to_completion_in_a_simulated_farm(row: Row) -> None:
     assert {k: str(v) for k, v in values.items()} == row.synthesised
     job = expand_job(template, values)
     limits = limits_for(job, WORKERS)
-    scenario = sample_scenario(row_source(row), values, workers=WORKERS, limits=limits)
+    scenario = sample_scenario(row_source(row), values, workers=WORKERS, limits=limits,
+                               attributes=custom_attributes(job))
     (submission,) = scenario.jobs
     assert submission.structure.task_count == row.task_count
 
     # WHEN a farm of a few workers runs it to the end
     result = run(scenario)
 
+    if undeclarable(job):
+        # THEN a job needing an attribute no fleet can declare is NOT_COMPATIBLE, and nothing
+        # runs (attr.custom.host_config in host-requirements.yaml: "_" is not in the API's
+        # capability names)
+        assert list(result.jobs.task_run_status.astype(str)) == ["NOT_COMPATIBLE"]
+        assert len(result.task_runs) == 0
+        check_all(result)
+        return
     # THEN the job SUCCEEDED after one run of each of the table's tasks, and the run is sound
     assert_ran_to_completion(result, submission.structure, limits)
     if not any(s.chunking is not None and s.chunking.adaptive
@@ -274,7 +316,7 @@ def test_a_sample_step_requiring_a_license_runs_once_a_limit_provides_it() -> No
     assert_ran_to_completion(result, job, limits)
     peak = result.summary()["limits"]["limit0"]["peak"]
     assert peak in range(2, 2 * WORKERS + 1, 2)
-    assert result.summary()["host_requirements_not_simulated"] == {"attr.worker.os.family": 1}
+    assert result.summary()["host_requirements_not_simulated"] == {}
 
 
 # ---------------------------------------------------------------------------- order as scheduled
