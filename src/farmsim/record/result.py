@@ -13,6 +13,7 @@ seconds since t=0; ids are the API's. Each table is built on first access and ca
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -707,11 +708,13 @@ class Result(BaseResult):
         spans = np.where(np.isnan(spans), 0.0, spans)
         # A run is busy from its assignment (its session's setup included); the envExits of a
         # session that ended run after its last run.
-        busy_hours = float(np.sum(finished - r["assigned_at"])
-                           + np.sum(spans[a["phase"] == 2])) / 3600.0
+        # (Exact sums, math.fsum: the same whatever the order of the records, or the rows of
+        # actions not begun, which add 0.)
+        busy_hours = math.fsum((*(finished - r["assigned_at"]).tolist(),
+                                *spans[a["phase"] == 2].tolist())) / 3600.0
         kind = a["action"]
-        env_hours = float(np.sum(spans[(kind == _ENTER) | (kind == _EXIT)])) / 3600.0
-        sync_hours = float(np.sum(spans[kind == _SYNC])) / 3600.0
+        env_hours = math.fsum(spans[(kind == _ENTER) | (kind == _EXIT)].tolist()) / 3600.0
+        sync_hours = math.fsum(spans[kind == _SYNC].tolist()) / 3600.0
         n_sessions = len(self._session_table["session"])
         # Worker-hours: each worker from STARTED to STOPPED (or the end of the run).
         worker_fleet = c.worker_fleet
