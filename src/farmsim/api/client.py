@@ -40,6 +40,7 @@ from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
+    AutoScaling,
     FarmConfig,
     JobSubmission,
     LimitConfig,
@@ -292,14 +293,16 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         return with_token({"fleets": items}, token)
 
     def update_fleet(self, **params: Any) -> dict[str, Any]:
-        """``minWorkerCount``/``maxWorkerCount`` of a serviceManagedEc2 fleet resize it now (it
-        runs minWorkerCount == maxWorkerCount workers in this release: more start at once;
-        fewer retire idle workers first, newest first, then busy ones, which finish their
-        task run). A customerManaged fleet's bounds must keep its running hosts between them
-        (its hosts are the customer's). ``configuration`` (of the fleet's own kind) changes
-        the capabilities jobs created from now on are matched against. ``displayName``,
-        ``description``, ``roleArn`` and ``hostConfiguration`` change what GetFleet reports
-        (the run's tables keep the scenario's names)."""
+        """``minWorkerCount``/``maxWorkerCount`` of a serviceManagedEc2 fleet: a fleet that
+        scales (bounds apart) scales between the new ones from now on, with its
+        ``autoScalingConfiguration`` (``farmsim.engine.autoscaling``); a fixed one (equal
+        bounds) is resized now: more workers start at once, fewer retire idle workers first,
+        newest first, then busy ones, which finish their task run. A customerManaged
+        fleet's bounds must keep its running hosts between them (its hosts are the
+        customer's). ``configuration`` (of the fleet's own kind) changes the capabilities
+        jobs created from now on are matched against. ``displayName``, ``description``,
+        ``roleArn`` and ``hostConfiguration`` change what GetFleet reports (the run's tables
+        keep the scenario's names)."""
         operation = "UpdateFleet"
         self._request(operation, params)
         index = self._id(params, "fleetId", self._fleets, "fleet", operation)
@@ -318,35 +321,40 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             raise invalid(operation, "minWorkerCount",
                           f"must not exceed maxWorkerCount (got {low} > {high})")
         fleet = self._sim.control.fleets[index]
-        if (low, high) != (config.min_worker_count, config.max_worker_count):
-            if config.kind == "serviceManagedEc2":
-                if low != high:
-                    raise NotModelledError(
-                        f"UpdateFleet: a serviceManagedEc2 fleet runs minWorkerCount == "
-                        f"maxWorkerCount workers in this release of farmsim (autoscaling "
-                        f"comes later; got {low} and {high})")
-                added = high - self._sim.pool.live(fleet)
-                budget = self._budget
-                if added > 0 and budget is not None and added * WORKER_BYTES > budget.bytes:
-                    raise error("ServiceQuotaExceededException", operation,
-                                f"{added:,} more workers cannot be simulated: they need an "
-                                f"estimated {format_bytes(added * WORKER_BYTES)} of memory, "
-                                f"more than {budget.describe()}",
-                                reason="SERVICE_QUOTA_EXCEEDED_EXCEPTION",
-                                resourceType="worker", serviceCode="deadline",
-                                quotaCode="farmsim-simulation-memory")
-                self._sim.pool.resize(fleet, high)
-                changes["worker_count"] = high
+        bounds = (low, high) != (config.min_worker_count, config.max_worker_count)
+        if config.kind == "serviceManagedEc2" and (bounds or "configuration" in changes):
+            added = high - self._sim.pool.live(fleet)
+            budget = self._budget
+            if added > 0 and budget is not None and added * WORKER_BYTES > budget.bytes:
+                raise error("ServiceQuotaExceededException", operation,
+                            f"{added:,} more workers cannot be simulated: they need an "
+                            f"estimated {format_bytes(added * WORKER_BYTES)} of memory, "
+                            f"more than {budget.describe()}",
+                            reason="SERVICE_QUOTA_EXCEEDED_EXCEPTION",
+                            resourceType="worker", serviceCode="deadline",
+                            quotaCode="farmsim-simulation-memory")
+            if low == high and fleet.autoscaler is None:  # a fixed fleet stays fixed
+                if bounds:
+                    self._sim.pool.resize(fleet, high)
+                    changes["worker_count"] = high
             else:
-                running = self._sim.pool.live(fleet)
-                if not low <= running <= high:
-                    raise invalid(operation, "maxWorkerCount" if running > high
-                                  else "minWorkerCount",
-                                  f"a customerManaged fleet keeps its {running} running hosts "
-                                  f"between minWorkerCount and maxWorkerCount (got {low}..{high})")
+                settings = _autoscaling(changes.get("configuration", config.configuration))
+                self._sim.scale(index, low, high, settings)
+                changes["autoscaling"] = settings
+            if bounds:
+                changes |= {"min_worker_count": low, "max_worker_count": high}
+        elif bounds:  # a customerManaged fleet
+            running = self._sim.pool.live(fleet)
+            if not low <= running <= high:
+                raise invalid(operation, "maxWorkerCount" if running > high
+                              else "minWorkerCount",
+                              f"a customerManaged fleet keeps its {running} running hosts "
+                              f"between minWorkerCount and maxWorkerCount (got {low}..{high})")
             changes |= {"min_worker_count": low, "max_worker_count": high}
         if "configuration" in changes:
             fleet.capabilities = FleetCapabilities.from_configuration(changes["configuration"])
+            if fleet.autoscaler is not None:
+                fleet.autoscaler.forget_capabilities()
         if changes:
             fleets = list(farm.fleets)
             fleets[index] = dataclasses.replace(config, **changes)
@@ -371,6 +379,10 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                    "maxWorkerCount": config.max_worker_count,
                    "configuration": {config.kind: config.configuration},
                    "createdAt": self._start, "createdBy": CREATED_BY}
+        scaler = self._sim.control.fleets[index].autoscaler
+        if scaler is not None:
+            summary |= {"autoScalingStatus": scaler.status,
+                        "targetWorkerCount": scaler.target}
         if index in self._fleet_updated:
             summary |= {"updatedAt": self._fleet_updated[index], "updatedBy": CREATED_BY}
         return summary
@@ -927,6 +939,19 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
 
 
 _TRUE = {"true", "yes", "on", "1"}
+
+
+def _autoscaling(configuration: dict[str, Any]) -> AutoScaling:
+    """A serviceManagedEc2 configuration's ``autoScalingConfiguration``, with the API's
+    defaults (botocore has checked the ranges)."""
+    raw = configuration.get("autoScalingConfiguration") or {}
+    default = AutoScaling()
+    return AutoScaling(
+        standby_worker_count=raw.get("standbyWorkerCount", default.standby_worker_count),
+        worker_idle_duration=float(raw.get("workerIdleDurationSeconds",
+                                           default.worker_idle_duration)),
+        scale_out_workers_per_minute=raw.get("scaleOutWorkersPerMinute",
+                                             default.scale_out_workers_per_minute))
 
 
 @functools.cache

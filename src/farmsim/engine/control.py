@@ -450,7 +450,10 @@ class ControlPlane:
                 return None  # the pool stops it
             if worker.status != _IDLE:
                 worker.status = _IDLE
+                worker.idle_since = now
                 self._worker_event(pack_worker(now, worker.index, _IDLE))
+                if fleet.autoscaler is not None:  # (a scaling fleet may shrink)
+                    fleet.autoscaler.wake()
             worker.last_job = None
             if self.on_idle is not None:
                 self.on_idle(worker, now)

@@ -10,6 +10,7 @@ from farmsim.model.state import JobState, LimitState
 from farmsim.scheduling import make_policy
 
 if TYPE_CHECKING:
+    from farmsim.engine.autoscaling import Autoscaler
     from farmsim.engine.workers import WorkerState
     from farmsim.model.config import FarmConfig
     from farmsim.scheduling.base import SchedulingPolicy
@@ -65,6 +66,7 @@ class FleetState:
     """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
 
     __slots__ = (
+        "autoscaler",
         "capabilities",
         "index",
         "multi_queue",
@@ -86,6 +88,8 @@ class FleetState:
         #: jobs' tasks or exiting a session of one. Kept while the fleet serves several queues.
         self.served: list[int] = []
         self.rr = 0
+        #: Its autoscaler (``farmsim.engine.autoscaling``), None for a fixed fleet.
+        self.autoscaler: Autoscaler | None = None
         #: What its workers have (matched against steps' host requirements).
         self.capabilities = FleetCapabilities(declared=False)
         #: Positions in ``queues`` whose association stopped scheduling

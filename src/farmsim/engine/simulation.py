@@ -24,6 +24,7 @@ from simpy.events import NORMAL, URGENT
 
 from farmsim._documents import shown, shown_names
 from farmsim.engine._simpy import reusable_event, run, run_until, set_clock
+from farmsim.engine.autoscaling import Autoscaler
 from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
 from farmsim.engine.workers import WorkerPool, WorkerState
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     from farmsim.api.client import DeadlineClient
     from farmsim.model.arrivals import ArrivalStream
-    from farmsim.model.config import ScheduledCall
+    from farmsim.model.config import AutoScaling, ScheduledCall
     from farmsim.model.state import JobState, StepState
     from farmsim.record.result import Result
 
@@ -107,8 +108,24 @@ class Simulation:
             self.env.process(self._arrivals(i, stream, run_generator(self.seed, ARRIVALS, i)))
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             self.pool.add(fleet, config.worker_count)
+            if config.autoscaling is not None:
+                self.scale(fleet.index, config.min_worker_count, config.max_worker_count,
+                           config.autoscaling)
         self._client: DeadlineClient | None = None
         self._schedule_calls(scenario)
+
+    def scale(self, fleet: int, low: int, high: int, settings: AutoScaling) -> Autoscaler:
+        """Make fleet ``fleet`` (its index) scale between ``low`` and ``high`` workers with
+        ``settings`` from now on (a scenario's scaling fleet, or UpdateFleet), or give its
+        autoscaler these bounds and settings."""
+        state = self.control.fleets[fleet]
+        scaler = state.autoscaler
+        if scaler is None:
+            scaler = Autoscaler(self.env, self.pool, self.control, state, low, high, settings)
+            self.pool.scaling = True
+        scaler.settings = settings
+        scaler.set_bounds(low, high)
+        return scaler
 
     @property
     def workers(self) -> list[WorkerState]:

@@ -23,6 +23,7 @@ NOT_RESPONDING and interruptions come with the fleets that need them.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, insort
 from enum import IntEnum
 from heapq import heappush
@@ -88,6 +89,7 @@ class WorkerState:
         "event",
         "fleet",
         "fleet_index",
+        "idle_since",
         "index",
         "job",
         "last_job",
@@ -158,6 +160,8 @@ class WorkerState:
         self.on_ask: list[Callable[[simpy.Event], None]] = []
         #: Position, in its fleet's queue list, of the queue of the run in progress.
         self.queue_pos = 0
+        #: When it last became IDLE (NaN: never).
+        self.idle_since = math.nan
         #: Whether the run in progress will succeed (drawn at assignment).
         self.succeeded = True
         #: The queue whose new work woke this idle worker (-1: none pending).
@@ -199,6 +203,8 @@ class WorkerPool:
         self._idle: list[list[tuple[float, int]]] = [[] for _ in control.fleets]
         control.demand.notify = self.notify
         control.cancel_worker = self.cancel
+        #: Whether any fleet scales (set by the simulation when it makes an autoscaler).
+        self.scaling = False
 
     # ------------------------------------------------------------------ starting, retiring
 
@@ -364,6 +370,10 @@ class WorkerPool:
         if n <= 0:
             return
         fleets = self.control.queues[queue_index].serving
+        if self.scaling:  # scaling fleets of the queue evaluate the new work
+            for fleet in fleets:
+                if fleet.autoscaler is not None:
+                    fleet.autoscaler.wake()
         if len(fleets) == 1:
             self._wake_fleet(fleets[0].index, n, queue_index)
             return

@@ -14,6 +14,7 @@ from farmsim.model.enums import AutoScalingMode, CreateJobTargetTaskRunStatus
 from farmsim.model.job import JobStructure
 
 __all__ = [
+    "AutoScaling",
     "FarmConfig",
     "FleetConfig",
     "JobSubmission",
@@ -52,6 +53,21 @@ class QueueConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AutoScaling:
+    """A fleet's ``autoScalingConfiguration`` (the API's defaults).
+
+    Attributes:
+        standby_worker_count: idle workers kept ready beyond what the work needs.
+        worker_idle_duration: seconds a worker stays idle before it is stopped.
+        scale_out_workers_per_minute: the most workers started in a minute.
+    """
+
+    standby_worker_count: int = 0
+    worker_idle_duration: float = 300.0
+    scale_out_workers_per_minute: int = 10
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FleetConfig:
     """A fleet of identical workers.
 
@@ -59,8 +75,11 @@ class FleetConfig:
         display_name: the fleet's displayName.
         kind: ``"customerManaged"`` or ``"serviceManagedEc2"`` (the configuration union member).
         min_worker_count, max_worker_count: the API's worker-count bounds.
-        worker_count: the fixed number of workers that start at t=0.
+        worker_count: the number of workers that start at t=0 (a fixed fleet keeps them).
         mode: the customer-managed fleet's scaling mode.
+        autoscaling: a fleet that scales between ``min_worker_count`` and
+            ``max_worker_count`` with the work (a serviceManagedEc2 fleet whose bounds differ);
+            None for a fixed fleet.
         configuration: the ``configuration`` mapping as given (capabilities etc.), kept verbatim.
         cost_per_hour: simulator knob ``simulation.cost_per_hour`` (USD per worker-hour).
     """
@@ -73,6 +92,7 @@ class FleetConfig:
     mode: AutoScalingMode = AutoScalingMode.NO_SCALING
     configuration: dict[str, Any] = field(default_factory=dict)
     cost_per_hour: float = 0.0
+    autoscaling: AutoScaling | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

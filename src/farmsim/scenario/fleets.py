@@ -1,8 +1,11 @@
 """Fleets (``farm.fleets[]``), shaped like CreateFleet requests.
 
-Fleets in this release are fixed size: a ``customerManaged`` fleet (mode ``NO_SCALING``) runs
-``simulation.workers`` workers, a ``serviceManagedEc2`` fleet runs ``minWorkerCount ==
-maxWorkerCount`` workers. Autoscaling, boot times and interruptions come in a later release.
+A ``customerManaged`` fleet (mode ``NO_SCALING``) runs ``simulation.workers`` workers. A
+``serviceManagedEc2`` fleet starts ``minWorkerCount`` workers; when ``maxWorkerCount`` is higher
+it scales with the work (``autoScalingConfiguration``: ``standbyWorkerCount``,
+``workerIdleDurationSeconds``, ``scaleOutWorkersPerMinute``, the API's defaults when left out;
+:mod:`farmsim.engine.autoscaling`). ``EVENT_BASED_AUTO_SCALING``, boot times and interruptions
+come in a later release.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from farmsim.model.config import FleetConfig
+from farmsim.model.config import AutoScaling, FleetConfig
 from farmsim.model.enums import AutoScalingMode
 from farmsim.scenario._validate import INT32_MAX, NAME_MAX, Problems, Section, at
 from farmsim.scenario.apishapes import check_api_shape
@@ -51,7 +54,7 @@ SMF_KEYS = (
 MARKET_TYPES = ("on-demand", "spot", "wait-and-save")
 TAG_PROPAGATION_MODES = ("NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH")
 FLEET_SIMULATION_KEYS = ("workers", "cost_per_hour", "boot_time", "interruptions_per_hour")
-_AUTOSCALING = "autoscaling fleets are not supported yet"
+_AUTOSCALING = "not supported yet"
 
 
 def read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None:
@@ -89,16 +92,20 @@ def _read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None
     cost = simulation.number("cost_per_hour", default=0.0, minimum=0)
     for key in ("boot_time", "interruptions_per_hour"):
         if simulation.has(key):
-            simulation.bad(key, f"{_AUTOSCALING}: {key} (fleets start all their workers at t=0)")
+            simulation.bad(key, f"{_AUTOSCALING}: {key} (workers start at once, and are not "
+                                f"interrupted)")
     member = fleet.union("configuration", FLEET_KINDS) if fleet.has("configuration") else None
     if member is None:
         return None
     kind, content = member
     conf_where = at(fleet.at("configuration"), kind)
+    autoscaling = None
     if kind == "customerManaged":
         mode, count = _customer_managed(content, conf_where, fleet, simulation, workers, low, high)
     else:
         mode, count = _service_managed(content, conf_where, fleet, simulation, workers, low, high)
+        if count is not None and low is not None and high is not None and low < high:
+            autoscaling = _autoscaling(content, conf_where, fleet)
     if (len(problems) > before or name is None or low is None or high is None or count is None
             or cost is None):
         return None
@@ -111,7 +118,29 @@ def _read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None
         mode=mode,
         configuration=copy.deepcopy(dict(content)),
         cost_per_hour=cost,
+        autoscaling=autoscaling,
     )
+
+
+def _autoscaling(content: Any, where: str, fleet: Section) -> AutoScaling:
+    """A scaling fleet's ``autoScalingConfiguration`` (its ranges are the API's, checked with
+    the rest of the CreateFleet shape), with the API's defaults."""
+    raw = content.get("autoScalingConfiguration") if isinstance(content, dict) else None
+    conf = Section(raw if raw is not None else {}, at(where, "autoScalingConfiguration"),
+                   fleet.problems, keys=("standbyWorkerCount", "workerIdleDurationSeconds",
+                                         "scaleOutWorkersPerMinute"))
+    default = AutoScaling()
+    standby = conf.integer("standbyWorkerCount", default=default.standby_worker_count,
+                           minimum=0, maximum=INT32_MAX)
+    idle = conf.integer("workerIdleDurationSeconds", default=int(default.worker_idle_duration),
+                        minimum=0, maximum=86400)
+    rate = conf.integer("scaleOutWorkersPerMinute",
+                        default=default.scale_out_workers_per_minute, minimum=1,
+                        maximum=INT32_MAX)
+    if standby is None or idle is None or rate is None:
+        return default
+    return AutoScaling(standby_worker_count=standby, worker_idle_duration=float(idle),
+                       scale_out_workers_per_minute=rate)
 
 
 def _customer_managed(
@@ -130,7 +159,8 @@ def _customer_managed(
     conf.string("storageProfileId")
     conf.choice("tagPropagationMode", TAG_PROPAGATION_MODES)
     if mode == AutoScalingMode.EVENT_BASED_AUTO_SCALING:
-        conf.bad("mode", f"{_AUTOSCALING}: {mode} (use NO_SCALING and simulation.workers)")
+        conf.bad("mode", f"{_AUTOSCALING}: {mode} (use NO_SCALING and simulation.workers, or a "
+                         f"serviceManagedEc2 fleet, which scales)")
         return AutoScalingMode.EVENT_BASED_AUTO_SCALING, None
     if not simulation.has("workers"):
         fleet.problems.add(
@@ -173,18 +203,12 @@ def _service_managed(
     conf.string("storageProfileId")
     if low is None or high is None:
         return AutoScalingMode.NO_SCALING, None
-    if low != high:
-        fleet.problems.add(
-            fleet.where,
-            f"{_AUTOSCALING}: a serviceManagedEc2 fleet must have minWorkerCount == maxWorkerCount "
-            f"(got minWorkerCount={low}, maxWorkerCount={high})",
-        )
-        return AutoScalingMode.NO_SCALING, None
-    if workers is not None and workers != high:
+    if workers is not None and not workers == low == high:
         simulation.bad(
             "workers",
-            "must equal minWorkerCount and maxWorkerCount of a serviceManagedEc2 fleet "
-            f"(got workers={workers}, minWorkerCount=maxWorkerCount={high})",
+            "a serviceManagedEc2 fleet starts minWorkerCount workers and scales up to "
+            f"maxWorkerCount with the work: leave workers out (got workers={workers}, "
+            f"minWorkerCount={low}, maxWorkerCount={high})",
         )
         return AutoScalingMode.NO_SCALING, None
-    return AutoScalingMode.NO_SCALING, high
+    return AutoScalingMode.NO_SCALING, low

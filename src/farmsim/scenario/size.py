@@ -34,7 +34,7 @@ from farmsim.scenario._validate import INT32_MAX, show
 
 if TYPE_CHECKING:
     from farmsim.model.arrivals import ArrivalStream, RateProfile
-    from farmsim.model.config import JobSubmission, QueueConfig
+    from farmsim.model.config import FleetConfig, JobSubmission, QueueConfig
     from farmsim.model.job import JobStructure
     from farmsim.scenario.config import Scenario
 
@@ -208,7 +208,7 @@ def estimate_size(scenario: Scenario) -> ScenarioSize:
         Its size.
     """
     farm = scenario.farm
-    fleet_workers = {f.display_name: f.worker_count for f in farm.fleets}
+    fleet_workers = {f.display_name: _most_workers(f) for f in farm.fleets}
     queue_workers = {q.display_name: sum(fleet_workers.get(n, 0) for n in q.fleets)
                      for q in farm.queues}
     queues = {q.display_name: q for q in farm.queues}
@@ -230,11 +230,11 @@ def estimate_size(scenario: Scenario) -> ScenarioSize:
         cost = costs.of_stream(stream)
         runs += size.jobs * cost.runs
         largest_step = max(largest_step, cost.largest_step)
-    fleet_memory = tuple(f.worker_count * WORKER_BYTES for f in farm.fleets)
+    fleet_memory = tuple(_most_workers(f) * WORKER_BYTES for f in farm.fleets)
     memory = BASE_BYTES + jobs_memory + sum(s.memory for s in streams) + sum(fleet_memory)
     return ScenarioSize(
         jobs=len(scenario.jobs), tasks=tasks, steps=steps,
-        workers=sum(f.worker_count for f in farm.fleets), streams=streams, task_runs=runs,
+        workers=sum(_most_workers(f) for f in farm.fleets), streams=streams, task_runs=runs,
         memory=memory, largest_step=largest_step, fleet_memory=fleet_memory,
         jobs_memory=jobs_memory, largest_job=largest_job, largest_job_memory=largest_memory,
     )
@@ -403,6 +403,11 @@ def check_size(scenario: Scenario, *, environ: Mapping[str, str] | None = None
     return size
 
 
+def _most_workers(fleet: FleetConfig) -> int:
+    """The most workers a fleet may have at once: a scaling fleet's ``maxWorkerCount``."""
+    return fleet.max_worker_count if fleet.autoscaling is not None else fleet.worker_count
+
+
 def job_too_big(structure: JobStructure, budget: MemoryBudget | None) -> str | None:
     """Why a job of ``structure`` cannot be simulated by itself (a step the records cannot
     number, or more memory than the whole ``budget``), or None when it can."""
@@ -502,8 +507,8 @@ def largest_part(scenario: Scenario, size: ScenarioSize) -> Part:
 def _fleet_part(scenario: Scenario, i: int) -> Part:
     fleet = scenario.farm.fleets[i]
     key = "maxWorkerCount" if fleet.kind == "serviceManagedEc2" else "simulation.workers"
-    return Part(field=f"farm.fleets[{i}].{key}", value=str(fleet.worker_count), what="workers",
-                memory=fleet.worker_count * WORKER_BYTES)
+    return Part(field=f"farm.fleets[{i}].{key}", value=str(_most_workers(fleet)),
+                what="workers", memory=_most_workers(fleet) * WORKER_BYTES)
 
 
 def _stream_part(scenario: Scenario, size: ScenarioSize, i: int) -> Part:

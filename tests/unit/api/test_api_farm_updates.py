@@ -268,8 +268,6 @@ def test_update_fleet_refusals_and_reports() -> None:
     c = farm.client
     cloud = {"farmId": farm.farm, "fleetId": farm.fleet["cloud"]}
     linux = {"farmId": farm.farm, "fleetId": farm.fleet["linux"]}
-    with pytest.raises(NotModelledError, match="autoscaling"):
-        c.update_fleet(**cloud, minWorkerCount=1, maxWorkerCount=3)
     with pytest.raises(c.exceptions.ValidationException, match="minWorkerCount"):
         c.update_fleet(**cloud, minWorkerCount=4, maxWorkerCount=3)
     with pytest.raises(c.exceptions.ValidationException, match="2 running hosts"):
@@ -331,3 +329,22 @@ def test_a_fleet_too_big_to_simulate_is_refused(monkeypatch: pytest.MonkeyPatch)
         c.update_fleet(**ids, minWorkerCount=big, maxWorkerCount=big)
     assert c.get_fleet(**ids)["maxWorkerCount"] == 2
     assert len(farm.sim.workers) == 4
+
+
+def test_update_fleet_makes_a_fixed_fleet_scale() -> None:
+    farm = Farm()
+    c, ids = farm.client, {"farmId": farm.farm, "fleetId": farm.fleet["cloud"]}
+    c.update_fleet(**ids, minWorkerCount=0, maxWorkerCount=12, configuration={
+        "serviceManagedEc2": dict(_SMF, autoScalingConfiguration={
+            "scaleOutWorkersPerMinute": 4, "workerIdleDurationSeconds": 60})})
+    farm.sim.run(until=1)
+    got = c.get_fleet(**ids)
+    assert (got["minWorkerCount"], got["maxWorkerCount"]) == (0, 12)
+    assert got["targetWorkerCount"] == 8  # the 8 READY render tasks (no standby)
+    assert got["autoScalingStatus"] == "GROWING"
+    assert got["workerCount"] == 6  # its 2, and 4 started in the first minute
+    farm.sim.run(until=3600)
+    got = c.get_fleet(**ids)
+    assert (got["workerCount"], got["targetWorkerCount"], got["autoScalingStatus"]) == (
+        0, 0, "STEADY")
+    check_all(farm.sim.result())

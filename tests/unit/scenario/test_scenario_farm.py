@@ -46,7 +46,7 @@ F0 = "farm.fleets.0"
 F1 = "farm.fleets.1"
 CMF = f"{F0}.configuration.customerManaged"
 SMF = f"{F1}.configuration.serviceManagedEc2"
-AUTOSCALING = "autoscaling fleets are not supported yet"
+AUTOSCALING = "not supported yet"
 
 RULES = [
     # -- farm ---------------------------------------------------------------------------------
@@ -258,7 +258,8 @@ RULES = [
         _set(f"{CMF}.mode", "EVENT_BASED_AUTO_SCALING"),
         [
             f"farm.fleets[0].configuration.customerManaged.mode: {AUTOSCALING}: "
-            "EVENT_BASED_AUTO_SCALING (use NO_SCALING and simulation.workers)"
+            "EVENT_BASED_AUTO_SCALING (use NO_SCALING and simulation.workers, or a "
+            "serviceManagedEc2 fleet, which scales)"
         ],
         id="cmf autoscaling",
     ),
@@ -308,9 +309,8 @@ RULES = [
     pytest.param(
         _set(f"{F0}.simulation.boot_time", "4m"),
         [
-            f"farm.fleets[0].simulation.boot_time: {AUTOSCALING}: boot_time (fleets start all "
-            "their "
-            "workers at t=0)"
+            f"farm.fleets[0].simulation.boot_time: {AUTOSCALING}: boot_time (workers start at "
+            "once, and are not interrupted)"
         ],
         id="boot time",
     ),
@@ -318,8 +318,7 @@ RULES = [
         _set(f"{F0}.simulation.interruptions_per_hour", 0.1),
         [
             f"farm.fleets[0].simulation.interruptions_per_hour: {AUTOSCALING}: "
-            "interruptions_per_hour "
-            "(fleets start all their workers at t=0)"
+            "interruptions_per_hour (workers start at once, and are not interrupted)"
         ],
         id="interruptions",
     ),
@@ -332,18 +331,11 @@ RULES = [
         id="fleet simulation key",
     ),
     pytest.param(
-        _set(f"{F1}.minWorkerCount", 0),
-        [
-            f"farm.fleets[1]: {AUTOSCALING}: a serviceManagedEc2 fleet must have minWorkerCount == "
-            "maxWorkerCount (got minWorkerCount=0, maxWorkerCount=3)"
-        ],
-        id="smf min != max",
-    ),
-    pytest.param(
         _set(f"{F1}.simulation", {"workers": 2}),
         [
-            "farm.fleets[1].simulation.workers: must equal minWorkerCount and maxWorkerCount of a "
-            "serviceManagedEc2 fleet (got workers=2, minWorkerCount=maxWorkerCount=3)"
+            "farm.fleets[1].simulation.workers: a serviceManagedEc2 fleet starts minWorkerCount "
+            "workers and scales up to maxWorkerCount with the work: leave workers out (got "
+            "workers=2, minWorkerCount=3, maxWorkerCount=3)"
         ],
         id="smf workers mismatch",
     ),

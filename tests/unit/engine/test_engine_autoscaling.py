@@ -1,0 +1,142 @@
+"""Service-managed fleets that scale with the work (farmsim.engine.autoscaling; semantics F.2):
+the scale-out rate, standby workers, scale-in after the idle duration, the bounds, and demand
+that counts only the work a new worker could take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from farmsim.engine.simulation import Simulation
+from farmsim.record.invariants import check_all
+from farmsim.scenario import scenario_from_dict
+
+CAPABILITIES = {"vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192}, "osFamily": "LINUX",
+                "cpuArchitectureType": "x86_64"}
+
+
+def _scenario(*, tasks: int = 100, low: int = 0, high: int = 30, limit: int | None = None,
+              duration: str = "600s", at: float = 0, **scaling: Any) -> dict[str, Any]:
+    step: dict[str, Any] = {
+        "name": "s", "parameterSpace": {"taskParameterDefinitions": [
+            {"name": "F", "type": "INT", "range": f"1-{tasks}"}]},
+        "script": {"actions": {"onRun": {"command": "r"}}}}
+    if limit is not None:
+        step["hostRequirements"] = {"amounts": [{"name": "amount.license.x", "min": 1}]}
+    smf: dict[str, Any] = {"instanceCapabilities": CAPABILITIES,
+                           "instanceMarketOptions": {"type": "spot"}}
+    if scaling:
+        smf["autoScalingConfiguration"] = scaling
+    farm: dict[str, Any] = {
+        "displayName": "f",
+        "queues": [{"displayName": "q", "fleets": ["cloud"],
+                    "limits": [] if limit is None else ["x"]}],
+        "fleets": [{"displayName": "cloud", "minWorkerCount": low, "maxWorkerCount": high,
+                    "configuration": {"serviceManagedEc2": smf},
+                    "simulation": {"cost_per_hour": 1.0}}]}
+    if limit is not None:
+        farm["limits"] = [{"displayName": "x", "amountRequirementName": "amount.license.x",
+                           "maxCount": limit}]
+    return {"name": "scaling", "seed": 1, "start": "2026-03-02T09:00:00", "farm": farm,
+            "workload": {"jobs": [{"queue": "q", "at": at, "template": {
+                "specificationVersion": "jobtemplate-2023-09", "name": "j",
+                "steps": [step]}}]},
+            "runtimes": [{"duration": duration}]}
+
+
+def _online(sim: Simulation) -> int:
+    """Workers neither stopping nor stopped."""
+    return sim.pool.live(sim.control.fleets[0])
+
+
+def _sizes(sim: Simulation, times: list[float]) -> list[int]:
+    out = []
+    for t in times:
+        sim.run(until=t)
+        out.append(_online(sim))
+    return out
+
+
+def test_a_scenario_fleet_scales_with_the_apis_defaults() -> None:
+    scenario = scenario_from_dict(_scenario())
+    (fleet,) = scenario.farm.fleets
+    assert fleet.autoscaling is not None
+    assert (fleet.autoscaling.standby_worker_count, fleet.autoscaling.worker_idle_duration,
+            fleet.autoscaling.scale_out_workers_per_minute) == (0, 300.0, 10)
+    assert fleet.worker_count == 0  # it starts minWorkerCount workers
+    fixed = scenario_from_dict(_scenario(low=3, high=3)).farm.fleets[0]
+    assert fixed.autoscaling is None and fixed.worker_count == 3
+
+
+def test_scale_out_is_capped_per_minute_and_by_max_worker_count() -> None:
+    # GIVEN 100 ten-minute tasks and a fleet of 0..30 starting at most 10 workers a minute
+    sim = Simulation(scenario_from_dict(_scenario()))
+    # THEN it grows by 10 a minute to its maximum, and stays there while the work lasts
+    assert _sizes(sim, [1, 59, 61, 121, 181, 500]) == [10, 10, 20, 30, 30, 30]
+    check_all(sim.result())
+
+
+def test_a_slower_scale_out_rate() -> None:
+    sim = Simulation(scenario_from_dict(_scenario(scaleOutWorkersPerMinute=3)))
+    assert _sizes(sim, [1, 61, 121, 181]) == [3, 6, 9, 12]
+
+
+def test_scale_in_after_the_idle_duration_down_to_min_worker_count() -> None:
+    # GIVEN 10 one-minute tasks on a fleet of 2..30 that stops workers idle for 120 s
+    sim = Simulation(scenario_from_dict(_scenario(tasks=10, low=2, duration="60s",
+                                                  workerIdleDurationSeconds=120)))
+    sim.run(until=30)
+    assert _online(sim) == 10
+    # WHEN the work is done (at about 60 s plus a poll) THEN the workers stay for 120 s idle,
+    # then all but minWorkerCount stop
+    assert _sizes(sim, [150, 170, 230, 400]) == [10, 10, 2, 2]
+    workers = sim.result().workers
+    stopped = workers[workers.status == "STOPPED"]
+    idle = workers[workers.status == "IDLE"].groupby("worker_id", observed=True).time.max()
+    for worker, when in zip(stopped.worker_id, stopped.time, strict=True):
+        assert when - idle[worker] == pytest.approx(120.0)
+    check_all(sim.result())
+
+
+def test_standby_workers_are_kept_warm() -> None:
+    # GIVEN a fleet of 0..30 with 4 standby workers and no work before t=1000
+    sim = Simulation(scenario_from_dict(_scenario(tasks=10, duration="60s", at=1000,
+                                                  standbyWorkerCount=4)))
+    # THEN 4 idle workers wait from the start; the job gets 10 + 4 standby; afterwards the
+    # fleet comes back to its 4 standby workers (a standby worker the new ones beat to a task
+    # has been idle since the start: it may go as soon as the fleet is above its target)
+    assert _sizes(sim, [1, 999, 1001]) == [4, 4, 14]
+    assert 13 <= _sizes(sim, [1100])[0] <= 14
+    assert _sizes(sim, [2000]) == [4]
+    fleet = sim.client().get_fleet(farmId=sim.client().farm_id,
+                                   fleetId=sim.client().resource_id("fleet", 0))
+    assert (fleet["targetWorkerCount"], fleet["autoScalingStatus"]) == (4, "STEADY")
+
+
+def test_work_blocked_on_a_limit_does_not_scale_the_fleet_out() -> None:
+    # GIVEN 100 tasks that each need one of 5 licenses
+    sim = Simulation(scenario_from_dict(_scenario(limit=5)))
+    # THEN the fleet grows to the 5 workers that can run, not to its maximum
+    assert _sizes(sim, [1, 61, 121, 600]) == [5, 5, 5, 5]
+    check_all(sim.result())
+
+
+def test_the_fleet_never_leaves_its_bounds_and_bills_what_it_ran() -> None:
+    sim = Simulation(scenario_from_dict(_scenario(tasks=60, low=1, high=12, duration="90s",
+                                                  workerIdleDurationSeconds=30)))
+    sizes = _sizes(sim, list(np.arange(1.0, 3000.0, 7.0)))
+    assert min(sizes) >= 1 and max(sizes) <= 12
+    sim.run()
+    result = sim.result()
+    assert list(result.jobs.task_run_status.astype(str)) == ["SUCCEEDED"]
+    # Worker-hours are the STARTED-to-STOPPED intervals of the workers table.
+    w = result.workers
+    started = w[w.status == "STARTED"].set_index("worker_id").time
+    stopped = w[w.status == "STOPPED"].set_index("worker_id").time
+    end = result.summary()["simulated_s"]
+    hours = sum(stopped.get(k, end) - t for k, t in started.items()) / 3600.0
+    assert result.summary()["worker_hours"] == pytest.approx(hours)
+    assert result.summary()["cost_usd"]["workers"] == pytest.approx(hours * 1.0)
+    check_all(result)
