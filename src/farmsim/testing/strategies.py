@@ -32,6 +32,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from farmsim.model.config import (
+    AutoScaling,
     FarmConfig,
     FleetConfig,
     JobSubmission,
@@ -171,13 +172,16 @@ def farms(
     all_limits_associated: bool = False,
     worker_poll_interval: st.SearchStrategy[float] | None = None,
     queue_environments: bool = False,
+    scaling: bool = False,
 ) -> FarmConfig:
     """A farm of 1..``max_queues`` queues and 1..``max_fleets`` fixed-size fleets of
     ``min_workers``..``max_workers`` workers; every fleet serves at least one queue and every
     queue is served by at least one fleet. ``min_limits``..``max_limits`` limits have a
     ``maxCount`` from ``limit_max_counts`` (-1 is unlimited), each associated with a random
     subset of the queues (with every queue, if ``all_limits_associated``). With
-    ``queue_environments``, each queue has 0..2 environments ``qenv0..``."""
+    ``queue_environments``, each queue has 0..2 environments ``qenv0..``. With ``scaling``,
+    each fleet may instead be a service-managed one that scales between 0..2 and up to
+    ``max_workers`` workers (standby 0..2, idle duration 0..120 s, 1..5 workers a minute)."""
     n_queues = draw(st.integers(1, max_queues))
     n_fleets = draw(st.integers(1, max_fleets))
     limits = tuple(
@@ -190,7 +194,8 @@ def farms(
         if not any(q in s for s in served):
             served[q % n_fleets].add(q)
     fleets = tuple(
-        FleetConfig(display_name=f"fleet{i}", worker_count=(n := draw(st.integers(
+        draw(_scaling_fleet(i, max_workers)) if scaling and draw(st.booleans())
+        else FleetConfig(display_name=f"fleet{i}", worker_count=(n := draw(st.integers(
             min_workers, max_workers))), min_worker_count=n, max_worker_count=n)
         for i in range(n_fleets)
     )
@@ -210,6 +215,19 @@ def farms(
     poll = draw(worker_poll_interval if worker_poll_interval is not None else poll_intervals())
     return FarmConfig(display_name="farm", queues=queues, fleets=fleets, limits=limits,
                       worker_poll_interval=poll)
+
+
+@st.composite
+def _scaling_fleet(draw: st.DrawFn, i: int, max_workers: int) -> FleetConfig:
+    """A service-managed fleet ``fleet{i}`` that scales (see :func:`farms`)."""
+    low = draw(st.integers(0, 2))
+    high = draw(st.integers(low + 1, max(low + 1, max_workers)))
+    return FleetConfig(
+        display_name=f"fleet{i}", kind="serviceManagedEc2", min_worker_count=low,
+        max_worker_count=high, worker_count=low,
+        autoscaling=AutoScaling(standby_worker_count=draw(st.integers(0, 2)),
+                                worker_idle_duration=float(draw(st.integers(0, 120))),
+                                scale_out_workers_per_minute=draw(st.integers(1, 5))))
 
 
 def distributions(*, max_mean_s: float = 60.0) -> st.SearchStrategy[Distribution]:
