@@ -124,7 +124,7 @@ class Autoscaler:
         n = len(live)
         if target > n:
             launches = self._launches
-            while launches and launches[0] <= now - _MINUTE:
+            while launches and launches[0] + _MINUTE <= now:  # (the sum the retry is at)
                 launches.popleft()
             start = min(target - n, settings.scale_out_workers_per_minute - len(launches))
             if start > 0:

@@ -140,3 +140,22 @@ def test_the_fleet_never_leaves_its_bounds_and_bills_what_it_ran() -> None:
     assert result.summary()["worker_hours"] == pytest.approx(hours)
     assert result.summary()["cost_usd"]["workers"] == pytest.approx(hours * 1.0)
     check_all(result)
+
+
+def test_a_retry_held_back_by_the_rate_is_in_the_future_whatever_the_rounding() -> None:
+    # GIVEN work at t=15.1 and one worker a minute: the second worker is due at 15.1 + 60,
+    # and 75.1 - 60 < 15.1 in floating point (the minute-old launch must count as a minute
+    # old at 75.1)
+    assert 15.1 + 60 - 60 < 15.1
+    sim = Simulation(scenario_from_dict(_scenario(tasks=3, high=5, at=15.1, duration="300s",
+                                                  scaleOutWorkersPerMinute=1)))
+    env = sim.env
+    # WHEN it runs event by event THEN time moves on (no evaluation rescheduled at its own
+    # instant for ever) and the fleet grows by one a minute
+    for _ in range(20_000):
+        if env.peek() > 200.0:
+            break
+        env.step()
+    else:
+        pytest.fail(f"no progress: still at t={env.now} after 20,000 events")
+    assert _online(sim) == 3
