@@ -517,7 +517,7 @@ def test_run_writes_a_self_contained_report(tmp_path):
     out = tmp_path / "out"
     assert main(["run", str(QUICKSTART), "--out", str(out), "--quiet"]) == 0
     html = (out / "report.html").read_text()
-    assert html.count('<img src="data:image/png;base64,') == 7
+    assert html.count('<img src="data:image/png;base64,') == 9
     assert "http://" not in html and "https://" not in html
 
 

@@ -8,6 +8,8 @@ installed; :func:`report_available` says beforehand.
 
 from farmsim.analysis.plots import (
     MatplotlibMissingError,
+    fleet_cost,
+    fleet_size,
     limit_usage,
     queue_backlog,
     tasks_by_status,
@@ -20,6 +22,8 @@ from farmsim.analysis.report import render_report, report_available, write_repor
 
 __all__ = [
     "MatplotlibMissingError",
+    "fleet_cost",
+    "fleet_size",
     "limit_usage",
     "queue_backlog",
     "render_report",

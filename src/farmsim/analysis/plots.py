@@ -6,15 +6,30 @@ Axes (as networkx's ``draw(G, ax=None)`` does). Without ``ax`` a new figure is m
 ``ax.figure.savefig(...)``. matplotlib is imported inside the functions only: importing this
 module does not load it.
 
-Times are drawn in seconds, minutes, or hours, by the length of the run. A plot with nothing
-to show says why on its Axes, in words ("no jobs submitted", "no limits in this farm", "the run
-ended at time 0", ...). Without matplotlib, a plot function raises
-:class:`MatplotlibMissingError`.
+The time axes show wall-clock time from the scenario's ``start``, in its time zone: a matplotlib
+date axis (AutoDateLocator) whose ticks read as days and hours, the first one shown with its
+weekday: "Mon 09:00", "09:10", ... for an hour; "Mon 12:00", "Tue 06" (a midnight), "12:00",
+... for three days; dates such as "Fri 09", "Tue 13" for weeks; the corner gives the start
+("start: Mon 2026-01-05 09:00"). A run without a ``start`` is drawn against the time elapsed
+since t=0, in days, hours, minutes ("0", "12h", "1d", "1d 12h"). Either way the x values are
+days (matplotlib date numbers, or days since t=0), so a ``datetime`` can be drawn on a date
+axis as it is. A plot with nothing to show says why on its
+Axes, in words ("no jobs submitted", "no limits in this farm", "the run ended at time 0",
+...). Without matplotlib, a plot function raises :class:`MatplotlibMissingError`.
+
+A saved result (``Result.load``) keeps what its ``summary.json`` holds: without a ``start``
+there (``summary.json`` of this release keeps none), its plots show elapsed time; fleets are
+named by id unless it names them (``fleets``); and fleet and license prices come from it, or,
+when only one fleet (limit) was paid for, from its ``cost_usd`` over that fleet's worker-hours
+(that limit's license-hours).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import itertools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MatplotlibMissingError",
+    "fleet_cost",
+    "fleet_size",
     "limit_usage",
     "queue_backlog",
     "tasks_by_status",
@@ -41,10 +58,24 @@ __all__ = [
 
 #: Most time points drawn by the time-series plots; longer histories are sampled on a grid.
 MAX_POINTS = 2000
-#: Runs longer than this are drawn in hours, shorter ones in minutes (or seconds).
+#: Durations (the box plots' axes) longer than these are drawn in days, hours, minutes.
+_DAYS_ABOVE_S = 3 * 86400.0
 _HOURS_ABOVE_S = 3 * 3600.0
-#: Runs longer than this are drawn in minutes (or hours), shorter ones in seconds.
 _MINUTES_ABOVE_S = 180.0
+#: Seconds in a day: the unit of the time axes' values (as matplotlib dates).
+_DAY_S = 86400.0
+#: The tick spacings an elapsed-time axis picks from, in seconds (then whole multiples of
+#: the last), and the most intervals between its ticks.
+_ELAPSED_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
+                  2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400,
+                  14 * 86400, 28 * 86400)
+_ELAPSED_TICKS = 8
+#: The date axes' tick labels by the finest unit that changes between ticks (years, months,
+#: days, hours, minutes, seconds: matplotlib's ConciseDateFormatter levels); at a tick where the
+#: next coarser unit rolls over (midnight, a first of the month), and in the corner.
+_DATE_FORMATS = ["%Y", "%b", "%a %d", "%H:%M", "%H:%M", "%H:%M:%S"]
+_DATE_ZERO_FORMATS = ["", "%Y", "%b", "%a %d", "%H:%M", "%H:%M"]
+_DATE_OFFSET_FORMATS = ["", "%Y", "%Y-%b", "%a %Y-%b-%d", "%a %Y-%b-%d", "%a %Y-%b-%d %H:%M"]
 #: Distinct priorities shown one by one; more are grouped into this many bands.
 _MAX_BANDS = 8
 
@@ -79,6 +110,8 @@ _NO_JOBS = "no jobs submitted"
 _NO_LIMITS = "no limits in this farm"
 _NO_WORKERS = "no workers in this farm"
 _AT_TIME_0 = "the run ended at time 0"
+_NO_PRICES = "the fleets' or limits' prices are not in this results folder"
+_MISSING = object()
 
 
 class MatplotlibMissingError(FarmsimError, ImportError):
@@ -95,8 +128,8 @@ def tasks_by_status(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Stacked area of the number of tasks in each TaskRunStatus over time."""
     ax = _axes(ax)
     ev = result.task_events
-    scale, unit = _time_unit(result)
-    ax.set(title="Tasks by status", xlabel=f"time ({unit})", ylabel="tasks")
+    tx = _time_axis(result)
+    ax.set(title="Tasks by status", xlabel=tx.label, ylabel="tasks")
     if not len(ev):
         return _say(ax, _NO_JOBS)
     if result.catalog.end_time <= 0:
@@ -106,10 +139,10 @@ def tasks_by_status(result: BaseResult, ax: Axes | None = None) -> Axes:
                                  ev["status"].cat.codes.to_numpy(), len(names),
                                  result.catalog.end_time)
     shown = [s for s in _TASK_STATUS_STYLE if s in names and counts[:, names.index(s)].any()]
-    ax.stackplot(grid / scale, *(counts[:, names.index(s)] for s in shown), labels=shown,
+    ax.stackplot(tx.x(grid), *(counts[:, names.index(s)] for s in shown), labels=shown,
                  colors=[_TASK_STATUS_STYLE[s] for s in shown], step="post", linewidth=0)
     _legend(ax, reverse=True)
-    ax.set_xlim(0, grid[-1] / scale)
+    tx.apply(ax, grid[-1])
     _count_axis(ax)
     return ax
 
@@ -118,8 +151,8 @@ def queue_backlog(result: BaseResult, ax: Axes | None = None) -> Axes:
     """READY tasks over time, one line per queue."""
     ax = _axes(ax)
     ev = result.task_events
-    scale, unit = _time_unit(result)
-    ax.set(title="Queue backlog (READY tasks)", xlabel=f"time ({unit})", ylabel="READY tasks")
+    tx = _time_axis(result)
+    ax.set(title="Queue backlog (READY tasks)", xlabel=tx.label, ylabel="READY tasks")
     if not len(ev):
         return _say(ax, _NO_JOBS)
     if result.catalog.end_time <= 0:
@@ -139,36 +172,127 @@ def queue_backlog(result: BaseResult, ax: Axes | None = None) -> Axes:
         grid = _grid(np.concatenate([enter, leave]), end)
         count = (np.searchsorted(enter, grid, side="right")
                  - np.searchsorted(leave, grid, side="right"))
-        ax.step(grid / scale, count, where="post", label=name)
+        ax.step(tx.x(grid), count, where="post", label=name)
     _legend(ax)
-    ax.set_xlim(0, max(end, float(time.max())) / scale)
+    tx.apply(ax, max(end, float(time.max())))
     _count_axis(ax)
     return ax
 
 
 def workers_busy(result: BaseResult, ax: Axes | None = None) -> Axes:
-    """Workers by WorkerStatus (RUNNING, IDLE, ...) over time, stacked."""
+    """Workers by WorkerStatus (RUNNING, IDLE, ...) over time, stacked; with several fleets, the
+    RUNNING and IDLE layers are split by fleet (one shade each, the first fleet darkest)."""
     ax = _axes(ax)
     w = result.workers
-    scale, unit = _time_unit(result)
-    ax.set(title="Workers by status", xlabel=f"time ({unit})", ylabel="workers")
+    tx = _time_axis(result)
+    ax.set(title="Workers by status", xlabel=tx.label, ylabel="workers")
     if not len(w):
         return _say(ax, _NO_WORKERS)
     if result.catalog.end_time <= 0:
         return _say(ax, _AT_TIME_0)
+    grid, layers = _worker_layers(result)
+    ax.stackplot(tx.x(grid), *(values for _, values, _ in layers),
+                 labels=[label for label, _, _ in layers],
+                 colors=[color for _, _, color in layers], step="post", linewidth=0)
+    _legend(ax, reverse=True)
+    tx.apply(ax, grid[-1])
+    _count_axis(ax)
+    return ax
+
+
+def _worker_layers(result: BaseResult) -> tuple[np.ndarray, list[tuple[str, np.ndarray, Any]]]:
+    """The time points and the stacked layers of :func:`workers_busy` (bottom first): (label,
+    workers at each point, colour). With several fleets, RUNNING and IDLE have a layer per
+    fleet ("RUNNING (linux)"), in the workers table's fleet order."""
+    w = result.workers
     w = w.iloc[np.argsort(w["time"].to_numpy(), kind="stable")]
     names = list(w["status"].cat.categories)
+    fleet_codes = w["fleet_id"].cat.codes.to_numpy()
+    fleets = np.unique(fleet_codes)
+    split = len(fleets) > 1
+    # one state per (fleet, status) pair: a worker stays in its fleet
+    fleet_index = np.searchsorted(fleets, fleet_codes) if split else 0
     grid, counts = _state_counts(w["time"].to_numpy(), w["worker_id"].cat.codes.to_numpy(),
-                                 w["status"].cat.codes.to_numpy(), len(names),
+                                 fleet_index * len(names) + w["status"].cat.codes.to_numpy(),
+                                 len(fleets) * len(names) if split else len(names),
                                  result.catalog.end_time)
+    by_fleet = counts.reshape(len(grid), -1, len(names))
+    total = by_fleet.sum(axis=1)
     always = (WorkerStatus.RUNNING, WorkerStatus.IDLE)
-    shown = [s for s in _WORKER_STATUS_STYLE
-             if s in names and (s in always or counts[:, names.index(s)].any())]
-    ax.stackplot(grid / scale, *(counts[:, names.index(s)] for s in shown), labels=shown,
-                 colors=[_WORKER_STATUS_STYLE[s] for s in shown], step="post", linewidth=0)
-    _legend(ax, reverse=True)
-    ax.set_xlim(0, grid[-1] / scale)
+    fleet_names = _fleet_names(result)
+    ids = w["fleet_id"].cat.categories
+    layers: list[tuple[str, np.ndarray, Any]] = []
+    for s, color in _WORKER_STATUS_STYLE.items():
+        if s not in names or not (s in always or total[:, names.index(s)].any()):
+            continue
+        if split and s in always:
+            layers += [(f"{s} ({fleet_names.get(str(ids[f]), str(ids[f]))})",
+                        by_fleet[:, j, names.index(s)], _shade(color, j, len(fleets)))
+                       for j, f in enumerate(fleets)]
+        else:
+            layers.append((str(s), total[:, names.index(s)], color))
+    return grid, layers
+
+
+def fleet_size(result: BaseResult, ax: Axes | None = None) -> Axes:
+    """Workers online in each fleet over time, one step line per fleet (and their sum, dashed,
+    when there are several). A worker is online from its STARTED to its STOPPED record: the
+    time it is paid for."""
+    ax = _axes(ax)
+    tx = _time_axis(result)
+    ax.set(title="Fleet size (workers online)", xlabel=tx.label, ylabel="workers online")
+    fleets = _fleets(result)
+    if not fleets:
+        return _say(ax, _NO_WORKERS)
+    end = result.catalog.end_time
+    if end <= 0:
+        return _say(ax, _AT_TIME_0)
+    grid = _grid(np.concatenate([f.changes for f in fleets]), end)
+    total = np.zeros(len(grid), dtype=np.int64)
+    for n, f in enumerate(fleets):
+        count = f.online(grid)
+        total += count
+        ax.step(tx.x(grid), count, where="post", color=f"C{n % 10}", label=f.name)
+    if len(fleets) > 1:
+        ax.step(tx.x(grid), total, where="post", color="black", linestyle="--", linewidth=1,
+                label="all fleets")
+    _legend(ax)
+    tx.apply(ax, grid[-1])
     _count_axis(ax)
+    return ax
+
+
+def fleet_cost(result: BaseResult, ax: Axes | None = None) -> Axes:
+    """Cumulative cost over time: each fleet's workers at its cost per worker-hour (from STARTED
+    to STOPPED), each limit's licenses at its cost per hour (its maxCount units while it has
+    one, the units in use while it has none; limits that cost nothing are left out), and their
+    total when there is more than one line. At the end of the run the fleets' lines add up to
+    the summary's ``cost_usd.workers``, the licenses' to its ``cost_usd.licenses``."""
+    ax = _axes(ax)
+    tx = _time_axis(result)
+    ax.set(title="Cost over time (cumulative)", xlabel=tx.label, ylabel="cost (USD)")
+    fleets = _fleets(result)
+    licenses = [lic for lic in _licenses(result)
+                if lic.cost_per_hour is None or lic.cost_per_hour > 0]
+    if not fleets and not licenses:
+        return _say(ax, _NO_WORKERS)
+    end = result.catalog.end_time
+    if end <= 0:
+        return _say(ax, _AT_TIME_0)
+    if None in [f.cost_per_hour for f in fleets] + [lic.cost_per_hour for lic in licenses]:
+        return _say(ax, _NO_PRICES)
+    grid = _grid(np.concatenate([*(f.changes for f in fleets),
+                                 *(lic.times for lic in licenses)]), end)
+    lines = [(f.name, f.cost(grid), "-") for f in fleets]
+    lines += [(f"{lic.name} licenses", lic.cost(grid), "--") for lic in licenses]
+    for n, (label, cost, style) in enumerate(lines):
+        ax.plot(tx.x(grid), cost, color=f"C{n % 10}", linestyle=style, label=label)
+    total = np.sum([cost for _, cost, _ in lines], axis=0)
+    if len(lines) > 1:
+        ax.plot(tx.x(grid), total, color="black", linewidth=1.5, label="total")
+    _legend(ax)
+    tx.apply(ax, grid[-1])
+    _money_axis(ax, float(total.max(initial=0.0)))
     return ax
 
 
@@ -189,8 +313,8 @@ def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = 
         raise UsageError(f"limit must name a limit of the farm, by name or id (got {limit!r}; "
                          f"{'limits: ' + known if known else 'the farm has no limits'})")
     ax = _axes(ax)
-    scale, unit = _time_unit(result)
-    ax.set(title="Limit usage", xlabel=f"time ({unit})", ylabel="units in use")
+    tx = _time_axis(result)
+    ax.set(title="Limit usage", xlabel=tx.label, ylabel="units in use")
     if not chosen:
         return _say(ax, _NO_LIMITS)
     if c.end_time <= 0:
@@ -204,22 +328,22 @@ def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = 
         count = np.concatenate([[0], rows["current_count"].to_numpy(), [0]])
         count[-1] = count[-2]
         color = f"C{n % 10}"
-        ax.step(time / scale, count, where="post", color=color, label=c.limit_names[i])
+        ax.step(tx.x(time), count, where="post", color=color, label=c.limit_names[i])
         # maxCount from its own history: a change (UpdateLimit) shows at its time, marked
         changes = [(t, m) for t, m in _max_history(c, i, rows) if t <= end]
         top_time = np.array([t for t, _ in changes] + [end], dtype=np.float64)
         top = np.array([m for _, m in changes] + [changes[-1][1]], dtype=np.float64)
         if (top >= 0).any():
-            ax.step(top_time / scale, np.where(top >= 0, top, np.nan), where="post",
+            ax.step(tx.x(top_time), np.where(top >= 0, top, np.nan), where="post",
                     color=color, linestyle="--", label=f"{c.limit_names[i]} maxCount")
         for (t, new), (_, old) in zip(changes[1:], changes, strict=False):
-            ax.axvline(t / scale, color=color, linestyle=":", linewidth=1)
+            ax.axvline(float(tx.x(t)), color=color, linestyle=":", linewidth=1)
             ax.annotate(f"maxCount {_max_text(old)} \u2192 {_max_text(new)}",
-                        (t / scale, 1.0), xycoords=("data", "axes fraction"),
+                        (float(tx.x(t)), 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, -3), textcoords="offset points", va="top", fontsize=8,
                         color=color)
     _legend(ax)
-    ax.set_xlim(0, end / scale)
+    tx.apply(ax, end)
     _count_axis(ax, margin=1.08)  # keep a maxCount line off the frame
     return ax
 
@@ -279,8 +403,8 @@ def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = Non
         raise UsageError(f"workers must be an integer >= 1 (got {workers!r})")
     ax = _axes(ax)
     runs = result.task_runs
-    scale, unit = _time_unit(result)
-    ax.set(title="Worker timeline", xlabel=f"time ({unit})", ylabel="worker")
+    tx = _time_axis(result)
+    ax.set(title="Worker timeline", xlabel=tx.label, ylabel="worker")
     runs = runs[runs["started_at"].notna() & (runs["worker_id"].cat.codes >= 0)]
     if not len(runs):
         return _say(ax, _no_jobs_or(result, "no task ran on a worker"))
@@ -298,7 +422,7 @@ def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = Non
     ids = runs["worker_id"].cat.categories
     for row, w in enumerate(used):
         mine = codes == w
-        bars = list(zip(start[mine] / scale, (stop[mine] - start[mine]) / scale, strict=True))
+        bars = list(zip(tx.x(start[mine]), tx.width(stop[mine] - start[mine]), strict=True))
         colors = [f"C{j % 10}" for j in job_codes[mine]]
         ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=colors, edgecolor="white",
                        linewidth=0.3)
@@ -309,7 +433,7 @@ def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = Non
     ax.set_yticks(range(len(used)), [_short(ids[w]) for w in used], fontsize="small")
     ax.set_ylim(-0.6, len(used) - 0.4)
     ax.invert_yaxis()
-    ax.set_xlim(0, max(end, float(stop.max())) / scale)
+    tx.apply(ax, max(end, float(stop.max())))
     names = result.jobs["name"].to_numpy()
     shown = np.unique(job_codes[np.isin(codes, used)])
     if len(shown) <= 10:
@@ -379,9 +503,160 @@ def _legend(ax: Axes, *, reverse: bool = False) -> None:
     ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
-def _time_unit(result: BaseResult) -> tuple[float, str]:
-    """(seconds per unit, unit name) for the run's time axis."""
-    return _unit(result.catalog.end_time)
+def _money_axis(ax: Axes, top: float) -> None:
+    """A y axis of dollars from 0 to a little over ``top`` (to $1 when it is 0)."""
+    from matplotlib.ticker import StrMethodFormatter
+
+    ax.set_ylim(0, top * 1.05 if top > 0 else 1.0)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("${x:,.0f}" if top >= 100 else "${x:,.2f}"))
+
+
+def _shade(color: str, j: int, n: int) -> tuple[float, float, float]:
+    """``color`` lightened for the ``j``-th of ``n`` layers (the first as it is)."""
+    from matplotlib.colors import to_rgb
+
+    rgb = np.array(to_rgb(color))
+    mixed = rgb + (1.0 - rgb) * (0.6 * j / max(n - 1, 1))
+    return float(mixed[0]), float(mixed[1]), float(mixed[2])
+
+
+# ---------------------------------------------------------------------------- time axes
+
+
+@dataclass(frozen=True)
+class _TimeAxis:
+    """How the plots draw simulated time (seconds since t=0) along x, in days: as wall-clock
+    dates from the scenario's ``start`` (matplotlib date numbers, shown in the start's time
+    zone), or, for a run without one, as days since t=0, labelled as elapsed time."""
+
+    #: The wall-clock time of t=0 (aware), or None: elapsed time.
+    start: dt.datetime | None
+    #: The x value of t=0.
+    origin: float = 0.0
+
+    @property
+    def label(self) -> str:
+        if self.start is None:
+            return "elapsed time"
+        return f"time ({self.start.tzname() or 'UTC'})"
+
+    def x(self, seconds: Any) -> np.ndarray:
+        """The x values of simulated times (seconds since t=0)."""
+        return np.asarray(self.origin + np.asarray(seconds, dtype=np.float64) / _DAY_S)
+
+    def width(self, seconds: Any) -> np.ndarray:
+        """The x extent of durations (seconds)."""
+        return np.asarray(np.asarray(seconds, dtype=np.float64) / _DAY_S)
+
+    def apply(self, ax: Axes, end: float) -> None:
+        """Show [0, ``end``] seconds on ``ax``'s x axis, with ticks reading as days and hours."""
+        if self.start is None:
+            from matplotlib.ticker import FixedLocator, FuncFormatter
+
+            ax.xaxis.set_major_locator(FixedLocator(self.x(_elapsed_ticks(end)).tolist()))
+            ax.xaxis.set_major_formatter(FuncFormatter(
+                lambda value, _pos: _elapsed_text((value - self.origin) * _DAY_S)))
+        else:
+            tz = self.start.tzinfo
+            ax.xaxis.axis_date(tz)  # a date axis: datetimes can be drawn on it
+            locator = _dates().AutoDateLocator(tz=tz)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(_day_hour_formatter()(locator, self.start))
+        ax.set_xlim(float(self.x(0.0)), float(self.x(end)))
+
+
+def _time_axis(result: BaseResult) -> _TimeAxis:
+    """The time axis of ``result``'s plots: dates from its scenario's ``start``, if known."""
+    start = _start(result)
+    if start is None:
+        return _TimeAxis(None)
+    return _TimeAxis(start, float(_dates().date2num(start)))
+
+
+def _dates() -> Any:
+    """``matplotlib.dates`` (typed Any: its functions are not annotated)."""
+    import matplotlib.dates
+
+    return matplotlib.dates
+
+
+@functools.cache
+def _day_hour_formatter() -> Any:
+    """The tick formatter of the date axes (a class, made once: it subclasses a matplotlib
+    class, which is imported only here)."""
+    mdates = _dates()
+    base: Any = mdates.ConciseDateFormatter
+
+    class DayHourFormatter(base):  # type: ignore[misc]  # (matplotlib.dates is not annotated)
+        """matplotlib's ConciseDateFormatter with :data:`_DATE_FORMATS`, whose first tick shown
+        names its weekday when it is a time of day (``Mon 09:00``), and whose offset text (in
+        the corner) is the run's start (``start: Mon 2026-01-05 09:00``)."""
+
+        def __init__(self, locator: Any, start: dt.datetime) -> None:
+            super().__init__(locator, tz=start.tzinfo, formats=_DATE_FORMATS,
+                             zero_formats=_DATE_ZERO_FORMATS,
+                             offset_formats=_DATE_OFFSET_FORMATS)
+            self.zone = start.tzinfo
+            self.start_text = f"start: {start:%a %Y-%m-%d %H:%M}"
+
+        def format_ticks(self, values: Any) -> list[str]:
+            labels = list(super().format_ticks(values))
+            low = min(self.axis.get_view_interval()) if self.axis is not None else -np.inf
+            first = next((i for i, v in enumerate(values) if v >= low - 1e-9), None)
+            if first is not None and ":" in labels[first]:
+                day = mdates.num2date(values[first], tz=self.zone)
+                labels[first] = f"{day:%a} {labels[first]}"
+            return labels
+
+        def get_offset(self) -> str:
+            return self.start_text
+
+    return DayHourFormatter
+
+
+def _start(result: BaseResult) -> dt.datetime | None:
+    """The wall-clock time of the run's t=0 (UTC when it names no zone): its catalog's
+    ``start``, or a saved result's ``summary.json``'s; None when the scenario had none (or a
+    results folder does not say)."""
+    value = getattr(result.catalog, "start", _MISSING)
+    if value is _MISSING:
+        value = result.summary().get("start")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _elapsed_ticks(end: float) -> np.ndarray:
+    """Ticks (seconds) of an elapsed-time axis over [0, ``end``]: multiples of the first
+    spacing of :data:`_ELAPSED_STEPS` (then of whole multiples of the last) that gives at most
+    :data:`_ELAPSED_TICKS` intervals."""
+    if end <= 0:
+        return np.zeros(1)
+    step = next((float(s) for s in _ELAPSED_STEPS if end / s <= _ELAPSED_TICKS), None)
+    if step is None:
+        last = float(_ELAPSED_STEPS[-1])
+        step = last * np.ceil(end / last / _ELAPSED_TICKS)
+    return step * np.arange(int(np.floor(end / step + 1e-9)) + 1)
+
+
+def _elapsed_text(seconds: float) -> str:
+    """A time since t=0 in days, hours, minutes and seconds: ``0``, ``45s``, ``1h 30m``,
+    ``2d``, ``1d 6h``."""
+    seconds = round(float(seconds), 3)
+    if seconds == 0:
+        return "0"
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    days, rest = divmod(seconds, 86400.0)
+    hours, rest = divmod(rest, 3600.0)
+    minutes, rest = divmod(rest, 60.0)
+    parts = [f"{int(n)}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    if round(rest, 3):
+        parts.append(f"{round(rest, 3):g}s")
+    return sign + " ".join(parts)
 
 
 def _duration_unit(values: np.ndarray) -> tuple[float, str]:
@@ -389,12 +664,198 @@ def _duration_unit(values: np.ndarray) -> tuple[float, str]:
 
 
 def _unit(top: float) -> tuple[float, str]:
-    """(seconds per unit, unit name) for an axis of times or durations up to ``top`` seconds."""
+    """(seconds per unit, unit name) for an axis of durations up to ``top`` seconds."""
+    if top > _DAYS_ABOVE_S:
+        return 86400.0, "days"
     if top > _HOURS_ABOVE_S:
         return 3600.0, "hours"
     if top > _MINUTES_ABOVE_S:
         return 60.0, "minutes"
     return 1.0, "seconds"
+
+
+# ---------------------------------------------------------------------------- fleets and costs
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """A fleet's workers online over time (from STARTED to STOPPED), and its price."""
+
+    fleet_id: str
+    name: str
+    #: USD per worker-hour; None: unknown (a results folder that does not keep it).
+    cost_per_hour: float | None
+    #: Its workers' STARTED times, and the STOPPED times of those that stopped, sorted.
+    started: np.ndarray
+    stopped: np.ndarray
+
+    @property
+    def changes(self) -> np.ndarray:
+        return np.concatenate([self.started, self.stopped])
+
+    def online(self, t: np.ndarray) -> np.ndarray:
+        """Workers online just after each of the times ``t``."""
+        return (np.searchsorted(self.started, t, side="right")
+                - np.searchsorted(self.stopped, t, side="right"))
+
+    def worker_seconds(self, t: np.ndarray) -> np.ndarray:
+        """Worker-seconds online from 0 to each of the times ``t`` (exactly: the sum over the
+        workers of the part of [STARTED, STOPPED) before t)."""
+        t = np.asarray(t, dtype=np.float64)
+        return np.asarray(_since(self.started, t) - _since(self.stopped, t))
+
+    def cost(self, t: np.ndarray) -> np.ndarray:
+        """USD spent on the fleet from 0 to each of the times ``t``."""
+        return np.asarray(self.worker_seconds(t) * ((self.cost_per_hour or 0.0) / 3600.0))
+
+
+def _since(times: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Sum over the sorted ``times`` of max(0, t - time), for each of ``t``."""
+    n = np.searchsorted(times, t, side="right")
+    before = np.concatenate([[0.0], np.cumsum(times)])
+    return np.asarray(n * t - before[n])
+
+
+def _fleets(result: BaseResult) -> list[_Fleet]:
+    """The fleets of the workers table (in its fleet_id order), each with its workers' times
+    online and its name and price (:func:`_fleet_names`, :func:`_fleet_prices`)."""
+    w = result.workers
+    if not len(w):
+        return []
+    time = w["time"].to_numpy(dtype=np.float64)
+    worker = w["worker_id"].cat.codes.to_numpy()
+    fleet = w["fleet_id"].cat.codes.to_numpy()
+    status = w["status"].cat.codes.to_numpy()
+    names = list(w["status"].cat.categories)
+    n = len(w["worker_id"].cat.categories)
+    started = np.full(n, np.inf)
+    stopped = np.full(n, np.inf)
+    for which, first in ((WorkerStatus.STARTED, started), (WorkerStatus.STOPPED, stopped)):
+        if which in names:
+            rows = (status == names.index(which)) & (worker >= 0)
+            np.minimum.at(first, worker[rows], time[rows])
+    stopped = np.maximum(stopped, started)  # (a worker stops after it started)
+    fleet_of = np.full(n, -1)
+    fleet_of[worker[worker >= 0]] = fleet[worker >= 0]
+    ids = w["fleet_id"].cat.categories
+    named = _fleet_names(result)
+    fleets = []
+    for f in np.unique(fleet[fleet >= 0]):
+        mine = fleet_of == f
+        on = np.sort(started[mine & np.isfinite(started)])
+        off = np.sort(stopped[mine & np.isfinite(stopped)])
+        fid = str(ids[f])
+        fleets.append(_Fleet(fid, named.get(fid, fid), None, on, off))
+    prices = _fleet_prices(result, fleets)
+    return [_Fleet(f.fleet_id, f.name, price, f.started, f.stopped)
+            for f, price in zip(fleets, prices, strict=True)]
+
+
+def _fleet_names(result: BaseResult) -> dict[str, str]:
+    """Fleet names by fleet id: the catalog's, or those of a saved ``summary.json`` that has
+    ``fleets`` ({name: {"fleet_id": ...}}); none otherwise (fleets are then named by id)."""
+    c = result.catalog
+    if hasattr(c, "fleet_ids") and hasattr(c, "fleet_names"):
+        return {str(fid): str(name) for fid, name in zip(c.fleet_ids, c.fleet_names,
+                                                         strict=True)}
+    return {str(entry["fleet_id"]): str(name) for name, entry in _saved("fleets", result).items()
+            if isinstance(entry, dict) and "fleet_id" in entry}
+
+
+def _fleet_prices(result: BaseResult, fleets: list[_Fleet]) -> list[float | None]:
+    """Each fleet's cost per worker-hour: the catalog's, a saved ``summary.json``'s
+    (``fleets``), or what its ``cost_usd.workers`` leaves to the one fleet of unknown price
+    that had workers online."""
+    c = result.catalog
+    if hasattr(c, "fleet_ids") and hasattr(c, "fleet_cost_per_hour"):
+        price = {str(fid): float(p) for fid, p in zip(c.fleet_ids, c.fleet_cost_per_hour,
+                                                      strict=True)}
+        return [price.get(f.fleet_id) for f in fleets]
+    saved = {str(entry.get("fleet_id")): entry.get("cost_per_hour")
+             for entry in _saved("fleets", result).values() if isinstance(entry, dict)}
+    hours = [float(f.worker_seconds(np.array([c.end_time]))[0]) / 3600.0 for f in fleets]
+    return _fill_price([saved.get(f.fleet_id) for f in fleets], hours,
+                       result.summary()["cost_usd"]["workers"])
+
+
+@dataclass(frozen=True)
+class _License:
+    """A limit's license-time paid for over the run, and its price."""
+
+    name: str
+    #: USD per license-hour; None: unknown (a results folder that does not keep it).
+    cost_per_hour: float | None
+    #: The times its paid-for units change (from 0, and the end), and the unit-seconds paid for
+    #: from 0 to each.
+    times: np.ndarray
+    paid: np.ndarray
+
+    def cost(self, t: np.ndarray) -> np.ndarray:
+        """USD spent on the limit's licenses from 0 to each of the times ``t``."""
+        return np.asarray(np.interp(t, self.times, self.paid)
+                          * ((self.cost_per_hour or 0.0) / 3600.0))
+
+
+def _licenses(result: BaseResult) -> list[_License]:
+    """Each limit's license-time paid for: its maxCount units while it has a maximum, the units
+    in use while it has none (as the summary's ``cost_usd.licenses`` counts them)."""
+    c = result.catalog
+    end = c.end_time
+    usage = result.limit_usage
+    codes = usage["limit_id"].cat.codes.to_numpy()
+    found = []
+    for i, name in enumerate(c.limit_names):
+        rows = usage[codes == i]
+        history = _max_history(c, i, rows)
+        since = np.array([t for t, _ in history], dtype=np.float64)
+        maxima = np.array([m for _, m in history], dtype=np.float64)
+        used_at = rows["time"].to_numpy(dtype=np.float64)
+        in_use = rows["current_count"].to_numpy(dtype=np.float64)
+        points = np.unique(np.concatenate([[0.0], since, used_at, [end]]))
+        points = points[points <= end]
+        top = maxima[np.maximum(np.searchsorted(since, points, side="right") - 1, 0)]
+        k = np.searchsorted(used_at, points, side="right")  # the last change at an instant
+        using = np.where(k > 0, in_use[np.maximum(k - 1, 0)], 0.0) if len(in_use) else 0.0
+        rate = np.where(top > 0, top, using)
+        paid = np.concatenate([[0.0], np.cumsum(rate[:-1] * np.diff(points))])
+        found.append(_License(str(name), None, points, paid))
+    prices = _limit_prices(result, found)
+    return [_License(lic.name, price, lic.times, lic.paid)
+            for lic, price in zip(found, prices, strict=True)]
+
+
+def _limit_prices(result: BaseResult, licenses: list[_License]) -> list[float | None]:
+    """Each limit's cost per license-hour: the catalog's, a saved ``summary.json``'s
+    (``limits.<name>.cost_per_hour``), or what its ``cost_usd.licenses`` leaves to the one
+    limit of unknown price that was paid for."""
+    c = result.catalog
+    if hasattr(c, "limit_cost_per_hour"):
+        return [float(p) for p in c.limit_cost_per_hour]
+    limits = _saved("limits", result)
+    known = [limits.get(lic.name, {}).get("cost_per_hour") for lic in licenses]
+    hours = [float(lic.paid[-1]) / 3600.0 for lic in licenses]
+    return _fill_price(known, hours, result.summary()["cost_usd"]["licenses"])
+
+
+def _saved(key: str, result: BaseResult) -> dict[str, Any]:
+    """The object ``key`` of a saved result's summary ({} when it has none)."""
+    value = result.summary().get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _fill_price(prices: list[Any], hours: list[float], total: float) -> list[float | None]:
+    """``prices`` (per hour, None: unknown) of things used ``hours`` that cost ``total`` in all:
+    an unknown price of a thing not used is irrelevant (0); the one unknown price of a thing
+    used is what the others leave of ``total``; more than one stays unknown."""
+    known: list[float | None] = [float(p) if isinstance(p, (int, float)) else None
+                                 for p in prices]
+    unknown = [i for i, (p, h) in enumerate(zip(known, hours, strict=True))
+               if p is None and h > 0]
+    if len(unknown) == 1:
+        i = unknown[0]
+        rest = sum(p * h for p, h in zip(known, hours, strict=True) if p is not None)
+        known[i] = max(total - rest, 0.0) / hours[i]
+    return [0.0 if p is None and h <= 0 else p for p, h in zip(known, hours, strict=True)]
 
 
 def _short(worker_id: str) -> str:

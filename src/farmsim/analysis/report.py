@@ -17,6 +17,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from farmsim._progress import hms
 from farmsim.analysis import plots
 
@@ -27,24 +29,40 @@ if TYPE_CHECKING:
 
 __all__ = ["render_report", "report_available", "write_report"]
 
-#: (plot function, caption), in page order. The limit panel is left out of the report of a farm
-#: without limits.
-PLOTS: tuple[tuple[Callable[..., Axes], str], ...] = (
-    (plots.tasks_by_status,
-     "Tasks in each status over time (stacked): work flows from READY through RUNNING to "
-     "SUCCEEDED."),
-    (plots.queue_backlog, "READY tasks waiting in each queue over time."),
-    (plots.workers_busy, "Workers by status over time: RUNNING workers have work, IDLE ones "
-                         "have none."),
-    (plots.limit_usage, "Units of each limit in use (solid) against its maxCount (dashed)."),
-    (plots.turnaround_by_priority,
-     "Job turnaround (end minus submission) per priority, for jobs that succeeded. Boxes span "
-     "the quartiles; triangles mark means."),
-    (plots.wait_by_priority,
-     "Task wait (READY until assigned to a worker) per priority of the task's job."),
-    (plots.worker_timeline,
-     "Task runs on a sample of workers, coloured by job; hatched runs did not succeed."),
+#: The report's sections of plots: (heading, ((plot function, caption), ...)), in page order.
+#: The limit panel is left out of the report of a farm without limits; the Fleets section opens
+#: with a table of the fleets.
+SECTIONS: tuple[tuple[str, tuple[tuple[Callable[..., Axes], str], ...]], ...] = (
+    ("Plots", (
+        (plots.tasks_by_status,
+         "Tasks in each status over time (stacked): work flows from READY through RUNNING to "
+         "SUCCEEDED."),
+        (plots.queue_backlog, "READY tasks waiting in each queue over time."),
+        (plots.limit_usage,
+         "Units of each limit in use (solid) against its maxCount (dashed)."),
+        (plots.turnaround_by_priority,
+         "Job turnaround (end minus submission) per priority, for jobs that succeeded. Boxes "
+         "span the quartiles; triangles mark means."),
+        (plots.wait_by_priority,
+         "Task wait (READY until assigned to a worker) per priority of the task's job."),
+        (plots.worker_timeline,
+         "Task runs on a sample of workers, coloured by job; hatched runs did not succeed."),
+    )),
+    ("Fleets", (
+        (plots.fleet_size,
+         "Workers online in each fleet over time, from STARTED to STOPPED: the time they are "
+         "paid for."),
+        (plots.workers_busy,
+         "Workers by status over time: RUNNING workers have work, IDLE ones have none (split "
+         "by fleet when there are several)."),
+        (plots.fleet_cost,
+         "Cost so far over time: each fleet's workers at its cost per worker-hour, each "
+         "limit's licenses at its cost per hour, and their total."),
+    )),
 )
+#: Every (plot function, caption) of the report, in page order.
+PLOTS: tuple[tuple[Callable[..., Axes], str], ...] = tuple(
+    plot for _, section in SECTIONS for plot in section)
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
@@ -93,17 +111,20 @@ def render_report(result: BaseResult) -> str:
     notes = _notes(s)
     if notes:
         parts += ["<ul>", *(f"<li>{_e(n)}</li>" for n in notes), "</ul>"]
-    parts.append("<h2>Plots</h2>")
-    for plot, caption in PLOTS:
-        if plot is plots.limit_usage and not len(result.catalog.limit_names):
-            continue
-        ax = plot(result)
-        parts += [
-            "<figure>",
-            f'<img src="data:image/png;base64,{_png(ax)}" alt="{_e(ax.get_title())}">',
-            f"<figcaption>{_e(caption)}</figcaption>",
-            "</figure>",
-        ]
+    for heading, section in SECTIONS:
+        parts.append(f"<h2>{_e(heading)}</h2>")
+        if heading == "Fleets":
+            parts += _fleet_table(result)
+        for plot, caption in section:
+            if plot is plots.limit_usage and not len(result.catalog.limit_names):
+                continue
+            ax = plot(result)
+            parts += [
+                "<figure>",
+                f'<img src="data:image/png;base64,{_png(ax)}" alt="{_e(ax.get_title())}">',
+                f"<figcaption>{_e(caption)}</figcaption>",
+                "</figure>",
+            ]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -170,6 +191,25 @@ def _summary_rows(s: dict[str, Any]) -> list[list[Any]]:
         ["cost", f"${cost['total']:,.2f} (workers ${cost['workers']:,.2f}, "
                  f"licenses ${cost['licenses']:,.2f})"],
     ]
+
+
+def _fleet_table(result: BaseResult) -> list[str]:
+    """The Fleets section's table: per fleet, its peak of workers online, worker-hours, cost
+    per worker-hour and cost (nothing for a farm without workers)."""
+    fleets = plots._fleets(result)
+    if not fleets:
+        return []
+    end = max(result.catalog.end_time, 0.0)
+    rows = []
+    for f in fleets:
+        peak = int(f.online(f.changes).max(initial=0)) if len(f.started) else 0
+        seconds = float(f.worker_seconds(np.array([end]))[0])
+        price = f.cost_per_hour
+        rows.append([f.name, peak, f"{seconds / 3600.0:,.1f}",
+                     "-" if price is None else f"${price:,.2f}",
+                     "-" if price is None else f"${seconds / 3600.0 * price:,.2f}"])
+    return [_table(["fleet", "peak workers online", "worker-hours", "cost per worker-hour",
+                    "cost"], rows)]
 
 
 def _sessions(sessions: dict[str, Any]) -> str:

@@ -744,11 +744,14 @@ class Result(BaseResult):
                 "mean_in_use": mean_in_use,
                 "utilization": c.limit_area[i] / capacity if capacity else None,
                 "blocked_task_hours": c.limit_blocked_area[i] / 3600.0,
+                "cost_per_hour": c.limit_cost_per_hour[i],
             }
         succeeded = status == TaskRunStatus.SUCCEEDED.value
         return {
             "scenario": c.name,
             "seed": c.seed,
+            # The wall-clock time of t=0 (ISO-8601), or None: the plots' time axes.
+            "start": c.start,
             "simulated_s": c.end_time,
             "makespan_s": (float(np.max(j["ended_at"][ended]) - np.min(j["submitted_at"]))
                            if final.all() and ended.any() else None),
@@ -773,6 +776,14 @@ class Result(BaseResult):
                 "total": worker_cost + license_cost,
             },
             "limits": limits,
+            # Per fleet by displayName: its id, price, worker-hours and cost (the plots name
+            # fleets and price their worker-time with it).
+            "fleets": {
+                name: {"fleet_id": str(fid), "cost_per_hour": price, "worker_hours": float(h),
+                       "cost": float(h) * price}
+                for name, fid, price, h in zip(c.fleet_names, c.fleet_ids,
+                                               c.fleet_cost_per_hour, fleet_hours, strict=True)
+            },
             "sessions": {
                 "count": n_sessions,
                 "task_runs_per_session": len(r) / n_sessions if n_sessions else None,

@@ -560,7 +560,7 @@ def _recode(values: pd.Series, categories: pd.Index, what: str) -> pd.Categorica
 
 
 _NUMBER, _NUMBER_OR_NULL = "a number", "a number or null"
-_INTEGER, _STRING = "an integer", "a string"
+_INTEGER, _STRING, _STRING_OR_NULL = "an integer", "a string", "a string or null"
 _STATS = {"mean": _NUMBER_OR_NULL, "p50": _NUMBER_OR_NULL, "p95": _NUMBER_OR_NULL,
           "p99": _NUMBER_OR_NULL}
 _LIMIT_SUMMARY = {"limit_id": _STRING, "max_count": _INTEGER, "peak": _INTEGER,
@@ -589,6 +589,8 @@ _SUMMARY: dict[str, Any] = {
     "limits": _Each(_LIMIT_SUMMARY),
 }  # fmt: skip
 _SUMMARY_OPTIONAL: dict[str, Any] = {
+    "start": _STRING_OR_NULL,
+    "fleets": _Each({"fleet_id": _STRING, "cost_per_hour": _NUMBER}),
     "host_requirements_not_simulated": _Each(_INTEGER),
     "runtime_rules_unused": _Each(_INTEGER, array=True),
     "scenario_notes": _Each(_STRING, array=True),
@@ -715,7 +717,8 @@ def _check_json(value: Any, spec: Any, where: str) -> None:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         fits = {_NUMBER: number, _NUMBER_OR_NULL: number or value is None,
                 _INTEGER: isinstance(value, int) and not isinstance(value, bool),
-                _STRING: isinstance(value, str)}[spec]
+                _STRING: isinstance(value, str),
+                _STRING_OR_NULL: isinstance(value, str) or value is None}[spec]
         if not fits:
             raise ValueError(f"{where}: expected {spec} (got {got(value)})")
         return

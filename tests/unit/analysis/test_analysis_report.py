@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import farmsim
-from farmsim.analysis import render_report, write_report
-from farmsim.analysis.report import PLOTS
+from farmsim.analysis import plots, render_report, write_report
+from farmsim.analysis.report import PLOTS, SECTIONS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,9 +28,9 @@ def page(result, tmp_path_factory):
 
 
 def test_report_embeds_every_plot_as_png(page):
-    assert len(PLOTS) == 7
-    assert page.count('<img src="data:image/png;base64,') == 7
-    assert page.count("<figcaption>") == 7
+    assert len(PLOTS) == 9
+    assert page.count('<img src="data:image/png;base64,') == 9
+    assert page.count("<figcaption>") == 9
 
 
 def test_report_holds_the_summary_numbers(result, page):
@@ -71,6 +72,100 @@ def test_report_leaves_out_the_limit_panel_of_a_farm_without_limits():
 
     # WHEN its report is rendered  THEN every other plot is there, the limit panel is not
     page = render_report(no_limits)
-    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - 1 == 6
+    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - 1 == 8
     assert 'alt="Limit usage"' not in page and "Units of each limit" not in page
     assert "<h3>Limits</h3>" not in page
+
+
+# ---------------------------------------------------------------------------- fleets
+
+FLEET_ALTS = ['alt="Fleet size (workers online)"', 'alt="Workers by status"',
+              'alt="Cost over time (cumulative)"']
+
+
+def _fleets_section(page: str) -> str:
+    """The page from the Fleets heading on (it is the last section)."""
+    assert page.count("<h2>Fleets</h2>") == 1
+    return page[page.index("<h2>Fleets</h2>"):]
+
+
+def test_report_has_a_fleets_section_with_a_table_and_the_fleet_plots(result, page):
+    # GIVEN the quickstart's report (one fleet, linux: 8 workers for 2 hours at $0.68)
+    assert [heading for heading, _ in SECTIONS] == ["Plots", "Fleets"]
+    assert [plot for plot, _ in dict(SECTIONS)["Fleets"]] == [
+        plots.fleet_size, plots.workers_busy, plots.fleet_cost]
+    # THEN it closes with a Fleets section: a table of the fleets, then their plots in order
+    fleets = _fleets_section(page)
+    assert page.index("<h2>Plots</h2>") < page.index("<h2>Fleets</h2>")
+    table = fleets[:fleets.index("</table>")]
+    assert "<th>peak workers online</th>" in table and "<th>cost per worker-hour</th>" in table
+    s = result.summary()
+    assert ("<tr><td>linux</td><td class=\"num\">8</td>"
+            f"<td>{s['worker_hours']:,.1f}</td><td>$0.68</td>"
+            f"<td>${s['cost_usd']['workers']:,.2f}</td></tr>") in table
+    at = [fleets.index(alt) for alt in FLEET_ALTS]
+    assert at == sorted(at) and at[0] > len(table)
+    assert "Workers online in each fleet over time" in fleets
+    # AND the plots of the first section are not in it
+    assert 'alt="Tasks by status"' not in fleets
+
+
+def test_report_of_a_loaded_result_has_the_fleets_section(result, tmp_path):
+    # GIVEN the quickstart saved and loaded back, from a summary.json that keeps no start, fleet
+    # names or prices (as this release's)
+    from tests.unit.analysis.test_analysis_plots import _with_summary
+
+    folder = _with_summary(result.save(tmp_path / "saved"), tmp_path / "copy", keep=False)
+    # WHEN its report is rendered
+    fleets = _fleets_section(render_report(farmsim.Result.load(folder)))
+    # THEN the Fleets section is there, its fleet named by id, at the price its cost and
+    # worker-hours give
+    s = result.summary()
+    fleet_id = str(result.catalog.fleet_ids[0])
+    assert (f"<tr><td>{fleet_id}</td><td class=\"num\">8</td>"
+            f"<td>{s['worker_hours']:,.1f}</td><td>$0.68</td>"
+            f"<td>${s['cost_usd']['workers']:,.2f}</td></tr>") in fleets
+    assert all(alt in fleets for alt in FLEET_ALTS)
+
+
+def test_report_of_a_farm_without_workers_says_so_in_the_fleets_section(tmp_path):
+    from tests.unit.analysis.test_analysis_plots import FARM
+
+    path = tmp_path / "none.yaml"
+    path.write_text(FARM.format(most=1, workers=0), encoding="utf-8")
+    fleets = _fleets_section(render_report(farmsim.simulate(path, until=3600)))
+    assert "<table>" not in fleets
+    assert fleets.count('<img src="data:image/png;base64,') == 3
+
+
+def test_a_summary_that_keeps_start_fleets_and_prices_gives_the_live_report(result, tmp_path,
+                                                                             monkeypatch):
+    # GIVEN summary.json holding the scenario's start, its fleets (name, id, price) and its
+    # limits' prices (what the plots read from a results folder, if it has them: this release's
+    # summary has none of them, so a loaded result is drawn against elapsed time, with fleets
+    # named by id)
+    from farmsim.record.result import Result
+
+    plain = Result.summary
+
+    def summary(self):  # (what a summary that has them already holds is left as it is)
+        s = plain(self)
+        c = self.catalog
+        s.setdefault("start", c.start)
+        stopped = np.where(np.isnan(c.worker_stopped), c.end_time, c.worker_stopped)
+        hours = np.bincount(c.worker_fleet, weights=np.nan_to_num(stopped - c.worker_online),
+                            minlength=len(c.fleet_names)) / 3600
+        s.setdefault("fleets", {
+            name: {"fleet_id": str(fid), "cost_per_hour": price, "worker_hours": float(h),
+                   "cost": float(h) * price}
+            for name, fid, price, h in zip(c.fleet_names, c.fleet_ids, c.fleet_cost_per_hour,
+                                           hours, strict=True)})
+        for name, price in zip(c.limit_names, c.limit_cost_per_hour, strict=True):
+            s["limits"][name].setdefault("cost_per_hour", price)
+        return s
+
+    monkeypatch.setattr(Result, "summary", summary)
+    # WHEN the run is saved, loaded back and its report rendered
+    loaded = farmsim.Result.load(result.save(tmp_path / "saved"))
+    # THEN it is the live result's report, byte for byte
+    assert render_report(loaded) == render_report(result)
