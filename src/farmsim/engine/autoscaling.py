@@ -28,6 +28,7 @@ given.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from typing import TYPE_CHECKING
@@ -86,15 +87,29 @@ class Autoscaler:
         self._last = -math.inf  # when the last one was
         self._pending: simpy.Event | None = None  # the evaluation scheduled
         self._satisfies: dict[int, bool] = {}  # by id of a step structure
+        #: Its workers that are neither stopping nor stopped (kept here: the fleet's list
+        #: keeps every worker it ever had; the pool adds and removes them).
+        self.live: list[WorkerState] = [w for w in fleet.workers
+                                         if w.status not in (_STOPPING, _STOPPED)]
+        #: Per queue: the position of its first job that has not ended, and the control
+        #: plane's revival count it was found under.
+        self._first: dict[int, int] = {}
+        self._revivals = control.revivals
         fleet.autoscaler = self
 
     # ------------------------------------------------------------------ when to evaluate
 
     def wake(self) -> None:
-        """Evaluate soon (work appeared, a worker went idle, the bounds changed): now, or
-        :data:`GAP` after the last evaluation, so that a stream of arrivals costs one
-        evaluation per gap, not one each."""
-        self._at(max(self.env.now, self._last + GAP))
+        """Evaluate soon (work appeared): now, or :data:`GAP` after the last evaluation, so
+        that a stream of arrivals costs one evaluation per gap, not one each."""
+        if len(self.live) < self.high:  # (at its maximum, new work changes nothing)
+            self._at(max(self.env.now, self._last + GAP))
+
+    def idle(self, worker: WorkerState) -> None:
+        """``worker`` went idle: the fleet may shrink once its idle time is over (an
+        evaluation then, unless one comes first)."""
+        self._at(max(self.env.now, self._last + GAP,
+                     worker.idle_since + self.settings.worker_idle_duration))
 
     def _at(self, when: float) -> None:
         if when >= self._due:
@@ -117,9 +132,10 @@ class Autoscaler:
         """Compute the target; start or stop workers towards it; schedule what comes next."""
         now = self.env.now
         fleet, settings = self.fleet, self.settings
-        live = [w for w in fleet.workers if w.status not in (_STOPPING, _STOPPED)]
+        live = list(self.live)  # (retiring takes workers off self.live)
         busy = sum(1 for w in live if w.job is not None or w.closing is not None)
-        want = busy + self.work() + settings.standby_worker_count
+        want = busy + self.work(self.high - busy - settings.standby_worker_count) \
+            + settings.standby_worker_count
         self.target = target = max(self.low, min(self.high, want))
         n = len(live)
         if target > n:
@@ -128,44 +144,63 @@ class Autoscaler:
                 launches.popleft()
             start = min(target - n, settings.scale_out_workers_per_minute - len(launches))
             if start > 0:
-                self.pool.add(fleet, start)
+                self.pool.add(fleet, start)  # (the pool lists them in self.live)
                 launches.extend([now] * start)
             if target > n + max(start, 0):  # the rate holds the rest back: a minute later
                 self._at(launches[0] + _MINUTE)
         elif target < n:
-            idle = sorted((w for w in live if _is_idle(w)), key=lambda w: (w.idle_since, w.index))
             wait = settings.worker_idle_duration
-            stop = [w for w in idle if w.idle_since + wait <= now][:n - target]
+            due, later = [], math.inf
+            for w in live:
+                if _is_idle(w):
+                    if w.idle_since + wait <= now:
+                        due.append(w)
+                    elif w.idle_since + wait < later:
+                        later = w.idle_since + wait
+            due.sort(key=lambda w: (w.idle_since, w.index))
+            stop = due[:n - target]
             for worker in stop:
                 self.pool.retire(worker)
-            later = [w.idle_since + wait for w in idle[len(stop):]
-                     if w.idle_since + wait > now]
-            if n - len(stop) > target and later:
-                self._at(min(later))
+            if len(stop) < len(due):  # (stopped down to the target: the others stay idle)
+                later = math.inf
+            if n - len(stop) > target and later < math.inf:
+                self._at(later)
 
-    def work(self) -> int:
+    def work(self, enough: float = math.inf) -> int:
         """The READY tasks a new worker of the fleet could take now, its share of them (see
-        the module's documentation)."""
+        the module's documentation); counting stops past ``enough`` (more would not change
+        the target)."""
         fleet = self.fleet
         room: dict[LimitState, int] = {}
         total = 0
         for pos, queue in enumerate(fleet.queues):
             if pos in fleet.stopped:
                 continue
-            takeable = self._takeable(queue, room)
-            if not takeable:
-                continue
-            idle_elsewhere = sum(1 for other in queue.serving if other is not fleet
-                                 for w in other.workers if _is_idle(w))
-            scalers = sum(1 for other in queue.serving if other.autoscaler is not None)
-            total += -(-max(0, takeable - idle_elsewhere) // max(1, scalers))
+            if total > enough:
+                break
+            idle_elsewhere = self._idle_elsewhere(queue)
+            scalers = max(1, sum(1 for other in queue.serving if other.autoscaler is not None))
+            takeable = self._takeable(queue, room,
+                                      (enough - total) * scalers + idle_elsewhere)
+            if takeable:
+                total += -(-max(0, takeable - idle_elsewhere) // scalers)
         return total
 
-    def _takeable(self, queue: QueueState, room: dict[LimitState, int]) -> int:
-        """READY tasks of ``queue`` the fleet could take now; ``room`` is what is left of each
-        limit (shared with the other queues of this evaluation)."""
+    def _takeable(self, queue: QueueState, room: dict[LimitState, int],
+                  enough: float = math.inf) -> int:
+        """READY tasks of ``queue`` the fleet could take now (counting stops past ``enough``,
+        counted before the other fleets' idle workers are taken off); ``room`` is what is
+        left of each limit (shared with the other queues of this evaluation)."""
+        if self.control.revivals != self._revivals:  # an ended job has work again
+            self._revivals = self.control.revivals
+            self._first.clear()
+        jobs = queue.jobs
+        first = self._first.get(queue.index, 0)
+        while first < len(jobs) and jobs[first].final_status is not None:
+            first += 1
+        self._first[queue.index] = first
         total = 0
-        for job in queue.jobs:
+        for job in itertools.islice(jobs, first, None):
             if job.final_status is not None or not job.counts[READY]:
                 continue
             slots = (job.max_worker_count - job.workers if job.max_worker_count > 0
@@ -184,7 +219,15 @@ class Autoscaler:
                     room[limit] -= n * units
                 slots -= n
                 total += n
+            if total > enough:
+                break
         return total
+
+    def _idle_elsewhere(self, queue: QueueState) -> int:
+        """Idle workers of the other fleets serving ``queue``."""
+        fleet = self.fleet
+        return sum(1 for other in queue.serving if other is not fleet
+                   for w in other.workers if _is_idle(w))
 
     def _can_take(self, step: StepState) -> bool:
         """Whether the fleet's capabilities satisfy the step's host requirements."""
@@ -200,13 +243,13 @@ class Autoscaler:
     @property
     def status(self) -> str:
         """GROWING (fewer workers than the target), SHRINKING (more) or STEADY."""
-        n = self.pool.live(self.fleet)
+        n = len(self.live)
         return "GROWING" if self.target > n else "SHRINKING" if self.target < n else "STEADY"
 
     def set_bounds(self, low: int, high: int) -> None:
         """New ``minWorkerCount``/``maxWorkerCount`` (UpdateFleet): evaluated now."""
         self.low, self.high = low, high
-        self.wake()
+        self._at(self.env.now)
 
     def forget_capabilities(self) -> None:
         """The fleet's capabilities changed (UpdateFleet ``configuration``)."""

@@ -222,6 +222,8 @@ class WorkerPool:
             self._record(pack_worker(now, worker.index, _CREATED))
             self._start(worker)
             added.append(worker)
+        if fleet.autoscaler is not None:
+            fleet.autoscaler.live.extend(added)
         return added
 
     def retire(self, worker: WorkerState) -> None:
@@ -232,6 +234,9 @@ class WorkerPool:
         now = self.env.now
         was_idle = worker.status == _IDLE
         worker.status = _STOPPING
+        scaler = worker.fleet.autoscaler
+        if scaler is not None:
+            scaler.live.remove(worker)
         self._record(pack_worker(now, worker.index, _STOPPING))
         if was_idle:
             if self.asleep(worker):
