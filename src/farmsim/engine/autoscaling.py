@@ -28,7 +28,6 @@ given.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import deque
 from typing import TYPE_CHECKING
@@ -91,10 +90,10 @@ class Autoscaler:
         #: keeps every worker it ever had; the pool adds and removes them).
         self.live: list[WorkerState] = [w for w in fleet.workers
                                          if w.status not in (_STOPPING, _STOPPED)]
-        #: Per queue: the position of its first job that has not ended, and the control
-        #: plane's revival count it was found under.
-        self._first: dict[int, int] = {}
-        self._revivals = control.revivals
+        for queue in fleet.queues:  # the queues keep their jobs with READY work for it
+            if queue.ready is None:
+                queue.ready = {job: None for job in queue.jobs
+                               if job.final_status is None and job.counts[READY]}
         fleet.autoscaler = self
 
     # ------------------------------------------------------------------ when to evaluate
@@ -191,17 +190,13 @@ class Autoscaler:
         """READY tasks of ``queue`` the fleet could take now (counting stops past ``enough``,
         counted before the other fleets' idle workers are taken off); ``room`` is what is
         left of each limit (shared with the other queues of this evaluation)."""
-        if self.control.revivals != self._revivals:  # an ended job has work again
-            self._revivals = self.control.revivals
-            self._first.clear()
-        jobs = queue.jobs
-        first = self._first.get(queue.index, 0)
-        while first < len(jobs) and jobs[first].final_status is not None:
-            first += 1
-        self._first[queue.index] = first
+        listed = queue.ready
+        if listed is None:  # (not reached: made when the autoscaler is)
+            return 0
         total = 0
-        for job in itertools.islice(jobs, first, None):
+        for job in list(listed):
             if job.final_status is not None or not job.counts[READY]:
+                del listed[job]  # its work was taken (it is listed again when it has more)
                 continue
             slots = (job.max_worker_count - job.workers if job.max_worker_count > 0
                      else math.inf)

@@ -135,9 +135,6 @@ class ControlPlane:
         self.seq = 0
         self.jobs: list[JobState] = []
         self.steps: list[StepState] = []
-        #: How many times a job that had ended got work again (a user's requeue): readers that
-        #: skip ended jobs start over when it changes.
-        self.revivals = 0
         self._session_count = 0
         #: Set by the worker pool: interrupts a worker whose task run was canceled.
         self.cancel_worker: Callable[[WorkerState], None] = lambda worker: None
@@ -1118,7 +1115,6 @@ class ControlPlane:
             s.counts[PENDING] and s.deps_left and s._upstream_can_succeed() for s in job.steps)
         if job.final_status is not None and (live or changed):
             job.final_status = None  # (ended again below if its new status is terminal)
-            self.revivals += 1
             job.ended_at = math.nan
             if job.watches:
                 self._changed(job, JobChange.STATUS)

@@ -87,6 +87,9 @@ class Demand:
         idle workers as could take the new tasks now."""
         if job.final_status is not None or not job.counts[READY]:
             return
+        ready = self.queues[job.queue_index].ready
+        if ready is not None:  # (a scaling fleet serves the queue: it counts this work)
+            ready[job] = None
         if 0 < job.max_worker_count <= job.workers:
             return  # a worker leaving it announces its slot (slot_freed)
         n = min(new, job.takeable())

@@ -29,6 +29,7 @@ class QueueState:
         "limits_by_amount",
         "name",
         "policy",
+        "ready",
         "serving",
     )
 
@@ -42,6 +43,10 @@ class QueueState:
         #: ones whose idle workers are woken for it.
         self.serving: list[FleetState] = []
         self.jobs: list[JobState] = []
+        #: Jobs that got READY work, in the order they did (a superset: entries whose work
+        #: was taken are dropped by the reader), kept only while a scaling fleet serves the
+        #: queue (``farmsim.engine.autoscaling``); None otherwise.
+        self.ready: dict[JobState, None] | None = None
         self.limits_by_amount: dict[str, LimitState] = {}
         #: Its queue environments' names, by priority.
         self.environments = environments
