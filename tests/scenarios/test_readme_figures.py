@@ -20,8 +20,17 @@ README = ROOT / "README.md"
 UPDATE = os.environ.get("FARMSIM_UPDATE_GOLDEN") == "1"
 #: The README's license what-if table, between these two markers.
 WHATIF = re.compile(r"(<!-- figures: license-whatif -->\n)(.*?)(<!-- /figures -->)", re.DOTALL)
+#: The README's standby-workers table (cloud_burst), between these two markers.
+STANDBY = re.compile(r"(<!-- figures: standby -->\n)(.*?)(<!-- /figures -->)", re.DOTALL)
 #: The studio_week row of the examples table, and its task-run count.
 STUDIO_WEEK = re.compile(r"(\| \[`studio_week\.yaml`\].*?\(about )([\d,]+)( task runs)")
+
+
+def _minutes(text: str) -> float:
+    """``1h 5m`` or ``35m`` (as :func:`_short` writes them) in minutes."""
+    hours = re.search(r"(\d+)h", text)
+    minutes = re.search(r"(\d+)m", text)
+    return 60 * int(hours.group(1) if hours else 0) + int(minutes.group(1) if minutes else 0)
 
 
 def _short(seconds: float) -> str:
@@ -46,6 +55,22 @@ def whatif_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def standby_table() -> str:
+    """The table of cloud_burst with 0, 8 and 16 standby workers on its cloud fleet (the
+    README's code, which runs the same scenarios)."""
+    scenario = farmsim.load_scenario(ROOT / "scenarios" / "cloud_burst.yaml")
+    key = ("farm.fleets.cloud.configuration.serviceManagedEc2"
+           ".autoScalingConfiguration.standbyWorkerCount")
+    rows = ["| standby workers | job turnaround mean (p95) | cloud fleet cost for the day |",
+            "|---|---|---|"]
+    for n in (0, 8, 16):
+        s = farmsim.simulate(scenario.with_overrides({key: n})).summary()
+        turnaround = s["job_turnaround_s"]
+        rows.append(f"| {n} | {_short(turnaround['mean'])} ({_short(turnaround['p95'])}) | "
+                    f"${s['fleets']['cloud']['cost']:,.2f} |")
+    return "\n".join(rows) + "\n"
+
+
 def _check(pattern: re.Pattern[str], group: str, what: str) -> None:
     text = README.read_text(encoding="utf-8")
     found = pattern.search(text)
@@ -61,6 +86,40 @@ def _check(pattern: re.Pattern[str], group: str, what: str) -> None:
 
 def test_readme_license_whatif_table_is_what_the_runs_give() -> None:
     _check(WHATIF, whatif_table(), "license what-if table")
+
+
+def test_readme_standby_table_is_what_the_runs_give() -> None:
+    table = standby_table()
+    _check(STANDBY, table, "standby workers table")
+    # The README's reading of it: standby workers barely move the turnaround (under 10%)
+    # and cost more with each.
+    rows = [row.split(" | ") for row in table.splitlines()[2:]]
+    means = [_minutes(row[1].split(" (")[0]) for row in rows]
+    costs = [float(row[2].strip(" |$").replace(",", "")) for row in rows]
+    assert max(means) <= 1.1 * min(means), means
+    assert costs == sorted(costs) and costs[0] < costs[-1], costs
+
+
+def test_readme_standby_code_runs_as_written(capsys) -> None:
+    # GIVEN the README's code for the standby question, run from a clone's root
+    text = README.read_text(encoding="utf-8")
+    start = text.index("A capacity question")
+    code = re.search(r"```python\n(.*?)```", text[start:], re.DOTALL)
+    assert code, "README.md: the standby example's code block"
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(code.group(1), "README.md", "exec"), {"__name__": "readme"})
+    finally:
+        os.chdir(cwd)
+    # THEN it prints a line per standby count, the costs of the table
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["0", "8", "16"]
+    table = STANDBY.search(text)
+    assert table
+    for line in lines:
+        cost = float(line.split()[2])
+        assert f"${cost:,.2f}" in table.group(2), line
 
 
 def test_readme_studio_week_size_is_what_the_run_gives() -> None:
