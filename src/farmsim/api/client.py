@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -277,6 +278,9 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         self._request("GetFleet", params)
         index = self._id(params, "fleetId", self._fleets, "fleet", "GetFleet")
         summary = self._fleet_summary(index) | {"roleArn": _ROLE_ARN}
+        capabilities = _capabilities(self._sim.control.fleets[index].capabilities)
+        if capabilities:
+            summary["capabilities"] = capabilities
         edits = self._fleet_edits.get(index, {})
         for key in ("description", "roleArn", "hostConfiguration"):
             if key in edits:
@@ -939,6 +943,21 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
 
 
 _TRUE = {"true", "yes", "on", "1"}
+
+
+def _capabilities(caps: FleetCapabilities) -> dict[str, Any]:
+    """GetFleet's ``capabilities``: the amounts and attributes a step is matched against
+    (empty when the fleet declares none)."""
+    out: dict[str, Any] = {}
+    amounts = [{"name": name, "min": low} | ({} if math.isinf(high) else {"max": high})
+               for name, (low, high) in sorted(caps.amounts.items())]
+    attributes = [{"name": name, "values": sorted(values)}
+                  for name, values in sorted(caps.attributes.items()) if values]
+    if amounts:
+        out["amounts"] = amounts[:25]
+    if attributes:
+        out["attributes"] = attributes[:25]
+    return out
 
 
 def _autoscaling(configuration: dict[str, Any]) -> AutoScaling:

@@ -348,3 +348,16 @@ def test_update_fleet_makes_a_fixed_fleet_scale() -> None:
     assert (got["workerCount"], got["targetWorkerCount"], got["autoScalingStatus"]) == (
         0, 0, "STEADY")
     check_all(farm.sim.result())
+
+
+def test_get_fleet_reports_the_capabilities_steps_are_matched_against() -> None:
+    farm = Farm()
+    got = farm.client.get_fleet(farmId=farm.farm, fleetId=farm.fleet["linux"])
+    assert got["capabilities"] == {
+        "amounts": [{"name": "amount.worker.memory", "min": 8192.0},
+                    {"name": "amount.worker.vcpu", "min": 4.0}],
+        "attributes": [{"name": "attr.worker.cpu.arch", "values": ["x86_64"]},
+                       {"name": "attr.worker.os.family", "values": ["linux"]}]}
+    from farmsim.api._model import operation_model, shape_problems
+
+    assert shape_problems(got, operation_model("GetFleet").output_shape) == []
