@@ -23,7 +23,7 @@ from farmsim.scenario.size import estimate_size, format_bytes
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
-          "session_actions", "tasks", "job_updates")
+          "session_actions", "tasks", "job_updates", "fleet_scaling")
 
 
 def farmsim_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -90,6 +90,7 @@ class Autoscaler:
         #: keeps every worker it ever had; the pool adds and removes them).
         self.live: list[WorkerState] = [w for w in fleet.workers
                                          if w.status not in (_STOPPING, _STOPPED)]
+        self._recorded = (-1, -1)  # (target, workers) of the last fleet_scaling record
         for queue in fleet.queues:  # the queues keep their jobs with READY work for it
             if queue.ready is None:
                 queue.ready = {job: None for job in queue.jobs
@@ -164,6 +165,9 @@ class Autoscaler:
                 later = math.inf
             if n - len(stop) > target and later < math.inf:
                 self._at(later)
+        if (target, len(self.live)) != self._recorded:
+            self._recorded = (target, len(self.live))
+            self.control.recorder.fleet_scale(now, fleet.index, target, len(self.live))
 
     def work(self, enough: float = math.inf) -> int:
         """The READY tasks a new worker of the fleet could take now, its share of them (see

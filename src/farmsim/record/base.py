@@ -31,6 +31,7 @@ __all__ = [
     "JOB_SETTING_NAMES",
     "MANIFEST",
     "RUN_STATUS_NAMES",
+    "SCALING_STATUS_NAMES",
     "SUMMARY",
     "TABLES",
     "TASK_STATUS_NAMES",
@@ -42,7 +43,7 @@ __all__ = [
 
 #: Table names, in the order they are written.
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
-          "session_actions", "tasks", "job_updates")
+          "session_actions", "tasks", "job_updates", "fleet_scaling")
 #: Table file formats, each also the suffix of its files (``jobs.parquet``).
 FORMATS = ("parquet", "csv")
 #: The headline metrics of a results folder, and the list of its files (written last).
@@ -57,6 +58,8 @@ RUN_STATUS_NAMES = np.array(RUN_STATUSES, dtype=object)
 ACTION_STATUS_NAMES = np.array((*RUN_STATUSES, "ASSIGNED"), dtype=object)
 WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 JOB_SETTING_NAMES = np.array(JOB_SETTINGS, dtype=object)
+#: The categories of ``fleet_scaling.status`` (the API's AutoScalingStatus), in code order.
+SCALING_STATUS_NAMES = np.array(("GROWING", "STEADY", "SHRINKING"), dtype=object)
 
 
 class ResultCatalog(Protocol):
@@ -89,7 +92,7 @@ class BaseResult:
     - ``catalog``: a :class:`ResultCatalog`;
     - the tables, one DataFrame each (:data:`TABLES`): ``jobs``, ``steps``, ``task_runs``,
       ``task_events``, ``workers``, ``limit_usage``, ``sessions``, ``session_actions``,
-      ``tasks``, ``job_updates``;
+      ``tasks``, ``job_updates``, ``fleet_scaling``;
     - :meth:`summary`: the headline metrics, the keys of ``summary.json``.
 
     This class writes them to a results folder (:meth:`save`).
@@ -121,6 +124,8 @@ class BaseResult:
         def session_actions(self) -> pd.DataFrame: ...
         @property
         def job_updates(self) -> pd.DataFrame: ...
+        @property
+        def fleet_scaling(self) -> pd.DataFrame: ...
 
     def summary(self) -> dict[str, Any]:
         """Headline metrics; the same keys as ``summary.json``."""

@@ -108,10 +108,13 @@ class Recorder:
         job_updates: the changes of a job's run settings a user made (UpdateJob), in the order
             made: (time, job, setting code in :data:`JOB_SETTINGS`, value, previous value); a
             list, as they are few (:meth:`job_update`).
+        fleet_scaling: a scaling fleet's target and its workers each time either changed, when
+            it evaluated: (time, fleet, target, workers); a list (one row per evaluation that
+            changed something, :meth:`fleet_scale`).
     """
 
-    __slots__ = ("actions", "blocks", "job_updates", "runs", "succeeded", "task_events",
-                 "worker_events")
+    __slots__ = ("actions", "blocks", "fleet_scaling", "job_updates", "runs", "succeeded",
+                 "task_events", "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
@@ -121,6 +124,12 @@ class Recorder:
         self.actions = bytearray()
         self.blocks: list[tuple[tuple[int, int, int, float], ...]] = []
         self.job_updates: list[tuple[float, int, int, int, int]] = []
+        self.fleet_scaling: list[tuple[float, int, int, int]] = []
+
+    def fleet_scale(self, time: float, fleet: int, target: int, workers: int) -> None:
+        """Record that scaling fleet number ``fleet`` wanted ``target`` workers and had
+        ``workers`` (neither stopping nor stopped) at ``time``."""
+        self.fleet_scaling.append((time, fleet, target, workers))
 
     def job_update(self, time: float, job: int, setting: str, value: int, previous: int
                    ) -> None:

@@ -1,7 +1,8 @@
 """The result of a run: DataFrames built once from the columnar records, a summary, files.
 
 Tables (the README's Output tables): ``jobs``, ``steps``, ``task_runs``, ``task_events``,
-``workers``, ``limit_usage``, ``sessions``, ``session_actions``, ``tasks``, ``job_updates``.
+``workers``, ``limit_usage``, ``sessions``, ``session_actions``, ``tasks``, ``job_updates``,
+``fleet_scaling``.
 Times are float
 seconds since t=0; ids are the API's. Each table is built on first access and cached.
 :meth:`~farmsim.record.base.BaseResult.save` writes them.
@@ -28,6 +29,7 @@ from farmsim.model.state import TERMINAL_JOB_STATUSES
 from farmsim.record.base import ACTION_STATUS_NAMES as _ACTION_STATUS_NAMES
 from farmsim.record.base import JOB_SETTING_NAMES as _JOB_SETTING_NAMES
 from farmsim.record.base import RUN_STATUS_NAMES as _RUN_STATUS_NAMES
+from farmsim.record.base import SCALING_STATUS_NAMES as _SCALING_STATUS_NAMES
 from farmsim.record.base import TABLES, BaseResult
 from farmsim.record.base import TASK_STATUS_NAMES as _TASK_STATUS_NAMES
 from farmsim.record.base import WORKER_STATUS_NAMES as _WORKER_STATUS_NAMES
@@ -62,6 +64,9 @@ _STARTING_CODE = TASK_STATUSES.index(TaskRunStatus.STARTING)
 _FINAL_JOB_STATUSES = sorted(s.value for s in TERMINAL_JOB_STATUSES)
 _SYNC, _ENTER, _EXIT = (ACTION_KINDS.index(k) for k in ("syncInputJobAttachments", "envEnter",
                                                          "envExit"))
+#: A record of ``Recorder.fleet_scaling``.
+_FLEET_SCALE = np.dtype([("time", "<f8"), ("fleet", "<i8"), ("target", "<i8"),
+                         ("workers", "<i8")])
 #: A record of ``Recorder.job_updates``.
 _JOB_UPDATE = np.dtype([("time", "<f8"), ("job", "<i8"), ("setting", "i1"), ("value", "<i8"),
                         ("previous", "<i8")])
@@ -90,6 +95,7 @@ class Result(BaseResult):
         self._actions = _cut(expand_blocks(Recorder.records(recorder.actions, ACTION_COLUMNS),
                                            recorder.blocks), catalog.end_time)
         self._job_updates = np.array(recorder.job_updates, dtype=_JOB_UPDATE)  # (a copy)
+        self._fleet_scaling = np.array(recorder.fleet_scaling, dtype=_FLEET_SCALE)
 
     # ------------------------------------------------------------------ id categories
 
@@ -648,6 +654,25 @@ class Result(BaseResult):
             "setting": _cat(u["setting"], _JOB_SETTING_NAMES),
             "value": np.ascontiguousarray(u["value"]),
             "previous": np.ascontiguousarray(u["previous"]),
+        })
+
+    @cached_property
+    def fleet_scaling(self) -> pd.DataFrame:
+        """One row per evaluation of a scaling fleet (``farmsim.engine.autoscaling``) that
+        changed its target or its workers, in time order: ``target_worker_count`` (what
+        GetFleet reports as ``targetWorkerCount``), ``worker_count`` (its workers neither
+        stopping nor stopped, after the evaluation started or stopped some) and ``status``
+        (GROWING below the target, SHRINKING above it, STEADY at it: ``autoScalingStatus``).
+        Empty when no fleet scales."""
+        f = self._fleet_scaling
+        target, workers = f["target"], f["workers"]
+        status = np.where(target > workers, 0, np.where(target < workers, 2, 1))
+        return pd.DataFrame({
+            "time": np.ascontiguousarray(f["time"]),
+            "fleet_id": _cat(f["fleet"].astype(np.int64), self.catalog.fleet_ids),
+            "target_worker_count": np.ascontiguousarray(target),
+            "worker_count": np.ascontiguousarray(workers),
+            "status": _cat(status.astype(np.int8), _SCALING_STATUS_NAMES),
         })
 
     def _environment_ids(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,7 @@ from farmsim.record.base import (
     JOB_SETTING_NAMES,
     MANIFEST,
     RUN_STATUS_NAMES,
+    SCALING_STATUS_NAMES,
     SUMMARY,
     TABLES,
     TASK_STATUS_NAMES,
@@ -203,6 +204,10 @@ class SavedResult(BaseResult):
     def job_updates(self) -> pd.DataFrame:
         return self._read("job_updates")
 
+    @cached_property
+    def fleet_scaling(self) -> pd.DataFrame:
+        return self._read("fleet_scaling")
+
     # ------------------------------------------------------------------ reading
 
     def _read(self, name: str) -> pd.DataFrame:
@@ -329,6 +334,8 @@ _ACTION = _Column("enum", names=ACTION_KINDS, what="session action")
 _RUN_ACTION = _Column("ref", ref=("task_runs", "session_action_id"), strict=True,
                       what="the session action of a task run")
 _SETTING = _Column("enum", names=tuple(JOB_SETTING_NAMES), what="job setting")
+_SCALING = _Column("enum", names=tuple(SCALING_STATUS_NAMES), what="AutoScalingStatus")
+_FLEET_OF = _Column("ref", ref=("workers", "fleet_id"), strict=True, what="a fleet")
 
 #: Every column :meth:`Result.save` writes, by table: all are required to read a folder back.
 _SCHEMA: dict[str, dict[str, _Column]] = {
@@ -371,6 +378,8 @@ _SCHEMA: dict[str, dict[str, _Column]] = {
     },
     "job_updates": {"time": _F, "job_id": _JOB, "setting": _SETTING, "value": _I,
                     "previous": _I},
+    "fleet_scaling": {"time": _F, "fleet_id": _FLEET_OF, "target_worker_count": _I,
+                      "worker_count": _I, "status": _SCALING},
 }  # fmt: skip
 
 

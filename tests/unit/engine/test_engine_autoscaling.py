@@ -159,3 +159,33 @@ def test_a_retry_held_back_by_the_rate_is_in_the_future_whatever_the_rounding() 
     else:
         pytest.fail(f"no progress: still at t={env.now} after 20,000 events")
     assert _online(sim) == 3
+
+
+def test_the_fleet_scaling_table_records_target_and_workers(tmp_path: Any) -> None:
+    from farmsim.record.result import Result
+
+    sim = Simulation(scenario_from_dict(_scenario(tasks=10, low=1, duration="60s",
+                                                  workerIdleDurationSeconds=120)))
+    sim.run()
+    result = sim.result()
+    table = result.fleet_scaling
+    # THEN the first evaluation wants the work's 10 workers and starts the 9 it lacks, and
+    # the last one is back at minWorkerCount, STEADY
+    first, last = table.iloc[0], table.iloc[-1]
+    assert (first.target_worker_count, first.worker_count, str(first.status)) == (10, 10,
+                                                                                 "STEADY")
+    assert (last.target_worker_count, last.worker_count, str(last.status)) == (1, 1, "STEADY")
+    assert set(table.status.astype(str)) <= {"GROWING", "STEADY", "SHRINKING"}
+    assert (table.worker_count >= 1).all() and (table.worker_count <= 30).all()
+    # The workers column follows the workers table: online workers at each row's time.
+    w = result.workers
+    for _, row in table.iterrows():
+        created = int(((w.status == "CREATED") & (w.time <= row.time)).sum())
+        stopping = int(((w.status == "STOPPING") & (w.time <= row.time)).sum())
+        assert row.worker_count == created - stopping, row.time
+    # saved and loaded, it is the same table
+    for fmt in ("parquet", "csv"):
+        result.save(tmp_path / fmt, format=fmt)
+        loaded = Result.load(tmp_path / fmt).fleet_scaling
+        assert loaded.astype({"fleet_id": str, "status": str}).equals(
+            table.astype({"fleet_id": str, "status": str})), fmt
