@@ -106,6 +106,7 @@ class Simulation:
         # only on the seed, not on what the farm does with them.
         for i, stream in enumerate(scenario.arrivals):
             self.env.process(self._arrivals(i, stream, run_generator(self.seed, ARRIVALS, i)))
+        self.pool.boot_times = [config.boot_time for config in farm.fleets]
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             self.pool.add(fleet, config.worker_count)
             if config.autoscaling is not None:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from farmsim.engine.control import ControlPlane
     from farmsim.engine.farm import FleetState
     from farmsim.engine.sessions import Block, Environment
+    from farmsim.model.distributions import Distribution
     from farmsim.model.state import JobState, StepState
     from farmsim.record.recorder import Recorder
 
@@ -205,6 +206,9 @@ class WorkerPool:
         control.cancel_worker = self.cancel
         #: Whether any fleet scales (set by the simulation when it makes an autoscaler).
         self.scaling = False
+        #: Each fleet's boot time distribution (``FleetConfig.boot_time``; None: none), drawn
+        #: from the phases' generator as each worker starts.
+        self.boot_times: list[Distribution | None] = [None] * len(control.fleets)
 
     # ------------------------------------------------------------------ starting, retiring
 
@@ -338,6 +342,11 @@ class WorkerPool:
             self._record(pack_worker(now, index, _STARTED))
             worker.status = _STARTED
             worker.online_at = now
+            boot = self.boot_times[worker.fleet_index]
+            if boot is not None:  # it boots (billed), then asks for work at once
+                event.callbacks = on_ask
+                schedule(event, NORMAL, float(boot.sample(self._phases, 1)[0]))
+                return
             if self.poll_interval > 0.0 and phase > 0.0:
                 event.callbacks = on_ask
                 schedule(event, NORMAL, phase)  # the first poll, at this worker's own phase

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from farmsim.model.distributions import Distribution
 from farmsim.model.enums import AutoScalingMode, CreateJobTargetTaskRunStatus
 from farmsim.model.job import JobStructure
 
@@ -77,6 +78,8 @@ class FleetConfig:
         min_worker_count, max_worker_count: the API's worker-count bounds.
         worker_count: the number of workers that start at t=0 (a fixed fleet keeps them).
         mode: the customer-managed fleet's scaling mode.
+        boot_time: simulator knob ``simulation.boot_time``: how long a worker takes from
+            STARTED (billed) to its first request for work; None: no time.
         autoscaling: a fleet that scales between ``min_worker_count`` and
             ``max_worker_count`` with the work (a serviceManagedEc2 fleet whose bounds differ);
             None for a fixed fleet.
@@ -93,6 +96,7 @@ class FleetConfig:
     configuration: dict[str, Any] = field(default_factory=dict)
     cost_per_hour: float = 0.0
     autoscaling: AutoScaling | None = None
+    boot_time: Distribution | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,8 +4,9 @@ A ``customerManaged`` fleet (mode ``NO_SCALING``) runs ``simulation.workers`` wo
 ``serviceManagedEc2`` fleet starts ``minWorkerCount`` workers; when ``maxWorkerCount`` is higher
 it scales with the work (``autoScalingConfiguration``: ``standbyWorkerCount``,
 ``workerIdleDurationSeconds``, ``scaleOutWorkersPerMinute``, the API's defaults when left out;
-:mod:`farmsim.engine.autoscaling`). ``EVENT_BASED_AUTO_SCALING``, boot times and interruptions
-come in a later release.
+:mod:`farmsim.engine.autoscaling`). ``simulation.boot_time`` (a duration or a distribution)
+is the time a worker takes from STARTED to its first request for work. ``EVENT_BASED_AUTO_SCALING``
+and interruptions come in a later release.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from farmsim.model.config import AutoScaling, FleetConfig
 from farmsim.model.enums import AutoScalingMode
 from farmsim.scenario._validate import INT32_MAX, NAME_MAX, Problems, Section, at
 from farmsim.scenario.apishapes import check_api_shape
+from farmsim.scenario.distributions import read_distribution
 
 __all__ = [
     "CMF_KEYS",
@@ -90,10 +92,11 @@ def _read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None
     simulation = fleet.section("simulation", keys=FLEET_SIMULATION_KEYS)
     workers = simulation.integer("workers", minimum=0, maximum=INT32_MAX)
     cost = simulation.number("cost_per_hour", default=0.0, minimum=0)
-    for key in ("boot_time", "interruptions_per_hour"):
-        if simulation.has(key):
-            simulation.bad(key, f"{_AUTOSCALING}: {key} (workers start at once, and are not "
-                                f"interrupted)")
+    boot = (read_distribution(simulation.get("boot_time"), simulation.at("boot_time"),
+                              problems) if simulation.has("boot_time") else None)
+    if simulation.has("interruptions_per_hour"):
+        simulation.bad("interruptions_per_hour",
+                       f"{_AUTOSCALING}: interruptions_per_hour (workers are not interrupted)")
     member = fleet.union("configuration", FLEET_KINDS) if fleet.has("configuration") else None
     if member is None:
         return None
@@ -119,6 +122,7 @@ def _read_fleet(data: Any, where: str, problems: Problems) -> FleetConfig | None
         configuration=copy.deepcopy(dict(content)),
         cost_per_hour=cost,
         autoscaling=autoscaling,
+        boot_time=boot,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import farmsim.errors as farmsim_errors
 from farmsim.engine.simulation import Simulation
 from farmsim.record.invariants import check_all
 from farmsim.scenario import scenario_from_dict
@@ -189,3 +190,40 @@ def test_the_fleet_scaling_table_records_target_and_workers(tmp_path: Any) -> No
         loaded = Result.load(tmp_path / fmt).fleet_scaling
         assert loaded.astype({"fleet_id": str, "status": str}).equals(
             table.astype({"fleet_id": str, "status": str})), fmt
+
+
+def test_workers_boot_before_they_take_work_and_are_billed_for_it() -> None:
+    # GIVEN a scaling fleet whose workers take 2 minutes to boot
+    raw = _scenario(tasks=10, duration="60s", workerIdleDurationSeconds=60)
+    raw["farm"]["fleets"][0]["simulation"]["boot_time"] = "2m"
+    sim = Simulation(scenario_from_dict(raw))
+    sim.run(until=100)
+    # THEN it starts 10 workers for the 10 tasks, and does not start more while they boot
+    assert _online(sim) == 10
+    assert len(sim.result().task_runs) == 0
+    sim.run()
+    result = sim.result()
+    runs, workers = result.task_runs, result.workers
+    started = workers[workers.status == "STARTED"].set_index("worker_id").time
+    first = runs.groupby("worker_id", observed=True).assigned_at.min()
+    for worker, at in first.items():
+        assert at - started[worker] == pytest.approx(120.0)
+    assert len(started) == 10  # (nobody was started for the work the booting ones would take)
+    # billed from STARTED, the boot included
+    assert result.summary()["worker_hours"] * 3600 >= 10 * (120 + 60)
+    check_all(result)
+
+
+def test_a_boot_time_distribution_is_checked_and_drawn() -> None:
+    raw = _scenario(low=3, high=3)
+    raw["farm"]["fleets"][0]["simulation"]["boot_time"] = {"dist": "uniform", "low": "1m",
+                                                           "high": "3m"}
+    sim = Simulation(scenario_from_dict(raw))
+    sim.run(until=600)
+    runs = sim.result().task_runs
+    first = runs.groupby("worker_id", observed=True).assigned_at.min()
+    assert len(first) == 3 and ((first >= 60) & (first <= 180)).all()
+    assert first.nunique() == 3  # (drawn per worker)
+    raw["farm"]["fleets"][0]["simulation"]["boot_time"] = {"dist": "uniform", "low": "3m"}
+    with pytest.raises(farmsim_errors.ScenarioError, match="boot_time"):
+        scenario_from_dict(raw)

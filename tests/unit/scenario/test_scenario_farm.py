@@ -307,10 +307,10 @@ RULES = [
         id="nan cost",
     ),
     pytest.param(
-        _set(f"{F0}.simulation.boot_time", "4m"),
+        _set(f"{F0}.simulation.boot_time", "4 minutes"),
         [
-            f"farm.fleets[0].simulation.boot_time: {AUTOSCALING}: boot_time (workers start at "
-            "once, and are not interrupted)"
+            "farm.fleets[0].simulation.boot_time: must be a duration: seconds, or a string "
+            "like '90s', '15m', '4h', '7d' (got '4 minutes')"
         ],
         id="boot time",
     ),
@@ -318,7 +318,7 @@ RULES = [
         _set(f"{F0}.simulation.interruptions_per_hour", 0.1),
         [
             f"farm.fleets[0].simulation.interruptions_per_hour: {AUTOSCALING}: "
-            "interruptions_per_hour (workers start at once, and are not interrupted)"
+            "interruptions_per_hour (workers are not interrupted)"
         ],
         id="interruptions",
     ),
