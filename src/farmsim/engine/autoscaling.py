@@ -233,10 +233,8 @@ class Autoscaler:
         key = id(step.structure)
         found = self._satisfies.get(key)
         if found is None:
-            amounts = self.control.farm.amounts
-            wanted = [a for a in step.structure.amounts if a.name.lower() not in amounts]
             found = self._satisfies[key] = not self.fleet.capabilities.unmet(
-                wanted, step.structure.attributes)
+                self.control.farm.fleet_amounts(step.structure), step.structure.attributes)
         return found
 
     @property

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from farmsim.engine.autoscaling import Autoscaler
     from farmsim.engine.workers import WorkerState
     from farmsim.model.config import FarmConfig
+    from farmsim.model.job import AmountRequirement, StepStructure
     from farmsim.scheduling.base import SchedulingPolicy
 
 __all__ = ["Farm", "FleetState", "QueueState"]
@@ -171,6 +172,11 @@ class Farm:
                         limit.fleets.append(fleet)
         for fleet in self.fleets:
             fleet.choose_mode()
+
+    def fleet_amounts(self, structure: StepStructure) -> list[AmountRequirement]:
+        """The amounts of a step a fleet's capabilities must satisfy: those no limit of the
+        farm provides (a limit's amount binds a limit, or makes the step NOT_COMPATIBLE)."""
+        return [a for a in structure.amounts if a.name.lower() not in self.amounts]
 
     def add_limit(self, amount: str, max_count: int) -> LimitState:
         """A new limit (CreateLimit), associated with no queue."""

@@ -90,7 +90,6 @@ class JobFactory:
         incompatible: set[int] = set()
         for step in job.steps:
             bound = []
-            wanted = []  # the amounts a fleet must satisfy
             for amount in step.structure.amounts:
                 name = amount.name.lower()
                 limit = queue.limits_by_amount.get(name)
@@ -98,8 +97,7 @@ class JobFactory:
                     bound.append((limit, amount.units))
                 elif name in self.farm.amounts:
                     incompatible.add(step.index)  # a limit not associated with the queue (D.4)
-                else:
-                    wanted.append(amount)
+            wanted = self.farm.fleet_amounts(step.structure)
             attributes = step.structure.attributes
             if (wanted or attributes) and step.index not in incompatible:
                 unmet = [f.capabilities.unmet(wanted, attributes) for f in queue.fleets]
