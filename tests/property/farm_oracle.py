@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.state import READY
 
 if TYPE_CHECKING:
@@ -80,6 +81,11 @@ class SchedulingOracle:
              for n in q.limits}
             for q in farm.queues
         ]
+        #: Per fleet: its capabilities, read from the scenario, and the amounts limits provide
+        #: (those a fleet need not satisfy).
+        self.capabilities = [FleetCapabilities.from_configuration(f.configuration)
+                             for f in farm.fleets]
+        self.limit_amounts = {lim.amount_requirement_name.lower() for lim in farm.limits}
         self.poll_interval = float(farm.worker_poll_interval)
         self.assignments = 0
         self.idles = 0
@@ -101,10 +107,19 @@ class SchedulingOracle:
                 out.append((index, amount.units))
         return out
 
-    def assignable(self, job: Any, undo: Any = None) -> bool:
-        """Could a worker of the job's queue take a task of ``job`` now? ``undo`` is the worker
-        whose just-made assignment is taken back first (its job's worker count, its step's
-        READY count and its limit units)."""
+    def fits(self, fleet: int | None, step: Any) -> bool:
+        """Does ``fleet`` satisfy ``step``'s host requirements (semantics F.6)? (None: any
+        fleet.)"""
+        if fleet is None:
+            return True
+        structure = step.structure
+        amounts = [a for a in structure.amounts if a.name.lower() not in self.limit_amounts]
+        return not self.capabilities[fleet].unmet(amounts, structure.attributes)
+
+    def assignable(self, job: Any, undo: Any = None, fleet: int | None = None) -> bool:
+        """Could a worker of the job's queue (of ``fleet``, if given) take a task of ``job``
+        now? ``undo`` is the worker whose just-made assignment is taken back first (its job's
+        worker count, its step's READY count and its limit units)."""
         if job.final_status is not None:
             return False
         workers = job.workers
@@ -121,7 +136,7 @@ class SchedulingOracle:
         limits = self.control.limits
         for step in job.steps:
             ready = step.counts[READY] + (1 if step is undo_step else 0)
-            if ready <= 0:
+            if ready <= 0 or not self.fits(fleet, step):
                 continue
             if all(limits[i].max_count < 0
                    or limits[i].current - freed.get(i, 0) + units <= limits[i].max_count
@@ -142,14 +157,21 @@ class SchedulingOracle:
     def on_assign(self, worker: Any, now: float) -> None:
         self.assignments += 1
         job, step = worker.job, worker.step
-        if not self.assignable(job, undo=worker):
+        fleet = worker.fleet_index
+        if not self.fits(fleet, step):
+            raise OracleViolation(
+                f"t={now}: worker#{worker.index} of fleet {fleet} was given step "
+                f"{step.structure.name} of {self._describe(job)}, whose host requirements the "
+                "fleet does not satisfy")
+        if not self.assignable(job, undo=worker, fleet=fleet):
             raise OracleViolation(
                 f"t={now}: worker#{worker.index} was given {self._describe(job)} step "
                 f"{step.structure.name}, which was not assignable")
         queue_jobs = self._queue_jobs(job.queue_index)
         if any(any(s.counts[READY] for s in j.steps) for j in queue_jobs if j is not job):
             self.contested += 1
-        candidates = [j for j in queue_jobs if j is job or self.assignable(j, undo=worker)]
+        candidates = [j for j in queue_jobs
+                      if j is job or self.assignable(j, undo=worker, fleet=fleet)]
         name, reference = self.reference[job.queue_index]
         allowed = reference(candidates, worker, worker.last_job)
         if job not in allowed:
@@ -165,7 +187,8 @@ class SchedulingOracle:
                 if w is not worker and w.fleet_index == worker.fleet_index and on is not None:
                     served[on.queue_index] += 1
             open_queues = [q for q in queues
-                           if any(self.assignable(j, undo=worker) for j in self._queue_jobs(q))]
+                           if any(self.assignable(j, undo=worker, fleet=fleet)
+                                  for j in self._queue_jobs(q))]
             least = min(served[q] for q in open_queues)
             if served[job.queue_index] != least:
                 raise OracleViolation(
@@ -177,7 +200,7 @@ class SchedulingOracle:
         self.idles += 1
         for queue in self.fleet_queues[worker.fleet_index]:
             for job in self._queue_jobs(queue):
-                if self.assignable(job):
+                if self.assignable(job, fleet=worker.fleet_index):
                     raise OracleViolation(
                         f"t={now}: worker#{worker.index} of fleet {worker.fleet_index} got "
                         f"nothing while {self._describe(job)} in queue {queue} was assignable")
@@ -221,7 +244,7 @@ class SchedulingOracle:
                 continue
             for queue in queues:
                 jobs = self._queue_jobs(queue)
-                waiting = next((j for j in jobs if self.assignable(j)), None)
+                waiting = next((j for j in jobs if self.assignable(j, fleet=fleet)), None)
                 if waiting is None:
                     continue
                 if self.poll_interval == 0.0:
@@ -230,9 +253,10 @@ class SchedulingOracle:
                         f"{self._describe(waiting)} in queue {queue} is assignable")
                 # Polling workers: enough of them must be on their way for the work one job
                 # could take at once (a lower bound of the queue's takeable work).
-                need = max(self.takeable(j) for j in jobs)
+                need = max(self.takeable(j, fleet) for j in jobs)
                 coming = [w for w in workers if w.job is None and w.closing is None and self._due(w)
-                          and queue in self.fleet_queues[w.fleet_index]]
+                          and queue in self.fleet_queues[w.fleet_index]
+                          and self.assignable(waiting, fleet=w.fleet_index)]
                 if len(coming) < need:
                     raise OracleViolation(
                         f"t={now}: {len(coming)} idle workers are due to poll for queue {queue} "
@@ -245,15 +269,17 @@ class SchedulingOracle:
         that stopped."""
         return not self.sim.pool.asleep(worker) and worker.stopped_at != worker.stopped_at
 
-    def takeable(self, job: Any) -> int:
-        """How many tasks of one step of ``job`` idle workers could take at once now (the
-        best step; a lower bound of the job's takeable work)."""
+    def takeable(self, job: Any, fleet: int | None = None) -> int:
+        """How many tasks of one step of ``job`` idle workers (of ``fleet``, if given) could
+        take at once now (the best step; a lower bound of the job's takeable work)."""
         if job.final_status is not None:
             return 0
         slack = job.max_worker_count - job.workers if job.max_worker_count > 0 else 1 << 30
         limits = self.control.limits
         best = 0
         for step in job.steps:
+            if not self.fits(fleet, step):
+                continue
             n = min(step.counts[READY], slack)
             for i, units in self.needs(job, step):
                 if limits[i].max_count >= 0:

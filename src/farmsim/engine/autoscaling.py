@@ -39,12 +39,15 @@ from farmsim.model.enums import WORKER_STATUS_CODES, WorkerStatus
 from farmsim.model.state import READY
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import simpy
 
     from farmsim.engine.control import ControlPlane
     from farmsim.engine.farm import FleetState, QueueState
     from farmsim.engine.workers import WorkerPool, WorkerState
     from farmsim.model.config import AutoScaling
+    from farmsim.model.job import StepStructure
     from farmsim.model.state import LimitState, StepState
 
 __all__ = ["GAP", "Autoscaler"]
@@ -183,17 +186,23 @@ class Autoscaler:
                 break
             idle_elsewhere = self._idle_elsewhere(queue)
             scalers = max(1, sum(1 for other in queue.serving if other.autoscaler is not None))
+            counted: dict[int, StepStructure] = {}
             takeable = self._takeable(queue, room,
-                                      (enough - total) * scalers + idle_elsewhere)
+                                      (enough - total) * scalers + idle_elsewhere, counted)
             if takeable:
+                # Only idle workers of fleets that may take all of that work cover it (a
+                # queue that routes steps to fleets: another fleet may not satisfy them).
+                idle_elsewhere = self._idle_elsewhere(queue, counted.values())
                 total += -(-max(0, takeable - idle_elsewhere) // scalers)
         return total
 
     def _takeable(self, queue: QueueState, room: dict[LimitState, int],
-                  enough: float = math.inf) -> int:
+                  enough: float = math.inf,
+                  counted: dict[int, StepStructure] | None = None) -> int:
         """READY tasks of ``queue`` the fleet could take now (counting stops past ``enough``,
         counted before the other fleets' idle workers are taken off); ``room`` is what is
-        left of each limit (shared with the other queues of this evaluation)."""
+        left of each limit (shared with the other queues of this evaluation). The structures
+        of the steps counted go to ``counted`` (by id)."""
         listed = queue.ready
         if listed is None:  # (not reached: made when the autoscaler is)
             return 0
@@ -218,15 +227,24 @@ class Autoscaler:
                     room[limit] -= n * units
                 slots -= n
                 total += n
+                if counted is not None:
+                    counted[id(step.structure)] = step.structure
             if total > enough:
                 break
         return total
 
-    def _idle_elsewhere(self, queue: QueueState) -> int:
-        """Idle workers of the other fleets serving ``queue``."""
+    def _idle_elsewhere(self, queue: QueueState,
+                        structures: Iterable[StepStructure] | None = None) -> int:
+        """Idle workers of the other fleets serving ``queue`` (only of those that may take
+        steps of all ``structures``, if given)."""
         fleet = self.fleet
-        return sum(1 for other in queue.serving if other is not fleet
-                   for w in other.workers if _is_idle(w))
+        can_take = self.control.farm.can_take
+        others = [other for other in queue.serving if other is not fleet]
+        if structures is not None:
+            wanted = list(structures)
+            others = [other for other in others
+                      if all(can_take(other, structure) for structure in wanted)]
+        return sum(1 for other in others for w in other.workers if _is_idle(w))
 
     def _can_take(self, step: StepState) -> bool:
         """Whether the fleet's capabilities satisfy the step's host requirements."""

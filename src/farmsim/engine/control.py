@@ -44,6 +44,7 @@ from farmsim.model.state import (
     SUCCEEDED,
     SUSPENDED,
     TERMINAL_JOB_STATUSES,
+    JobLane,
     JobState,
     StepState,
     StoppedLimit,
@@ -161,6 +162,8 @@ class ControlPlane:
         self.jobs.append(job)
         self.steps.extend(job.steps)
         queue.jobs.append(job)
+        if not incompatible and len(queue.fleets) > 1:
+            self._file_by_fleet(job, queue)
         event = self._record_event
         if incompatible:
             # Semantics A.2 row 4: the incompatible steps NOT_COMPATIBLE, all others CANCELED.
@@ -248,20 +251,72 @@ class ControlPlane:
         if freed > 0 and limit.blocked_ready:
             self.demand.limit_freed(limit, freed)
 
-    def set_policy(self, queue: QueueState, policy: SchedulingPolicy) -> None:
+    def set_policy(self, queue: QueueState, policy: SchedulingPolicy,
+                   make: Callable[[], SchedulingPolicy] | None = None) -> None:
         """Schedule ``queue`` with ``policy`` from now on (a new schedulingConfiguration): its
-        jobs that have not ended are filed with the new policy, and idle workers are woken
-        for what they may take."""
-        queue.set_policy(policy)
+        jobs that have not ended are filed with the new policy (or, when the queue routes,
+        with new policies of each fleet, made by ``make``, default copies of ``policy``),
+        and idle workers are woken for what they may take."""
+        queue.set_policy(policy, make)
+        lanes = queue.lanes
         for job in queue.jobs:
             if job.final_status is None:
+                if lanes is not None and job.lanes is not None:
+                    for lane in job.lanes:
+                        lane.policy = lanes[lane.fleet_index]
                 self.demand.refile(job)
 
     def _changed(self, job: JobState, what: JobChange) -> None:
-        """Tell the job's policy ``what`` changed, if it watches it."""
+        """Tell the job's policy (its lanes' policies, when its queue routes) ``what``
+        changed, if it watches it."""
+        if job.lanes is not None:
+            for lane in job.lanes:
+                policy = lane.policy
+                if policy.watches & what:
+                    policy.changed(lane, policy.watches & what)
+            return
         policy = self.queues[job.queue_index].policy
         if policy.watches & what:
             policy.changed(job, policy.watches & what)
+
+    # ------------------------------------------------------------------ routing
+
+    def _file_by_fleet(self, job: JobState, queue: QueueState) -> None:
+        """Give a new ``job`` of ``queue`` (it has several fleets) a lane per fleet that may
+        take a step of it, if some fleet may not take every step (semantics F.6: a worker
+        takes only the steps its fleet satisfies). The queue routes from then on."""
+        can_take = self.farm.can_take
+        fleets = queue.fleets
+        if queue.lanes is None:
+            if all(can_take(fleet, step.structure) for fleet in fleets for step in job.steps):
+                return
+            self._route(queue, job)
+        lanes = queue.lanes
+        if lanes is None:  # (not reached: set by _route)
+            raise SimulationError(f"queue#{queue.index} routes with no lanes")
+        job.lanes = []
+        for fleet in fleets:
+            steps = [step for step in job.steps if can_take(fleet, step.structure)]
+            if steps:
+                job.lanes.append(JobLane(job, fleet.index, steps, lanes[fleet.index]))
+
+    def _route(self, queue: QueueState, new: JobState) -> None:
+        """From now on, ``queue`` files its jobs by fleet: each fleet of it has a policy of
+        its own, and each job a lane in the policy of each fleet that may take a step of it.
+        Its jobs created before (all but ``new``) keep the compatibility decided then
+        (docs/semantics.md D23): every fleet may take each of their steps. Its fleets choose
+        through the several-queues path from now on (``FleetState.choose_mode``)."""
+        lanes = queue.lanes = {fleet.index: queue.make_policy() for fleet in queue.fleets}
+        for job in queue.jobs:
+            if job is new or job.final_status is not None:
+                continue
+            job.lanes = [JobLane(job, fleet.index, job.steps, lanes[fleet.index])
+                         for fleet in queue.fleets]
+            job.in_index = False  # (its entries in the queue's policy are not read again)
+            if job.counts[READY]:
+                self.demand.work_added(job, job.counts[READY])
+        for fleet in queue.fleets:
+            fleet.choose_mode()
 
     # ------------------------------------------------------------------ limits and queues
 
@@ -433,9 +488,14 @@ class ControlPlane:
             if woken_for >= 0:
                 worker.woken_for = -1
                 if choice is not None and fleet.queues[pos].index != woken_for:
-                    # Woken for one queue, this worker serves another: pass the wake on.
-                    self.demand.notify(woken_for, 1)
-        new_session = choice is None or choice[0] is not session_job or not worker.session_ok
+                    # Woken for one queue, this worker serves another: pass the wake on (to
+                    # its own fleet, if that queue routes: the work was this fleet's).
+                    if self.queues[woken_for].lanes is None:
+                        self.demand.notify(woken_for, 1)
+                    else:
+                        self.demand.notify_fleet(fleet.index, woken_for, 1)
+        new_session = (choice is None or choice[1].job is not session_job
+                       or not worker.session_ok)
         if new_session and session_job is not None:
             # The session ends (E.3): its envExits run before anything else. The worker holds
             # its place on the job (maxWorkerCount, semantics C.7) and takes no new work nor
@@ -458,7 +518,8 @@ class ControlPlane:
             if self.on_idle is not None:
                 self.on_idle(worker, now)
             return None
-        job, step = choice
+        step = choice[1]
+        job = step.job  # (the choice names a lane of it when its queue routes)
         if step.retry_heap:
             task = heappop(step.retry_heap)
             ready_at = step.task_ready_at.pop(task)
@@ -559,7 +620,10 @@ class ControlPlane:
         for pos in sorted(range(n), key=lambda i: (served[i], (i - rr) % n)):
             if stopped and pos in stopped:
                 continue  # its queue-fleet association stopped scheduling
-            choice = self.demand.choose(queues[pos].policy, self, worker)
+            queue = queues[pos]
+            lanes = queue.lanes
+            choice = self.demand.choose(queue.policy if lanes is None else lanes[fleet.index],
+                                        self, worker)
             if choice is not None:
                 fleet.rr = (pos + 1) % n
                 return choice, pos
@@ -1121,6 +1185,9 @@ class ControlPlane:
         # Filed again from scratch (a new index generation makes old entries stale): its
         # READY tasks changed outside an assignment, which is what keeps the index's flag.
         job.in_index = False
+        if job.lanes is not None:
+            for lane in job.lanes:
+                lane.in_index = False
         if counts[READY]:
             self.demand.work_added(job, counts[READY])
         self._check_job_end(job)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from farmsim.model.state import READY
+from farmsim.model.state import READY, JobLane
 
 if TYPE_CHECKING:
     from farmsim.engine.farm import QueueState
@@ -35,7 +35,7 @@ class Demand:
         queues: the farm's queues.
     """
 
-    __slots__ = ("credit", "notify", "queues")
+    __slots__ = ("credit", "notify", "notify_fleet", "queues")
 
     def __init__(self, queues: list[QueueState]) -> None:
         self.queues = queues
@@ -43,6 +43,9 @@ class Demand:
         self.credit = -1
         #: Wakes up to ``n`` idle workers for a queue (the worker pool's, set by it).
         self.notify: Callable[[int, int], None] = lambda queue_index, n: None
+        #: Wakes up to ``n`` idle workers of one fleet for a queue (fleet index, queue index,
+        #: n): for the work of a queue that routes steps to fleets (the pool's, set by it).
+        self.notify_fleet: Callable[[int, int, int], None] = lambda fleet, queue, n: None
 
     def choose(self, policy: SchedulingPolicy, view: SchedulingView, worker: WorkerState
                ) -> tuple[JobState, StepState] | None:
@@ -69,7 +72,8 @@ class Demand:
         job.park_gen += 1
         if 0 < job.max_worker_count <= job.workers:
             return
-        policy = self.queues[job.queue_index].policy
+        policy = (job.policy if isinstance(job, JobLane)
+                  else self.queues[job.queue_index].policy)
         for limit, units in job.blocking_limits():
             policy.park(job, limit, units)
 
@@ -78,6 +82,11 @@ class Demand:
         job.in_index = False
         job.index_gen += 1
         job.park_gen += 1
+        if job.lanes is not None:
+            for lane in job.lanes:
+                lane.in_index = False
+                lane.index_gen += 1
+                lane.park_gen += 1
         self.work_added(job, job.counts[READY])
 
     def work_added(self, job: JobState, new: int) -> None:
@@ -92,6 +101,10 @@ class Demand:
             ready[job] = None
         if 0 < job.max_worker_count <= job.workers:
             return  # a worker leaving it announces its slot (slot_freed)
+        if job.lanes is not None:  # its queue routes: each lane, for its own fleet
+            for lane in job.lanes:
+                self._lane_work_added(lane, new)
+            return
         n = min(new, job.takeable())
         if not job.in_index:
             if job.assignable_step() is not None:  # takeable now: index it
@@ -106,6 +119,24 @@ class Demand:
             self.credit = -1
         if n > 0:
             self.notify(job.queue_index, n)
+
+    def _lane_work_added(self, lane: JobLane, new: int) -> None:
+        """:meth:`work_added` for one lane of a job: filed with its fleet's policy, and as
+        many of that fleet's idle workers woken as could take the new work now. (The credit
+        does not apply: a fleet of a queue that routes chooses among its queues' policies.)"""
+        if not lane.counts[READY]:
+            return
+        n = min(new, lane.takeable())
+        if not lane.in_index:
+            if lane.assignable_step() is not None:
+                lane.in_index = True
+                lane.index_gen += 1
+                lane.park_gen += 1
+                lane.policy.add(lane)
+            else:
+                self.park(lane)
+        if n > 0:
+            self.notify_fleet(lane.fleet_index, lane.queue_index, n)
 
     def slot_freed(self, job: JobState) -> None:
         """A worker left a job whose ``maxWorkerCount`` bounds how many of its READY tasks may

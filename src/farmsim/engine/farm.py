@@ -3,13 +3,18 @@ are associated, built once from the scenario's farm configuration."""
 
 from __future__ import annotations
 
+import copy
+from functools import partial
 from typing import TYPE_CHECKING
 
+from farmsim.errors import SimulationError
 from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.state import JobState, LimitState
 from farmsim.scheduling import make_policy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from farmsim.engine.autoscaling import Autoscaler
     from farmsim.engine.workers import WorkerState
     from farmsim.model.config import FarmConfig
@@ -27,7 +32,9 @@ class QueueState:
         "fleets",
         "index",
         "jobs",
+        "lanes",
         "limits_by_amount",
+        "make_policy",
         "name",
         "policy",
         "ready",
@@ -35,7 +42,8 @@ class QueueState:
     )
 
     def __init__(self, index: int, name: str, policy: SchedulingPolicy,
-                 environments: tuple[str, ...] = ()) -> None:
+                 environments: tuple[str, ...] = (),
+                 make: Callable[[], SchedulingPolicy] | None = None) -> None:
         self.index = index
         self.name = name
         #: The fleets associated with the queue (its jobs' compatibility is decided on them).
@@ -54,13 +62,30 @@ class QueueState:
         #: The queue's scheduling policy (read on every choice: a plain attribute; change it
         #: with :meth:`set_policy`).
         self.policy = policy
+        #: Makes another policy of the same configuration (one per fleet when it routes).
+        self.make_policy = make if make is not None else _copies(policy)
+        #: When the queue routes steps to the fleets that satisfy them (some fleet of it
+        #: does not satisfy a step of one of its jobs): each fleet's own policy, by fleet
+        #: index, where the jobs are filed as lanes (``JobLane``); None otherwise.
+        self.lanes: dict[int, SchedulingPolicy] | None = None
 
-    def set_policy(self, policy: SchedulingPolicy) -> None:
+    def policy_for(self, fleet: FleetState) -> SchedulingPolicy:
+        """The policy ``fleet``'s workers ask: the queue's, or the fleet's lane of it."""
+        lanes = self.lanes
+        return self.policy if lanes is None else lanes[fleet.index]
+
+    def set_policy(self, policy: SchedulingPolicy,
+                   make: Callable[[], SchedulingPolicy] | None = None) -> None:
         """Use ``policy`` (a new schedulingConfiguration) from now on. Also updates the copy
         that fleets serving only this queue keep for speed, and what its jobs must report to it
         (``JobState.watches``). It files no job with the new policy: before the queue has
-        jobs that is all there is to do; with jobs, use ``ControlPlane.set_policy``."""
+        jobs that is all there is to do; with jobs, use ``ControlPlane.set_policy``.
+        ``make`` makes more of the same configuration (default: copies of ``policy`` as
+        given)."""
         self.policy = policy
+        self.make_policy = make if make is not None else _copies(policy)
+        if self.lanes is not None:
+            self.lanes = {index: self.make_policy() for index in self.lanes}
         for fleet in self.fleets:
             if not fleet.multi_queue:
                 fleet.policy = policy
@@ -72,8 +97,9 @@ class FleetState:
     """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
 
     __slots__ = (
+        "_capabilities",
         "autoscaler",
-        "capabilities",
+        "fits",
         "index",
         "multi_queue",
         "name",
@@ -96,8 +122,10 @@ class FleetState:
         self.rr = 0
         #: Its autoscaler (``farmsim.engine.autoscaling``), None for a fixed fleet.
         self.autoscaler: Autoscaler | None = None
-        #: What its workers have (matched against steps' host requirements).
-        self.capabilities = FleetCapabilities(declared=False)
+        self._capabilities = FleetCapabilities(declared=False)
+        #: Whether its capabilities satisfy a step structure's host requirements, by the
+        #: structure's id (``Farm.can_take``; cleared when the capabilities change).
+        self.fits: dict[int, bool] = {}
         #: Positions in ``queues`` whose association stopped scheduling
         #: (UpdateQueueFleetAssociation STOP_SCHEDULING_*): the fleet takes none of their work.
         self.stopped: set[int] = set()
@@ -109,12 +137,23 @@ class FleetState:
         #: association is stopped).
         self.policy: SchedulingPolicy | None = None
 
+    @property
+    def capabilities(self) -> FleetCapabilities:
+        """What its workers have (matched against steps' host requirements)."""
+        return self._capabilities
+
+    @capabilities.setter
+    def capabilities(self, capabilities: FleetCapabilities) -> None:
+        self._capabilities = capabilities
+        self.fits.clear()
+
     def choose_mode(self) -> None:
         """Set ``multi_queue`` and ``policy`` from the queues and stopped associations. On
         entering the several-queues mode, ``served`` (and each worker's ``queue_pos``) is
         counted from the workers' current jobs: those running a task of a queue or exiting a
         session of one."""
-        general = len(self.queues) > 1 or bool(self.stopped)
+        general = (len(self.queues) > 1 or bool(self.stopped)
+                   or any(queue.lanes is not None for queue in self.queues))
         if general and not self.multi_queue:
             served = [0] * len(self.queues)
             position = {queue.index: pos for pos, queue in enumerate(self.queues)}
@@ -149,9 +188,8 @@ class Farm:
         self.queues: list[QueueState] = []
         self.queue_by_name: dict[str, QueueState] = {}
         for qi, q in enumerate(config.queues):
-            queue = QueueState(qi, q.display_name,
-                               make_policy(q.scheduling.policy, q.scheduling.parameters),
-                               tuple(q.environments))
+            make = partial(make_policy, q.scheduling.policy, q.scheduling.parameters)
+            queue = QueueState(qi, q.display_name, make(), tuple(q.environments), make)
             for name in q.limits:
                 limit = limit_by_name[name]
                 amount = config.limits[limit.index].amount_requirement_name.lower()
@@ -178,11 +216,23 @@ class Farm:
         farm provides (a limit's amount binds a limit, or makes the step NOT_COMPATIBLE)."""
         return [a for a in structure.amounts if a.name.lower() not in self.amounts]
 
+    def can_take(self, fleet: FleetState, structure: StepStructure) -> bool:
+        """Whether ``fleet``'s capabilities satisfy the host requirements of a step of
+        ``structure`` (its amounts no limit provides, and its attributes)."""
+        key = id(structure)  # (a structure lives as long as the scenario: its id is stable)
+        found = fleet.fits.get(key)
+        if found is None:
+            found = fleet.fits[key] = not fleet.capabilities.unmet(
+                self.fleet_amounts(structure), structure.attributes)
+        return found
+
     def add_limit(self, amount: str, max_count: int) -> LimitState:
         """A new limit (CreateLimit), associated with no queue."""
         limit = LimitState(len(self.limits), max_count)
         self.limits.append(limit)
         self.amounts.add(amount.lower())
+        for fleet in self.fleets:  # (the amount is a limit's now, no fleet's to satisfy)
+            fleet.fits.clear()
         return limit
 
     def associate(self, queue: QueueState, limit: LimitState, amount: str) -> None:
@@ -194,3 +244,20 @@ class Farm:
         for fleet in queue.fleets:
             if fleet not in limit.fleets:
                 limit.fleets.append(fleet)
+
+
+def _copies(policy: SchedulingPolicy) -> Callable[[], SchedulingPolicy]:
+    """Makes copies of ``policy`` as it is now (a policy is made empty, so: as configured).
+    A policy that cannot be copied gets a maker that says so when a queue needs one."""
+    try:
+        template = copy.deepcopy(policy)
+    except Exception as error:  # noqa: BLE001  (any object may be given as a policy)
+        reason = f"{type(error).__name__}: {error}"
+
+        def refuse() -> SchedulingPolicy:
+            raise SimulationError(
+                f"the queue's policy {type(policy).__name__} cannot be copied ({reason}), and "
+                "a queue that routes steps to fleets needs one per fleet: give set_policy a "
+                "make= that makes one")
+        return refuse
+    return lambda: copy.deepcopy(template)

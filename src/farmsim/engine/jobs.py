@@ -58,10 +58,7 @@ class JobFactory:
         self._recorded: dict[float, RuntimeRule] = {}
         #: Set by the control plane: plans sessions (it needs :meth:`action_rule`).
         self.sessions: Sessions | None = None
-        #: Host requirements (other than limits) that some but not all fleets of a step's queue
-        #: satisfy, with how many steps named them: compatibility is decided on them, but
-        #: routing each task to a fleet that satisfies it comes in a later release, so every
-        #: fleet of the queue may take the step; they are reported.
+        #: Host requirements no longer reported: every step goes to the fleets that satisfy it.
         self.unmatched_requirements: dict[str, int] = {}
 
     # ------------------------------------------------------------------ creation
@@ -97,22 +94,14 @@ class JobFactory:
                     bound.append((limit, amount.units))
                 elif name in self.farm.amounts:
                     incompatible.add(step.index)  # a limit not associated with the queue (D.4)
-            wanted = self.farm.fleet_amounts(step.structure)
-            attributes = step.structure.attributes
-            if (wanted or attributes) and step.index not in incompatible:
-                unmet = [f.capabilities.unmet(wanted, attributes) for f in queue.fleets]
-                if all(unmet):
-                    incompatible.add(step.index)  # no fleet of the queue satisfies it (F.6)
-                else:
-                    for name in sorted({n.lower() for names in unmet for n in names}):
-                        self._not_routed(name)
+            structure = step.structure
+            if step.index not in incompatible and (
+                    not any(self.farm.can_take(fleet, structure) for fleet in queue.fleets)
+                    if queue.fleets else
+                    bool(structure.attributes or self.farm.fleet_amounts(structure))):
+                incompatible.add(step.index)  # no fleet of the queue satisfies it (F.6)
             step.limits = tuple(bound)
         return incompatible
-
-    def _not_routed(self, name: str) -> None:
-        """Note a host requirement some fleets of a step's queue do not satisfy: the step is
-        compatible, but this release does not keep its tasks off those fleets."""
-        self.unmatched_requirements[name] = self.unmatched_requirements.get(name, 0) + 1
 
     def _plan(self, job: JobState, queue: QueueState) -> Plan | None:
         """The job's session plan, shared by jobs of one structure and name in one queue."""

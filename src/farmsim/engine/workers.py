@@ -203,6 +203,7 @@ class WorkerPool:
         #: Idle workers of each fleet, as (phase, worker index), sorted.
         self._idle: list[list[tuple[float, int]]] = [[] for _ in control.fleets]
         control.demand.notify = self.notify
+        control.demand.notify_fleet = self.notify_fleet
         control.cancel_worker = self.cancel
         #: Whether any fleet scales (set by the simulation when it makes an autoscaler).
         self.scaling = False
@@ -383,11 +384,18 @@ class WorkerPool:
         whose next poll comes first."""
         if n <= 0:
             return
-        fleets = self.control.queues[queue_index].serving
+        queue = self.control.queues[queue_index]
+        fleets = queue.serving
         if self.scaling:  # scaling fleets of the queue evaluate the new work
             for fleet in fleets:
                 if fleet.autoscaler is not None:
                     fleet.autoscaler.wake()
+        if queue.lanes is not None:
+            # The queue routes steps to fleets: which fleet's workers may take the work is
+            # not known here, so up to n of each are woken (those that find none idle again).
+            for fleet in fleets:
+                self._wake_fleet(fleet.index, n, queue_index)
+            return
         if len(fleets) == 1:
             self._wake_fleet(fleets[0].index, n, queue_index)
             return
@@ -427,6 +435,18 @@ class WorkerPool:
             taken[f] = max(taken.get(f, 0), k + 1)
         for f, count in taken.items():
             _remove_rotation(idle_lists[f], starts[f], count)
+
+    def notify_fleet(self, fleet_index: int, queue_index: int, n: int) -> None:
+        """Work for up to ``n`` workers of one fleet appeared in a queue (that routes steps
+        to fleets): wake the fleet's idle workers whose next poll comes first."""
+        if n <= 0:
+            return
+        fleet = self.control.fleets[fleet_index]
+        if fleet not in self.control.queues[queue_index].serving:
+            return  # its association with the queue stopped scheduling
+        if fleet.autoscaler is not None:
+            fleet.autoscaler.wake()
+        self._wake_fleet(fleet_index, n, queue_index)
 
     def _wake_fleet(self, fleet_index: int, n: int, queue_index: int) -> None:
         """:meth:`notify` for a queue served by one fleet."""

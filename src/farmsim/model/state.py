@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     from farmsim.model.config import JobSubmission
     from farmsim.model.job import StepStructure
     from farmsim.model.runtimes import RuntimeRule
+    from farmsim.scheduling.base import SchedulingPolicy
 
 __all__ = [
     "AGGREGATE_PRECEDENCE",
     "TERMINAL_JOB_STATUSES",
+    "JobLane",
     "JobState",
     "LimitState",
     "StepState",
@@ -369,6 +371,7 @@ class JobState:
         "in_index",
         "index",
         "index_gen",
+        "lanes",
         "max_failed",
         "max_retries",
         "max_worker_count",
@@ -420,6 +423,9 @@ class JobState:
         self.park_gen = 0
         #: The job's session plan (environments and action rules), set by the engine.
         self.plan: Plan | None = None
+        #: Its lanes, one per fleet of its queue that may take a step of it, when its queue
+        #: routes steps to fleets (:class:`JobLane`); None when every fleet may take every step.
+        self.lanes: list[JobLane] | None = None
 
     def assignable_step(self) -> StepState | None:
         """The first step (in dependency order) with a READY task a worker may take now: the
@@ -490,3 +496,110 @@ class JobState:
         """Put a task back to READY (a retry, or a run that never happened)."""
         step.set_status(task, READY)
         step.push_ready(task, now)
+
+
+class JobLane(JobState):
+    """The steps of a job one fleet may take, filed with that fleet's policy of the job's queue.
+
+    A queue whose fleets do not all satisfy the host requirements of every step *routes*: each
+    fleet has its own policy, and a job is filed with it as a lane holding the steps that fleet
+    may take. To a policy a lane is a job: its ``steps`` are the lane's, its ``counts`` theirs
+    (summed when read), its place in an index is its own (``in_index``, ``index_gen``,
+    ``park_gen``), and everything else (priority, ``maxWorkerCount``, the workers on it, its
+    status) is the job's, read through. A choice names the lane; the step's ``job`` is the job.
+    """
+
+    __slots__ = ("fleet_index", "job", "policy")
+
+    def __init__(self, job: JobState, fleet_index: int, steps: list[StepState],
+                 policy: SchedulingPolicy) -> None:
+        # (JobState.__init__ is not called: what is not the lane's own is read from the job.)
+        self.job = job
+        self.fleet_index = fleet_index
+        self.policy = policy
+        self.index = job.index
+        self.name = job.name
+        self.submission = job.submission
+        self.queue_index = job.queue_index
+        self.submit_seq = job.submit_seq
+        self.steps = steps
+        self.in_index = False
+        self.index_gen = 0
+        self.park_gen = 0
+        self.lanes = None
+
+    @property
+    def counts(self) -> list[int]:
+        """Its steps' task counts, summed."""
+        steps = self.steps
+        if len(steps) == 1:
+            return steps[0].counts
+        return [sum(column) for column in zip(*(s.counts for s in steps), strict=True)]
+
+    @counts.setter
+    def counts(self, value: list[int]) -> None:
+        raise AttributeError("a lane's counts are its steps'")
+
+    @property
+    def priority(self) -> int:
+        return self.job.priority
+
+    @priority.setter
+    def priority(self, value: int) -> None:
+        self.job.priority = value
+
+    @property
+    def max_worker_count(self) -> int:
+        return self.job.max_worker_count
+
+    @max_worker_count.setter
+    def max_worker_count(self, value: int) -> None:
+        self.job.max_worker_count = value
+
+    @property
+    def workers(self) -> int:
+        return self.job.workers
+
+    @workers.setter
+    def workers(self, value: int) -> None:
+        self.job.workers = value
+
+    @property
+    def final_status(self) -> TaskRunStatus | None:
+        return self.job.final_status
+
+    @final_status.setter
+    def final_status(self, value: TaskRunStatus | None) -> None:
+        self.job.final_status = value
+
+    @property
+    def failed_attempts(self) -> int:
+        return self.job.failed_attempts
+
+    @failed_attempts.setter
+    def failed_attempts(self, value: int) -> None:
+        self.job.failed_attempts = value
+
+    @property
+    def watches(self) -> int:
+        return self.job.watches
+
+    @watches.setter
+    def watches(self, value: int) -> None:
+        self.job.watches = value
+
+    @property
+    def submitted_at(self) -> float:
+        return self.job.submitted_at
+
+    @submitted_at.setter
+    def submitted_at(self, value: float) -> None:
+        self.job.submitted_at = value
+
+    @property
+    def started_at(self) -> float:
+        return self.job.started_at
+
+    @started_at.setter
+    def started_at(self, value: float) -> None:
+        self.job.started_at = value

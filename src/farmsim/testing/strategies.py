@@ -26,6 +26,7 @@ rules match on these step names).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -41,7 +42,13 @@ from farmsim.model.config import (
 )
 from farmsim.model.distributions import Distribution, Exponential, Fixed, Uniform
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
-from farmsim.model.job import AmountRequirement, Chunking, JobStructure, StepStructure
+from farmsim.model.job import (
+    AmountRequirement,
+    AttributeRequirement,
+    Chunking,
+    JobStructure,
+    StepStructure,
+)
 from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
 from farmsim.scenario.config import Scenario
 
@@ -77,6 +84,7 @@ def job_structures(
     name: str = "job",
     environments: bool = False,
     chunked: bool = False,
+    host_requirements: bool = False,
 ) -> JobStructure:
     """A job of 1..``max_steps`` steps ``step0..`` with 1..``max_tasks`` tasks each.
 
@@ -86,7 +94,9 @@ def job_structures(
     With ``environments``, the job has 0..2 job environments ``jenv0..`` and each step 0..2
     step environments ``senv0..``. With ``chunked``, about half the steps are chunked
     (TASK_CHUNKING): 1..30 frames, possibly with gaps, in chunks of 1..6, half of them with
-    adaptive sizes (a target runtime).
+    adaptive sizes (a target runtime). With ``host_requirements``, a step may need an OS
+    (``attr.worker.os.family`` anyOf linux or windows) and a GPU (``amount.worker.gpu`` min 1),
+    as :func:`farms` with ``capabilities`` gives fleets.
     """
     units = dict(limit_names) if isinstance(limit_names, Mapping) else dict.fromkeys(
         limit_names, 1)
@@ -98,6 +108,14 @@ def job_structures(
                       ) if names else []
         amounts = tuple(AmountRequirement(amount, min=float(draw(st.integers(1, units[amount]))))
                         for amount in chosen)
+        attributes: tuple[AttributeRequirement, ...] = ()
+        if host_requirements:
+            os_family = draw(st.sampled_from((None, "linux", "windows")))
+            if os_family is not None:
+                attributes = (AttributeRequirement("attr.worker.os.family",
+                                                   any_of=(os_family,)),)
+            if draw(st.integers(0, 3)) == 0:
+                amounts = (*amounts, AmountRequirement("amount.worker.gpu", min=1.0))
         step_envs = tuple(f"senv{k}" for k in range(draw(st.integers(0, 2)))) if environments \
             else ()
         chunking = draw(chunkings()) if chunked and draw(st.booleans()) else None
@@ -105,7 +123,8 @@ def job_structures(
             name=f"step{i}", index=i,
             task_count=(draw(st.integers(1, max_tasks)) if chunking is None
                         else _chunk_count(chunking)),
-            dependencies=tuple(sorted(deps)), amounts=amounts, environments=step_envs,
+            dependencies=tuple(sorted(deps)), amounts=amounts, attributes=attributes,
+            environments=step_envs,
             chunking=chunking,
             frames=None if chunking is None else _chunk_frames(chunking),
         ))
@@ -173,6 +192,7 @@ def farms(
     worker_poll_interval: st.SearchStrategy[float] | None = None,
     queue_environments: bool = False,
     scaling: bool = False,
+    capabilities: bool = False,
 ) -> FarmConfig:
     """A farm of 1..``max_queues`` queues and 1..``max_fleets`` fixed-size fleets of
     ``min_workers``..``max_workers`` workers; every fleet serves at least one queue and every
@@ -181,7 +201,9 @@ def farms(
     subset of the queues (with every queue, if ``all_limits_associated``). With
     ``queue_environments``, each queue has 0..2 environments ``qenv0..``. With ``scaling``,
     each fleet may instead be a service-managed one that scales between 0..2 and up to
-    ``max_workers`` workers (standby 0..2, idle duration 0..120 s, 1..5 workers a minute)."""
+    ``max_workers`` workers (standby 0..2, idle duration 0..120 s, 1..5 workers a minute).
+    With ``capabilities``, each fleet declares an OS (LINUX or WINDOWS) and has one GPU or
+    none (see :func:`job_structures` ``host_requirements``)."""
     n_queues = draw(st.integers(1, max_queues))
     n_fleets = draw(st.integers(1, max_fleets))
     limits = tuple(
@@ -199,6 +221,13 @@ def farms(
             min_workers, max_workers))), min_worker_count=n, max_worker_count=n)
         for i in range(n_fleets)
     )
+    if capabilities:
+        fleets = tuple(
+            dataclasses.replace(fleet, configuration={_CAPABILITIES[fleet.kind]: {
+                "osFamily": draw(st.sampled_from(("LINUX", "WINDOWS"))),
+                **({"acceleratorCount": {"min": 1, "max": 1}} if draw(st.booleans()) else {}),
+            }})
+            for fleet in fleets)
     limit_names = [lim.display_name for lim in limits]
     queues = tuple(
         QueueConfig(
@@ -215,6 +244,11 @@ def farms(
     poll = draw(worker_poll_interval if worker_poll_interval is not None else poll_intervals())
     return FarmConfig(display_name="farm", queues=queues, fleets=fleets, limits=limits,
                       worker_poll_interval=poll)
+
+
+#: Where a fleet's configuration declares capabilities, by kind.
+_CAPABILITIES = {"customerManaged": "workerCapabilities",
+                 "serviceManagedEc2": "instanceCapabilities"}
 
 
 @st.composite
@@ -296,6 +330,7 @@ def scenarios(
     horizon: float | None = None,
     sessions: bool = False,
     chunked: bool = False,
+    host_requirements: bool = False,
 ) -> Scenario:
     """A whole scenario: a farm (default :func:`farms`), ``min_jobs``..``max_jobs`` jobs
     submitted at continuous random times in [0, ``max_submit_s``], and runtime rules (default
@@ -309,7 +344,8 @@ def scenarios(
     queue is not associated with, or an amount nothing provides (such a job is NOT_COMPATIBLE).
     With ``sessions``, queues, jobs and steps have environments and the runtime rules time
     (and fail) session actions. With ``chunked``, steps may be chunked (see
-    :func:`job_structures`) and task runs are timed per frame.
+    :func:`job_structures`) and task runs are timed per frame. With ``host_requirements``,
+    steps may need an OS and a GPU (give it a farm of ``farms(capabilities=True)``).
     """
     farm_config = draw(farm if farm is not None else farms(max_limits=2,
                                                            queue_environments=sessions))
@@ -328,7 +364,8 @@ def scenarios(
             allowed[draw(st.sampled_from([*foreign, UNKNOWN_AMOUNT]))] = 1
         structure = draw(job_structures(max_steps=max_steps, max_tasks=max_tasks,
                                         limit_names=allowed, name=f"job{k}",
-                                        environments=sessions, chunked=chunked))
+                                        environments=sessions, chunked=chunked,
+                                        host_requirements=host_requirements))
         suspend = suspended and draw(st.integers(0, 9)) == 0
         jobs.append(JobSubmission(
             at=draw(st.floats(0.0, max_submit_s)),

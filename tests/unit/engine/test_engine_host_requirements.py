@@ -1,6 +1,6 @@
 """Host requirements at job creation: limits bind, a step no fleet of its queue satisfies makes
-the job NOT_COMPATIBLE (semantics D.4, 10.12, F.6), and requirements only some fleets of the
-queue satisfy are reported (routing by capability comes later)."""
+the job NOT_COMPATIBLE (semantics D.4, 10.12, F.6), and a step only some fleets of the queue
+satisfy runs only on those fleets' workers."""
 
 from __future__ import annotations
 
@@ -100,32 +100,89 @@ def test_a_step_runs_only_where_its_fleet_satisfies_it(amounts, attributes, comp
     assert result.summary()["host_requirements_not_simulated"] == {}
 
 
-def test_a_requirement_only_some_fleets_satisfy_is_compatible_and_reported():
-    # GIVEN a queue served by a Linux CPU fleet and a Windows GPU fleet
-    job = JobStructure(name="J", steps=(
-        StepStructure(name="A", index=0, task_count=3,
-                      amounts=(AmountRequirement("amount.worker.gpu", 1),),
-                      attributes=(AttributeRequirement("attr.worker.os.family",
-                                                       any_of=("windows",)),)),))
-    gpu = {"mode": "NO_SCALING", "workerCapabilities": {
-        "vCpuCount": {"min": 8}, "memoryMiB": {"min": 32768}, "osFamily": "WINDOWS",
-        "cpuArchitectureType": "x86_64", "acceleratorTypes": ["gpu"],
-        "acceleratorCount": {"min": 1, "max": 4}}}
+GPU_WINDOWS = {"mode": "NO_SCALING", "workerCapabilities": {
+    "vCpuCount": {"min": 8}, "memoryMiB": {"min": 32768}, "osFamily": "WINDOWS",
+    "cpuArchitectureType": "x86_64", "acceleratorTypes": ["gpu"],
+    "acceleratorCount": {"min": 1, "max": 4}}}
+NEEDS_GPU = (AmountRequirement("amount.worker.gpu", 1),)
+ON_WINDOWS = (AttributeRequirement("attr.worker.os.family", any_of=("windows",)),)
+
+
+def _two_fleets(jobs, *, cpu=1, gpu=1, poll=0.0):
+    """A queue served by a Linux CPU fleet (fleet 0) and a Windows GPU fleet (fleet 1)."""
     farm = FarmConfig(
         queues=(QueueConfig(display_name="q", fleets=("cpu", "gpu")),),
-        fleets=(FleetConfig(display_name="cpu", max_worker_count=1, worker_count=1,
+        fleets=(FleetConfig(display_name="cpu", max_worker_count=cpu, worker_count=cpu,
                             configuration=LINUX_CPU),
-                FleetConfig(display_name="gpu", max_worker_count=1, worker_count=1,
-                            configuration=gpu)),
-        worker_poll_interval=0)
-    sim = Simulation(Scenario(farm=farm, jobs=(JobSubmission(at=0, queue="q", structure=job),)))
+                FleetConfig(display_name="gpu", max_worker_count=gpu, worker_count=gpu,
+                            configuration=GPU_WINDOWS)),
+        worker_poll_interval=poll)
+    sim = Simulation(Scenario(farm=farm, jobs=tuple(jobs)))
     sim.run()
-    result = sim.result()
-    # THEN the job is compatible (one fleet satisfies it) and ran; that every fleet of the
-    # queue may take it in this release is reported, per requirement the other fleet misses
+    return sim.result()
+
+
+def _fleet_of_runs(result, step_name):
+    runs = result.task_runs
+    fleet_of = dict(zip(result.workers.worker_id, result.workers.fleet_id, strict=True))
+    names = dict(zip(result.catalog.fleet_ids, result.catalog.fleet_names, strict=True))
+    steps = dict(zip(result.steps.step_id, result.steps.name, strict=True))
+    picked = runs[runs.step_id.map(steps) == step_name]
+    return sorted({names[fleet_of[w]] for w in picked.worker_id})
+
+
+def test_a_step_only_some_fleets_satisfy_runs_only_on_them():
+    # GIVEN a job whose GPU step A (Windows, a GPU) feeds a step B any fleet may take
+    job = JobStructure(name="J", steps=(
+        StepStructure(name="A", index=0, task_count=6, amounts=NEEDS_GPU, attributes=ON_WINDOWS),
+        StepStructure(name="B", index=1, task_count=6, dependencies=(0,)),
+    ))
+    # WHEN it runs on a queue with a CPU fleet and a GPU fleet
+    result = _two_fleets([JobSubmission(at=0, queue="q", structure=job)], cpu=3, gpu=1)
+    # THEN it succeeds, every run of A was on the GPU fleet, and B used both fleets
     assert result.jobs.task_run_status[0] == "SUCCEEDED"
-    assert result.summary()["host_requirements_not_simulated"] == {
-        "amount.worker.gpu": 1, "attr.worker.os.family": 1}
+    assert _fleet_of_runs(result, "A") == ["gpu"]
+    assert _fleet_of_runs(result, "B") == ["cpu", "gpu"]
+    assert result.summary()["host_requirements_not_simulated"] == {}
+
+
+def test_work_one_fleet_cannot_take_does_not_block_the_others():
+    # GIVEN a high-priority GPU job submitted first and a low-priority CPU job after it
+    gpu_job = JobStructure(name="G", steps=(StepStructure(
+        name="A", index=0, task_count=20, amounts=NEEDS_GPU, attributes=ON_WINDOWS),))
+    cpu_job = JobStructure(name="C", steps=(StepStructure(
+        name="B", index=0, task_count=4,
+        attributes=(AttributeRequirement("attr.worker.os.family", any_of=("linux",)),)),))
+    # WHEN one GPU worker and two CPU workers serve the queue
+    result = _two_fleets([JobSubmission(at=0, queue="q", structure=gpu_job, priority=90),
+                          JobSubmission(at=0, queue="q", structure=cpu_job, priority=10)],
+                         cpu=2, gpu=1)
+    # THEN the CPU workers start the CPU job at once, not after the GPU job (no head-of-line
+    # blocking), and each job ran only on its fleet
+    runs = result.task_runs
+    steps = dict(zip(result.steps.step_id, result.steps.name, strict=True))
+    cpu_runs = runs[runs.step_id.map(steps) == "B"]
+    assert cpu_runs.assigned_at.min() == 0.0
+    assert _fleet_of_runs(result, "A") == ["gpu"]
+    assert _fleet_of_runs(result, "B") == ["cpu"]
+    assert set(result.jobs.task_run_status) == {"SUCCEEDED"}
+
+
+def test_an_idle_fleet_is_woken_for_the_work_only_it_may_take():
+    # GIVEN CPU work first (both fleets idle after it), then, later, a GPU step: the woken
+    # workers must be the GPU fleet's, or the work would wait forever (nothing polls)
+    cpu_job = JobStructure(name="C", steps=(StepStructure(name="B", index=0, task_count=2),))
+    gpu_job = JobStructure(name="G", steps=(StepStructure(
+        name="A", index=0, task_count=3, amounts=NEEDS_GPU, attributes=ON_WINDOWS),))
+    result = _two_fleets([JobSubmission(at=0, queue="q", structure=cpu_job),
+                          JobSubmission(at=500, queue="q", structure=gpu_job)],
+                         cpu=4, gpu=2, poll=15.0)
+    # THEN the GPU job finishes, on the GPU fleet, within a poll interval of its submission
+    assert set(result.jobs.task_run_status) == {"SUCCEEDED"}
+    assert _fleet_of_runs(result, "A") == ["gpu"]
+    runs = result.task_runs
+    steps = dict(zip(result.steps.step_id, result.steps.name, strict=True))
+    assert runs[runs.step_id.map(steps) == "A"].assigned_at.min() <= 515.0
 
 
 def test_runtime_rules_no_task_run_matched_are_listed():
