@@ -63,9 +63,11 @@ FAILURE_PROBABILITY = 0.02
 REPEATS = 3
 
 
-def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
+def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False, routed: bool = False):
     """The benchmark scenario, built in Python through the public config records (with a job
-    and a step environment per job when ``sessions``)."""
+    and a step environment per job when ``sessions``; with ``routed``, the same workers as a
+    CPU fleet of three quarters and a GPU fleet of a quarter, and the limit's jobs (three in
+    ten) needing a GPU: the queue routes their steps to the GPU fleet)."""
     from _farm import one_queue_farm
 
     from farmsim.model.config import JobSubmission
@@ -83,6 +85,9 @@ def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
         }
         if with_limit:
             step["hostRequirements"] = {"amounts": [{"name": "amount.license.nuke", "min": 1}]}
+            if routed:
+                step["hostRequirements"]["amounts"].append({"name": "amount.worker.gpu",
+                                                            "min": 1})
         job = {
             "specificationVersion": "jobtemplate-2023-09",
             "name": "comp" if with_limit else "render",
@@ -114,6 +119,20 @@ def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False):
         for i in range(n_jobs)
     )
     farm = one_queue_farm(WORKERS, LIMIT_MAX)
+    if routed:
+        import dataclasses
+
+        from farmsim.model.config import FleetConfig
+
+        gpus = WORKERS // 4
+        cpu = FleetConfig(display_name="linux", min_worker_count=WORKERS - gpus,
+                          max_worker_count=WORKERS - gpus, worker_count=WORKERS - gpus,
+                          configuration={"workerCapabilities": {"osFamily": "LINUX"}})
+        gpu = FleetConfig(display_name="gpu", min_worker_count=gpus, max_worker_count=gpus,
+                          worker_count=gpus, configuration={"workerCapabilities": {
+                              "osFamily": "LINUX", "acceleratorCount": {"min": 1, "max": 1}}})
+        queue = dataclasses.replace(farm.queues[0], fleets=("linux", "gpu"))
+        farm = dataclasses.replace(farm, queues=(queue,), fleets=(cpu, gpu))
     rules = (RuntimeRule(duration=Exponential(MEAN_TASK_S),
                          failure_probability=FAILURE_PROBABILITY),)
     if sessions:
@@ -222,12 +241,14 @@ SHAPE_SIZES = {
     "farm": (1_000, 10_000),
     "sessions": (1_000, 10_000),
     "licenses": (1_000, 10_000),
+    "routed": (1_000, 10_000),
     "swf": (100_000, 1_000_000),
 }
 SHAPE_LABELS = {
     "farm": "farm (limits, maxWorkerCount, failures)",
     "sessions": "farm with sessions",
     "licenses": "licenses oversubscribed 3x, dependencies",
+    "routed": "farm, CPU and GPU fleets, steps routed",
     "swf": "SWF trace of one-task jobs (vs ciw)",
 }
 
@@ -244,7 +265,7 @@ def measure_shape(shape: str, jobs: int) -> dict:
     def build():
         if shape == "licenses":
             return licenses.build_scenario(jobs)
-        return build_scenario(jobs, sessions=shape == "sessions")
+        return build_scenario(jobs, sessions=shape == "sessions", routed=shape == "routed")
 
     workers = licenses.WORKERS if shape == "licenses" else WORKERS
     # farmsim and the floor alternate, so that both see the machine in the same states (on a

@@ -299,19 +299,21 @@ class ControlPlane:
             steps = [step for step in job.steps if can_take(fleet, step.structure)]
             if steps:
                 job.lanes.append(JobLane(job, fleet.index, steps, lanes[fleet.index]))
+        self.demand.add_lanes(job)
 
     def _route(self, queue: QueueState, new: JobState) -> None:
         """From now on, ``queue`` files its jobs by fleet: each fleet of it has a policy of
         its own, and each job a lane in the policy of each fleet that may take a step of it.
         Its jobs created before (all but ``new``) keep the compatibility decided then
-        (docs/semantics.md D23): every fleet may take each of their steps. Its fleets choose
-        through the several-queues path from now on (``FleetState.choose_mode``)."""
+        (docs/semantics.md D23): every fleet may take each of their steps. Its fleets ask
+        their own policies of it from now on (``FleetState.choose_mode``)."""
         lanes = queue.lanes = {fleet.index: queue.make_policy() for fleet in queue.fleets}
         for job in queue.jobs:
             if job is new or job.final_status is not None:
                 continue
             job.lanes = [JobLane(job, fleet.index, job.steps, lanes[fleet.index])
                          for fleet in queue.fleets]
+            self.demand.add_lanes(job)
             job.in_index = False  # (its entries in the queue's policy are not read again)
             if job.counts[READY]:
                 self.demand.work_added(job, job.counts[READY])
@@ -490,10 +492,7 @@ class ControlPlane:
                 if choice is not None and fleet.queues[pos].index != woken_for:
                     # Woken for one queue, this worker serves another: pass the wake on (to
                     # its own fleet, if that queue routes: the work was this fleet's).
-                    if self.queues[woken_for].lanes is None:
-                        self.demand.notify(woken_for, 1)
-                    else:
-                        self.demand.notify_fleet(fleet.index, woken_for, 1)
+                    self._pass_on(worker, woken_for)
         new_session = (choice is None or choice[1].job is not session_job
                        or not worker.session_ok)
         if new_session and session_job is not None:
@@ -506,7 +505,7 @@ class ControlPlane:
         if choice is None:
             if worker.status == _STOPPING:
                 if covered:  # it was to take new work of its queue at once: wake another
-                    self.demand.notify(fleet.queues[0].index, 1)
+                    self._pass_on(worker, fleet.queues[0].index)
                 return None  # the pool stops it
             if worker.status != _IDLE:
                 worker.status = _IDLE
@@ -629,6 +628,15 @@ class ControlPlane:
                 return choice, pos
         return None, 0
 
+    def _pass_on(self, worker: WorkerState, queue_index: int) -> None:
+        """``worker`` will not take the work of ``queue_index`` it was to take (woken for it,
+        or covering it as it finished a run): wake an idle worker in its place (of its own
+        fleet when the queue routes steps to fleets: the work was its fleet's)."""
+        if self.queues[queue_index].lanes is None:
+            self.demand.notify(queue_index, 1)
+        else:
+            self.demand.notify_fleet(worker.fleet_index, queue_index, 1)
+
     # ------------------------------------------------------------------ sessions ending
 
     def _close_session(self, worker: WorkerState, job: JobState, now: float,
@@ -648,7 +656,7 @@ class ControlPlane:
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] += 1
         if covered:
-            self.demand.notify(job.queue_index, 1)
+            self._pass_on(worker, job.queue_index)
         return True
 
     def _slot_freed_by(self, worker: WorkerState, job: JobState) -> None:
@@ -657,6 +665,7 @@ class ControlPlane:
         this: on a single-queue fleet that covers one unit of its queue's new work."""
         demand = self.demand
         demand.credit = -1 if worker.fleet.multi_queue else job.queue_index
+        demand.credit_fleet = worker.fleet_index
         demand.slot_freed(job)
         demand.credit = -1
 
@@ -689,6 +698,7 @@ class ControlPlane:
         # The worker asks again at once after this: on a single-queue fleet it will take a
         # task of this queue if there is one, so one unit of new work there is covered.
         demand.credit = -1 if fleet.multi_queue else job.queue_index
+        demand.credit_fleet = worker.fleet_index
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
@@ -787,7 +797,8 @@ class ControlPlane:
                 # releasing worker's credit covers one unit of one queue; Demand wakes the rest.
                 demand = self.demand
                 queues = limit.queues
-                if units == 1 and len(queues) == 1 and demand.credit == queues[0]:
+                if (units == 1 and len(queues) == 1 and demand.credit == queues[0]
+                        and self.queues[queues[0]].lanes is None):
                     demand.credit = -1  # one unit, one queue: the releasing worker asks at once
                 else:
                     demand.limit_freed(limit, units)

@@ -35,12 +35,19 @@ class Demand:
         queues: the farm's queues.
     """
 
-    __slots__ = ("credit", "notify", "notify_fleet", "queues")
+    __slots__ = ("credit", "credit_fleet", "lane_fleets", "notify", "notify_fleet", "queues")
 
     def __init__(self, queues: list[QueueState]) -> None:
         self.queues = queues
         #: The queue whose just-finished worker is about to ask again (-1: none).
         self.credit = -1
+        #: The fleet of that worker (the credit covers only work its fleet may take, in a
+        #: queue that routes steps to fleets).
+        self.credit_fleet = -1
+        #: In queues that route steps to fleets: the fleets with a lane of a step that needs
+        #: a limit, by (limit index, queue index): the fleets whose idle workers units of the
+        #: limit coming free may wake (:meth:`limit_freed`).
+        self.lane_fleets: dict[tuple[int, int], set[int]] = {}
         #: Wakes up to ``n`` idle workers for a queue (the worker pool's, set by it).
         self.notify: Callable[[int, int], None] = lambda queue_index, n: None
         #: Wakes up to ``n`` idle workers of one fleet for a queue (fleet index, queue index,
@@ -122,8 +129,8 @@ class Demand:
 
     def _lane_work_added(self, lane: JobLane, new: int) -> None:
         """:meth:`work_added` for one lane of a job: filed with its fleet's policy, and as
-        many of that fleet's idle workers woken as could take the new work now. (The credit
-        does not apply: a fleet of a queue that routes chooses among its queues' policies.)"""
+        many of that fleet's idle workers woken as could take the new work now (one fewer if
+        the finishing worker of that fleet asks at once: the credit)."""
         if not lane.counts[READY]:
             return
         n = min(new, lane.takeable())
@@ -135,8 +142,22 @@ class Demand:
                 lane.policy.add(lane)
             else:
                 self.park(lane)
+        if self.credit == lane.queue_index and self.credit_fleet == lane.fleet_index:
+            n -= 1
+            self.credit = -1
         if n > 0:
             self.notify_fleet(lane.fleet_index, lane.queue_index, n)
+
+    def add_lanes(self, job: JobState) -> None:
+        """Note the fleets of ``job``'s lanes whose steps need limits (:attr:`lane_fleets`)."""
+        for lane in job.lanes or ():
+            for step in lane.steps:
+                for limit, _ in step.limits:
+                    key = (limit.index, lane.queue_index)
+                    fleets = self.lane_fleets.get(key)
+                    if fleets is None:
+                        fleets = self.lane_fleets[key] = set()
+                    fleets.add(lane.fleet_index)
 
     def slot_freed(self, job: JobState) -> None:
         """A worker left a job whose ``maxWorkerCount`` bounds how many of its READY tasks may
@@ -147,7 +168,7 @@ class Demand:
         at one instant.
         """
         if job.counts[READY]:
-            if job.in_index and self.credit == job.queue_index:
+            if job.in_index and self.credit == job.queue_index and job.lanes is None:
                 self.credit = -1  # indexed, and the finishing worker asks again at once
                 return
             self.work_added(job, 1)
@@ -158,6 +179,21 @@ class Demand:
         workers in each such queue, less the releasing worker, who asks again at once."""
         n = min(units, limit.blocked_ready)
         for queue_index in limit.queues:
+            queue = self.queues[queue_index]
+            if queue.lanes is not None:
+                # A queue that routes: up to n idle workers of each fleet with a lane of a
+                # step that needs the limit are woken (the credit covers its fleet's).
+                fleets = self.lane_fleets.get((limit.index, queue_index), ())
+                for fleet in queue.serving:
+                    if fleet.index not in fleets:
+                        continue
+                    m = n
+                    if self.credit == queue_index and self.credit_fleet == fleet.index:
+                        m -= 1
+                        self.credit = -1
+                    if m > 0:
+                        self.notify_fleet(fleet.index, queue_index, m)
+                continue
             m = n
             if self.credit == queue_index:
                 m -= 1

@@ -88,7 +88,7 @@ class QueueState:
             self.lanes = {index: self.make_policy() for index in self.lanes}
         for fleet in self.fleets:
             if not fleet.multi_queue:
-                fleet.policy = policy
+                fleet.policy = self.policy_for(fleet)
         for job in self.jobs:
             job.watches = policy.watches
 
@@ -152,8 +152,7 @@ class FleetState:
         entering the several-queues mode, ``served`` (and each worker's ``queue_pos``) is
         counted from the workers' current jobs: those running a task of a queue or exiting a
         session of one."""
-        general = (len(self.queues) > 1 or bool(self.stopped)
-                   or any(queue.lanes is not None for queue in self.queues))
+        general = len(self.queues) > 1 or bool(self.stopped)
         if general and not self.multi_queue:
             served = [0] * len(self.queues)
             position = {queue.index: pos for pos, queue in enumerate(self.queues)}
@@ -164,7 +163,7 @@ class FleetState:
                     served[worker.queue_pos] += 1
             self.served = served
         self.multi_queue = general
-        self.policy = None if general or not self.queues else self.queues[0].policy
+        self.policy = None if general or not self.queues else self.queues[0].policy_for(self)
 
 
 class Farm:
