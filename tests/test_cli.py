@@ -23,7 +23,7 @@ from farmsim.scenario.size import estimate_size, format_bytes
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
-          "session_actions", "tasks", "job_updates", "fleet_scaling")
+          "session_actions", "tasks", "job_updates", "fleet_scaling", "budget_events")
 
 
 def farmsim_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -342,7 +342,7 @@ def test_validate_says_what_arrival_streams_submit(capsys):
     size = estimate_size(farmsim.load_scenario(path))
     assert capsys.readouterr().out == (
         "ok: 0 jobs, 0 tasks; 3 arrival streams submitting about 546 jobs (43,300 tasks) by the "
-        "horizon; 3 queues, 2 fleets with 60 workers, 1 limit; estimated peak memory "
+        "horizon; 3 queues, 4 fleets with 96 workers, 1 limit; estimated peak memory "
         f"{format_bytes(size.memory)}\n")
 
 

@@ -221,7 +221,7 @@ def test_report_on_a_folder_of_two_runs_exits_2(runs, tmp_path, capsys):
     err = bad_input([str(folder)], capsys)
     assert err.startswith(f"farmsim report: error: {folder}: holds tables of more than one run "
                           "(jobs.parquet, steps.parquet, ")
-    assert "fleet_scaling.csv) and no manifest.json to tell which run is current" in err
+    assert "budget_events.csv) and no manifest.json to tell which run is current" in err
     assert not (folder / "report.html").exists()
 
 

@@ -195,6 +195,18 @@ def summary_table(s: dict[str, Any]) -> str:
             top = "-" if lim["max_count"] < 0 else lim["max_count"]
             lines.append(f"{name:<{width}}  {top:>3}  {lim['peak']:>4}  "
                          f"{_pct(lim['utilization']):>11}  {lim['blocked_task_hours']:>18.1f}")
+    budgets = s.get("budgets") or {}
+    if budgets:
+        width = max(6, *(len(name) for name in budgets))
+        queue_width = max(5, *(len(b["queue"]) for b in budgets.values()))
+        lines += ["", f"{'budget':<{width}}  {'queue':<{queue_width}}  {'limit':>10}  "
+                      f"{'spent':>10}  actions taken"]
+        for name, b in budgets.items():
+            taken = "; ".join(f"{a['type']} at {a['threshold_percentage']:g}% "
+                              f"({hms(a['time'])})" for a in b["actions_taken"]) or "none"
+            lines.append(f"{name:<{width}}  {b['queue']:<{queue_width}}  "
+                         f"{'$' + format(b['limit_usd'], ',.2f'):>10}  "
+                         f"{'$' + format(b['spent_usd'], ',.2f'):>10}  {taken}")
     notes = [f"note: {note}" for note in s.get("scenario_notes") or []]
     unmatched = s.get("host_requirements_not_simulated") or {}
     if unmatched:

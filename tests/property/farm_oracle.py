@@ -298,8 +298,10 @@ def run_audited(sim: Simulation, until: float | None = None, *,
     oracle = SchedulingOracle(sim, references)
     env = sim.env
     horizon = math.inf if until is None else until
+    daemons = sim.pool.daemons  # (hazard events: they do not keep a run going)
+    queue = env._queue
     for _ in range(max_events):
-        if env.peek() >= horizon:
+        if env.peek() >= horizon or len(queue) <= daemons[0]:
             break
         env.step()
         if env.peek() > env.now:

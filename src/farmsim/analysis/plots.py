@@ -264,8 +264,9 @@ def fleet_size(result: BaseResult, ax: Axes | None = None) -> Axes:
 
 def fleet_cost(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Cumulative cost over time: each fleet's workers at its cost per worker-hour (from STARTED
-    to STOPPED), each limit's licenses at its cost per hour (its maxCount units while it has
-    one, the units in use while it has none; limits that cost nothing are left out), and their
+    to STOPPED), each limit's licenses at its cost per hour (owned: its maxCount units while it
+    has one, the units in use while it has none; billed by usage: the units in use; limits
+    that cost nothing are left out), and their
     total when there is more than one line. At the end of the run the fleets' lines add up to
     the summary's ``cost_usd.workers``, the licenses' to its ``cost_usd.licenses``."""
     ax = _axes(ax)
@@ -797,12 +798,14 @@ class _License:
 
 
 def _licenses(result: BaseResult) -> list[_License]:
-    """Each limit's license-time paid for: its maxCount units while it has a maximum, the units
-    in use while it has none (as the summary's ``cost_usd.licenses`` counts them)."""
+    """Each limit's license-time paid for: owned licenses, its maxCount units while it has a
+    maximum, the units in use while it has none; licenses billed by usage, the units in use
+    (as the summary's ``cost_usd.licenses`` counts them)."""
     c = result.catalog
     end = c.end_time
     usage = result.limit_usage
     codes = usage["limit_id"].cat.codes.to_numpy()
+    billings = _billings(result)
     found = []
     for i, name in enumerate(c.limit_names):
         rows = usage[codes == i]
@@ -816,12 +819,23 @@ def _licenses(result: BaseResult) -> list[_License]:
         top = maxima[np.maximum(np.searchsorted(since, points, side="right") - 1, 0)]
         k = np.searchsorted(used_at, points, side="right")  # the last change at an instant
         using = np.where(k > 0, in_use[np.maximum(k - 1, 0)], 0.0) if len(in_use) else 0.0
-        rate = np.where(top > 0, top, using)
+        rate = np.where((top > 0) & (billings[i] != "usage"), top, using)
         paid = np.concatenate([[0.0], np.cumsum(rate[:-1] * np.diff(points))])
         found.append(_License(str(name), None, points, paid))
     prices = _limit_prices(result, found)
     return [_License(lic.name, price, lic.times, lic.paid)
             for lic, price in zip(found, prices, strict=True)]
+
+
+def _billings(result: BaseResult) -> list[str]:
+    """How each limit's licenses are billed: the catalog's, a saved ``summary.json``'s
+    (``limits.<name>.billing``), else owned."""
+    c = result.catalog
+    known = getattr(c, "limit_billing", None)
+    if known:
+        return [str(b) for b in known]
+    limits = _saved("limits", result)
+    return [str(limits.get(name, {}).get("billing", "owned")) for name in c.limit_names]
 
 
 def _limit_prices(result: BaseResult, licenses: list[_License]) -> list[float | None]:

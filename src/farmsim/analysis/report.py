@@ -108,6 +108,8 @@ def render_report(result: BaseResult) -> str:
             [[name, "-" if lim["max_count"] < 0 else lim["max_count"], lim["peak"],
               f"{lim['mean_in_use']:.2f}", _pct(lim["utilization"]),
               f"{lim['blocked_task_hours']:.1f}"] for name, lim in s["limits"].items()])]
+    if s.get("budgets"):
+        parts += ["<h3>Budgets</h3>", _budget_table(s)]
     notes = _notes(s)
     if notes:
         parts += ["<ul>", *(f"<li>{_e(n)}</li>" for n in notes), "</ul>"]
@@ -115,6 +117,7 @@ def render_report(result: BaseResult) -> str:
         parts.append(f"<h2>{_e(heading)}</h2>")
         if heading == "Fleets":
             parts += _fleet_table(result)
+            parts += _queue_cost_table(s)
         for plot, caption in section:
             if plot is plots.limit_usage and not len(result.catalog.limit_names):
                 continue
@@ -210,6 +213,36 @@ def _fleet_table(result: BaseResult) -> list[str]:
                      "-" if price is None else f"${seconds / 3600.0 * price:,.2f}"])
     return [_table(["fleet", "peak workers online", "worker-hours", "cost per worker-hour",
                     "cost"], rows)]
+
+
+def _queue_cost_table(s: dict[str, Any]) -> list[str]:
+    """The cost of each queue's work (summary.json's ``queues``): its busy worker time at its
+    workers' fleet prices and the usage-billed licenses its runs held; then what belongs to no
+    queue (idle workers, owned licenses). Nothing for a results folder without ``queues``."""
+    queues = s.get("queues")
+    if not isinstance(queues, dict) or not any(q["worker_hours"] > 0 or q["cost"] > 0
+                                               for q in queues.values()):
+        return []  # (none, or no work done: nothing to split)
+    rows = [[name, f"{q['worker_hours']:,.1f}", f"${q.get('worker_cost', q['cost']):,.2f}",
+             f"${q.get('license_cost', 0.0):,.2f}", f"${q['cost']:,.2f}"]
+            for name, q in queues.items()]
+    rest = s["cost_usd"]["total"] - sum(q["cost"] for q in queues.values())
+    return ["<h3>Cost by queue</h3>",
+            _table(["queue", "busy worker-hours", "workers", "licenses (usage)", "cost"], rows),
+            f"<p>Idle worker time and owned licenses, which belong to no queue: "
+            f"${max(rest, 0.0):,.2f} of the total ${s['cost_usd']['total']:,.2f}.</p>"]
+
+
+def _budget_table(s: dict[str, Any]) -> str:
+    """The budgets (summary.json's ``budgets``): queue, limit, what each counted and the
+    actions it took."""
+    rows = []
+    for name, b in s["budgets"].items():
+        taken = "; ".join(f"{a['type']} at {a['threshold_percentage']:g}% ({hms(a['time'])})"
+                          for a in b.get("actions_taken", [])) or "none"
+        rows.append([name, b["queue"], f"${b['limit_usd']:,.2f}", f"${b['spent_usd']:,.2f}",
+                     _pct(b["spent_usd"] / b["limit_usd"] if b["limit_usd"] else None), taken])
+    return _table(["budget", "queue", "limit", "spent", "of limit", "actions taken"], rows)
 
 
 def _sessions(sessions: dict[str, Any]) -> str:

@@ -14,15 +14,16 @@ What is aggregated (farmsim's definitions; the service documents only the shapes
 * **Cost.** A COMPUTE record costs its seconds at its fleet's ``simulation.cost_per_hour``; a
   LICENSE record its unit-seconds at its limit's ``simulation.cost_per_hour``: the prices of
   the run's summary (``Result.summary()["cost_usd"]``). The summary bills more: each worker
-  from STARTED to STOPPED (or the end of the run), idle time included, and each limit's
+  from STARTED to STOPPED (or the end of the run), idle time included, and each owned limit's
   ``maxCount`` units for the whole run whether used or not (the units in use only while it has
-  no maximum). Sessions cover only the time workers spend on jobs (setup, task runs and
-  envExits; the summary's busy worker-time, ``worker_utilization`` x ``worker_hours``) and the
-  license units task runs held. So, over a window covering the whole run: the COMPUTE costs of
-  a fleet sum to its worker cost in the summary when its workers were never idle, and to less
-  otherwise; the LICENSE costs of a limit without maximum sum to its license cost in the
-  summary, and those of a limit with one to at most that. This is also the service's usage
-  explorer's rule: idle worker time is not counted.
+  no maximum; a limit billed by usage, ``simulation.billing: usage``, the units in use).
+  Sessions cover only the time workers spend on jobs (setup, task runs and envExits; the
+  summary's busy worker-time, ``worker_utilization`` x ``worker_hours``) and the license units
+  task runs held. So, over a window covering the whole run: the COMPUTE costs of a fleet sum
+  to its worker cost in the summary when its workers were never idle, and to less otherwise;
+  the LICENSE costs of a limit billed by usage or without maximum sum to its license cost in
+  the summary, and those of an owned limit with one to at most that. This is also the
+  service's usage explorer's rule: idle worker time is not counted.
 * **Periods.** The window ``[startTime, endTime)`` is cut into calendar buckets of the
   ``period`` in the ``timezone`` (a fixed offset, ``UTC+00:00`` by default): HOURLY at each
   local hour, DAILY at local midnight, WEEKLY at local Monday 00:00 (ISO weeks), MONTHLY at

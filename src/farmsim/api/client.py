@@ -9,7 +9,8 @@ Every request is first checked as botocore checks it before sending (``ParamVali
 and then as the service does (a ``ValidationException`` listing each field in ``fieldList``).
 List operations page with ``maxResults`` and ``nextToken``.
 
-This release reads the farm (farm, queues, fleets, workers, limits, associations) and its
+This release reads the farm (farm, queues, fleets, workers, limits, associations, budgets)
+and its
 jobs, creates jobs
 (CreateJob), and changes a limit's ``maxCount`` (UpdateLimit) and a job's priority,
 ``maxWorkerCount``, retry settings and name (UpdateJob); the other operations that change the
@@ -41,6 +42,7 @@ from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.config import (
     DEFAULT_MAX_FAILED_TASKS_COUNT,
     DEFAULT_MAX_RETRIES_PER_TASK,
+    DEFAULT_SCRIPT_TIMEOUT_S,
     AutoScaling,
     FarmConfig,
     JobSubmission,
@@ -50,6 +52,7 @@ from farmsim.model.config import (
 from farmsim.model.enums import (
     TASK_STATUS_CODES,
     WORKER_STATUS_CODES,
+    AutoScalingMode,
     CreateJobTargetTaskRunStatus,
     TaskRunStatus,
 )
@@ -69,6 +72,10 @@ if TYPE_CHECKING:
     from farmsim.model.state import JobState, StepState
 
 __all__ = ["DeadlineClient"]
+
+#: The end GetBudget reports for a budget the scenario gave no schedule (it runs for the whole
+#: simulation).
+_NO_END = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 
 _RUNNING = TASK_STATUS_CODES[TaskRunStatus.RUNNING]
 _READY = TASK_STATUS_CODES[TaskRunStatus.READY]
@@ -148,15 +155,17 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         ``description``, ``roleArn``, ``jobRunAsUser``, ``jobAttachmentSettings`` and the
         required file system location names change what GetQueue reports (a simulation runs
         no processes as users and moves no files; the run's tables keep the scenario's
-        names). ``defaultBudgetAction`` NONE is the only one modelled (farmsim has no
-        budgets), and storage profiles do not exist on a simulated farm."""
+        names). ``defaultBudgetAction`` NONE is the only one modelled (the action of a queue
+        with no budget: farmsim's budgets come from the scenario's ``farm.budgets``), and
+        storage profiles do not exist on a simulated farm."""
         operation = "UpdateQueue"
         self._request(operation, params)
         index = self._queue(params, operation)
         if params.get("defaultBudgetAction", "NONE") != "NONE":
             raise NotModelledError(
                 f"UpdateQueue defaultBudgetAction {params['defaultBudgetAction']} is not "
-                f"modelled by this release of farmsim (it has no budgets: NONE only)")
+                f"modelled by this release of farmsim (NONE only: a queue without a budget is "
+                f"never blocked)")
         for key in ("allowedStorageProfileIdsToAdd", "allowedStorageProfileIdsToRemove"):
             if params.get(key):
                 raise not_found(operation, "storage profile", params[key][0])
@@ -205,13 +214,19 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                    "status": "SCHEDULING" if index in busy else "IDLE",
                    "defaultBudgetAction": "NONE", "createdAt": self._start,
                    "createdBy": CREATED_BY}
+        budgets = self._sim.budgets
+        if budgets is not None and budgets.blocks(index):
+            # A budget's action stopped it (engine/budgets.py; semantics C.8).
+            summary |= {"status": "SCHEDULING_BLOCKED",
+                        "blockedReason": "BUDGET_THRESHOLD_REACHED"}
         if index in self._queue_updated:
             summary |= {"updatedAt": self._queue_updated[index], "updatedBy": CREATED_BY}
         return summary
 
     def _scheduling(self) -> set[int]:
         """Queues with work to schedule (a job with tasks READY or in flight): SCHEDULING;
-        the others are IDLE (farmsim models no budgets, so none is SCHEDULING_BLOCKED)."""
+        the others are IDLE (a queue a budget's action stopped is SCHEDULING_BLOCKED
+        whatever its work, :meth:`_queue_summary`)."""
         busy: set[int] = set()
         every = len(self._queue_ids)
         for job in self._sim.control.jobs:
@@ -221,6 +236,71 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                 if len(busy) == every:
                     break
         return busy
+
+    # ------------------------------------------------------------------ budgets
+
+    def get_budget(self, **params: Any) -> dict[str, Any]:
+        """A budget of the scenario's ``farm.budgets`` now: ``usages.approximateDollarUsage``
+        is what it has counted (every ``budget_interval``), ``queueStoppedAt`` when its first
+        action stopped its queue. A budget without a ``schedule`` in the scenario runs for
+        the whole simulation: it reports one from t=0 to 9999-12-31T23:59:59Z."""
+        self._request("GetBudget", params)
+        index = self._budget_index(params, "GetBudget")
+        budgets = self._sim.budgets
+        state = budgets.budgets[index] if budgets is not None else None
+        config = self._sim.scenario.farm.budgets[index]
+        summary = self._budget_summary(index)
+        actions = []
+        for action in config.actions:
+            item: dict[str, Any] = {"type": action.type,
+                                    "thresholdPercentage": action.threshold_percentage}
+            if action.description is not None:
+                item["description"] = action.description
+            actions.append(item)
+        start = (dt.datetime.fromisoformat(config.start_time) if config.start_time is not None
+                 else self._start)
+        end = (dt.datetime.fromisoformat(config.end_time) if config.end_time is not None
+               else _NO_END)
+        summary |= {"actions": actions, "schedule": {"fixed": {"startTime": start,
+                                                               "endTime": end}}}
+        if state is not None and state.stopped_at is not None:
+            summary["queueStoppedAt"] = self._time(state.stopped_at)
+        return summary
+
+    def list_budgets(self, **params: Any) -> dict[str, Any]:
+        self._request("ListBudgets", params)
+        summaries = [self._budget_summary(i)
+                     for i in range(len(self._sim.scenario.farm.budgets))]
+        if "status" in params:
+            summaries = [s for s in summaries if s["status"] == params["status"]]
+        items, token = page(summaries, params)
+        return with_token({"budgets": items}, token)
+
+    def _budget_index(self, params: dict[str, Any], operation: str) -> int:
+        ids = {make_id("budget", self._sim.seed, i): i
+               for i in range(len(self._sim.scenario.farm.budgets))}
+        return self._id(params, "budgetId", ids, "budget", operation)
+
+    def _budget_summary(self, index: int) -> dict[str, Any]:
+        """ListBudgets' item: ACTIVE while now is inside the budget's schedule."""
+        config = self._sim.scenario.farm.budgets[index]
+        budgets = self._sim.budgets
+        state = budgets.budgets[index] if budgets is not None else None
+        now = self._sim.env.now
+        queue = self._sim.control.farm.queue_by_name[config.queue].index
+        summary: dict[str, Any] = {
+            "budgetId": make_id("budget", self._sim.seed, index),
+            "usageTrackingResource": {"queueId": self._queue_ids[queue]},
+            "status": ("ACTIVE" if state is None or state.start <= now <= state.end
+                       else "INACTIVE"),
+            "displayName": config.display_name,
+            "approximateDollarLimit": config.approximate_dollar_limit,
+            "usages": {"approximateDollarUsage": state.spent if state is not None else 0.0},
+            "createdBy": CREATED_BY, "createdAt": self._start,
+        }
+        if config.description is not None:
+            summary["description"] = config.description
+        return summary
 
     # ------------------------------------------------------------------ queue environments
 
@@ -282,7 +362,11 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         if capabilities:
             summary["capabilities"] = capabilities
         edits = self._fleet_edits.get(index, {})
-        for key in ("description", "roleArn", "hostConfiguration"):
+        host = self._sim.scenario.farm.fleets[index].host_configuration
+        if host is not None:
+            summary["hostConfiguration"] = {"scriptTimeoutSeconds": DEFAULT_SCRIPT_TIMEOUT_S,
+                                            **host}
+        for key in ("description", "roleArn"):
             if key in edits:
                 summary[key] = edits[key]
         return summary
@@ -305,8 +389,13 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         fleet's bounds must keep its running hosts between them (its hosts are the
         customer's). ``configuration`` (of the fleet's own kind) changes the capabilities
         jobs created from now on are matched against. ``displayName``, ``description``,
-        ``roleArn`` and ``hostConfiguration`` change what GetFleet reports (the run's tables
-        keep the scenario's names)."""
+        ``roleArn`` change what GetFleet reports (the run's tables keep the scenario's names).
+        A customerManaged fleet in EVENT_BASED_AUTO_SCALING mode scales like a
+        serviceManagedEc2 one, except that the service only recommends its sizes and the fleet
+        takes each one its ``scaling_lag`` later (even with equal bounds: the customer's
+        automation sizes it); its ``mode`` cannot change. ``hostConfiguration`` is the
+        script the fleet's workers run from now on as they start (a ``scriptBody`` of ""
+        removes it), for the fleet's ``simulation.host_configuration_time``."""
         operation = "UpdateFleet"
         self._request(operation, params)
         index = self._id(params, "fleetId", self._fleets, "fleet", operation)
@@ -318,6 +407,11 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             if kind != config.kind:
                 raise invalid(operation, "configuration",
                               f"must be {config.kind} (the fleet's kind; got {kind})")
+            if kind == "customerManaged" and configuration.get("mode") != config.mode:
+                raise NotModelledError(
+                    f"{operation}: changing a customerManaged fleet's mode (from {config.mode} "
+                    f"to {configuration.get('mode')}) is not modelled by this release of "
+                    "farmsim")
             changes["configuration"] = configuration
         low = params.get("minWorkerCount", config.min_worker_count)
         high = params.get("maxWorkerCount", config.max_worker_count)
@@ -326,7 +420,9 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                           f"must not exceed maxWorkerCount (got {low} > {high})")
         fleet = self._sim.control.fleets[index]
         bounds = (low, high) != (config.min_worker_count, config.max_worker_count)
-        if config.kind == "serviceManagedEc2" and (bounds or "configuration" in changes):
+        recommended = config.mode == AutoScalingMode.EVENT_BASED_AUTO_SCALING
+        if (config.kind == "serviceManagedEc2" or recommended) and (
+                bounds or "configuration" in changes):
             added = high - self._sim.pool.live(fleet)
             budget = self._budget
             if added > 0 and budget is not None and added * WORKER_BYTES > budget.bytes:
@@ -337,13 +433,13 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
                             reason="SERVICE_QUOTA_EXCEEDED_EXCEPTION",
                             resourceType="worker", serviceCode="deadline",
                             quotaCode="farmsim-simulation-memory")
-            if low == high and fleet.autoscaler is None:  # a fixed fleet stays fixed
-                if bounds:
+            if low == high and fleet.autoscaler is None and not recommended:
+                if bounds:  # a fixed fleet stays fixed
                     self._sim.pool.resize(fleet, high)
                     changes["worker_count"] = high
-            else:
+            elif low < high or fleet.autoscaler is not None or bounds:
                 settings = _autoscaling(changes.get("configuration", config.configuration))
-                self._sim.scale(index, low, high, settings)
+                self._sim.scale(index, low, high, settings, lag=config.scaling_lag)
                 changes["autoscaling"] = settings
             if bounds:
                 changes |= {"min_worker_count": low, "max_worker_count": high}
@@ -359,12 +455,16 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             fleet.capabilities = FleetCapabilities.from_configuration(changes["configuration"])
             if fleet.autoscaler is not None:
                 fleet.autoscaler.forget_capabilities()
+        if "hostConfiguration" in params:
+            host = dict(params["hostConfiguration"])
+            changes["host_configuration"] = host if host.get("scriptBody") else None
         if changes:
             fleets = list(farm.fleets)
             fleets[index] = dataclasses.replace(config, **changes)
             self._set_farm(dataclasses.replace(farm, fleets=tuple(fleets)))
+            self._sim.pool.host_configs[index] = fleets[index].host_script
         edits = self._fleet_edits.setdefault(index, {})
-        for key in ("displayName", "description", "roleArn", "hostConfiguration"):
+        for key in ("displayName", "description", "roleArn"):
             if key in params:
                 edits[key] = params[key]
         self._fleet_updated[index] = self._time(self._sim.env.now)
@@ -441,7 +541,9 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         of the queue; their runs of it finish), STOP_SCHEDULING_AND_CANCEL_TASKS (those runs
         are stopped now, their tasks READY again without a retry counted), or ACTIVE again.
         A stopped association is STOPPED as soon as no worker of the fleet runs a task of the
-        queue or exits a session of it (the service takes a while; farmsim adds no delay)."""
+        queue or exits a session of it (the service takes a while; farmsim adds no delay).
+        ACTIVE on a queue a budget blocked (SCHEDULING_BLOCKED, BUDGET_THRESHOLD_REACHED) sets
+        the association's status; the queue stays blocked by its budget."""
         operation = "UpdateQueueFleetAssociation"
         self._request(operation, params)
         queue = self._queue(params, operation)
@@ -452,8 +554,10 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         status, now = params["status"], self._sim.env.now
         control = self._sim.control
         queue_state, fleet_state = control.queues[queue], control.fleets[fleet]
+        budgets = self._sim.budgets
         if status == "ACTIVE":
-            control.resume_scheduling(queue_state, fleet_state, now)
+            if budgets is None or not budgets.blocks(queue):
+                control.resume_scheduling(queue_state, fleet_state, now)
         else:
             control.stop_scheduling(queue_state, fleet_state, now,
                                     cancel=status == "STOP_SCHEDULING_AND_CANCEL_TASKS")

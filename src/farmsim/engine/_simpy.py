@@ -60,19 +60,28 @@ def event_queue(env: simpy.Environment) -> tuple[list[tuple[Any, ...]], Iterator
     return env._queue, env._eid
 
 
-def run(env: simpy.Environment, until: float | None = None) -> None:
+def run(env: simpy.Environment, until: float | None = None,
+        daemons: list[int] | None = None) -> None:
     """``env.run(until)``: process events until ``until`` (an event at that time at urgent
     priority stops the run, as in SimPy) or until none is left, each as ``env.step()`` would
     (its callbacks, then a crash if it failed and was not defused).
 
     One difference, of no consequence to a run: SimPy puts its stop event back in the queue,
     with no callbacks, to be popped first by the next run; this stops without it.
+
+    ``daemons``: a one-item list counting the events in the queue that do not keep a run
+    going (what would happen to the farm's hosts, were it to go on): the run stops when only
+    those are left, its clock at the last other event. Whoever schedules one adds 1, and its
+    callback takes 1 off.
     """
     if until is not None and float(until) <= env._now:
         raise ValueError(f"until ({float(until)}) must be greater than the current simulation "
                          f"time")
     stop = _stop_at(env, until)
     queue = env._queue
+    if daemons is not None:
+        _run_with_daemons(env, queue, stop, daemons)
+        return
     while queue:
         env._now, _, _, event = heappop(queue)
         if event is stop:
@@ -85,16 +94,34 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
             _crash(event)
 
 
+def _run_with_daemons(env: simpy.Environment, queue: list[tuple[Any, ...]],
+                      stop: simpy.Event | None, daemons: list[int]) -> None:
+    """:func:`run`'s loop, stopping when only daemon events are left."""
+    while len(queue) > daemons[0]:
+        env._now, _, _, event = heappop(queue)
+        if event is stop:
+            return
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            _crash(event)
+    if stop is not None:
+        stop.callbacks = []  # (it stays in the queue, and does nothing there)
+
+
 def run_until(env: simpy.Environment, condition: Callable[[], object],
-              until: float | None = None) -> bool:
-    """Process events as :func:`run` does (to ``until``, or until none is left), and stop
-    early at the first instant after whose changes ``condition()`` is true: it is checked
-    now, then each time the clock is about to move on. Returns whether it held."""
+              until: float | None = None, daemons: list[int] | None = None) -> bool:
+    """Process events as :func:`run` does (to ``until``, or until none but ``daemons`` is
+    left), and stop early at the first instant after whose changes ``condition()`` is true:
+    it is checked now, then each time the clock is about to move on. Returns whether it
+    held."""
     if condition():
         return True
     stop = _stop_at(env, until)
     queue = env._queue
-    while queue:
+    floor = daemons if daemons is not None else [0]
+    while len(queue) > floor[0]:
         if queue[0][0] != env._now and condition():
             if stop is not None:
                 stop.callbacks = []  # (it stays in the queue, and does nothing there)

@@ -17,6 +17,7 @@ from farmsim.record.runs import gather_runs, open_run
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from farmsim.engine.budgets import Budgets
     from farmsim.engine.control import ControlPlane
     from farmsim.engine.workers import WorkerState
     from farmsim.model.job import StepStructure
@@ -29,10 +30,12 @@ _IDLE = WORKER_STATUS_CODES[WorkerStatus.IDLE]
 
 
 def build_catalog(*, scenario: Scenario, seed: int, now: float, control: ControlPlane,
-                  workers: Sequence[WorkerState], recorder: Recorder) -> Catalog:
+                  workers: Sequence[WorkerState], recorder: Recorder,
+                  budgets: Budgets | None = None) -> Catalog:
     """Names, ids, costs and per-job outcomes of a run of ``scenario`` with ``seed`` at
-    ``now``: what the control plane, the workers and the recorder hold."""
+    ``now``: what the control plane, the workers, the recorder and the budgets hold."""
     farm = scenario.farm
+    budget_states = budgets.budgets if budgets is not None else []
     worker_fleet = np.array([w.fleet_index for w in workers], dtype=np.int64)
     areas, blocked_areas = _limit_areas(control.limits, now, recorder, worker_fleet)
     jobs = control.jobs
@@ -86,6 +89,7 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         limit_ids=limit_ids,
         limit_max=[lim.max_count for lim in control.limits],
         limit_cost_per_hour=[lim.cost_per_hour for lim in farm.limits],
+        limit_billing=[lim.billing for lim in farm.limits],
         limit_area=areas,
         limit_blocked_area=blocked_areas,
         limit_peak=[lim.peak for lim in control.limits],
@@ -137,6 +141,13 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         queue_env_names=[tuple(q.environments) for q in farm.queues],
         job_env_names=[j.submission.structure.environments for j in jobs],
         step_env_names=[s.structure.environments for s in steps],
+        budget_names=[b.config.display_name for b in budget_states],
+        budget_ids=make_ids("budget", seed, len(budget_states)),
+        budget_queue=[b.queue for b in budget_states],
+        budget_limit=[b.config.approximate_dollar_limit for b in budget_states],
+        budget_spent=[b.spent for b in budget_states],
+        budget_actions=[[(a.type, a.threshold_percentage) for a in b.config.actions]
+                        for b in budget_states],
         unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
         unused_rules=control.unused_rules(),
         notes=list(scenario.notes),

@@ -37,6 +37,7 @@ from farmsim.model.enums import (
 from farmsim.model.state import (
     CANCELED,
     FAILED,
+    INTERRUPTING,
     NOT_COMPATIBLE,
     PENDING,
     READY,
@@ -143,6 +144,9 @@ class ControlPlane:
         #: and gets nothing. ``None`` costs one check per request.
         self.on_assign: Callable[[WorkerState, float], None] | None = None
         self.on_idle: Callable[[WorkerState, float], None] | None = None
+        #: Tasks INTERRUPTING on a worker whose host is going away, by worker index: READY
+        #: again when the worker has stopped (:meth:`interrupt`, :meth:`worker_stopped`).
+        self._held: dict[int, list[tuple[StepState, int]]] = {}
 
     # ------------------------------------------------------------------ the policies' view
 
@@ -492,7 +496,7 @@ class ControlPlane:
                 if choice is not None and fleet.queues[pos].index != woken_for:
                     # Woken for one queue, this worker serves another: pass the wake on (to
                     # its own fleet, if that queue routes: the work was this fleet's).
-                    self._pass_on(worker, woken_for)
+                    self.pass_on(worker, woken_for)
         new_session = (choice is None or choice[1].job is not session_job
                        or not worker.session_ok)
         if new_session and session_job is not None:
@@ -505,7 +509,7 @@ class ControlPlane:
         if choice is None:
             if worker.status == _STOPPING:
                 if covered:  # it was to take new work of its queue at once: wake another
-                    self._pass_on(worker, fleet.queues[0].index)
+                    self.pass_on(worker, fleet.queues[0].index)
                 return None  # the pool stops it
             if worker.status != _IDLE:
                 worker.status = _IDLE
@@ -579,6 +583,9 @@ class ControlPlane:
             failures = step.failures
             worker.succeeded = failures is None or not failures[task]
             duration = step.durations[task]
+        if duration > fleet.task_cap:  # a service-managed fleet stops a task run at 5 days
+            duration = fleet.task_cap
+            worker.succeeded = False
         if self.on_assign is not None:
             self.on_assign(worker, now)
         plan = job.plan
@@ -628,7 +635,7 @@ class ControlPlane:
                 return choice, pos
         return None, 0
 
-    def _pass_on(self, worker: WorkerState, queue_index: int) -> None:
+    def pass_on(self, worker: WorkerState, queue_index: int) -> None:
         """``worker`` will not take the work of ``queue_index`` it was to take (woken for it,
         or covering it as it finished a run): wake an idle worker in its place (of its own
         fleet when the queue routes steps to fleets: the work was its fleet's)."""
@@ -656,7 +663,7 @@ class ControlPlane:
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] += 1
         if covered:
-            self._pass_on(worker, job.queue_index)
+            self.pass_on(worker, job.queue_index)
         return True
 
     def _slot_freed_by(self, worker: WorkerState, job: JobState) -> None:
@@ -1154,10 +1161,11 @@ class ControlPlane:
         runs.retry_ready.pop(slot, None)
 
     def _stop_run(self, worker: WorkerState, now: float, run_status: int, after: int, *,
-                  reset_retries: bool = True) -> None:
+                  reset_retries: bool = True, by_user: bool = True) -> None:
         """End ``worker``'s task run now with ``run_status`` (the worker is interrupted); its
         task becomes ``after`` (READY ones go back to the retry heap, without a retry; a
-        requeue also sets its failureRetryCount back to 0 unless not ``reset_retries``)."""
+        requeue also sets its failureRetryCount back to 0 unless not ``reset_retries``).
+        ``by_user``: the change is recorded as a user's (a target, an association's stop)."""
         job, step = worker.job, worker.step
         if job is None or step is None:
             raise SimulationError(f"worker#{worker.index} has no task run to stop")
@@ -1178,8 +1186,62 @@ class ControlPlane:
         if reset_retries and step.retries.get(task) and after in (READY, PENDING):
             job.retry_total -= step.retries.pop(task)
         self._record_run(worker, now, run_status, after)
-        self._record_event(now, step, task, task + 1, after, USER)  # (a user's change)
+        if by_user:
+            self._record_event(now, step, task, task + 1, after, USER)  # (a user's change)
         self.cancel_worker(worker)
+
+    # ------------------------------------------------------------------ workers lost
+
+    def interrupt(self, worker: WorkerState, now: float) -> None:
+        """``worker``'s host is going away (a spot interruption's notice, the end of a
+        service-managed worker's life; the pool has made it STOPPING): its task run, if it
+        has one, ends INTERRUPTED now, and its task is INTERRUPTING until the worker has
+        stopped (after its session's envExits), then READY without a retry counted
+        (semantics A.2 row 13, 10.5; :meth:`worker_stopped`)."""
+        if worker.job is None or worker.step is None:
+            return
+        self.now = now
+        step, task = worker.step, worker.task
+        self._stop_run(worker, now, RUN_INTERRUPTED, INTERRUPTING, reset_retries=False,
+                       by_user=False)
+        self._held.setdefault(worker.index, []).append((step, task))
+
+    def worker_stopped(self, worker: WorkerState, now: float) -> None:
+        """``worker`` is STOPPED: the tasks held INTERRUPTING on it are READY again (those a
+        user has not moved meanwhile)."""
+        held = self._held.pop(worker.index, None)
+        if not held:
+            return
+        self.now = now
+        for step, task in held:
+            if step.status[task] != INTERRUPTING:
+                continue  # a user's target moved it meanwhile
+            job = step.job
+            job.requeue_task(step, task, now)
+            self._blocked_ready(step, 1)
+            self._record_event(now, step, task, task + 1, READY, worker.index)
+            self.demand.work_added(job, 1)
+
+    def reclaim(self, worker: WorkerState, now: float) -> None:
+        """The service finds ``worker`` NOT_RESPONDING at ``now`` (its host was lost some time
+        before, silently): its task run ends INTERRUPTED now and its task is READY again
+        without a retry counted (semantics C.1.6, 10.15); its session ends without envExits
+        (its host is gone). A worker running a session's envExits is not lost before they
+        end (the pool defers the loss)."""
+        self.now = now
+        job, step = worker.job, worker.step
+        if job is not None and step is not None:
+            task = worker.task
+            if not worker.started_at <= now:  # lost during its session's setup
+                self.sessions.cancel_setup(worker, now)
+            self._release(worker, job, step, now)
+            job.requeue_task(step, task, now)
+            self._blocked_ready(step, 1)
+            self._record_run(worker, now, RUN_INTERRUPTED, READY)
+            self.demand.work_added(job, 1)
+        self.sessions.abandon(worker)
+        worker.session_job = None
+        worker.session_ok = False
 
     def _refile(self, job: JobState, *, changed: bool) -> None:
         """After a user's change: a job that has work again is running again (no ``endedAt``)

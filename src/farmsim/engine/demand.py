@@ -105,7 +105,7 @@ class Demand:
             return
         ready = self.queues[job.queue_index].ready
         if ready is not None:  # (a scaling fleet serves the queue: it counts this work)
-            ready[job] = None
+            ready.add(job)
         if 0 < job.max_worker_count <= job.workers:
             return  # a worker leaving it announces its slot (slot_freed)
         if job.lanes is not None:  # its queue routes: each lane, for its own fleet

@@ -4,6 +4,7 @@ are associated, built once from the scenario's farm configuration."""
 from __future__ import annotations
 
 import copy
+import math
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from farmsim.engine.autoscaling import Autoscaler
     from farmsim.engine.workers import WorkerState
     from farmsim.model.config import FarmConfig
+    from farmsim.model.distributions import Distribution
     from farmsim.model.job import AmountRequirement, StepStructure
     from farmsim.scheduling.base import SchedulingPolicy
 
@@ -52,10 +54,10 @@ class QueueState:
         #: ones whose idle workers are woken for it.
         self.serving: list[FleetState] = []
         self.jobs: list[JobState] = []
-        #: Jobs that got READY work, in the order they did (a superset: entries whose work
-        #: was taken are dropped by the reader), kept only while a scaling fleet serves the
-        #: queue (``farmsim.engine.autoscaling``); None otherwise.
-        self.ready: dict[JobState, None] | None = None
+        #: Jobs that got READY work (a superset: entries whose work was taken are dropped by
+        #: the reader), kept only while a scaling fleet serves the queue
+        #: (``farmsim.engine.autoscaling``); None otherwise.
+        self.ready: ReadyJobs | None = None
         self.limits_by_amount: dict[str, LimitState] = {}
         #: Its queue environments' names, by priority.
         self.environments = environments
@@ -93,6 +95,47 @@ class QueueState:
             job.watches = policy.watches
 
 
+#: The limits (with the units a run takes) of each step of a job: what decides whether a job's
+#: READY work may be taken for lack of licenses.
+Signature = frozenset[tuple[tuple[LimitState, int], ...]]
+
+
+class ReadyJobs:
+    """A queue's jobs that got READY work, grouped by their steps' limits (:data:`Signature`),
+    each group in the order its jobs got work: a scaler counting the work it could take
+    skips a whole group whose every step waits for a limit without room, in O(1), rather than
+    each of its jobs (a backlog waiting for licenses)."""
+
+    __slots__ = ("groups", "where")
+
+    def __init__(self, jobs: list[JobState] | None = None) -> None:
+        self.groups: dict[Signature, dict[JobState, None]] = {}
+        self.where: dict[JobState, Signature] = {}
+        for job in jobs or ():
+            self.add(job)
+
+    def add(self, job: JobState) -> None:
+        """``job`` got READY work (again)."""
+        key: Signature = frozenset(step.limits for step in job.steps)
+        old = self.where.get(job)
+        if old is not None and old != key:  # (its limits changed: an association stopped)
+            del self.groups[old][job]
+        self.where[job] = key
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = {}
+        group[job] = None
+
+    def discard(self, job: JobState) -> None:
+        """``job`` has no READY work left (or ended)."""
+        key = self.where.pop(job, None)
+        if key is not None:
+            del self.groups[key][job]
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+
 class FleetState:
     """A fleet: its workers and the queues it serves (with how many of its workers each has)."""
 
@@ -100,14 +143,21 @@ class FleetState:
         "_capabilities",
         "autoscaler",
         "fits",
+        "hazards",
         "index",
+        "interruption_rate",
+        "lifetime",
+        "loss_detection",
+        "loss_rate",
         "multi_queue",
         "name",
         "policy",
         "queues",
         "rr",
         "served",
+        "start_delay",
         "stopped",
+        "task_cap",
         "workers",
     )
 
@@ -133,6 +183,19 @@ class FleetState:
         #: association is stopped): then ``served`` is kept up to date and choices go through
         #: ``ControlPlane._choose_among_queues``.
         self.multi_queue = False
+        #: The longest a task run may take on it (s): a service-managed fleet's 5 days
+        #: (semantics B, "Service-managed fleets"), then the run FAILED; inf for others.
+        self.task_cap = math.inf
+        #: How its workers' hosts go away: spot interruptions and losses (NOT_RESPONDING) a
+        #: second per worker, the time until the service finds a lost one, and the longest
+        #: a worker lives (a service-managed fleet's 7 days); ``hazards`` when any applies.
+        self.interruption_rate = 0.0
+        self.loss_rate = 0.0
+        self.loss_detection = 300.0
+        self.lifetime = math.inf
+        self.hazards = False
+        #: The time a host of a wait-and-save fleet takes to come (None: at once).
+        self.start_delay: Distribution | None = None
         #: The policy of the fleet's only queue (None when it serves none or several, or its
         #: association is stopped).
         self.policy: SchedulingPolicy | None = None

@@ -385,6 +385,12 @@ class Sessions:
             entered.append((env, step_gidx, now, now))
         worker.session_ok = False
 
+    def abandon(self, worker: WorkerState) -> None:
+        """``worker``'s host is gone: its session ends with no envExits (what it entered is
+        forgotten; its setup stays recorded as it ran)."""
+        worker.block = None
+        worker.entered.clear()
+
     def close(self, worker: WorkerState, job: JobState, now: float) -> float:
         """Record the envExits that end ``worker``'s session on ``job`` at ``now``, in reverse
         order of entry. Returns when they end (``now`` if it entered nothing)."""

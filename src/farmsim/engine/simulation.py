@@ -24,11 +24,13 @@ from simpy.events import NORMAL, URGENT
 
 from farmsim._documents import shown, shown_names
 from farmsim.engine._simpy import reusable_event, run, run_until, set_clock
-from farmsim.engine.autoscaling import Autoscaler
+from farmsim.engine.autoscaling import Autoscaler, Recommender
+from farmsim.engine.budgets import Budgets
 from farmsim.engine.catalog import build_catalog
 from farmsim.engine.control import ControlPlane
 from farmsim.engine.workers import WorkerPool, WorkerState
 from farmsim.errors import ScenarioError, UsageError
+from farmsim.model.config import SMF_TASK_RUN_CAP_S, SMF_WORKER_LIFETIME_S
 from farmsim.model.state import SUCCEEDED
 from farmsim.record.recorder import Recorder
 from farmsim.scenario.config import Scenario
@@ -41,8 +43,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator
 
     from farmsim.api.client import DeadlineClient
+    from farmsim.engine.farm import FleetState
     from farmsim.model.arrivals import ArrivalStream
-    from farmsim.model.config import AutoScaling, ScheduledCall
+    from farmsim.model.config import AutoScaling, FleetConfig, ScheduledCall
+    from farmsim.model.distributions import Distribution
     from farmsim.model.state import JobState, StepState
     from farmsim.record.result import Result
 
@@ -107,26 +111,66 @@ class Simulation:
         for i, stream in enumerate(scenario.arrivals):
             self.env.process(self._arrivals(i, stream, run_generator(self.seed, ARRIVALS, i)))
         self.pool.boot_times = [config.boot_time for config in farm.fleets]
+        #: The pool's count of daemon events (engine/_simpy.py ``run``) when a fleet's hosts
+        #: can go away (their hazards do not keep a run going); None otherwise.
+        self._daemons: list[int] | None = None
+        for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
+            _hazards(fleet, config)
+            if fleet.hazards:
+                self._daemons = self.pool.daemons
+        self.pool.host_configs = [config.host_script for config in farm.fleets]
+        self.pool.failed = self._failed
         for fleet, config in zip(self.control.fleets, farm.fleets, strict=True):
             self.pool.add(fleet, config.worker_count)
             if config.autoscaling is not None:
                 self.scale(fleet.index, config.min_worker_count, config.max_worker_count,
-                           config.autoscaling)
+                           config.autoscaling, lag=config.scaling_lag)
         self._client: DeadlineClient | None = None
         self._schedule_calls(scenario)
+        # --- budgets (engine/budgets.py, docs/semantics.md D35): one event counting the
+        # budgeted queues' spending every farm.simulation.budget_interval, only when the farm
+        # has budgets.
+        #: The farm's budgets, or None when it has none.
+        self.budgets: Budgets | None = None
+        if farm.budgets:
+            # (its event is a daemon where the pool counts them: it keeps no run going)
+            self.budgets = Budgets(self.env, self.control, self.recorder, farm,
+                                   self.start_time, lambda: self.scenario.farm,
+                                   daemons=getattr(self.pool, "daemons", None))
+        # --- end of budgets
 
-    def scale(self, fleet: int, low: int, high: int, settings: AutoScaling) -> Autoscaler:
+    def scale(self, fleet: int, low: int, high: int, settings: AutoScaling, *,
+              lag: Distribution | None = None) -> Autoscaler:
         """Make fleet ``fleet`` (its index) scale between ``low`` and ``high`` workers with
         ``settings`` from now on (a scenario's scaling fleet, or UpdateFleet), or give its
-        autoscaler these bounds and settings."""
+        autoscaler these bounds and settings. With ``lag`` (a customer-managed fleet in
+        EVENT_BASED_AUTO_SCALING mode) the service only recommends fleet sizes, and the fleet
+        takes each one ``lag`` later (:class:`~farmsim.engine.autoscaling.Recommender`)."""
         state = self.control.fleets[fleet]
         scaler = state.autoscaler
         if scaler is None:
-            scaler = Autoscaler(self.env, self.pool, self.control, state, low, high, settings)
+            if lag is None:
+                scaler = Autoscaler(self.env, self.pool, self.control, state, low, high,
+                                    settings)
+            else:
+                scaler = Recommender(self.env, self.pool, self.control, state, low, high,
+                                     settings, lag=lag,
+                                     rng=run_generator(self.seed, SCALING_LAGS, fleet))
             self.pool.scaling = True
         scaler.settings = settings
         scaler.set_bounds(low, high)
         return scaler
+
+    def _failed(self, worker: WorkerState) -> None:
+        """``worker`` failed to start (its host configuration script timed out): a scaling
+        fleet evaluates (a customer-managed one's automation starts another a lag later), a
+        fixed service-managed fleet starts another at once (the service keeps its workers),
+        a fixed customer-managed one runs one worker fewer (its hosts are the customer's)."""
+        fleet = worker.fleet
+        if fleet.autoscaler is not None:
+            fleet.autoscaler.replace(worker)
+        elif self.scenario.farm.fleets[fleet.index].kind == "serviceManagedEc2":
+            self.pool.add(fleet, 1)
 
     @property
     def workers(self) -> list[WorkerState]:
@@ -202,6 +246,8 @@ class Simulation:
         Raises:
             UsageError: ``until`` is not a duration, or not after the current simulated time.
         """
+        if self.budgets is not None:  # (budgets: count again, if they slept with no work left)
+            self.budgets.resume()
         if callable(until):
             self._run_until(until, progress)
             return
@@ -214,7 +260,7 @@ class Simulation:
                                  f"(got {moment})")
         until = self.scenario.horizon if until is None else _until_seconds(until, self.env.now)
         if progress is None:
-            self._drive(lambda: run(self.env, until))
+            self._drive(lambda: run(self.env, until, self._daemons))
         elif until is not None:
             self._drive(lambda: self._run_in_slices(until, progress))
         else:
@@ -251,7 +297,7 @@ class Simulation:
         horizon = self.scenario.horizon
         if horizon is not None and horizon <= self.env.now:
             horizon = None  # (a run past its horizon goes on until the condition holds)
-        self._drive(lambda: run_until(self.env, condition, horizon))
+        self._drive(lambda: run_until(self.env, condition, horizon, self._daemons))
         if horizon is not None and self.env.now != horizon and abs(self.env.now - horizon) <= (
                 4 * sys.float_info.epsilon * max(1.0, abs(horizon))):
             set_clock(self.env, horizon)  # (as run() does)
@@ -264,20 +310,22 @@ class Simulation:
         env = self.env
         start = env.now
         for i in range(1, _PROGRESS_SLICES + 1):
-            run(env, start + (until - start) * i / _PROGRESS_SLICES)
+            run(env, start + (until - start) * i / _PROGRESS_SLICES, self._daemons)
             progress(env.now, until)
 
     def _run_in_batches(self, progress: Callable[[float, float | None], None]) -> None:
         """``env.run()`` (until no event is left) in batches of events, reporting after each;
         stepping keeps the clock at the last event, as ``env.run()`` does."""
         step = self.env.step
-        try:
-            while True:
-                for _ in range(_PROGRESS_EVENTS):
-                    step()
-                progress(self.env.now, None)
-        except simpy.core.EmptySchedule:
+        queue = self.env._queue
+        floor = self._daemons if self._daemons is not None else [0]
+        while len(queue) > floor[0]:
+            for _ in range(_PROGRESS_EVENTS):
+                if len(queue) <= floor[0]:
+                    break
+                step()
             progress(self.env.now, None)
+        progress(self.env.now, None)
 
     def result(self) -> Result:
         """The records so far, as a :class:`~farmsim.record.result.Result`."""
@@ -285,7 +333,7 @@ class Simulation:
 
         catalog = build_catalog(scenario=self.scenario, seed=self.seed, now=self.env.now,
                                 control=self.control, workers=self.workers,
-                                recorder=self.recorder)
+                                recorder=self.recorder, budgets=self.budgets)
         return Result(catalog, self.recorder)
 
     # ------------------------------------------------------------------ processes
@@ -370,8 +418,26 @@ class Simulation:
 STREAM_KEY = int.from_bytes(b"farmsim", "big")
 #: A run's random streams, by purpose (the second part of their spawn key): every task's first
 #: attempt; what the run draws as it goes (retries, adaptive chunks, session actions); the
-#: workers' polling phases; one stream per arrival stream (third part: its index).
-FIRST_ATTEMPTS, DURING_RUN, WORKER_PHASES, ARRIVALS = range(4)
+#: workers' polling phases (and their boot and host configuration times); one stream per
+#: arrival stream (third part: its index); one per customer-managed fleet that follows the
+#: service's recommendations, for their lags (third part: the fleet's index).
+FIRST_ATTEMPTS, DURING_RUN, WORKER_PHASES, ARRIVALS, SCALING_LAGS = range(5)
+
+
+
+def _hazards(fleet: FleetState, config: FleetConfig) -> None:
+    """Give ``fleet`` its config's ways of losing hosts (docs/semantics.md D36): spot or
+    wait-and-save interruptions, losses (NOT_RESPONDING), a service-managed fleet's 7-day
+    worker life and 5-day task runs; and a wait-and-save fleet's start delay."""
+    service = config.kind == "serviceManagedEc2"
+    fleet.interruption_rate = config.interruptions_per_hour / 3600.0
+    fleet.loss_rate = config.not_responding_per_hour / 3600.0
+    fleet.loss_detection = config.not_responding_after
+    fleet.lifetime = SMF_WORKER_LIFETIME_S if service else math.inf
+    fleet.task_cap = SMF_TASK_RUN_CAP_S if service else math.inf
+    fleet.start_delay = config.start_delay
+    fleet.hazards = (fleet.interruption_rate > 0.0 or fleet.loss_rate > 0.0
+                     or fleet.lifetime < math.inf)
 
 
 def run_generator(seed: int, *purpose: int) -> np.random.Generator:

@@ -4,10 +4,12 @@ A worker's status is the API's WorkerStatus, recorded at each change (``result.w
 
     CREATED --> STARTED --> IDLE <--> RUNNING --> STOPPING --> STOPPED
                     \\______________________________/^
+    (any of STARTED, IDLE, RUNNING, STOPPING) --> NOT_RESPONDING --> STOPPED
 
-* CREATED: the pool made it (:meth:`WorkerPool.add`); STARTED when it starts (at
-  once in this release; fleets with boot times come later). Its worker-hours run from STARTED
-  to STOPPED (or the end of the run).
+* CREATED: the pool made it (:meth:`WorkerPool.add`); STARTED when its host is there (at
+  once, or a wait-and-save fleet's start delay later); it boots and runs its fleet's host
+  configuration script, then asks for work. Its worker-hours run from STARTED to STOPPED (or
+  the end of the run).
 * IDLE: it asked for work and got none; it waits, and polls every ``worker_poll_interval`` at
   its own phase when work appears (the pool wakes only as many as the new work needs).
 * RUNNING: it holds a session. Inside RUNNING it is, at each moment, in one activity
@@ -18,7 +20,13 @@ A worker's status is the API's WorkerStatus, recorded at each change (``result.w
   work, finishes its task run and its session's envExits, then is STOPPED. An idle worker is
   STOPPED at once.
 
-NOT_RESPONDING and interruptions come with the fleets that need them.
+* NOT_RESPONDING: its host configuration script timed out, or its host was lost without
+  notice and the service found it (docs/semantics.md D17, D36); then STOPPED at once.
+
+Hosts go away (docs/semantics.md D36): a spot interruption or the end of a service-managed
+worker's life retires the worker and interrupts its run (the task INTERRUPTING until the
+worker stops); a host lost without notice stops doing anything until the service finds it.
+The fleet may start another worker (``failed``).
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ _STARTED = WORKER_STATUS_CODES[WorkerStatus.STARTED]
 _IDLE = WORKER_STATUS_CODES[WorkerStatus.IDLE]
 _STOPPING = WORKER_STATUS_CODES[WorkerStatus.STOPPING]
 _STOPPED = WORKER_STATUS_CODES[WorkerStatus.STOPPED]
+_NOT_RESPONDING = WORKER_STATUS_CODES[WorkerStatus.NOT_RESPONDING]
 
 
 class Activity(IntEnum):
@@ -210,6 +219,22 @@ class WorkerPool:
         #: Each fleet's boot time distribution (``FleetConfig.boot_time``; None: none), drawn
         #: from the phases' generator as each worker starts.
         self.boot_times: list[Distribution | None] = [None] * len(control.fleets)
+        #: Each fleet's host configuration script as (its time, its ``scriptTimeoutSeconds``)
+        #: (None: none, or no time), drawn from the phases' generator after the boot; a draw
+        #: above the timeout makes the worker fail to start: NOT_RESPONDING, then STOPPED.
+        self.host_configs: list[tuple[Distribution, float] | None] = [None] * len(
+            control.fleets)
+        #: Called with a worker that failed to start (set by the simulation: its fleet may
+        #: start another).
+        self.failed: Callable[[WorkerState], None] | None = None
+        #: Workers whose host went away (interrupted, lost, at the end of its life), by index:
+        #: their fleet may start others when they stop (empty unless a fleet loses workers).
+        self._lost: set[int] = set()
+        #: Lost workers the service has not found yet: they do nothing (:meth:`_lose`).
+        self._gone: set[int] = set()
+        self._hazards = False
+        #: Hazard events in SimPy's queue: they do not keep a run going (engine/_simpy.py).
+        self.daemons = [0]
 
     # ------------------------------------------------------------------ starting, retiring
 
@@ -277,6 +302,89 @@ class WorkerPool:
         worker.status = _STOPPED
         worker.stopped_at = now
         self._record(pack_worker(now, worker.index, _STOPPED))
+        if self._hazards:  # (only when a fleet's workers can be lost)
+            self.control.worker_stopped(worker, now)  # its INTERRUPTING tasks are READY
+            if worker.index in self._lost:
+                self._lost.discard(worker.index)
+                if self.failed is not None:
+                    self.failed(worker)  # its fleet may start another
+
+    # ------------------------------------------------------------------ workers lost
+
+    def _arm(self, worker: WorkerState, now: float) -> None:
+        """``worker`` is STARTED on a fleet whose workers can be lost: schedule the first of
+        its spot interruption, its loss (NOT_RESPONDING) and the end of its life."""
+        fleet = worker.fleet
+        rng = self._phases
+        when, what = now + fleet.lifetime, self._interrupt
+        if fleet.interruption_rate > 0.0:
+            t = now + float(rng.exponential(1.0 / fleet.interruption_rate))
+            when = min(when, t)
+        if fleet.loss_rate > 0.0:
+            t = now + float(rng.exponential(1.0 / fleet.loss_rate))
+            if t < when:
+                when, what = t, self._lose
+        if when == math.inf:
+            return
+        self._hazards = True
+
+        def fire(event: simpy.Event) -> None:
+            self.daemons[0] -= 1
+            what(worker)
+
+        self.daemons[0] += 1
+        self.env.schedule(reusable_event(self.env, [fire]), NORMAL, when - now)
+
+    def _interrupt(self, worker: WorkerState) -> None:
+        """``worker``'s host is going away with notice (a spot interruption, the end of its
+        life): it is STOPPING, its task run ends INTERRUPTED and its task is INTERRUPTING until
+        the worker has run its session's envExits and stopped; then the task is READY and the
+        fleet may start another worker."""
+        if worker.status == _STOPPED or worker.index in self._gone:
+            return
+        if worker.status != _STOPPING:  # (one already leaving is not replaced)
+            self._lost.add(worker.index)
+        self.retire(worker)
+        if worker.job is not None:
+            self.control.interrupt(worker, self.env.now)
+
+    def _lose(self, worker: WorkerState) -> None:
+        """``worker``'s host is lost without notice: it does nothing more (its run does not
+        end, it takes nothing), and the service finds it NOT_RESPONDING
+        ``fleet.loss_detection`` later (:meth:`_reclaim`). A worker running a session's
+        envExits is lost when they end."""
+        if worker.status == _STOPPED or worker.index in self._gone:
+            return
+        now = self.env.now
+        if worker.closing is not None and worker.closing_until > now:
+            self.env.schedule(reusable_event(self.env, [lambda event: self._lose(worker)]),
+                              NORMAL, worker.closing_until - now)
+            return
+        if self.asleep(worker):
+            self._idle[worker.fleet_index].remove((worker.phase, worker.index))
+        elif worker.woken_for >= 0 and worker.job is None:
+            self.control.pass_on(worker, worker.woken_for)  # it will not come: another will
+        worker.woken_for = -1
+        self._gone.add(worker.index)
+        worker.event.callbacks = []  # (what it had scheduled happens no more)
+        worker.event = reusable_event(self.env, [])
+        self.env.schedule(reusable_event(self.env, [lambda event: self._reclaim(worker)]),
+                          NORMAL, worker.fleet.loss_detection)
+
+    def _reclaim(self, worker: WorkerState) -> None:
+        """The service finds lost ``worker`` NOT_RESPONDING: its task run ends INTERRUPTED,
+        its task READY; the worker is STOPPED and its fleet may start another."""
+        now = self.env.now
+        if worker.status != _STOPPING:  # (one already leaving is not replaced)
+            self._lost.add(worker.index)
+        self._record(pack_worker(now, worker.index, _NOT_RESPONDING))
+        worker.status = _NOT_RESPONDING
+        scaler = worker.fleet.autoscaler
+        if scaler is not None and worker in scaler.live:
+            scaler.live.remove(worker)
+        self.control.reclaim(worker, now)
+        self._gone.discard(worker.index)
+        self._stopped(worker)
 
     # ------------------------------------------------------------------ the worker's events
 
@@ -336,6 +444,22 @@ class WorkerPool:
             wait(event, start_next(worker, now), now)
 
         def start(event: simpy.Event) -> None:
+            def timed_out(event: simpy.Event) -> None:
+                """Its host configuration script ran past its timeout: the worker goes
+                NOT_RESPONDING and shuts down (STOPPED) without taking work; its fleet may
+                start another (:attr:`failed`)."""
+                if worker.status == _STOPPING:  # retired meanwhile: it stops as it would
+                    stopped(worker)
+                    return
+                self._record(pack_worker(env.now, index, WORKER_STATUS_CODES[
+                    WorkerStatus.NOT_RESPONDING]))
+                scaler = worker.fleet.autoscaler
+                if scaler is not None:
+                    scaler.live.remove(worker)
+                stopped(worker)
+                if self.failed is not None:
+                    self.failed(worker)
+
             if worker.status == _STOPPING:  # retired before it started: it never does
                 stopped(worker)
                 return
@@ -343,10 +467,23 @@ class WorkerPool:
             self._record(pack_worker(now, index, _STARTED))
             worker.status = _STARTED
             worker.online_at = now
+            if worker.fleet.hazards:  # its host may be interrupted, lost, or reach its end
+                self._arm(worker, now)
             boot = self.boot_times[worker.fleet_index]
-            if boot is not None:  # it boots (billed), then asks for work at once
+            script = self.host_configs[worker.fleet_index]
+            if boot is not None or script is not None:
+                # It boots, then runs the host configuration script (both billed), then asks
+                # for work at once; a script that runs past its timeout fails the start.
+                delay = 0.0 if boot is None else float(boot.sample(self._phases, 1)[0])
+                if script is not None:
+                    took, timeout = float(script[0].sample(self._phases, 1)[0]), script[1]
+                    if took > timeout:
+                        event.callbacks = [timed_out]
+                        schedule(event, NORMAL, delay + timeout)
+                        return
+                    delay += took
                 event.callbacks = on_ask
-                schedule(event, NORMAL, float(boot.sample(self._phases, 1)[0]))
+                schedule(event, NORMAL, delay)
                 return
             if self.poll_interval > 0.0 and phase > 0.0:
                 event.callbacks = on_ask
@@ -358,13 +495,17 @@ class WorkerPool:
         on_ask: list[Callable[[simpy.Event], None]] = [ask]
         worker.on_ask = on_ask
         worker.event = reusable_event(env, [start])
-        schedule(worker.event, URGENT, 0.0)
+        delay = worker.fleet.start_delay  # (a wait-and-save fleet's hosts come later)
+        schedule(worker.event, URGENT,
+                 0.0 if delay is None else float(delay.sample(self._phases, 1)[0]))
 
     def cancel(self, worker: WorkerState) -> None:
         """The control plane canceled ``worker``'s task run (and recorded it): the end
         scheduled for it no longer happens, and the worker asks for work now (at urgent
         priority, as a SimPy interrupt)."""
         pending = worker.event
+        if worker.index in self._gone:
+            return  # its host is lost: the service reclaims its run when it finds it
         if pending.callbacks is worker.on_ask:
             raise SimulationError(f"worker#{worker.index} has no task run to interrupt")
         pending.callbacks = []  # (it stays in SimPy's queue, and does nothing there)

@@ -21,15 +21,18 @@ import pandas as pd
 
 from farmsim._version import __version__
 from farmsim.errors import ResultsError, UsageError
+from farmsim.model.config import BUDGET_ACTION_TYPES
 from farmsim.model.enums import TASK_STATUSES, WorkerStatus
 from farmsim.record.recorder import JOB_SETTINGS
 from farmsim.record.runs import RUN_STATUSES
 
 __all__ = [
     "ACTION_STATUS_NAMES",
+    "BUDGET_ACTION_NAMES",
     "FORMATS",
     "JOB_SETTING_NAMES",
     "MANIFEST",
+    "OPTIONAL_TABLES",
     "RUN_STATUS_NAMES",
     "SCALING_STATUS_NAMES",
     "SUMMARY",
@@ -43,7 +46,9 @@ __all__ = [
 
 #: Table names, in the order they are written.
 TABLES = ("jobs", "steps", "task_runs", "task_events", "workers", "limit_usage", "sessions",
-          "session_actions", "tasks", "job_updates", "fleet_scaling")
+          "session_actions", "tasks", "job_updates", "fleet_scaling", "budget_events")
+#: Tables a results folder saved before they existed may lack (read back empty).
+OPTIONAL_TABLES = ("budget_events",)
 #: Table file formats, each also the suffix of its files (``jobs.parquet``).
 FORMATS = ("parquet", "csv")
 #: The headline metrics of a results folder, and the list of its files (written last).
@@ -60,6 +65,8 @@ WORKER_STATUS_NAMES = np.array([s.value for s in WorkerStatus], dtype=object)
 JOB_SETTING_NAMES = np.array(JOB_SETTINGS, dtype=object)
 #: The categories of ``fleet_scaling.status`` (the API's AutoScalingStatus), in code order.
 SCALING_STATUS_NAMES = np.array(("GROWING", "STEADY", "SHRINKING"), dtype=object)
+#: The categories of ``budget_events.action`` (the API's BudgetActionType), in code order.
+BUDGET_ACTION_NAMES = np.array(BUDGET_ACTION_TYPES, dtype=object)
 
 
 class ResultCatalog(Protocol):
@@ -92,7 +99,7 @@ class BaseResult:
     - ``catalog``: a :class:`ResultCatalog`;
     - the tables, one DataFrame each (:data:`TABLES`): ``jobs``, ``steps``, ``task_runs``,
       ``task_events``, ``workers``, ``limit_usage``, ``sessions``, ``session_actions``,
-      ``tasks``, ``job_updates``, ``fleet_scaling``;
+      ``tasks``, ``job_updates``, ``fleet_scaling``, ``budget_events``;
     - :meth:`summary`: the headline metrics, the keys of ``summary.json``.
 
     This class writes them to a results folder (:meth:`save`).
@@ -126,6 +133,8 @@ class BaseResult:
         def job_updates(self) -> pd.DataFrame: ...
         @property
         def fleet_scaling(self) -> pd.DataFrame: ...
+        @property
+        def budget_events(self) -> pd.DataFrame: ...
 
     def summary(self) -> dict[str, Any]:
         """Headline metrics; the same keys as ``summary.json``."""

@@ -38,6 +38,9 @@ class Catalog:
     limit_ids: np.ndarray
     limit_max: list[int]
     limit_cost_per_hour: list[float]
+    #: Per limit: how its licenses are billed, ``owned`` or ``usage``
+    #: (:data:`~farmsim.model.config.LICENSE_BILLINGS`).
+    limit_billing: list[str] = field(default_factory=list)
     limit_area: list[float]
     limit_blocked_area: list[float]
     limit_peak: list[int]
@@ -84,6 +87,14 @@ class Catalog:
     queue_env_names: list[tuple[str, ...]] = field(default_factory=list)
     job_env_names: list[tuple[str, ...]] = field(default_factory=list)
     step_env_names: list[tuple[str, ...]] = field(default_factory=list)
+    #: Budgets (``farm.budgets``): names, ids, each one's queue (index), dollar limit, what it
+    #: counted by the end, and its actions as (type, thresholdPercentage).
+    budget_names: list[str] = field(default_factory=list)
+    budget_ids: np.ndarray | None = None
+    budget_queue: list[int] = field(default_factory=list)
+    budget_limit: list[float] = field(default_factory=list)
+    budget_spent: list[float] = field(default_factory=list)
+    budget_actions: list[list[tuple[str, float]]] = field(default_factory=list)
     unmatched_requirements: dict[str, int] = field(default_factory=dict)
     unused_rules: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

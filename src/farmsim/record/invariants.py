@@ -226,9 +226,9 @@ def check_time_monotonic(result: Any) -> None:
     submitted = dict(zip(result.jobs["job_id"], result.jobs["submitted_at"], strict=True))
     for row in runs.itertuples(index=False):
         # started_at is NaN for a taskRun that never started: its session's setup failed, it
-        # was canceled first, or the period ended during the setup.
+        # was canceled or interrupted first, or the period ended during the setup.
         started = row.assigned_at if math.isnan(row.started_at) and row.status in (
-            "FAILED", "CANCELED", "RUNNING") else row.started_at
+            "FAILED", "CANCELED", "INTERRUPTED", "RUNNING") else row.started_at
         times = (row.ready_at, row.assigned_at, started)
         where = f"run of {row.task_id} attempt {row.attempt} on {row.worker_id}"
         if any(math.isnan(x) for x in times) or not times[0] <= times[1] <= times[2]:
@@ -354,22 +354,25 @@ def _worker_caps(jobs: pd.DataFrame, updates: pd.DataFrame | None
 
 
 #: The worker status changes of the state machine (``farmsim.engine.workers``); a timeline
-#: saved before CREATED was recorded starts at STARTED.
+#: saved before CREATED was recorded starts at STARTED. A worker whose host configuration
+#: script times out goes STARTED -> NOT_RESPONDING -> STOPPED, and one whose host is lost goes
+#: NOT_RESPONDING from any status it had online, then STOPPED (semantics F.4).
 WORKER_TRANSITIONS: dict[str | None, frozenset[str]] = {
     None: frozenset({"CREATED", "STARTED"}),
     "CREATED": frozenset({"STARTED", "STOPPING"}),
-    "STARTED": frozenset({"IDLE", "RUNNING", "STOPPING"}),
-    "IDLE": frozenset({"RUNNING", "STOPPING"}),
-    "RUNNING": frozenset({"IDLE", "STOPPING"}),
-    "STOPPING": frozenset({"STOPPED"}),
+    "STARTED": frozenset({"IDLE", "RUNNING", "STOPPING", "NOT_RESPONDING"}),
+    "IDLE": frozenset({"RUNNING", "STOPPING", "NOT_RESPONDING"}),
+    "RUNNING": frozenset({"IDLE", "STOPPING", "NOT_RESPONDING"}),
+    "STOPPING": frozenset({"STOPPED", "NOT_RESPONDING"}),
+    "NOT_RESPONDING": frozenset({"STOPPED"}),
     "STOPPED": frozenset(),
 }
 
 
 def check_worker_lifecycle(result: Any) -> None:
     """Each worker's status changes follow :data:`WORKER_TRANSITIONS`, and it runs task runs
-    only while started: none assigned before it STARTED or after it began STOPPING, none
-    ending after it STOPPED."""
+    only while started: none assigned before it STARTED or after it began STOPPING (or went
+    NOT_RESPONDING), none ending after it STOPPED."""
     rule = "worker lifecycle"
     w = result.workers
     previous: dict[str, str] = {}
@@ -383,7 +386,7 @@ def check_worker_lifecycle(result: Any) -> None:
         previous[worker] = status
         if status == "STARTED":
             started[worker] = float(t)
-        elif status == "STOPPING":
+        elif status in ("STOPPING", "NOT_RESPONDING"):
             stopping[worker] = float(t)
         elif status == "STOPPED":
             stopped[worker] = float(t)

@@ -111,10 +111,14 @@ class Recorder:
         fleet_scaling: a scaling fleet's target and its workers each time either changed, when
             it evaluated: (time, fleet, target, workers); a list (one row per evaluation that
             changed something, :meth:`fleet_scale`).
+        budget_events: the budget actions taken, in the order taken: (time, budget, action
+            type code in :data:`~farmsim.model.config.BUDGET_ACTION_TYPES`, threshold
+            percentage, spending then in USD, the budget's dollar limit); a list
+            (:meth:`budget_action`).
     """
 
-    __slots__ = ("actions", "blocks", "fleet_scaling", "job_updates", "runs", "succeeded",
-                 "task_events", "worker_events")
+    __slots__ = ("actions", "blocks", "budget_events", "fleet_scaling", "job_updates", "runs",
+                 "succeeded", "task_events", "worker_events")
 
     def __init__(self) -> None:
         self.runs = bytearray()
@@ -125,6 +129,14 @@ class Recorder:
         self.blocks: list[tuple[tuple[int, int, int, float], ...]] = []
         self.job_updates: list[tuple[float, int, int, int, int]] = []
         self.fleet_scaling: list[tuple[float, int, int, int]] = []
+        self.budget_events: list[tuple[float, int, int, float, float, float]] = []
+
+    def budget_action(self, time: float, budget: int, kind: int, threshold: float,
+                      spent: float, limit: float) -> None:
+        """Record that budget number ``budget`` took an action of type code ``kind`` (its
+        ``threshold`` percentage reached) at ``time``, having counted ``spent`` USD of its
+        ``limit``."""
+        self.budget_events.append((time, budget, kind, threshold, spent, limit))
 
     def fleet_scale(self, time: float, fleet: int, target: int, workers: int) -> None:
         """Record that scaling fleet number ``fleet`` wanted ``target`` workers and had

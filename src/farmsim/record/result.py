@@ -2,7 +2,7 @@
 
 Tables (the README's Output tables): ``jobs``, ``steps``, ``task_runs``, ``task_events``,
 ``workers``, ``limit_usage``, ``sessions``, ``session_actions``, ``tasks``, ``job_updates``,
-``fleet_scaling``.
+``fleet_scaling``, ``budget_events``.
 Times are float
 seconds since t=0; ids are the API's. Each table is built on first access and cached.
 :meth:`~farmsim.record.base.BaseResult.save` writes them.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import pyarrow.compute as pc
 from farmsim.model.enums import TASK_STATUSES, TaskRunStatus
 from farmsim.model.state import TERMINAL_JOB_STATUSES
 from farmsim.record.base import ACTION_STATUS_NAMES as _ACTION_STATUS_NAMES
+from farmsim.record.base import BUDGET_ACTION_NAMES as _BUDGET_ACTION_NAMES
 from farmsim.record.base import JOB_SETTING_NAMES as _JOB_SETTING_NAMES
 from farmsim.record.base import RUN_STATUS_NAMES as _RUN_STATUS_NAMES
 from farmsim.record.base import SCALING_STATUS_NAMES as _SCALING_STATUS_NAMES
@@ -70,6 +72,9 @@ _FLEET_SCALE = np.dtype([("time", "<f8"), ("fleet", "<i8"), ("target", "<i8"),
 #: A record of ``Recorder.job_updates``.
 _JOB_UPDATE = np.dtype([("time", "<f8"), ("job", "<i8"), ("setting", "i1"), ("value", "<i8"),
                         ("previous", "<i8")])
+#: A record of ``Recorder.budget_events``.
+_BUDGET_EVENT = np.dtype([("time", "<f8"), ("budget", "<i8"), ("action", "i1"),
+                          ("threshold", "<f8"), ("spent", "<f8"), ("limit", "<f8")])
 
 
 class Result(BaseResult):
@@ -96,6 +101,7 @@ class Result(BaseResult):
                                            recorder.blocks), catalog.end_time)
         self._job_updates = np.array(recorder.job_updates, dtype=_JOB_UPDATE)  # (a copy)
         self._fleet_scaling = np.array(recorder.fleet_scaling, dtype=_FLEET_SCALE)
+        self._budget_events = np.array(recorder.budget_events, dtype=_BUDGET_EVENT)
 
     # ------------------------------------------------------------------ id categories
 
@@ -675,6 +681,29 @@ class Result(BaseResult):
             "status": _cat(status.astype(np.int8), _SCALING_STATUS_NAMES),
         })
 
+    @cached_property
+    def budget_events(self) -> pd.DataFrame:
+        """One row per budget action taken (``farmsim.engine.budgets``), in the order taken:
+        at ``time`` the budget ``budget_id`` on the queue ``queue_id`` had counted
+        ``spent_usd`` of its ``limit_usd`` (``approximateDollarLimit``), reaching the
+        ``threshold_percentage`` of its ``action`` (STOP_SCHEDULING_AND_COMPLETE_TASKS or
+        STOP_SCHEDULING_AND_CANCEL_TASKS). Empty when no budget acted."""
+        c = self.catalog
+        b = self._budget_events
+        budget = b["budget"].astype(np.int64)
+        budget_ids = (c.budget_ids if c.budget_ids is not None
+                      else np.empty(0, dtype=object))
+        queue = np.asarray(c.budget_queue, dtype=np.int64)[budget] if len(b) else budget
+        return pd.DataFrame({
+            "time": np.ascontiguousarray(b["time"]),
+            "budget_id": _cat(budget, budget_ids),
+            "queue_id": _cat(queue, c.queue_ids),
+            "action": _cat(b["action"], _BUDGET_ACTION_NAMES),
+            "threshold_percentage": np.ascontiguousarray(b["threshold"]),
+            "spent_usd": np.ascontiguousarray(b["spent"]),
+            "limit_usd": np.ascontiguousarray(b["limit"]),
+        })
+
     def _environment_ids(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The environment ids of action rows (codes, -1 for a sync) and their categories."""
         c = self.catalog
@@ -717,9 +746,24 @@ class Result(BaseResult):
         runs from the first submission to the end of the last job, and is None while a job is
         unfinished. ``host_requirements_not_simulated`` lists host requirements (other than
         limits) that only some fleets of a step's queue satisfy (every fleet of the queue may
-        take the step in this release), with how many steps named each. License cost is
-        ``maxCount`` units for the whole run at ``cost_per_hour`` (units in use, for an unlimited
-        limit).
+        take the step in this release), with how many steps named each.
+
+        Costs (docs/semantics.md D29): a worker costs its fleet's ``cost_per_hour`` from
+        STARTED to STOPPED; an owned limit (``billing`` owned) its ``maxCount`` units over each
+        stretch of time it had that maximum (the units in use while it had none), a limit
+        billed by usage the units task runs held (its usage timeline's integral), each at its
+        ``cost_per_hour``. ``cost_usd.total`` is workers plus licenses.
+
+        ``queues`` prices each queue's work: ``worker_hours`` is the worker time spent on it
+        (each run from its assignment, its session's setup included, to its end, plus the
+        envExits of its sessions), ``worker_cost`` that time at each worker's fleet price,
+        ``license_cost`` the units of usage-billed limits its runs held (units x run time x
+        price), ``cost`` their sum. Idle worker time, and owned licenses, belong to no queue:
+        the queues' costs add up to less than ``cost_usd.total`` by exactly those.
+
+        ``budgets`` holds, per budget by displayName, its queue, ``limit_usd``, the
+        ``spent_usd`` it counted (every ``budget_interval``, engine/budgets.py) and the
+        ``actions_taken``.
         """
         c = self.catalog
         j = c.jobs
@@ -758,10 +802,15 @@ class Result(BaseResult):
         for i, name in enumerate(c.limit_names):
             mean_in_use = c.limit_area[i] / c.end_time if c.end_time > 0 else 0.0
             max_count = c.limit_max[i]
-            # Licenses are paid for as held: maxCount units while it has one (through each
-            # change of it, UpdateLimit), the units in use while it has none.
+            # Owned licenses are paid for as held: maxCount units while it has one (through
+            # each change of it, UpdateLimit), the units in use while it has none. Licenses
+            # billed by usage: the units in use, all the time.
             paid, capacity = _license_unit_seconds(c, i)
-            license_cost += paid / 3600.0 * c.limit_cost_per_hour[i]
+            billing = _billing(c, i)
+            if billing == "usage":
+                paid = c.limit_area[i]
+            cost = paid / 3600.0 * c.limit_cost_per_hour[i]
+            license_cost += cost
             limits[name] = {
                 "limit_id": str(c.limit_ids[i]),
                 "max_count": max_count,
@@ -770,6 +819,8 @@ class Result(BaseResult):
                 "utilization": c.limit_area[i] / capacity if capacity else None,
                 "blocked_task_hours": c.limit_blocked_area[i] / 3600.0,
                 "cost_per_hour": c.limit_cost_per_hour[i],
+                "billing": billing,
+                "cost": cost,
             }
         succeeded = status == TaskRunStatus.SUCCEEDED.value
         return {
@@ -809,6 +860,11 @@ class Result(BaseResult):
                 for name, fid, price, h in zip(c.fleet_names, c.fleet_ids,
                                                c.fleet_cost_per_hour, fleet_hours, strict=True)
             },
+            # Per queue by displayName: the worker time spent on its work and its cost, with
+            # the usage-billed licenses its runs held (idle time belongs to no queue).
+            "queues": self._queue_costs(finished),
+            # Per budget by displayName: what it counted and the actions it took.
+            "budgets": self._budget_summary(),
             "sessions": {
                 "count": n_sessions,
                 "task_runs_per_session": len(r) / n_sessions if n_sessions else None,
@@ -826,6 +882,82 @@ class Result(BaseResult):
             # What the scenario loader remarked (a calibration's size, trace jobs skipped).
             "scenario_notes": list(c.notes),
         }
+
+    def _queue_costs(self, finished: np.ndarray) -> dict[str, Any]:
+        """Per queue: ``queue_id``, ``worker_hours`` (its runs from assignment to end and the
+        envExits of its sessions), ``worker_cost`` (that time at each worker's fleet price),
+        ``license_cost`` (units of usage-billed limits its runs held x run time x price) and
+        ``cost`` (their sum). ``finished``: each run's end (the end of the run while open)."""
+        c = self.catalog
+        r, a = self._runs, self._actions
+        queues = np.asarray(c.jobs["queue"], dtype=np.int64)
+        n = len(c.queue_names)
+        price = np.asarray(c.fleet_cost_per_hour, dtype=np.float64)
+        fleet = np.asarray(c.worker_fleet, dtype=np.int64)
+        held = finished - r["assigned_at"]
+        exits = a[a["phase"] == 2]
+        exit_spans = np.where(np.isnan(exits["ended_at"]), c.end_time, exits["ended_at"]) \
+            - exits["started_at"]
+        exit_spans = np.where(np.isnan(exit_spans), 0.0, exit_spans)
+        # Each queue's runs and envExits, summed exactly (math.fsum: the same whatever the
+        # order of the records, as busy_hours is).
+        queue = np.concatenate([queues[r["job"]], queues[exits["job"]]])
+        busy = np.concatenate([held, exit_spans])
+        worker = np.concatenate([r["worker"], exits["worker"]]).astype(np.int64)
+        seconds = _sums_by(queue, busy, n)
+        spent = (_sums_by(queue, busy * price[fleet[worker]], n) / 3600.0 if len(price)
+                 else np.zeros(n))
+        licensed = np.zeros(n)
+        rate = self._usage_rate_per_step()
+        if rate is not None and len(r):
+            licensed = _sums_by(queue[:len(r)], held * rate[r["step"]], n) / 3600.0
+        return {
+            name: {"queue_id": str(qid), "worker_hours": float(sec) / 3600.0,
+                   "worker_cost": float(w), "license_cost": float(lic),
+                   "cost": float(w) + float(lic)}
+            for name, qid, sec, w, lic in zip(c.queue_names, c.queue_ids, seconds, spent,
+                                              licensed, strict=True)
+        }
+
+    def _usage_rate_per_step(self) -> np.ndarray | None:
+        """Per step: the price per hour of the usage-billed license units one of its runs
+        holds (None when no limit is billed by usage)."""
+        c = self.catalog
+        usage = {str(c.limit_ids[i]): c.limit_cost_per_hour[i]
+                 for i in range(len(c.limit_names)) if _billing(c, i) == "usage"}
+        if not usage:
+            return None
+        found: dict[int, float] = {}
+        rate = np.zeros(len(c.step_acquired_limits), dtype=np.float64)
+        for i, acquired in enumerate(c.step_acquired_limits):
+            key = id(acquired)  # (steps with the same limits share one list)
+            value = found.get(key)
+            if value is None:
+                value = found[key] = math.fsum(
+                    held["count"] * usage.get(str(held["limitId"]), 0.0) for held in acquired)
+            rate[i] = value
+        return rate
+
+    def _budget_summary(self) -> dict[str, Any]:
+        """Per budget: its id, queue, dollar limit, what it counted and the actions taken."""
+        c = self.catalog
+        events = self._budget_events
+        out: dict[str, Any] = {}
+        for i, name in enumerate(c.budget_names):
+            queue = c.budget_queue[i]
+            mine = events[events["budget"] == i]
+            out[name] = {
+                "budget_id": str(c.budget_ids[i]) if c.budget_ids is not None else None,
+                "queue": c.queue_names[queue],
+                "queue_id": str(c.queue_ids[queue]),
+                "limit_usd": c.budget_limit[i],
+                "spent_usd": c.budget_spent[i],
+                "actions_taken": [
+                    {"time": float(e["time"]), "type": str(_BUDGET_ACTION_NAMES[e["action"]]),
+                     "threshold_percentage": float(e["threshold"]),
+                     "spent_usd": float(e["spent"])} for e in mine],
+            }
+        return out
 
     # ------------------------------------------------------------------ files
 
@@ -906,6 +1038,22 @@ def _license_unit_seconds(c: Any, i: int) -> tuple[float, float | None]:
             paid += _area(times, counts, start, stop)
             capacity = None
     return paid, capacity or None
+
+
+def _sums_by(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """The exact sum (math.fsum) of ``values`` for each key 0..n-1: the same whatever the
+    order of the values."""
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    ordered = values[order].tolist()
+    return np.array([math.fsum(ordered[lo:hi]) for lo, hi in pairwise(bounds.tolist())],
+                    dtype=np.float64)
+
+
+def _billing(c: Any, i: int) -> str:
+    """How limit ``i``'s licenses are billed (``owned`` when the catalog does not say)."""
+    billing = getattr(c, "limit_billing", None)
+    return str(billing[i]) if billing else "owned"
 
 
 def _area(times: np.ndarray, counts: np.ndarray, start: float, stop: float) -> float:

@@ -27,9 +27,11 @@ from farmsim._documents import shown
 from farmsim.errors import ResultsError
 from farmsim.record.base import (
     ACTION_STATUS_NAMES,
+    BUDGET_ACTION_NAMES,
     FORMATS,
     JOB_SETTING_NAMES,
     MANIFEST,
+    OPTIONAL_TABLES,
     RUN_STATUS_NAMES,
     SCALING_STATUS_NAMES,
     SUMMARY,
@@ -72,7 +74,9 @@ class SavedResult(BaseResult):
     from the file ``manifest.json`` lists for it; each listed file must have the size recorded
     there. A folder without ``manifest.json`` (saved by a farmsim that did not write one) is
     read from ``<table>.parquet`` or ``<table>.csv``, unless it holds tables in both formats:
-    two runs.
+    two runs. A table added after the folder was saved (:data:`OPTIONAL_TABLES`:
+    ``budget_events``) is read back empty, and the summary keys added since
+    (``queues``, ``budgets``, a limit's ``billing`` and ``cost``) are simply absent.
 
     From Parquet the frames equal the live result's. From CSV, numbers, strings and lists (of
     step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
@@ -117,6 +121,8 @@ class SavedResult(BaseResult):
         for name in TABLES:
             table = self.files.get(name)
             if table is None:
+                if name in OPTIONAL_TABLES:
+                    continue  # (saved before the table existed: read back empty)
                 raise ResultsError(f"no {name} table ({name}.parquet or {name}.csv)",
                                    path=str(folder))
             header = _columns_of(table)
@@ -208,9 +214,15 @@ class SavedResult(BaseResult):
     def fleet_scaling(self) -> pd.DataFrame:
         return self._read("fleet_scaling")
 
+    @cached_property
+    def budget_events(self) -> pd.DataFrame:
+        return self._read("budget_events")
+
     # ------------------------------------------------------------------ reading
 
     def _read(self, name: str) -> pd.DataFrame:
+        if name not in self.files:  # an optional table the folder was saved without
+            return self._empty(name)
         path = self.files[name]
         self._check_size(path)  # in case the file changed since the folder was loaded
         schema = _SCHEMA[name]
@@ -232,6 +244,21 @@ class SavedResult(BaseResult):
                                    path=str(path)) from None
         return pd.DataFrame(columns)
 
+    def _empty(self, name: str) -> pd.DataFrame:
+        """Table ``name`` with no rows, its columns of a live result's dtypes."""
+        columns: dict[str, Any] = {}
+        for column, spec in _SCHEMA[name].items():
+            if spec.kind in ("float", "int", "bool"):
+                columns[column] = np.empty(0, dtype={"float": np.float64, "int": np.int64,
+                                                     "bool": bool}[spec.kind])
+            elif spec.kind == "enum":
+                columns[column] = pd.Categorical([], categories=list(spec.names))
+            elif spec.kind in ("str", "list"):
+                columns[column] = np.empty(0, dtype=object)
+            else:
+                columns[column] = pd.Categorical([])
+        return pd.DataFrame(columns)
+
     def _column(self, spec: _Column, values: pd.Series) -> Any:
         kind = spec.kind
         if kind in ("float", "int"):
@@ -250,6 +277,16 @@ class SavedResult(BaseResult):
         elif kind == "limit":
             categories = pd.Index([lim["limit_id"] for lim in self._summary["limits"].values()])
             what = f"a limit of {self._summary_path.name}"
+        elif kind in ("budget", "queue"):
+            # The run's budgets (queues) in its order, from summary.json; ids of another run
+            # are refused. (Without them there: in order of appearance.)
+            listed = self._summary.get(f"{kind}s")
+            if not isinstance(listed, dict):
+                return values.array if categorical else _recode(values, _appearance(values),
+                                                                 what)
+            categories = pd.Index([str(entry.get(f"{kind}_id")) for entry in listed.values()
+                                   if isinstance(entry, dict)])
+            what = f"a {kind} of {self._summary_path.name}"
         elif kind == "rows":
             strings = pd.Series(np.asarray(values, dtype=object))
             missing = strings.isna().to_numpy()
@@ -306,7 +343,8 @@ class _Column:
     ``kind``: ``float``, ``int``, ``str``, ``list``, ``bool``; or a Categorical of ``enum`` (the
     values ``names``), ``rows`` (one distinct id per row, in row order), ``own`` (ids in order
     of appearance), ``task`` (every task of the ``steps`` table), ``limit`` (the limits of
-    summary.json) or ``ref`` (the categories of the column ``ref``; a value not among them is an
+    summary.json), ``budget`` or ``queue`` (the budgets, the queues of summary.json) or
+    ``ref`` (the categories of the column ``ref``; a value not among them is an
     error if ``strict``, else added).
     """
 
@@ -336,6 +374,8 @@ _RUN_ACTION = _Column("ref", ref=("task_runs", "session_action_id"), strict=True
 _SETTING = _Column("enum", names=tuple(JOB_SETTING_NAMES), what="job setting")
 _SCALING = _Column("enum", names=tuple(SCALING_STATUS_NAMES), what="AutoScalingStatus")
 _FLEET_OF = _Column("ref", ref=("workers", "fleet_id"), strict=True, what="a fleet")
+_BUDGET_ACTION = _Column("enum", names=tuple(BUDGET_ACTION_NAMES), what="BudgetActionType")
+_BUDGET, _QUEUE_OF = _Column("budget", what="a budget"), _Column("queue", what="a queue")
 
 #: Every column :meth:`Result.save` writes, by table: all are required to read a folder back.
 _SCHEMA: dict[str, dict[str, _Column]] = {
@@ -380,6 +420,9 @@ _SCHEMA: dict[str, dict[str, _Column]] = {
                     "previous": _I},
     "fleet_scaling": {"time": _F, "fleet_id": _FLEET_OF, "target_worker_count": _I,
                       "worker_count": _I, "status": _SCALING},
+    "budget_events": {"time": _F, "budget_id": _BUDGET, "queue_id": _QUEUE_OF,
+                      "action": _BUDGET_ACTION,
+                      "threshold_percentage": _F, "spent_usd": _F, "limit_usd": _F},
 }  # fmt: skip
 
 
@@ -597,9 +640,15 @@ _SUMMARY: dict[str, Any] = {
     "cost_usd": {"workers": _NUMBER, "licenses": _NUMBER, "total": _NUMBER},
     "limits": _Each(_LIMIT_SUMMARY),
 }  # fmt: skip
+#: A limit's keys of summary.json added after the first release of the format (optional).
+_LIMIT_SUMMARY_OPTIONAL = {"billing": _STRING, "cost": _NUMBER}
 _SUMMARY_OPTIONAL: dict[str, Any] = {
     "start": _STRING_OR_NULL,
     "fleets": _Each({"fleet_id": _STRING, "cost_per_hour": _NUMBER}),
+    "queues": _Each({"queue_id": _STRING, "worker_hours": _NUMBER, "cost": _NUMBER}),
+    "budgets": _Each({"queue": _STRING, "limit_usd": _NUMBER, "spent_usd": _NUMBER,
+                      "actions_taken": _Each({"time": _NUMBER, "type": _STRING,
+                                              "threshold_percentage": _NUMBER}, array=True)}),
     "host_requirements_not_simulated": _Each(_INTEGER),
     "runtime_rules_unused": _Each(_INTEGER, array=True),
     "scenario_notes": _Each(_STRING, array=True),
@@ -623,7 +672,8 @@ def _unlisted_tables(folder: Path) -> dict[str, Path]:
 _FILE = {"file": _STRING, "bytes": _INTEGER}
 _MANIFEST: dict[str, Any] = {
     "farmsim": _STRING, "format": _STRING, "scenario": _STRING, "seed": _INTEGER,
-    "tables": _Each(_FILE, required=TABLES), "summary": _FILE,
+    "tables": _Each(_FILE, required=tuple(t for t in TABLES if t not in OPTIONAL_TABLES)),
+    "summary": _FILE,
 }  # fmt: skip
 
 
@@ -685,6 +735,10 @@ def _read_summary(path: Path, folder: Path) -> dict[str, Any]:
         for key, spec in _SUMMARY_OPTIONAL.items():
             if key in data:
                 _check_json(data[key], spec, key)
+        for name, limit in data["limits"].items():
+            for key, spec in _LIMIT_SUMMARY_OPTIONAL.items():
+                if key in limit:
+                    _check_json(limit[key], spec, f"limits.{name}.{key}")
         ids = [lim["limit_id"] for lim in data["limits"].values()]
         for i, limit_id in enumerate(ids):
             if limit_id in ids[:i]:

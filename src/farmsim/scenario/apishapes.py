@@ -1,7 +1,7 @@
 """The scenario's API-shaped sections checked against the Deadline Cloud API's own shapes.
 
-The ``farm:`` section and its queues, fleets and limits are written like CreateFarm,
-CreateQueue, CreateFleet and CreateLimit requests, a queue's ``environments`` like
+The ``farm:`` section and its queues, fleets, limits and budgets are written like CreateFarm,
+CreateQueue, CreateFleet, CreateLimit and CreateBudget requests, a queue's ``environments`` like
 CreateQueueEnvironment's, and each ``workload.jobs`` item like a CreateJob request. The readers
 (:mod:`~farmsim.scenario.farm`, :mod:`~farmsim.scenario.fleets`, ...) check what farmsim
 simulates, with messages of their own; :func:`check_api_shape` then checks the same section
@@ -15,8 +15,9 @@ What is checked, and what farmsim decided:
 
 * only the section's keys that are the API's: farmsim's own keys (``simulation``; a queue's
   ``fleets``, ``limits`` and ``environments``, which stand for the association operations; a
-  job's ``at``, ``queue``, ``template`` and ``parameters``, which farmsim takes in forms of its
-  own) are left out (:data:`OWN_KEYS`);
+  job's ``at``, ``queue``, ``template`` and ``parameters``, and a budget's
+  ``usageTrackingResource`` and ``schedule``, which farmsim takes in forms of its own) are
+  left out (:data:`OWN_KEYS`);
 * the request's required members are not demanded: farmsim fills in what a scenario does not
   give (``farmId``, ``roleArn``, ``clientToken``, a job's ``priority``, ...) and its readers
   demand the rest; inside the section, the API's required members are demanded but for a
@@ -48,12 +49,15 @@ __all__ = ["OWN_KEYS", "PARTIAL_SHAPES", "check_api_shape"]
 
 #: The keys of each API-shaped section that are farmsim's, not the operation's.
 OWN_KEYS: dict[str, tuple[str, ...]] = {
-    "CreateFarm": ("queues", "fleets", "limits", "simulation"),
+    "CreateFarm": ("queues", "fleets", "limits", "budgets", "simulation"),
     "CreateQueue": ("fleets", "limits", "environments"),
     "CreateQueueEnvironment": ("template",),
     "CreateFleet": ("simulation",),
     "CreateLimit": ("simulation",),
     "CreateJob": ("at", "queue", "template", "parameters"),
+    # A budget names its queue by displayName; its schedule's times are wall-clock strings
+    # (or YAML timestamps) and it may be left out: the reader checks both.
+    "CreateBudget": ("usageTrackingResource", "schedule"),
 }
 
 #: The structures whose required members a scenario need not give: a fleet's capabilities

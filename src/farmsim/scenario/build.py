@@ -105,6 +105,7 @@ def build_scenario(
     if farm is None or workload is None or runtimes is None or name is None or seed is None:
         raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover
     notes += _idle_notes(farm, workload)
+    notes += _script_notes(farm)
     return scenario_type(
         name=name,
         seed=seed,
@@ -122,10 +123,21 @@ def build_scenario(
     )
 
 
+def _script_notes(farm: FarmConfig) -> list[str]:
+    """Notes on host configuration scripts given no time: they take none."""
+    return [f"fleet {fleet.display_name!r} has a hostConfiguration script but no "
+            "simulation.host_configuration_time: the script takes no time (give the time it "
+            "runs, e.g. host_configuration_time: 2m)"
+            for fleet in farm.fleets
+            if fleet.host_configuration is not None and fleet.host_configuration.get("scriptBody")
+            and fleet.host_configuration_time is None]
+
+
 def _idle_notes(farm: FarmConfig, workload: Workload) -> list[str]:
-    """Notes on what will not run: fleets without workers, queues none of whose fleets has
-    any, and a scenario that submits no job at all."""
-    idle = {fleet.display_name for fleet in farm.fleets if fleet.worker_count == 0}
+    """Notes on what will not run: fleets without workers that do not scale, queues none of
+    whose fleets has any, and a scenario that submits no job at all."""
+    idle = {fleet.display_name for fleet in farm.fleets
+            if fleet.worker_count == 0 and fleet.autoscaling is None}  # (one that scales grows)
     notes = [f"fleet {fleet.display_name!r} has 0 workers: no work runs on it"
              for fleet in farm.fleets if fleet.display_name in idle]
     for queue in farm.queues:

@@ -1,6 +1,7 @@
 """The ``farm:`` section and its queues, shaped like CreateFarm and CreateQueue requests.
 
-Fleets and limits are read by :mod:`~farmsim.scenario.fleets` and :mod:`~farmsim.scenario.limits`;
+Fleets, limits and budgets are read by :mod:`~farmsim.scenario.fleets`,
+:mod:`~farmsim.scenario.limits` and :mod:`~farmsim.scenario.budgets`;
 this module checks the queues' associations with them by displayName, and reads each queue's
 ``environments`` (OpenJD environment templates with a priority, as CreateQueueEnvironment takes
 them). Only the ``priorityFifo`` scheduling configuration is simulated in this release.
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 from farmsim._documents import shown
 from farmsim.model.config import (
+    DEFAULT_BUDGET_INTERVAL_S,
     DEFAULT_WORKER_POLL_INTERVAL_S,
     FarmConfig,
     QueueConfig,
@@ -21,6 +23,7 @@ from farmsim.model.config import (
 )
 from farmsim.scenario._validate import NAME_MAX, Problems, Section, at, index, names, show
 from farmsim.scenario.apishapes import check_api_shape
+from farmsim.scenario.budgets import read_budget
 from farmsim.scenario.fleets import read_fleet
 from farmsim.scenario.limits import read_limit
 from farmsim.templates import load_environment_template
@@ -34,8 +37,9 @@ __all__ = [
     "read_farm",
 ]
 
-FARM_KEYS = ("displayName", "description", "queues", "fleets", "limits", "simulation")
-FARM_SIMULATION_KEYS = ("worker_poll_interval",)
+FARM_KEYS = ("displayName", "description", "queues", "fleets", "limits", "budgets",
+             "simulation")
+FARM_SIMULATION_KEYS = ("worker_poll_interval", "budget_interval")
 QUEUE_KEYS = ("displayName", "description", "schedulingConfiguration", "fleets", "limits",
               "environments")
 #: The keys of a queue environment (CreateQueueEnvironment's ``template`` and ``priority``).
@@ -59,9 +63,10 @@ def read_farm(data: Any, problems: Problems, where: str = "farm", *,
               base_dir: str | os.PathLike[str] | None = None) -> FarmConfig | None:
     """Validate the ``farm`` mapping. Records every problem; returns None if there were any.
 
-    The farm, each queue, each queue environment, fleet and limit is also checked against the
-    shape of the request it is written like (CreateFarm, CreateQueue, CreateQueueEnvironment,
-    CreateFleet, CreateLimit: :func:`~farmsim.scenario.apishapes.check_api_shape`)."""
+    The farm, each queue, each queue environment, fleet, limit and budget is also checked
+    against the shape of the request it is written like (CreateFarm, CreateQueue,
+    CreateQueueEnvironment, CreateFleet, CreateLimit, CreateBudget:
+    :func:`~farmsim.scenario.apishapes.check_api_shape`)."""
     before = len(problems)
     farm = Section(data, where, problems, keys=FARM_KEYS, required=("queues",))
     display_name = farm.string("displayName", default="farm", max_length=NAME_MAX)
@@ -80,10 +85,18 @@ def read_farm(data: Any, problems: Problems, where: str = "farm", *,
             amounts=amounts, base_dir=base_dir,
         ),
     )
+    queue_names = declared_names(farm.get("queues"))
+    budgets = _read_named(
+        farm.sequence("budgets"), farm.at("budgets"), problems,
+        lambda data, where, problems: read_budget(data, where, problems, queues=queue_names))
     simulation = farm.section("simulation", keys=FARM_SIMULATION_KEYS)
     poll = simulation.duration("worker_poll_interval", default=DEFAULT_WORKER_POLL_INTERVAL_S)
+    # How often budgets add up their queues' spending (docs/semantics.md D35).
+    budget_interval = simulation.duration("budget_interval", default=DEFAULT_BUDGET_INTERVAL_S,
+                                          positive=True)
     check_api_shape(data, "CreateFarm", where, problems)
-    if len(problems) > before or display_name is None or poll is None:
+    if (len(problems) > before or display_name is None or poll is None
+            or budget_interval is None):
         return None
     return FarmConfig(
         display_name=display_name,
@@ -91,6 +104,8 @@ def read_farm(data: Any, problems: Problems, where: str = "farm", *,
         fleets=tuple(fleets),
         limits=tuple(limits),
         worker_poll_interval=poll,
+        budgets=tuple(budgets),
+        budget_interval=budget_interval,
     )
 
 

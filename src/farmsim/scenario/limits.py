@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmsim.model.config import LimitConfig
+from farmsim.model.config import LICENSE_BILLINGS, LimitConfig
 from farmsim.scenario._validate import INT32_MAX, NAME_MAX, Problems, Section
 from farmsim.scenario.apishapes import check_api_shape
 
 __all__ = ["LIMIT_KEYS", "LIMIT_SIMULATION_KEYS", "amount_name_problem", "read_limit"]
 
 LIMIT_KEYS = ("displayName", "amountRequirementName", "maxCount", "description", "simulation")
-LIMIT_SIMULATION_KEYS = ("cost_per_hour",)
+LIMIT_SIMULATION_KEYS = ("cost_per_hour", "billing")
 
 #: Identifiers OpenJD reserves right after ``amount.`` (``amount.worker.vcpu`` etc.).
 _RESERVED_AMOUNT_SCOPES = ("worker", "job", "step", "task")
@@ -46,14 +46,18 @@ def _read_limit(data: Any, where: str, problems: Problems) -> LimitConfig | None
     limit.text("description")
     simulation = limit.section("simulation", keys=LIMIT_SIMULATION_KEYS)
     cost = simulation.number("cost_per_hour", default=0.0, minimum=0)
+    # How the licenses are billed: owned (maxCount units, used or not) or by usage (the units
+    # task runs hold), docs/semantics.md D29.
+    billing = simulation.choice("billing", LICENSE_BILLINGS, default="owned")
     if (len(problems) > before or name is None or amount is None or max_count is None
-            or cost is None):
+            or cost is None or billing is None):
         return None
     return LimitConfig(
         display_name=name,
         amount_requirement_name=amount,
         max_count=max_count,
         cost_per_hour=cost,
+        billing=billing,
     )
 
 

@@ -1,8 +1,8 @@
 """``Scenario.with_overrides``: change values of a scenario by dotted path, then validate again.
 
 A path walks the scenario file's structure. Mapping keys are path segments; a list item is
-addressed by its ``displayName`` (queues, fleets, limits), its ``name`` (arrival streams) or by
-its index (any list)::
+addressed by its ``displayName`` (queues, fleets, limits, budgets), its ``name`` (arrival
+streams) or by its index (any list)::
 
     farm.limits.nuke.maxCount              -> farm.limits[i].maxCount where displayName == nuke
     farm.fleets.linux-spot.maxWorkerCount
@@ -24,6 +24,13 @@ from farmsim._documents import shown
 from farmsim.errors import ScenarioError
 from farmsim.scenario._validate import Problems, at, index, names, show
 from farmsim.scenario.arrivals import ARRIVAL_KEYS, PROCESS_KEYS
+from farmsim.scenario.budgets import (
+    BUDGET_ACTION_KEYS,
+    BUDGET_KEYS,
+    BUDGET_SCHEDULE_KEYS,
+    FIXED_SCHEDULE_KEYS,
+    TRACKING_KEYS,
+)
 from farmsim.scenario.build import TOP_KEYS, scenario_from_mapping
 from farmsim.scenario.distributions import DISTRIBUTION_KEYS
 from farmsim.scenario.farm import FARM_KEYS, FARM_SIMULATION_KEYS, QUEUE_KEYS, SCHEDULING_POLICIES
@@ -62,6 +69,11 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
     "farm.fleets[].simulation": FLEET_SIMULATION_KEYS,
     "farm.limits[]": LIMIT_KEYS,
     "farm.limits[].simulation": LIMIT_SIMULATION_KEYS,
+    "farm.budgets[]": BUDGET_KEYS,
+    "farm.budgets[].usageTrackingResource": TRACKING_KEYS,
+    "farm.budgets[].actions[]": BUDGET_ACTION_KEYS,
+    "farm.budgets[].schedule": BUDGET_SCHEDULE_KEYS,
+    "farm.budgets[].schedule.fixed": FIXED_SCHEDULE_KEYS,
     "workload": WORKLOAD_KEYS,
     "workload.jobs[]": JOB_KEYS,
     "workload.arrivals[]": ARRIVAL_KEYS,
@@ -72,12 +84,13 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
     "runtimes[].duration": _DISTRIBUTION_KEYS,
 }
 #: Places that hold lists: a missing one cannot be created by addressing an item in it.
-_LISTS = {"farm.queues", "farm.fleets", "farm.limits", "workload.jobs", "workload.arrivals",
-          "runtimes"}
+_LISTS = {"farm.queues", "farm.fleets", "farm.limits", "farm.budgets", "farm.budgets[].actions",
+          "workload.jobs", "workload.arrivals", "runtimes"}
 _KINDS = {
     "queues": "queue",
     "fleets": "fleet",
     "limits": "limit",
+    "budgets": "budget",
     "jobs": "job",
     "arrivals": "arrival stream",
     "runtimes": "rule",

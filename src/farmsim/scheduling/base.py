@@ -23,6 +23,12 @@ worker should take next. The contract:
   costs nothing on the engine's hot path. After a priority change the engine also re-files the
   job (``add`` or ``park`` with new generations).
 
+* **Lanes.** In a queue whose fleets do not all satisfy every step (docs/semantics.md D23)
+  each fleet asks a policy of its own, and the jobs it is given are lanes
+  (:class:`~farmsim.model.state.JobLane`): a job's steps that fleet may take, with the job's
+  priority, ``maxWorkerCount``, workers and status read through. A policy orders them as it
+  orders jobs; it needs nothing else.
+
 :data:`~farmsim.scheduling.POLICIES` maps each queue ``schedulingConfiguration`` member name to
 its policy class (later releases add priorityBalanced, weightedBalanced and custom policies).
 """

@@ -193,6 +193,7 @@ def farms(
     queue_environments: bool = False,
     scaling: bool = False,
     capabilities: bool = False,
+    hazards: bool = False,
 ) -> FarmConfig:
     """A farm of 1..``max_queues`` queues and 1..``max_fleets`` fixed-size fleets of
     ``min_workers``..``max_workers`` workers; every fleet serves at least one queue and every
@@ -203,7 +204,9 @@ def farms(
     each fleet may instead be a service-managed one that scales between 0..2 and up to
     ``max_workers`` workers (standby 0..2, idle duration 0..120 s, 1..5 workers a minute).
     With ``capabilities``, each fleet declares an OS (LINUX or WINDOWS) and has one GPU or
-    none (see :func:`job_structures` ``host_requirements``)."""
+    none (see :func:`job_structures` ``host_requirements``). With ``hazards``, each
+    service-managed fleet is a spot fleet whose hosts are interrupted (0..3 an hour) and lost
+    without notice (0..2 an hour, found after 30..300 s)."""
     n_queues = draw(st.integers(1, max_queues))
     n_fleets = draw(st.integers(1, max_fleets))
     limits = tuple(
@@ -221,9 +224,20 @@ def farms(
             min_workers, max_workers))), min_worker_count=n, max_worker_count=n)
         for i in range(n_fleets)
     )
+    if hazards:
+        fleets = tuple(
+            dataclasses.replace(
+                fleet, configuration={**fleet.configuration,
+                                      "instanceMarketOptions": {"type": "spot"}},
+                interruptions_per_hour=draw(st.sampled_from((0.0, 1.0, 3.0))),
+                not_responding_per_hour=draw(st.sampled_from((0.0, 0.5, 2.0))),
+                not_responding_after=float(draw(st.integers(30, 300))))
+            if fleet.kind == "serviceManagedEc2" else fleet
+            for fleet in fleets)
     if capabilities:
         fleets = tuple(
-            dataclasses.replace(fleet, configuration={_CAPABILITIES[fleet.kind]: {
+            dataclasses.replace(fleet, configuration={**fleet.configuration,
+                                                      _CAPABILITIES[fleet.kind]: {
                 "osFamily": draw(st.sampled_from(("LINUX", "WINDOWS"))),
                 **({"acceleratorCount": {"min": 1, "max": 1}} if draw(st.booleans()) else {}),
             }})

@@ -537,6 +537,22 @@ def test_fleet_cost_of_the_quickstart_ends_at_its_summary_cost(quickstart):
     assert float(lines["total"].get_ydata()[-1]) == pytest.approx(cost["total"])
 
 
+def test_fleet_cost_of_licenses_billed_by_usage_follows_the_units_in_use(quickstart, tmp_path):
+    # GIVEN the quickstart with its nuke licenses billed by usage
+    scenario = farmsim.load_scenario(ROOT / "scenarios" / "quickstart.yaml").with_overrides(
+        {"farm.limits.nuke.simulation.billing": "usage"})
+    result = farmsim.simulate(scenario, until="2h")
+    cost = result.summary()["cost_usd"]
+    assert 0 < cost["licenses"] < quickstart.summary()["cost_usd"]["licenses"]
+    # WHEN its cost is plotted, live and from its results folder
+    for run in (result, farmsim.Result.load(result.save(tmp_path / "usage"))):
+        lines = {line.get_label(): line for line in plots.fleet_cost(run).lines}
+        # THEN the licenses' line ends at the summary's license cost (the units in use), and
+        # the total at its total
+        assert float(lines["nuke licenses"].get_ydata()[-1]) == pytest.approx(cost["licenses"])
+        assert float(lines["total"].get_ydata()[-1]) == pytest.approx(cost["total"])
+
+
 def test_workers_busy_splits_running_and_idle_workers_by_fleet(fleet_run):
     # GIVEN each worker's status at a time, from the table (its last change at or before it)
     w = fleet_run.workers.astype({"worker_id": str, "fleet_id": str, "status": str})

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import farmsim
+from farmsim._progress import hms
 from farmsim.analysis import plots, render_report, write_report
 from farmsim.analysis.report import PLOTS, SECTIONS
 
@@ -169,3 +170,41 @@ def test_a_summary_that_keeps_start_fleets_and_prices_gives_the_live_report(resu
     loaded = farmsim.Result.load(result.save(tmp_path / "saved"))
     # THEN it is the live result's report, byte for byte
     assert render_report(loaded) == render_report(result)
+
+
+def test_report_prices_each_queues_work_in_the_fleets_section(result, page):
+    # GIVEN the quickstart's report (queues render and comp on one fleet)
+    fleets = _fleets_section(page)
+    queues = result.summary()["queues"]
+    # THEN the Fleets section has a table of each queue's busy worker-hours and cost, and says
+    # what belongs to no queue
+    table = fleets[fleets.index("<h3>Cost by queue</h3>"):]
+    table = table[:table.index("</table>")]
+    for name in ("render", "comp"):
+        q = queues[name]
+        assert (f"<tr><td>{name}</td><td>{q['worker_hours']:,.1f}</td>"
+                f"<td>${q['worker_cost']:,.2f}</td><td>$0.00</td>"
+                f"<td>${q['cost']:,.2f}</td></tr>") in table
+    total = result.summary()["cost_usd"]["total"]
+    rest = total - queues["render"]["cost"] - queues["comp"]["cost"]
+    assert (f"Idle worker time and owned licenses, which belong to no queue: ${rest:,.2f} of "
+            f"the total ${total:,.2f}.") in fleets
+
+
+def test_report_lists_the_budgets_and_the_actions_they_took(tmp_path):
+    # GIVEN the quickstart with a $1 budget on its render queue that stops it at 50%
+    scenario = farmsim.load_scenario(ROOT / "scenarios" / "quickstart.yaml").with_overrides({
+        "farm.budgets": [{"displayName": "render cap", "usageTrackingResource": {
+            "queue": "render"}, "approximateDollarLimit": 1, "actions": [
+            {"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS", "thresholdPercentage": 50}]}]})
+    result = farmsim.simulate(scenario, until="2h")
+    budget = result.summary()["budgets"]["render cap"]
+    (taken,) = budget["actions_taken"]
+
+    # WHEN its report is rendered  THEN a Budgets table says what the budget counted and did
+    page = render_report(result)
+    table = page[page.index("<h3>Budgets</h3>"):]
+    table = table[:table.index("</table>")]
+    assert (f"<tr><td>render cap</td><td>render</td><td>$1.00</td>"
+            f"<td>${budget['spent_usd']:,.2f}</td>") in table
+    assert f"STOP_SCHEDULING_AND_COMPLETE_TASKS at 50% ({hms(taken['time'])})" in table

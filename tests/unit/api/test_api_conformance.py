@@ -53,6 +53,7 @@ IN_SCOPE = (
     "get_session", "list_sessions", "list_sessions_for_worker", "get_session_action",
     "list_session_actions", "batch_get_job_entity", "search_workers",
     "start_sessions_statistics_aggregation", "get_sessions_statistics_aggregation",
+    "get_budget", "list_budgets",
 )
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -135,6 +136,19 @@ RAW: dict[str, Any] = {
              "maxCount": 2},
             {"displayName": "unused", "amountRequirementName": "amount.license.unused",
              "maxCount": 3}],
+        # Budgets that never act (the fleets cost nothing): one with a schedule and actions,
+        # one without either.
+        "budgets": [
+            {"displayName": "render budget", "description": "conformance",
+             "usageTrackingResource": {"queue": "render"}, "approximateDollarLimit": 100,
+             "actions": [{"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS",
+                          "thresholdPercentage": 80, "description": "slow down"},
+                         {"type": "STOP_SCHEDULING_AND_CANCEL_TASKS",
+                          "thresholdPercentage": 100}],
+             "schedule": {"fixed": {"startTime": "2026-03-01T00:00:00Z",
+                                    "endTime": "2026-04-01T00:00:00Z"}}},
+            {"displayName": "comp budget", "usageTrackingResource": {"queue": "comp"},
+             "approximateDollarLimit": 0.01, "actions": []}],
     },
     "workload": {"jobs": [
         {"template": PIPE, "queue": "render", "at": 0, "priority": 60},
@@ -586,6 +600,11 @@ CASES: tuple[Case, ...] = (
                                               "statistics": ["SUM"]}]),
     Case("get_sessions_statistics_aggregation",
          lambda f: [{"farmId": f["farm"], "aggregationId": _aggregation(f)}], min_items=2),
+    # ------------------------------------------------------------------ budgets
+    Case("get_budget", lambda f: [{"farmId": f["farm"], "budgetId": b["budgetId"]}
+                                  for b in f.client.list_budgets(farmId=f["farm"])["budgets"]]),
+    Case("list_budgets", lambda f: [{"farmId": f["farm"]},
+                                    {"farmId": f["farm"], "status": "ACTIVE"}], min_items=2),
 )
 CASE = {case.name: case for case in CASES}
 

@@ -216,7 +216,7 @@ def test_update_queue_refuses_what_it_does_not_model() -> None:
     c, ids = farm.client, {"farmId": farm.farm, "queueId": farm.queue["comp"]}
     with pytest.raises(NotModelledError, match="weightedBalanced"):
         c.update_queue(**ids, schedulingConfiguration={"weightedBalanced": {}})
-    with pytest.raises(NotModelledError, match="budgets"):
+    with pytest.raises(NotModelledError, match="defaultBudgetAction"):
         c.update_queue(**ids, defaultBudgetAction="STOP_SCHEDULING_AND_COMPLETE_TASKS")
     with pytest.raises(c.exceptions.ResourceNotFoundException):
         c.update_queue(**ids, allowedStorageProfileIdsToAdd=["sp-" + "0" * 32])
@@ -315,7 +315,8 @@ def test_an_operation_farmsim_does_not_model_says_so() -> None:
     with pytest.raises(NotModelledError, match="does not model the CreateBudget operation"):
         farm.client.create_budget(farmId=farm.farm)
     assert not hasattr(farm.client, "create_budget")  # (an AttributeError too)
-    assert not farm.client.can_paginate("list_budgets")
+    assert not farm.client.can_paginate("list_storage_profiles")
+    assert farm.client.can_paginate("list_budgets")
     with pytest.raises(AttributeError, match="no attribute 'get_jobs'"):
         farm.client.get_jobs()  # (a typo is no operation of the service)
 

@@ -17,7 +17,7 @@ from pandas.testing import assert_frame_equal
 import farmsim
 from farmsim.analysis import render_report
 from farmsim.errors import FarmsimError, ResultsError
-from farmsim.record.base import BaseResult
+from farmsim.record.base import OPTIONAL_TABLES, BaseResult
 from farmsim.record.result import TABLES, Result
 from farmsim.record.saved import _SCHEMA, SavedResult
 from farmsim.scenario import scenario_from_dict
@@ -54,6 +54,12 @@ SCENARIO: dict[str, Any] = {
                     "simulation": {"workers": 3, "cost_per_hour": 0.5}}],
         "limits": [{"displayName": "nuke", "amountRequirementName": "amount.license.nuke",
                     "maxCount": 1, "simulation": {"cost_per_hour": 0.25}}],
+        # A budget whose 0% action blocks the queue no job uses at the first count (60 s):
+        # a budget_events row whose queue is in no other table.
+        "budgets": [{"displayName": "idle budget", "usageTrackingResource": {"queue": "idle"},
+                     "approximateDollarLimit": 1,
+                     "actions": [{"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS",
+                                  "thresholdPercentage": 0}]}],
     },
     "workload": {"jobs": [
         {"at": 0, "queue": "render", "template": _template("NA"), "priority": 70},
@@ -100,6 +106,8 @@ def test_the_run_covers_what_a_round_trip_must_restore(live: Result) -> None:
     assert any(live.steps["depends_on"].map(len)) and any(live.task_runs["acquired_limits"])
     assert list(live.jobs["queue"].cat.categories) == ["render", "idle"]
     assert len(live.limit_usage)
+    assert live.budget_events["queue_id"].astype(str).tolist() == [
+        live.summary()["queues"]["idle"]["queue_id"]]
 
 
 def test_schema_covers_every_column_a_result_saves(live: Result) -> None:
@@ -229,10 +237,34 @@ def test_no_summary(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("folder", ["parquet", "csv"], indirect=True)
-@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize("table", [t for t in TABLES if t not in OPTIONAL_TABLES])
 def test_no_table(folder: Path, table: str) -> None:
     (folder / f"{table}.{folder.name}").unlink()
     assert _error(folder) == f"{folder}: no {table} table ({table}.parquet or {table}.csv)"
+
+
+@pytest.mark.parametrize("folder", ["parquet", "csv"], indirect=True)
+def test_a_folder_saved_before_budgets_loads(folder: Path, live: Result) -> None:
+    # GIVEN a folder as a farmsim without budgets and usage billing saved it: no budget_events
+    # table, no queues or budgets in summary.json, no billing or cost per limit
+    (folder / f"budget_events.{folder.name}").unlink()
+    summary = json.loads((folder / "summary.json").read_text())
+    del summary["queues"], summary["budgets"]
+    for limit in summary["limits"].values():
+        del limit["billing"], limit["cost"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+
+    # WHEN it is loaded
+    result = Result.load(folder)
+
+    # THEN it reads, with an empty budget_events table of the live columns and dtypes, and
+    # the report renders from it
+    events = result.budget_events
+    assert len(events) == 0
+    assert list(events.columns) == list(live.budget_events.columns)
+    assert events.dtypes.astype(str).tolist() == live.budget_events.dtypes.astype(str).tolist()
+    assert "queues" not in result.summary()
+    assert "<h1>farmsim report: roundtrip</h1>" in render_report(result)
 
 
 # ------------------------------------------------------------------ errors: summary.json

@@ -305,7 +305,7 @@ def _drop(data: dict[str, Any], *keys: str) -> None:
         pytest.param(_put({"file": "x.csv", "bytes": 1}), ("tables", "extra"),
                      "tables.extra: not a table farmsim writes (jobs, steps, task_runs, "
                      "task_events, workers, limit_usage, sessions, session_actions, tasks, "
-                     "job_updates, fleet_scaling)",
+                     "job_updates, fleet_scaling, budget_events)",
                      id="unknown table"),
         pytest.param(_put("../jobs.csv"), ("tables", "jobs", "file"),
                      'tables.jobs.file: expected a file name inside the results folder (got '

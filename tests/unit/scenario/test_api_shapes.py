@@ -134,15 +134,16 @@ def test_a_field_the_reader_reported_is_not_reported_again():
     data["farm"]["fleets"][0]["maxWorkerCount"] = -1  # MinZeroMaxInteger
     _cmf(data)["mode"] = "SOMETIMES"  # AutoScalingMode enum
     _smf(data)["instanceMarketOptions"] = {}  # type is required by both
-    # AND an API key the reader refuses, whose content CreateFleet would refuse too
+    # AND a hostConfiguration without its required scriptBody, with a timeout out of range
     data["farm"]["fleets"][1]["hostConfiguration"] = {"scriptTimeoutSeconds": 1}
     # THEN each field has the reader's message only
     expect_problems(
         data,
         f"{F0}.maxWorkerCount: must be >= 0 (got -1)",
         f"{CMF}.mode: must be one of NO_SCALING, EVENT_BASED_AUTO_SCALING (got 'SOMETIMES')",
-        "farm.fleets[1]: unknown key 'hostConfiguration' (expected one of: configuration, "
-        "description, displayName, maxWorkerCount, minWorkerCount, simulation)",
+        "farm.fleets[1].hostConfiguration: missing required key 'scriptBody'",
+        "farm.fleets[1].hostConfiguration.scriptTimeoutSeconds: must be between 300 and 3600 "
+        "(got 1)",
         f"{SMF}.instanceMarketOptions: missing required key 'type'",
     )
 
@@ -245,11 +246,15 @@ def test_the_shape_check_alone_refuses_what_create_job_refuses():
 
 def test_farmsims_own_keys_are_the_ones_each_operation_lacks_or_takes_in_another_form():
     # farmsim's own keys are not the API's, but a template (a path or a mapping here, the
-    # template's text in the API) and job parameters (plain values here, {"int": "5"} there)
+    # template's text in the API), job parameters (plain values here, {"int": "5"} there), a
+    # budget's queue (a displayName here, a queueId there) and its schedule (wall-clock
+    # strings, and optional, here)
     taken_otherwise = {(operation, key) for operation, own in OWN_KEYS.items() for key in own
                        if key in operation_model(operation).input_shape.members}
     assert taken_otherwise == {("CreateJob", "template"), ("CreateJob", "parameters"),
-                               ("CreateQueueEnvironment", "template")}
+                               ("CreateQueueEnvironment", "template"),
+                               ("CreateBudget", "usageTrackingResource"),
+                               ("CreateBudget", "schedule")}
 
 
 # ---------------------------------------------------------------------------- a valid farm
@@ -286,7 +291,7 @@ def _full_farm() -> dict[str, Any]:
                                         "count": {"min": 1}},
             "allowedInstanceTypes": ["g6.xlarge"],
         },
-        instanceMarketOptions={"type": "wait-and-save"},
+        instanceMarketOptions={"type": "spot"},
         vpcConfiguration={"resourceConfigurationArns": []},
         autoScalingConfiguration={"workerIdleDurationSeconds": 86400},
         storageProfileId="sp-" + "f" * 32)

@@ -71,9 +71,8 @@ RULES = [
     pytest.param(
         _set("farm.budget", 7),
         [
-            "farm: unknown key 'budget' (expected one of: description, displayName, fleets, "
-            "limits, "
-            "queues, simulation)"
+            "farm: unknown key 'budget' (expected one of: budgets, description, displayName, "
+            "fleets, limits, queues, simulation)"
         ],
         id="farm unknown key",
     ),
@@ -84,7 +83,8 @@ RULES = [
     ),
     pytest.param(
         _set("farm.simulation", {"heartbeat": 1}),
-        ["farm.simulation: unknown key 'heartbeat' (expected one of: worker_poll_interval)"],
+        ["farm.simulation: unknown key 'heartbeat' (expected one of: budget_interval, "
+         "worker_poll_interval)"],
         id="farm simulation key",
     ),
     # -- queues -------------------------------------------------------------------------------
@@ -257,11 +257,12 @@ RULES = [
     pytest.param(
         _set(f"{CMF}.mode", "EVENT_BASED_AUTO_SCALING"),
         [
-            f"farm.fleets[0].configuration.customerManaged.mode: {AUTOSCALING}: "
-            "EVENT_BASED_AUTO_SCALING (use NO_SCALING and simulation.workers, or a "
-            "serviceManagedEc2 fleet, which scales)"
+            "farm.fleets[0].simulation.workers: a customerManaged fleet in "
+            "EVENT_BASED_AUTO_SCALING mode starts minWorkerCount workers and follows the "
+            "service's fleet size recommendations up to maxWorkerCount: leave workers out (got "
+            "workers=2, minWorkerCount=0, maxWorkerCount=4)"
         ],
-        id="cmf autoscaling",
+        id="cmf autoscaling with workers",
     ),
     pytest.param(
         _set(f"{CMF}.workerCapabilities", ["LINUX"]),
@@ -315,18 +316,120 @@ RULES = [
         id="boot time",
     ),
     pytest.param(
+        _set(f"{F0}.simulation.scaling_lag", "1m"),
+        [
+            "farm.fleets[0].simulation.scaling_lag: is the time a customerManaged fleet in "
+            "EVENT_BASED_AUTO_SCALING mode takes to apply the service's fleet size "
+            "recommendations: leave it out of a customerManaged fleet in NO_SCALING mode "
+            "(got '1m')"
+        ],
+        id="scaling lag on a fixed cmf",
+    ),
+    pytest.param(
+        _set(f"{F1}.simulation", {"scaling_lag": 30}),
+        [
+            "farm.fleets[1].simulation.scaling_lag: is the time a customerManaged fleet in "
+            "EVENT_BASED_AUTO_SCALING mode takes to apply the service's fleet size "
+            "recommendations: leave it out of a serviceManagedEc2 fleet (got 30)"
+        ],
+        id="scaling lag on an smf",
+    ),
+    pytest.param(
+        _set(F0, {"displayName": "linux", "maxWorkerCount": 4,
+                  "configuration": {"customerManaged": {"mode": "EVENT_BASED_AUTO_SCALING"}},
+                  "simulation": {"scaling_lag": {"dist": "uniform", "low": "2m",
+                                                 "high": "1m"}}}),
+        ["farm.fleets[0].simulation.scaling_lag.high: must be >= low (got high='1m', low='2m')"],
+        id="scaling lag distribution",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.host_configuration_time", "2m"),
+        [
+            "farm.fleets[0].simulation.host_configuration_time: is the time the fleet's host "
+            "configuration script runs: give the fleet a hostConfiguration with a scriptBody, "
+            "or leave it out (got '2m')"
+        ],
+        id="script time without a script",
+    ),
+    pytest.param(
+        _set(F0, {"displayName": "linux", "maxWorkerCount": 4,
+                  "configuration": {"customerManaged": {"mode": "NO_SCALING"}},
+                  "hostConfiguration": {"scriptBody": "", "scriptTimeoutSeconds": 600},
+                  "simulation": {"workers": 2, "host_configuration_time": "2m"}}),
+        [
+            "farm.fleets[0].simulation.host_configuration_time: is the time the fleet's host "
+            "configuration script runs: give the fleet a hostConfiguration with a scriptBody, "
+            "or leave it out (got '2m')"
+        ],
+        id="script time with an empty script",
+    ),
+    pytest.param(
+        _set(F0, {"displayName": "linux", "maxWorkerCount": 4,
+                  "configuration": {"customerManaged": {"mode": "NO_SCALING"}},
+                  "hostConfiguration": {"scriptBody": "dnf -y install blender"},
+                  "simulation": {"workers": 2, "host_configuration_time": {
+                      "dist": "uniform", "low": "6m", "high": "9m"}}}),
+        [
+            "farm.fleets[0].simulation.host_configuration_time: must be able to draw at most "
+            "hostConfiguration.scriptTimeoutSeconds (300 s): every worker's script would time "
+            "out, and the fleet would never run a task (got a mapping, which draws at least "
+            "360 s)"
+        ],
+        id="script always times out",
+    ),
+    pytest.param(
+        _set(f"{F0}.hostConfiguration", {"scriptBody": "x", "scriptTimeoutSeconds": 3601}),
+        [
+            "farm.fleets[0].hostConfiguration.scriptTimeoutSeconds: must be between 300 and "
+            "3600 (got 3601)"
+        ],
+        id="script timeout above range",
+    ),
+    pytest.param(
+        _set(f"{F0}.hostConfiguration", {"script": "x"}),
+        [
+            "farm.fleets[0].hostConfiguration: unknown key 'script' (expected one of: "
+            "scriptBody, scriptTimeoutSeconds)",
+            "farm.fleets[0].hostConfiguration: missing required key 'scriptBody'",
+        ],
+        id="host configuration keys",
+    ),
+    pytest.param(
+        _set(f"{F0}.hostConfiguration", "echo hi"),
+        ["farm.fleets[0].hostConfiguration: must be a mapping (got 'echo hi')"],
+        id="host configuration type",
+    ),
+    pytest.param(
         _set(f"{F0}.simulation.interruptions_per_hour", 0.1),
         [
-            f"farm.fleets[0].simulation.interruptions_per_hour: {AUTOSCALING}: "
-            "interruptions_per_hour (workers are not interrupted)"
+            "farm.fleets[0].simulation.interruptions_per_hour: interrupts the hosts of a "
+            "serviceManagedEc2 fleet whose instanceMarketOptions type is spot or wait-and-save; "
+            "leave it out of a customerManaged fleet, whose hosts are not interrupted (got 0.1)"
         ],
-        id="interruptions",
+        id="interruptions on a customer-managed fleet",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.interruptions_per_hour", -1),
+        ["farm.fleets[0].simulation.interruptions_per_hour: must be >= 0 (got -1)"],
+        id="interruptions negative",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.start_delay", "10m"),
+        ["farm.fleets[0].simulation.start_delay: is the time a wait-and-save fleet's hosts "
+         "take to come: leave it out of a fleet of another kind or market (got '10m')"],
+        id="start delay off wait-and-save",
+    ),
+    pytest.param(
+        _set(f"{F0}.simulation.not_responding_after", 0),
+        ["farm.fleets[0].simulation.not_responding_after: must be > 0 (got 0)"],
+        id="not responding after zero",
     ),
     pytest.param(
         _set(f"{F0}.simulation.count", 1),
         [
             "farm.fleets[0].simulation: unknown key 'count' (expected one of: boot_time, "
-            "cost_per_hour, interruptions_per_hour, workers)"
+            "cost_per_hour, host_configuration_time, interruptions_per_hour, "
+            "not_responding_after, not_responding_per_hour, scaling_lag, start_delay, workers)"
         ],
         id="fleet simulation key",
     ),
@@ -525,3 +628,97 @@ def test_unlimited_limit(data: dict[str, Any]) -> None:
     # GIVEN maxCount -1 (unlimited) WHEN built THEN it is kept
     data["farm"]["limits"][0]["maxCount"] = -1
     assert scenario_from_dict(data).farm.limits[0].max_count == -1
+
+
+# ---------------------------------------------------------------------- EVENT_BASED_AUTO_SCALING
+
+
+def _event_based(data: dict[str, Any], **fleet: Any) -> dict[str, Any]:
+    """Make fleet 0 a customerManaged fleet in EVENT_BASED_AUTO_SCALING mode (no workers)."""
+    data["farm"]["fleets"][0] = {
+        "displayName": "linux", "minWorkerCount": 1, "maxWorkerCount": 10,
+        "configuration": {"customerManaged": {"mode": "EVENT_BASED_AUTO_SCALING"}}, **fleet}
+    return data
+
+
+def test_an_event_based_cmf_scales_with_the_apis_defaults_and_a_minute_of_lag(
+        data: dict[str, Any]) -> None:
+    from farmsim.model.distributions import Fixed
+
+    # GIVEN a customer-managed fleet of 1..10 in EVENT_BASED_AUTO_SCALING mode, no settings
+    linux = scenario_from_dict(_event_based(data)).farm.fleets[0]
+    # THEN it starts minWorkerCount workers and scales with the API's defaults, each of the
+    # service's recommendations applied 60 s after it is made
+    assert (linux.mode, linux.worker_count) == (AutoScalingMode.EVENT_BASED_AUTO_SCALING, 1)
+    assert linux.autoscaling is not None
+    assert (linux.autoscaling.standby_worker_count, linux.autoscaling.worker_idle_duration,
+            linux.autoscaling.scale_out_workers_per_minute) == (0, 300.0, 10)
+    assert linux.scaling_lag == Fixed(60.0)
+
+
+def test_an_event_based_cmfs_settings_and_lag(data: dict[str, Any]) -> None:
+    from farmsim.model.distributions import Uniform
+
+    # GIVEN settings, an idle duration of two days (a customer-managed fleet's range has no
+    # one-day cap) and a drawn lag
+    conf = {"mode": "EVENT_BASED_AUTO_SCALING", "autoScalingConfiguration": {
+        "standbyWorkerCount": 2, "workerIdleDurationSeconds": 172800,
+        "scaleOutWorkersPerMinute": 3}}
+    _event_based(data, configuration={"customerManaged": conf},
+                 simulation={"scaling_lag": {"dist": "uniform", "low": "30s", "high": "2m"}})
+    linux = scenario_from_dict(data).farm.fleets[0]
+    assert linux.autoscaling is not None
+    assert (linux.autoscaling.standby_worker_count, linux.autoscaling.worker_idle_duration,
+            linux.autoscaling.scale_out_workers_per_minute) == (2, 172800.0, 3)
+    assert linux.scaling_lag == Uniform(30.0, 120.0)
+    # AND the same idle duration is refused for a service-managed fleet (at most a day)
+    data["farm"]["fleets"][1]["configuration"]["serviceManagedEc2"][
+        "autoScalingConfiguration"] = {"workerIdleDurationSeconds": 172800}
+    assert problems_of(data) == [
+        f"{SMF.replace('.1.', '[1].')}.autoScalingConfiguration.workerIdleDurationSeconds: "
+        "must be at most 86400 (CreateFleet's range 0-86400) (got 172800)"]
+
+
+def test_an_event_based_cmf_with_equal_bounds_is_fixed(data: dict[str, Any]) -> None:
+    # GIVEN equal bounds, and workers repeating them
+    _event_based(data, minWorkerCount=3, maxWorkerCount=3, simulation={"workers": 3})
+    linux = scenario_from_dict(data).farm.fleets[0]
+    # THEN it runs them without an autoscaler (the recommendation never changes)
+    assert (linux.worker_count, linux.autoscaling) == (3, None)
+
+
+# ---------------------------------------------------------------------- host configuration
+
+
+def test_a_host_configuration_script_and_its_time(data: dict[str, Any]) -> None:
+    from farmsim.model.distributions import Fixed, LogNormal
+
+    # GIVEN a script with the API's default timeout, that takes 2 minutes
+    fleet = data["farm"]["fleets"][1]
+    fleet["hostConfiguration"] = {"scriptBody": "dnf -y install blender"}
+    fleet["simulation"] = {"host_configuration_time": "2m"}
+    spot = scenario_from_dict(data).farm.fleets[1]
+    # THEN the workers run it for 2 minutes with a 300 s timeout
+    assert spot.host_configuration == {"scriptBody": "dnf -y install blender"}
+    assert spot.host_script == (Fixed(120.0), 300.0)
+    # AND a drawn time with a longer timeout (a draw may exceed it: the worker then fails)
+    fleet["hostConfiguration"]["scriptTimeoutSeconds"] = 900
+    fleet["simulation"] = {"host_configuration_time": {"dist": "lognormal", "median": "5m",
+                                                       "p95": "20m"}}
+    spot = scenario_from_dict(data).farm.fleets[1]
+    assert spot.host_script is not None and spot.host_script[1] == 900.0
+    assert isinstance(spot.host_script[0], LogNormal)
+
+
+def test_a_script_without_a_time_takes_none_and_says_so(data: dict[str, Any]) -> None:
+    data["farm"]["fleets"][1]["hostConfiguration"] = {"scriptBody": "mount /mnt/assets"}
+    scenario = scenario_from_dict(data)
+    assert scenario.farm.fleets[1].host_script is None
+    assert ("fleet 'spot' has a hostConfiguration script but no "
+            "simulation.host_configuration_time: the script takes no time (give the time it "
+            "runs, e.g. host_configuration_time: 2m)") in scenario.notes
+    # AND an empty script (the API's way to have none) is no script, and no note
+    data["farm"]["fleets"][1]["hostConfiguration"] = {"scriptBody": ""}
+    scenario = scenario_from_dict(data)
+    assert scenario.farm.fleets[1].host_script is None
+    assert not [note for note in scenario.notes if "hostConfiguration" in note]
