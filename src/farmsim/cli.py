@@ -208,11 +208,6 @@ def summary_table(s: dict[str, Any]) -> str:
                          f"{'$' + format(b['limit_usd'], ',.2f'):>10}  "
                          f"{'$' + format(b['spent_usd'], ',.2f'):>10}  {taken}")
     notes = [f"note: {note}" for note in s.get("scenario_notes") or []]
-    unmatched = s.get("host_requirements_not_simulated") or {}
-    if unmatched:
-        names = ", ".join(f"{name} ({_n(steps, 'step')})" for name, steps in unmatched.items())
-        notes.append(f"note: only some fleets of their queue satisfy these, and this release "
-                     f"lets every fleet of the queue take the steps: {names}")
     unused = s.get("runtime_rules_unused") or []
     if unused:
         notes.append("note: runtimes rules that no session action matched: "

@@ -254,11 +254,6 @@ def _sessions(sessions: dict[str, Any]) -> str:
 
 def _notes(s: dict[str, Any]) -> list[str]:
     notes = list(s.get("scenario_notes") or [])
-    unmatched = s.get("host_requirements_not_simulated") or {}
-    if unmatched:
-        notes.append("only some fleets of their queue satisfy these, and this release lets "
-                     "every fleet of the queue take the steps: "
-                     + ", ".join(f"{name} ({n} steps)" for name, n in unmatched.items()))
     unused = s.get("runtime_rules_unused") or []
     if unused:
         notes.append("runtimes rules that no session action matched: "

@@ -148,7 +148,6 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
         budget_spent=[b.spent for b in budget_states],
         budget_actions=[[(a.type, a.threshold_percentage) for a in b.config.actions]
                         for b in budget_states],
-        unmatched_requirements=dict(sorted(control.unmatched_requirements.items())),
         unused_rules=control.unused_rules(),
         notes=list(scenario.notes),
     )

@@ -1337,11 +1337,6 @@ class ControlPlane:
 
     # ------------------------------------------------------------------ what the run read
 
-    @property
-    def unmatched_requirements(self) -> dict[str, int]:
-        """Host requirements (other than limits) steps named, with how many steps named each."""
-        return self.factory.unmatched_requirements
-
     def unused_rules(self) -> list[int]:
         """Indices of the scenario's ``runtimes`` entries no task run matched."""
         return self.factory.unused_rules()

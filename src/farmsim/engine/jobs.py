@@ -58,8 +58,6 @@ class JobFactory:
         self._recorded: dict[float, RuntimeRule] = {}
         #: Set by the control plane: plans sessions (it needs :meth:`action_rule`).
         self.sessions: Sessions | None = None
-        #: Host requirements no longer reported: every step goes to the fleets that satisfy it.
-        self.unmatched_requirements: dict[str, int] = {}
 
     # ------------------------------------------------------------------ creation
 

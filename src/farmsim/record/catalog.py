@@ -95,6 +95,5 @@ class Catalog:
     budget_limit: list[float] = field(default_factory=list)
     budget_spent: list[float] = field(default_factory=list)
     budget_actions: list[list[tuple[str, float]]] = field(default_factory=list)
-    unmatched_requirements: dict[str, int] = field(default_factory=dict)
     unused_rules: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -744,9 +744,7 @@ class Result(BaseResult):
         ``task_wait_s`` is a run's assignment time minus the time its task became READY;
         ``job_turnaround_s`` covers jobs that SUCCEEDED (end minus submission). ``makespan_s``
         runs from the first submission to the end of the last job, and is None while a job is
-        unfinished. ``host_requirements_not_simulated`` lists host requirements (other than
-        limits) that only some fleets of a step's queue satisfy (every fleet of the queue may
-        take the step in this release), with how many steps named each.
+        unfinished.
 
         Costs (docs/semantics.md D29): a worker costs its fleet's ``cost_per_hour`` from
         STARTED to STOPPED; an owned limit (``billing`` owned) its ``maxCount`` units over each
@@ -873,10 +871,6 @@ class Result(BaseResult):
                 "environment_share": env_hours / busy_hours if busy_hours > 0 else None,
                 "sync_share": sync_hours / busy_hours if busy_hours > 0 else None,
             },
-            # Host requirements other than limits, by the number of steps naming them: this
-            # release does not match them against fleet capabilities (every fleet of the queue
-            # is treated as compatible with them).
-            "host_requirements_not_simulated": dict(c.unmatched_requirements),
             # Indices of the runtimes entries no session action matched.
             "runtime_rules_unused": list(c.unused_rules),
             # What the scenario loader remarked (a calibration's size, trace jobs skipped).

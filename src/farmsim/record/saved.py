@@ -649,6 +649,8 @@ _SUMMARY_OPTIONAL: dict[str, Any] = {
     "budgets": _Each({"queue": _STRING, "limit_usd": _NUMBER, "spent_usd": _NUMBER,
                       "actions_taken": _Each({"time": _NUMBER, "type": _STRING,
                                               "threshold_percentage": _NUMBER}, array=True)}),
+    # (summaries saved before steps were routed to the fleets that satisfy them list the
+    # requirements only some fleets satisfied; read, and not used)
     "host_requirements_not_simulated": _Each(_INTEGER),
     "runtime_rules_unused": _Each(_INTEGER, array=True),
     "scenario_notes": _Each(_STRING, array=True),
