@@ -342,7 +342,7 @@ def test_validate_says_what_arrival_streams_submit(capsys):
     size = estimate_size(farmsim.load_scenario(path))
     assert capsys.readouterr().out == (
         "ok: 0 jobs, 0 tasks; 3 arrival streams submitting about 546 jobs (43,300 tasks) by the "
-        "horizon; 3 queues, 4 fleets with 96 workers, 1 limit; estimated peak memory "
+        "horizon; 3 queues, 4 fleets with 108 workers, 1 limit; estimated peak memory "
         f"{format_bytes(size.memory)}\n")
 
 
