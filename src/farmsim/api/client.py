@@ -453,8 +453,6 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             changes |= {"min_worker_count": low, "max_worker_count": high}
         if "configuration" in changes:
             fleet.capabilities = FleetCapabilities.from_configuration(changes["configuration"])
-            if fleet.autoscaler is not None:
-                fleet.autoscaler.forget_capabilities()
         if "hostConfiguration" in params:
             host = dict(params["hostConfiguration"])
             changes["host_configuration"] = host if host.get("scriptBody") else None

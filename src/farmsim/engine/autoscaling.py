@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from farmsim.model.config import AutoScaling
     from farmsim.model.distributions import Distribution
     from farmsim.model.job import StepStructure
-    from farmsim.model.state import LimitState, StepState
+    from farmsim.model.state import JobState, LimitState, StepState
 
 __all__ = ["GAP", "Autoscaler", "Recommender"]
 
@@ -99,7 +99,6 @@ class Autoscaler:
         self._due = math.inf  # when the next evaluation is scheduled (inf: none)
         self._last = -math.inf  # when the last one was
         self._pending: simpy.Event | None = None  # the evaluation scheduled
-        self._satisfies: dict[int, bool] = {}  # by id of a step structure
         #: Its workers that are neither stopping nor stopped (kept here: the fleet's list
         #: keeps every worker it ever had; the pool adds and removes them).
         self.live: list[WorkerState] = [w for w in fleet.workers
@@ -229,9 +228,9 @@ class Autoscaler:
                 slots = (job.max_worker_count - job.workers if job.max_worker_count > 0
                          else math.inf)
                 took_units = False
-                for step in job.steps:
+                for step in self._steps_for(job):
                     ready = step.counts[READY]
-                    if not ready or slots <= 0 or not self._can_take(step):
+                    if not ready or slots <= 0:
                         continue
                     n = int(min(ready, slots))
                     for limit, units in step.limits:
@@ -265,14 +264,18 @@ class Autoscaler:
                       if all(can_take(other, structure) for structure in wanted)]
         return sum(1 for other in others for w in other.workers if _is_idle(w))
 
-    def _can_take(self, step: StepState) -> bool:
-        """Whether the fleet's capabilities satisfy the step's host requirements."""
-        key = id(step.structure)
-        found = self._satisfies.get(key)
-        if found is None:
-            found = self._satisfies[key] = not self.fleet.capabilities.unmet(
-                self.control.farm.fleet_amounts(step.structure), step.structure.attributes)
-        return found
+    def _steps_for(self, job: JobState) -> list[StepState]:
+        """The steps of ``job`` the fleet's workers may take: all of them, unless its queue
+        routes steps to fleets (then those of the fleet's lane of it, as decided when the job
+        was created, docs/semantics.md D23)."""
+        lanes = job.lanes
+        if lanes is None:
+            return job.steps
+        index = self.fleet.index
+        for lane in lanes:
+            if lane.fleet_index == index:
+                return lane.steps
+        return []
 
     @property
     def status(self) -> str:
@@ -284,10 +287,6 @@ class Autoscaler:
         """New ``minWorkerCount``/``maxWorkerCount`` (UpdateFleet): evaluated now."""
         self.low, self.high = low, high
         self._at(self.env.now)
-
-    def forget_capabilities(self) -> None:
-        """The fleet's capabilities changed (UpdateFleet ``configuration``)."""
-        self._satisfies.clear()
 
     def replace(self, worker: WorkerState) -> None:
         """``worker`` failed to start (its host configuration script timed out; the pool has
