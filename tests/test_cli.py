@@ -510,11 +510,11 @@ def test_run_shows_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
 
 
 def test_run_writes_a_self_contained_report(tmp_path):
-    # GIVEN the quickstart WHEN run THEN report.html holds the seven plots, embedded
+    # GIVEN the quickstart WHEN run THEN report.html holds every plot, embedded
     out = tmp_path / "out"
     assert main(["run", str(QUICKSTART), "--out", str(out), "--quiet"]) == 0
     html = (out / "report.html").read_text()
-    assert html.count('<img src="data:image/png;base64,') == 9
+    assert html.count('<img src="data:image/png;base64,') == 10
     assert "http://" not in html and "https://" not in html
 
 

@@ -73,7 +73,7 @@ def test_report_writes_report_html_with_every_plot(runs, tmp_path, capsys, fmt):
     assert capsys.readouterr().out == f"wrote {out}\n"
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "farmsim report: quickstart" in page
-    assert page.count(IMG) == len(PLOTS) == 9
+    assert page.count(IMG) == len(PLOTS) == 10
     saved = Result.load(folder)
     for plot, _ in PLOTS:
         assert f'alt="{html.escape(plot(saved).get_title())}"' in page, plot.__name__
@@ -99,7 +99,7 @@ def test_out_file_and_out_folder(runs, tmp_path, capsys):
     assert main(["report", str(folder), "--out", str(target)]) == 0
     assert main(["report", str(folder), "--out", str(existing)]) == 0
     assert capsys.readouterr().out == f"wrote {target}\nwrote {existing / 'report.html'}\n"
-    assert target.read_text().count(IMG) == 9
+    assert target.read_text().count(IMG) == 10
     assert (existing / "report.html").stat().st_size > 0
     assert not (folder / "report.html").exists()
 

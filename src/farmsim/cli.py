@@ -185,6 +185,12 @@ def summary_table(s: dict[str, Any]) -> str:
         (f"cost          ${cost['total']:,.2f}  (workers ${cost['workers']:,.2f}, "
          f"licenses ${cost['licenses']:,.2f})"),
     ]
+    fair = s.get("fairness")
+    if isinstance(fair, dict):
+        from farmsim.record.fairness import headlines
+
+        at = lines.index(next(line for line in lines if line.startswith("turnaround"))) + 1
+        lines[at:at] = [f"{label:<14}{text}" for label, text in headlines(fair)]
     sessions = s.get("sessions") or {}
     if sessions.get("environment_hours") or sessions.get("sync_hours"):
         lines.insert(-1, "sessions      " + session_text(sessions))

@@ -15,6 +15,7 @@ from farmsim.analysis.plots import (
     tasks_by_status,
     turnaround_by_priority,
     wait_by_priority,
+    worker_share,
     worker_timeline,
     workers_busy,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "tasks_by_status",
     "turnaround_by_priority",
     "wait_by_priority",
+    "worker_share",
     "worker_timeline",
     "workers_busy",
     "write_report",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ import numpy as np
 
 from farmsim.errors import FarmsimError, UsageError
 from farmsim.model.enums import TaskRunStatus, WorkerStatus
+from farmsim.record import fairness
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,6 +53,7 @@ __all__ = [
     "tasks_by_status",
     "turnaround_by_priority",
     "wait_by_priority",
+    "worker_share",
     "worker_timeline",
     "workers_busy",
 ]
@@ -76,8 +78,8 @@ _ELAPSED_TICKS = 8
 _DATE_FORMATS = ["%Y", "%b", "%a %d", "%H:%M", "%H:%M", "%H:%M:%S"]
 _DATE_ZERO_FORMATS = ["", "%Y", "%b", "%a %d", "%H:%M", "%H:%M"]
 _DATE_OFFSET_FORMATS = ["", "%Y", "%Y-%b", "%a %Y-%b-%d", "%a %Y-%b-%d", "%a %Y-%b-%d %H:%M"]
-#: Distinct priorities shown one by one; more are grouped into this many bands.
-_MAX_BANDS = 8
+#: Most groups of jobs of equal priority drawn by :func:`worker_share` (the longest contended).
+_MAX_GROUPS = 12
 
 #: Drawing order (bottom to top) and colours of task statuses.
 _TASK_STATUS_STYLE: dict[str, str] = {
@@ -377,6 +379,7 @@ def turnaround_by_priority(result: BaseResult, ax: Axes | None = None) -> Axes:
     done = jobs[jobs["task_run_status"] == TaskRunStatus.SUCCEEDED]
     values = (done["ended_at"] - done["submitted_at"]).to_numpy()
     return _by_priority(ax, done["priority"].to_numpy(), values,
+                        among=jobs["priority"].to_numpy(),
                         title="Job turnaround by priority (jobs that succeeded)",
                         quantity="turnaround",
                         empty=_no_jobs_or(result, "no job succeeded"))
@@ -388,9 +391,43 @@ def wait_by_priority(result: BaseResult, ax: Axes | None = None) -> Axes:
     runs = result.task_runs
     priority = result.jobs["priority"].to_numpy()[runs["job_id"].cat.codes.to_numpy()]
     values = (runs["assigned_at"] - runs["ready_at"]).to_numpy()
-    return _by_priority(ax, priority, values, title="Task wait by priority",
+    return _by_priority(ax, priority, values, among=result.jobs["priority"].to_numpy(),
+                        title="Task wait by priority",
                         quantity="wait (READY to assigned)",
                         empty=_no_jobs_or(result, "no task was assigned to a worker"))
+
+
+def worker_share(result: BaseResult, ax: Axes | None = None) -> Axes:
+    """Dot plot of how evenly jobs of equal priority in one queue shared the workers while they
+    competed (:func:`farmsim.record.fairness.competition`): per group (queue, priority), one dot
+    per job at its mean workers over the group's mean (1: an equal split; 0: starved), the
+    group's Jain's index under it. The :data:`_MAX_GROUPS` groups that competed longest."""
+    ax = _axes(ax)
+    ax.set(title="Worker share among jobs of equal priority", xlabel="queue, priority",
+           ylabel="workers while competing / group mean")
+    groups = [g for g in fairness.competition(result) if g.jain is not None]
+    if not groups:
+        return _say(ax, _no_jobs_or(
+            result, "no two jobs of equal priority in a queue waited for workers at once"))
+    if len(groups) > _MAX_GROUPS:
+        longest = sorted(range(len(groups)), key=lambda i: -groups[i].contended_s)
+        groups = [groups[i] for i in sorted(longest[:_MAX_GROUPS])]
+    ticks = []
+    top = 1.0
+    for i, g in enumerate(groups, start=1):
+        x = g.mean_workers
+        relative = x / (math.fsum(x.tolist()) / len(x))
+        top = max(top, float(relative.max()))
+        # The dots side by side, in order of share, so that equal ones do not hide each other.
+        spread = np.zeros(len(x))
+        spread[np.argsort(relative, kind="stable")] = np.linspace(-0.2, 0.2, len(x))
+        ax.scatter(i + spread, relative, s=18, color="C0", alpha=0.8, zorder=3)
+        ticks.append(f"{g.queue}\npriority {g.priority}\nJain {g.jain:.2f} (n={len(x)})")
+    ax.axhline(1.0, color="gray", linestyle="--", linewidth=0.8)
+    ax.set_xticks(range(1, len(groups) + 1), ticks, fontsize="small")
+    ax.set_xlim(0.5, len(groups) + 0.5)
+    ax.set_ylim(-0.05 * top, 1.1 * top)
+    return ax
 
 
 def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = None) -> Axes:
@@ -920,29 +957,25 @@ def _state_counts(time: np.ndarray, keys: np.ndarray, status: np.ndarray, n_stat
     return grid, counts
 
 
-def _bands(priority: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Each value's band number and the bands' labels: one band per distinct priority, or
-    :data:`_MAX_BANDS` equal ranges when there are more."""
-    distinct = np.unique(priority)
-    if len(distinct) <= _MAX_BANDS:
-        return np.searchsorted(distinct, priority), [str(p) for p in distinct]
-    edges = np.linspace(distinct[0], distinct[-1] + 1, _MAX_BANDS + 1).round().astype(int)
-    edges = np.unique(edges)
-    band = np.searchsorted(edges, priority, side="right") - 1
-    labels = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(edges)]
-    return band, labels
+def _bands(priority: np.ndarray, among: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each value's band number and the bands' labels: the summary's priority bands
+    (:func:`farmsim.record.fairness.priority_bands`), chosen from the run's job priorities
+    ``among``: one per distinct priority, or the quarters of 0-100 when there are more than
+    eight."""
+    return fairness.priority_bands(priority, among)
 
 
-def _by_priority(ax: Axes, priority: np.ndarray, values: np.ndarray, *, title: str,
-                 quantity: str, empty: str) -> Axes:
-    """Box plots of ``values`` by priority band; ``empty`` is said when there are none."""
+def _by_priority(ax: Axes, priority: np.ndarray, values: np.ndarray, *, among: np.ndarray,
+                 title: str, quantity: str, empty: str) -> Axes:
+    """Box plots of ``values`` by priority band (the bands of the jobs' priorities ``among``);
+    ``empty`` is said when there are none."""
     keep = ~np.isnan(values)
     priority, values = priority[keep], values[keep]
     scale, unit = _duration_unit(values)
     ax.set(title=title, xlabel="priority", ylabel=f"{quantity} ({unit})")
     if not len(values):
         return _say(ax, empty)
-    band, labels = _bands(priority)
+    band, labels = _bands(priority, among)
     groups: list[Any] = []
     ticks: list[str] = []
     for b, label in enumerate(labels):

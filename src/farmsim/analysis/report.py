@@ -21,6 +21,7 @@ import numpy as np
 
 from farmsim._progress import hms
 from farmsim.analysis import plots
+from farmsim.record import fairness
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["render_report", "report_available", "write_report"]
 
 #: The report's sections of plots: (heading, ((plot function, caption), ...)), in page order.
-#: The limit panel is left out of the report of a farm without limits; the Fleets section opens
-#: with a table of the fleets.
+#: The limit panel is left out of the report of a farm without limits; the Fairness section
+#: opens with tables of wait and turnaround by priority band and by queue, the longest wait and
+#: Jain's index per queue and priority; the Fleets section with a table of the fleets.
 SECTIONS: tuple[tuple[str, tuple[tuple[Callable[..., Axes], str], ...]], ...] = (
     ("Plots", (
         (plots.tasks_by_status,
@@ -40,13 +42,19 @@ SECTIONS: tuple[tuple[str, tuple[tuple[Callable[..., Axes], str], ...]], ...] = 
         (plots.queue_backlog, "READY tasks waiting in each queue over time."),
         (plots.limit_usage,
          "Units of each limit in use (solid) against its maxCount (dashed)."),
-        (plots.turnaround_by_priority,
-         "Job turnaround (end minus submission) per priority, for jobs that succeeded. Boxes "
-         "span the quartiles; triangles mark means."),
-        (plots.wait_by_priority,
-         "Task wait (READY until assigned to a worker) per priority of the task's job."),
         (plots.worker_timeline,
          "Task runs on a sample of workers, coloured by job; hatched runs did not succeed."),
+    )),
+    ("Fairness", (
+        (plots.turnaround_by_priority,
+         "Job turnaround (end minus submission) per priority band, for jobs that succeeded. "
+         "Boxes span the quartiles; triangles mark means."),
+        (plots.wait_by_priority,
+         "Task wait (READY until assigned to a worker) per priority band of the task's job."),
+        (plots.worker_share,
+         "Jobs of one queue and priority that waited for workers at the same time: each job's "
+         "mean workers while it competed, over its group's mean (1 is an equal split, 0 a job "
+         "that got none); Jain's index under each group."),
     )),
     ("Fleets", (
         (plots.fleet_size,
@@ -115,6 +123,8 @@ def render_report(result: BaseResult) -> str:
         parts += ["<ul>", *(f"<li>{_e(n)}</li>" for n in notes), "</ul>"]
     for heading, section in SECTIONS:
         parts.append(f"<h2>{_e(heading)}</h2>")
+        if heading == "Fairness":
+            parts += _fairness_tables(s.get("fairness") or fairness.summary(result))
         if heading == "Fleets":
             parts += _fleet_table(result)
             parts += _queue_cost_table(s)
@@ -190,10 +200,56 @@ def _summary_rows(s: dict[str, Any]) -> list[list[Any]]:
         ["turnaround (jobs that succeeded)", _stats(s["job_turnaround_s"])],
         ["worker-hours", f"{s['worker_hours']:.1f}"],
         ["worker utilisation", _pct(s["worker_utilization"])],
+        *([list(line) for line in fairness.headlines(s["fairness"])]
+          if isinstance(s.get("fairness"), dict) else []),
         *([["sessions", _sessions(s["sessions"])]] if s.get("sessions") else []),
         ["cost", f"${cost['total']:,.2f} (workers ${cost['workers']:,.2f}, "
                  f"licenses ${cost['licenses']:,.2f})"],
     ]
+
+
+def _fairness_tables(fair: dict[str, Any]) -> list[str]:
+    """The Fairness section's tables (the summary's ``fairness``, or for a results folder saved
+    without it, the same computed from its tables): wait and turnaround by priority band and by
+    queue, the longest wait, and Jain's index of each group of jobs of equal priority that
+    competed for workers."""
+    parts = []
+    for key, what in (("by_priority", "priority"), ("by_queue", "queue")):
+        waits = fair["task_wait_s"][key]
+        turnarounds = fair["job_turnaround_s"][key]
+        rows = [[name, wait["count"], _stats(wait), turnarounds.get(name, {}).get("count", 0),
+                 _stats(turnarounds[name]) if name in turnarounds else "-"]
+                for name, wait in waits.items()]
+        parts += [f"<h3>Wait and turnaround by {what}</h3>", _table(
+            [what, "task runs", "task wait", "jobs succeeded", "turnaround"], rows)]
+    if fair.get("priority_bands") == "quarters":
+        parts.append("<p>More than eight priorities: the bands are the quarters of 0-100.</p>")
+    longest = fair.get("longest_wait")
+    if longest:
+        state = ("still READY at the end" if longest.get("assigned_at") is None
+                 else f"assigned at {hms(longest['assigned_at'])}")
+        parts.append(
+            f"<p>Longest wait: {_e(hms(longest['wait_s']))}, task {_e(longest['task_id'])} of "
+            f"job {_e(longest.get('job'))} ({_e(longest.get('job_id'))}, queue "
+            f"{_e(longest.get('queue'))}, priority {_e(longest.get('priority'))}): READY at "
+            f"{_e(hms(longest['ready_at']))}, {_e(state)}. Tasks READY at the end: "
+            f"{_e(fair.get('tasks_ready_at_end', 0))}.</p>")
+    groups = [[queue, int(priority), g["jobs"], hms(g["contended_s"]),
+               "-" if g["jain"] is None else f"{g['jain']:.2f}",
+               _pct(g["min_share"]), _pct(g["max_share"]),
+               g.get("least_served_job") or g.get("least_served_job_id") or "-"]
+              for queue, by in fair.get("worker_share", {}).items()
+              for priority, g in by.items()]
+    parts.append("<h3>Worker share among jobs of equal priority</h3>")
+    if not groups:
+        return [*parts, "<p>No two jobs of equal priority in one queue waited for workers at "
+                "the same time.</p>"]
+    return [*parts, _table(["queue", "priority", "jobs", "contended time", "Jain's index",
+                            "least share", "most share", "least served"], groups),
+            "<p>Per queue and priority, over the jobs that waited for workers (had READY tasks) "
+            "while another job of the same queue and priority did: each job's share is its "
+            "mean workers while it competed over the sum of theirs. Jain's index is 1 for an "
+            "equal split, 1/n when one of n jobs got every worker.</p>"]
 
 
 def _fleet_table(result: BaseResult) -> list[str]:

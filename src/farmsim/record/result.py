@@ -14,6 +14,7 @@ seconds since t=0; ids are the API's. Each table is built on first access and ca
 
 from __future__ import annotations
 
+import copy
 import math
 from functools import cached_property
 from itertools import pairwise
@@ -37,6 +38,7 @@ from farmsim.record.base import TASK_STATUS_NAMES as _TASK_STATUS_NAMES
 from farmsim.record.base import WORKER_STATUS_NAMES as _WORKER_STATUS_NAMES
 from farmsim.record.base import categorical as _cat
 from farmsim.record.catalog import Catalog
+from farmsim.record.fairness import summary as _fairness_summary
 from farmsim.record.ids import hex_block
 from farmsim.record.recorder import (
     ACTION_COLUMNS,
@@ -762,6 +764,10 @@ class Result(BaseResult):
         ``budgets`` holds, per budget by displayName, its queue, ``limit_usd``, the
         ``spent_usd`` it counted (every ``budget_interval``, engine/budgets.py) and the
         ``actions_taken``.
+
+        ``fairness`` holds wait and turnaround by priority band and by queue, the longest
+        wait (of a run, or of a task still READY at the end) and how evenly jobs of equal
+        priority shared the workers (Jain's index): :func:`farmsim.record.fairness.summary`.
         """
         c = self.catalog
         j = c.jobs
@@ -875,7 +881,15 @@ class Result(BaseResult):
             "runtime_rules_unused": list(c.unused_rules),
             # What the scenario loader remarked (a calibration's size, trace jobs skipped).
             "scenario_notes": list(c.notes),
+            # Wait and turnaround by priority band and queue, the longest wait, and the share
+            # of the workers jobs of equal priority got (computed once, from the tables).
+            "fairness": copy.deepcopy(self._fairness),
         }
+
+    @cached_property
+    def _fairness(self) -> dict[str, Any]:
+        """The summary's ``fairness`` section (farmsim.record.fairness), from the tables."""
+        return _fairness_summary(self)
 
     def _queue_costs(self, finished: np.ndarray) -> dict[str, Any]:
         """Per queue: ``queue_id``, ``worker_hours`` (its runs from assignment to end and the

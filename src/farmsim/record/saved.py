@@ -76,7 +76,8 @@ class SavedResult(BaseResult):
     read from ``<table>.parquet`` or ``<table>.csv``, unless it holds tables in both formats:
     two runs. A table added after the folder was saved (:data:`OPTIONAL_TABLES`:
     ``budget_events``) is read back empty, and the summary keys added since
-    (``queues``, ``budgets``, a limit's ``billing`` and ``cost``) are simply absent.
+    (``queues``, ``budgets``, ``fairness``, a limit's ``billing`` and ``cost``) are simply
+    absent (the report computes ``fairness`` from the tables).
 
     From Parquet the frames equal the live result's. From CSV, numbers, strings and lists (of
     step ids, of ``{limitId, count}``) are restored, and id and status columns are Categoricals
@@ -621,6 +622,13 @@ _LIMIT_SUMMARY = {"limit_id": _STRING, "max_count": _INTEGER, "peak": _INTEGER,
 
 
 @dataclass(frozen=True)
+class _Maybe:
+    """null, or a JSON value that fits ``spec``."""
+
+    spec: Any
+
+
+@dataclass(frozen=True)
 class _Each:
     """A JSON object whose every value is ``spec`` (and which has the keys ``required``), or
     with ``array``, a JSON array of ``spec``."""
@@ -640,6 +648,9 @@ _SUMMARY: dict[str, Any] = {
     "cost_usd": {"workers": _NUMBER, "licenses": _NUMBER, "total": _NUMBER},
     "limits": _Each(_LIMIT_SUMMARY),
 }  # fmt: skip
+#: Wait or turnaround by priority band and by queue (the ``fairness`` section).
+_BY_BAND_AND_QUEUE = {"by_priority": _Each({**_STATS, "count": _INTEGER}),
+                      "by_queue": _Each({**_STATS, "count": _INTEGER})}
 #: A limit's keys of summary.json added after the first release of the format (optional).
 _LIMIT_SUMMARY_OPTIONAL = {"billing": _STRING, "cost": _NUMBER}
 _SUMMARY_OPTIONAL: dict[str, Any] = {
@@ -654,7 +665,18 @@ _SUMMARY_OPTIONAL: dict[str, Any] = {
     "host_requirements_not_simulated": _Each(_INTEGER),
     "runtime_rules_unused": _Each(_INTEGER, array=True),
     "scenario_notes": _Each(_STRING, array=True),
-}
+    "fairness": {
+        "priority_bands": _STRING,
+        "task_wait_s": _BY_BAND_AND_QUEUE, "job_turnaround_s": _BY_BAND_AND_QUEUE,
+        "longest_wait": _Maybe({"wait_s": _NUMBER, "task_id": _STRING, "ready_at": _NUMBER,
+                                "assigned_at": _NUMBER_OR_NULL}),
+        "tasks_ready_at_end": _INTEGER,
+        "worker_share": _Each(_Each({"jobs": _INTEGER, "contended_s": _NUMBER,
+                                     "worker_s": _NUMBER, "jain": _NUMBER_OR_NULL,
+                                     "min_share": _NUMBER_OR_NULL,
+                                     "max_share": _NUMBER_OR_NULL})),
+    },
+}  # fmt: skip
 
 
 def _unlisted_tables(folder: Path) -> dict[str, Path]:
@@ -778,6 +800,10 @@ def _check_json(value: Any, spec: Any, where: str) -> None:
     def key(k: str) -> str:
         return f"{where}.{k}" if where else k
 
+    if isinstance(spec, _Maybe):
+        if value is None:
+            return
+        spec = spec.spec
     if isinstance(spec, str):
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         fits = {_NUMBER: number, _NUMBER_OR_NULL: number or value is None,

@@ -22,8 +22,8 @@ from farmsim.errors import UsageError
 ROOT = Path(__file__).resolve().parents[3]
 
 PLOTS = [plots.tasks_by_status, plots.queue_backlog, plots.workers_busy, plots.limit_usage,
-         plots.turnaround_by_priority, plots.wait_by_priority, plots.worker_timeline,
-         plots.fleet_size, plots.fleet_cost]
+         plots.turnaround_by_priority, plots.wait_by_priority, plots.worker_share,
+         plots.worker_timeline, plots.fleet_size, plots.fleet_cost]
 #: The plots drawn against time.
 TIME_PLOTS = [plots.tasks_by_status, plots.queue_backlog, plots.workers_busy, plots.limit_usage,
               plots.worker_timeline, plots.fleet_size, plots.fleet_cost]
@@ -86,23 +86,27 @@ T, L, W, B, TA, WA, WT, FS, FC = (plots.tasks_by_status, plots.limit_usage, plot
 NO_JOBS, AT_0, NO_LIMITS, NO_WORKERS = ("no jobs submitted", "the run ended at time 0",
                                         "no limits in this farm", "no workers in this farm")
 NOT_ASSIGNED, NOT_RUN = "no task was assigned to a worker", "no task ran on a worker"
+WS, NO_RIVALS = (plots.worker_share,
+                 "no two jobs of equal priority in a queue waited for workers at once")
 #: What each plot says of each degenerate run (None: it draws data, and says nothing).
 SAYS = {
     "no workers": {T: AT_0, B: AT_0, W: NO_WORKERS, L: NO_LIMITS, TA: "no job succeeded",
-                   WA: NOT_ASSIGNED, WT: NOT_RUN, FS: NO_WORKERS, FC: NO_WORKERS},
+                   WA: NOT_ASSIGNED, WS: NO_RIVALS, WT: NOT_RUN, FS: NO_WORKERS,
+                   FC: NO_WORKERS},
     # (its limit costs nothing, so the cost plot has nothing to draw either)
     "no workers for an hour": {T: None, B: None, W: NO_WORKERS, L: None, TA: "no job succeeded",
-                               WA: NOT_ASSIGNED, WT: NOT_RUN, FS: NO_WORKERS, FC: NO_WORKERS},
+                               WA: NOT_ASSIGNED, WS: NO_RIVALS, WT: NOT_RUN, FS: NO_WORKERS,
+                               FC: NO_WORKERS},
     "no jobs": {T: NO_JOBS, B: NO_JOBS, W: None, L: None, TA: NO_JOBS, WA: NO_JOBS,
-                WT: NO_JOBS, FS: None, FC: None},
+                WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
     "no workload": {T: NO_JOBS, B: NO_JOBS, W: None, L: NO_LIMITS, TA: NO_JOBS, WA: NO_JOBS,
-                    WT: NO_JOBS, FS: None, FC: None},
+                    WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
     "all SUSPENDED": {T: None, B: None, W: None, L: NO_LIMITS, TA: "no job succeeded",
-                      WA: NOT_ASSIGNED, WT: NOT_RUN, FS: None, FC: None},
+                      WA: NOT_ASSIGNED, WS: NO_RIVALS, WT: NOT_RUN, FS: None, FC: None},
     "cut before the first job": {T: NO_JOBS, B: NO_JOBS, W: None, L: None, TA: NO_JOBS,
-                                 WA: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
+                                 WA: NO_JOBS, WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
     "empty SWF trace": {T: NO_JOBS, B: NO_JOBS, W: None, L: NO_LIMITS, TA: NO_JOBS, WA: NO_JOBS,
-                        WT: NO_JOBS, FS: None, FC: None},
+                        WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
 }
 
 
@@ -189,6 +193,43 @@ def test_state_counts_downsamples_long_histories():
     assert len(grid) <= plots.MAX_POINTS
     assert (counts.sum(axis=1)[1:] == np.minimum(np.floor(grid[1:]) + 1, n)).all()
     assert counts[-1].tolist() == [0, n]
+
+
+def test_worker_share_draws_each_job_against_its_groups_mean():
+    from tests.unit.record.test_record_fairness import _farm, _job
+
+    # GIVEN A on both workers while B, of the same priority, waits (Jain 0.5), and C and D
+    # one worker each at priority 70 (Jain 1)
+    result = _farm([_job("A", 4), _job("B", 4), _job("C", 2, priority=70, maxWorkerCount=1),
+                    _job("D", 2, priority=70, maxWorkerCount=1)], workers=4)
+
+    # WHEN the worker share is drawn
+    ax = plots.worker_share(result)
+
+    # THEN each group is a column of dots at each job's mean workers over the group's mean, with
+    # its queue, priority, Jain's index and jobs under it
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "q\npriority 50\nJain 0.50 (n=2)", "q\npriority 70\nJain 1.00 (n=2)"]
+    dots = [sorted(c.get_offsets()[:, 1].tolist()) for c in ax.collections]
+    assert dots == [[0.0, 2.0], [1.0, 1.0]]
+    assert [c.get_offsets()[:, 0].mean() for c in ax.collections] == [1.0, 2.0]
+
+
+def test_priority_plots_use_the_summary_bands():
+    from tests.unit.record.test_record_fairness import _farm, _job
+
+    # GIVEN nine one-task jobs of nine priorities (more than eight: the summary's quarters)
+    priorities = [0, 10, 24, 25, 49, 50, 74, 75, 100]
+    result = _farm([_job(f"j{p}", 1, priority=p) for p in priorities], workers=9)
+
+    # WHEN the wait and turnaround by priority are drawn  THEN their boxes are the summary's
+    # bands, with the counts it gives
+    counts = {band: s["count"] for band, s
+              in result.summary()["fairness"]["task_wait_s"]["by_priority"].items()}
+    expected = [f"{band}\n(n={n})" for band, n in counts.items()]
+    for plot in (plots.wait_by_priority, plots.turnaround_by_priority):
+        ax = plot(result)
+        assert [t.get_text() for t in ax.get_xticklabels()] == expected
 
 
 def test_limit_usage_of_one_limit_and_an_unknown_one(quickstart):

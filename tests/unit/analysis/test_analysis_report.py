@@ -29,9 +29,9 @@ def page(result, tmp_path_factory):
 
 
 def test_report_embeds_every_plot_as_png(page):
-    assert len(PLOTS) == 9
-    assert page.count('<img src="data:image/png;base64,') == 9
-    assert page.count("<figcaption>") == 9
+    assert len(PLOTS) == 10
+    assert page.count('<img src="data:image/png;base64,') == 10
+    assert page.count("<figcaption>") == 10
 
 
 def test_report_holds_the_summary_numbers(result, page):
@@ -73,7 +73,7 @@ def test_report_leaves_out_the_limit_panel_of_a_farm_without_limits():
 
     # WHEN its report is rendered  THEN every other plot is there, the limit panel is not
     page = render_report(no_limits)
-    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - 1 == 8
+    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - 1 == 9
     assert 'alt="Limit usage"' not in page and "Units of each limit" not in page
     assert "<h3>Limits</h3>" not in page
 
@@ -92,7 +92,7 @@ def _fleets_section(page: str) -> str:
 
 def test_report_has_a_fleets_section_with_a_table_and_the_fleet_plots(result, page):
     # GIVEN the quickstart's report (one fleet, linux: 8 workers for 2 hours at $0.68)
-    assert [heading for heading, _ in SECTIONS] == ["Plots", "Fleets"]
+    assert [heading for heading, _ in SECTIONS] == ["Plots", "Fairness", "Fleets"]
     assert [plot for plot, _ in dict(SECTIONS)["Fleets"]] == [
         plots.fleet_size, plots.workers_busy, plots.fleet_cost]
     # THEN it closes with a Fleets section: a table of the fleets, then their plots in order
@@ -208,3 +208,38 @@ def test_report_lists_the_budgets_and_the_actions_they_took(tmp_path):
     assert (f"<tr><td>render cap</td><td>render</td><td>$1.00</td>"
             f"<td>${budget['spent_usd']:,.2f}</td>") in table
     assert f"STOP_SCHEDULING_AND_COMPLETE_TASKS at 50% ({hms(taken['time'])})" in table
+
+
+# ---------------------------------------------------------------------------- fairness
+
+
+def test_report_has_a_fairness_section_with_its_tables_and_plots(result, page):
+    # GIVEN the quickstart's report and summary
+    fair = result.summary()["fairness"]
+    assert [plot for plot, _ in dict(SECTIONS)["Fairness"]] == [
+        plots.turnaround_by_priority, plots.wait_by_priority, plots.worker_share]
+    # THEN a Fairness section comes between the plots and the fleets
+    assert page.index("<h2>Plots</h2>") < page.index("<h2>Fairness</h2>") < page.index(
+        "<h2>Fleets</h2>")
+    section = page[page.index("<h2>Fairness</h2>"):page.index("<h2>Fleets</h2>")]
+    # with wait and turnaround by priority band and by queue
+    for band, wait in fair["task_wait_s"]["by_priority"].items():
+        assert f"<tr><td>{band}</td><td class=\"num\">{wait['count']}</td>" in section
+    render = fair["task_wait_s"]["by_queue"]["render"]
+    assert (f"<tr><td>render</td><td class=\"num\">{render['count']}</td><td>mean "
+            f"{hms(render['mean'])}, p50 {hms(render['p50'])}") in section
+    # the longest wait, by task, job and queue
+    longest = fair["longest_wait"]
+    assert (f"<p>Longest wait: {hms(longest['wait_s'])}, task {longest['task_id']} of job "
+            f"{longest['job']} ({longest['job_id']}, queue render, priority 50)") in section
+    # Jain's index of each group of jobs of equal priority, from the summary
+    group = fair["worker_share"]["render"]["50"]
+    assert (f"<tr><td>render</td><td class=\"num\">50</td><td class=\"num\">{group['jobs']}"
+            f"</td><td>{hms(group['contended_s'])}</td><td>{group['jain']:.2f}</td>") in section
+    # and its three plots
+    for alt in ("Job turnaround by priority (jobs that succeeded)", "Task wait by priority",
+                "Worker share among jobs of equal priority"):
+        assert f'alt="{alt}"' in section
+    # AND the summary table opens with the lines farmsim run prints
+    assert f"<tr><th>longest wait</th><td>{hms(longest['wait_s'])}: " in page
+    assert f"<tr><th>fairness</th><td>Jain&#x27;s index {group['jain']:.2f} (queue render" in page

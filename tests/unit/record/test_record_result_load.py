@@ -179,7 +179,7 @@ def test_a_saved_result_gives_the_same_report_as_the_live_one(live, saved) -> No
 
     # THEN from Parquet the page is the live page byte for byte; from CSV it has every plot
     assert from_parquet == page
-    assert from_csv.count('<img src="data:image/png;base64,') == 9
+    assert from_csv.count('<img src="data:image/png;base64,') == 10
 
 
 def test_a_saved_result_can_be_saved_again_in_the_other_format(saved, tmp_path) -> None:
