@@ -22,12 +22,15 @@ Usage::
     python benchmarks/run.py --validate # load and validate a scenario of 100,000 inline jobs
     python benchmarks/run.py --readme   # all three workloads; rewrites the README's table
     python benchmarks/run.py --shapes [--quick]  # every shape (issue 10), ~100k and ~1M
+    python benchmarks/run.py --shapes --quick --only farm farm-balanced farm-weighted
     python benchmarks/run.py --instructions [--readme]  # instructions per task run (valgrind)
 
-Shapes (``--shapes``): the farm above, with and without sessions; a farm whose licenses are
-oversubscribed three times, with dependencies (``benchmarks/licenses.py``); and an SWF trace of
-one-task jobs replayed from a scenario file, against ciw on the same trace
-(``benchmarks/swf_replay.py``; ``pip install -e '.[bench]'``).
+Shapes (``--shapes``): the farm above, with and without sessions, and under the
+priorityBalanced and weightedBalanced scheduling configurations (the API's defaults; issue 13);
+a farm whose licenses are oversubscribed three times, with dependencies
+(``benchmarks/licenses.py``); and an SWF trace of one-task jobs replayed from a scenario file,
+against ciw on the same trace (``benchmarks/swf_replay.py``; ``pip install -e '.[bench]'``).
+``--only farm farm-balanced`` measures only the shapes named.
 
 With ``--sessions`` every job has a job environment (entered in 30 s, exited in 5 s) and its
 step a step environment (10 s, 5 s), so each session of a worker on a job syncs nothing, enters
@@ -63,11 +66,13 @@ FAILURE_PROBABILITY = 0.02
 REPEATS = 3
 
 
-def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False, routed: bool = False):
+def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False, routed: bool = False,
+                   policy: str | None = None):
     """The benchmark scenario, built in Python through the public config records (with a job
     and a step environment per job when ``sessions``; with ``routed``, the same workers as a
     CPU fleet of three quarters and a GPU fleet of a quarter, and the limit's jobs (three in
-    ten) needing a GPU: the queue routes their steps to the GPU fleet)."""
+    ten) needing a GPU: the queue routes their steps to the GPU fleet; with ``policy``, the
+    queue's schedulingConfiguration is that member with the API's defaults)."""
     from _farm import one_queue_farm
 
     from farmsim.model.config import JobSubmission
@@ -133,6 +138,13 @@ def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False, routed: b
                               "osFamily": "LINUX", "acceleratorCount": {"min": 1, "max": 1}}})
         queue = dataclasses.replace(farm.queues[0], fleets=("linux", "gpu"))
         farm = dataclasses.replace(farm, queues=(queue,), fleets=(cpu, gpu))
+    if policy is not None:
+        import dataclasses
+
+        from farmsim.model.config import SchedulingConfig
+
+        queue = dataclasses.replace(farm.queues[0], scheduling=SchedulingConfig(policy=policy))
+        farm = dataclasses.replace(farm, queues=(queue,))
     rules = (RuntimeRule(duration=Exponential(MEAN_TASK_S),
                          failure_probability=FAILURE_PROBABILITY),)
     if sessions:
@@ -239,6 +251,8 @@ def run_isolated(name: str, sessions: bool = False) -> dict:
 #: Every shape at two sizes (about 100,000 and 1,000,000 task runs): jobs to build it with.
 SHAPE_SIZES = {
     "farm": (1_000, 10_000),
+    "farm-balanced": (1_000, 10_000),
+    "farm-weighted": (1_000, 10_000),
     "sessions": (1_000, 10_000),
     "licenses": (1_000, 10_000),
     "routed": (1_000, 10_000),
@@ -246,11 +260,16 @@ SHAPE_SIZES = {
 }
 SHAPE_LABELS = {
     "farm": "farm (limits, maxWorkerCount, failures)",
+    "farm-balanced": "farm, priorityBalanced",
+    "farm-weighted": "farm, weightedBalanced",
     "sessions": "farm with sessions",
     "licenses": "licenses oversubscribed 3x, dependencies",
     "routed": "farm, CPU and GPU fleets, steps routed",
     "swf": "SWF trace of one-task jobs (vs ciw)",
 }
+
+#: The farm shape under another scheduling configuration (the API's defaults).
+SHAPE_POLICIES = {"farm-balanced": "priorityBalanced", "farm-weighted": "weightedBalanced"}
 
 
 def measure_shape(shape: str, jobs: int) -> dict:
@@ -265,7 +284,8 @@ def measure_shape(shape: str, jobs: int) -> dict:
     def build():
         if shape == "licenses":
             return licenses.build_scenario(jobs)
-        return build_scenario(jobs, sessions=shape == "sessions", routed=shape == "routed")
+        return build_scenario(jobs, sessions=shape == "sessions", routed=shape == "routed",
+                              policy=SHAPE_POLICIES.get(shape))
 
     workers = licenses.WORKERS if shape == "licenses" else WORKERS
     # farmsim and the floor alternate, so that both see the machine in the same states (on a
@@ -382,10 +402,13 @@ def shapes_table(results: dict[str, list[dict]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_shapes(quick: bool) -> dict[str, list[dict]]:
-    """Every shape at its sizes (the smaller only when ``quick``), each in its own process."""
+def run_shapes(quick: bool, only: list[str] | None = None) -> dict[str, list[dict]]:
+    """Every shape (or those in ``only``) at its sizes (the smaller only when ``quick``), each
+    in its own process."""
     results: dict[str, list[dict]] = {}
     for shape, sizes in SHAPE_SIZES.items():
+        if only and shape not in only:
+            continue
         results[shape] = [run_shape(shape, n) for n in sizes[:1 if quick else 2]]
         for m in results[shape]:
             print(f"{shape} {m['count']:,} {m['units']}: {m['per_s']:,.0f}/s, "
@@ -501,7 +524,8 @@ def count_work(what: str, shape: str, size: int, repeats: int, part: str) -> Non
             runs = size
             continue
         scenario = (licenses.build_scenario(size) if shape == "licenses"
-                    else build_scenario(size, sessions=shape == "sessions"))
+                    else build_scenario(size, sessions=shape == "sessions",
+                                        policy=SHAPE_POLICIES.get(shape)))
         gc.collect()
         if part == "all":
             sim = Simulation(scenario)
@@ -585,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shapes", action="store_true",
                         help="every workload shape at ~100k and ~1M task runs (with --quick: "
                              "~100k only), one table")
+    parser.add_argument("--only", nargs="+", choices=sorted(SHAPE_SIZES), metavar="SHAPE",
+                        help="with --shapes: only these shapes (" + ", ".join(SHAPE_SIZES)
+                        + ")")
     parser.add_argument("--instructions", action="store_true",
                         help="count CPU instructions per task run of the farm shapes at ~100k "
                              "task runs, and of the floor, under valgrind's cachegrind "
@@ -623,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_shape(shape, int(jobs))))
         return 0
     if args.shapes:
-        results = run_shapes(quick=args.quick)
+        results = run_shapes(quick=args.quick, only=args.only)
         print(shapes_table(results))
         print(shapes_notes(results))
         return 0

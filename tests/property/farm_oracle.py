@@ -14,7 +14,8 @@ Rules checked (semantics C.3, C.4, C.7, D.4, 10.10):
 
 * on an assignment, the chosen job was assignable, and it is one the queue's reference allows
   (priorityFifo: no job that ranks before it, by higher priority or equal priority and earlier
-  submission, was assignable);
+  submission, was assignable; priorityBalanced and weightedBalanced: semantics D9 and D8, with
+  the worker's counts taken off the job it was just given);
 * with several queues on the worker's fleet, the chosen queue is a least-served one (by this
   fleet's workers) among the queues with assignable work;
 * when a worker asks and gets nothing, no job in any queue of its fleet was assignable;
@@ -27,10 +28,14 @@ Rules checked (semantics C.3, C.4, C.7, D.4, 10.10):
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from farmsim.model.capabilities import FleetCapabilities
+from farmsim.model.config import SCHEDULING_PARAMETERS
 from farmsim.model.state import READY
 
 if TYPE_CHECKING:
@@ -42,7 +47,8 @@ if TYPE_CHECKING:
     #: be given.
     Reference = Callable[[Sequence[Any], Any, Any], Sequence[Any]]
 
-__all__ = ["REFERENCES", "OracleViolation", "SchedulingOracle", "priority_fifo", "run_audited"]
+__all__ = ["REFERENCES", "OracleViolation", "SchedulingOracle", "priority_balanced",
+           "priority_fifo", "run_audited", "weighted_balanced"]
 
 
 def priority_fifo(candidates: Sequence[Any], worker: Any, current_job: Any) -> list[Any]:
@@ -50,8 +56,92 @@ def priority_fifo(candidates: Sequence[Any], worker: Any, current_job: Any) -> l
     return [min(candidates, key=lambda j: (-j.priority, j.submit_seq))]
 
 
-#: The reference order of each scheduling configuration, by name.
-REFERENCES: dict[str, Reference] = {"priorityFifo": priority_fifo}
+def _before(job: Any, worker: Any) -> tuple[int, int]:
+    """``job``'s workers and rendering tasks (tasks in flight) when ``worker`` asked: the
+    audit hook runs after the assignment, which counts on the chosen job."""
+    mine = 1 if job is worker.job else 0
+    return job.workers - mine, job.running - mine
+
+
+def _parameter(config: Any, name: str, key: str) -> Any:
+    """``key`` of the queue's configuration, or the API's default (docs/semantics.md D8, D9)."""
+    given = {} if config is None else config.parameters
+    return given.get(key, SCHEDULING_PARAMETERS[name][key][0])
+
+
+def priority_balanced(candidates: Sequence[Any], worker: Any, current_job: Any, *,
+                      config: Any = None) -> list[Any]:
+    """priorityBalanced (semantics D9): among the jobs of the highest priority, the one with
+    the fewest workers, the earliest submitted among equals (the even split); unless the
+    worker's current job is at that priority and its rendering tasks exceed that job's by no
+    more than ``renderingTaskBuffer``: then the current job."""
+    buffer = _parameter(config, "priorityBalanced", "renderingTaskBuffer")
+    top = max(j.priority for j in candidates)
+    level = [j for j in candidates if j.priority == top]
+    even = min(level, key=lambda j: (_before(j, worker)[0], j.submit_seq))
+    if (current_job is not None and current_job is not even
+            and any(j is current_job for j in level)
+            and _before(current_job, worker)[1] - _before(even, worker)[1] <= buffer):
+        return [current_job]
+    return [even]
+
+
+#: The unit of weightedBalanced's age, by a queue's ``simulation.submission_time_unit``.
+_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
+
+
+def weighted_balanced(candidates: Sequence[Any], worker: Any, current_job: Any, *,
+                      config: Any = None) -> list[Any]:
+    """weightedBalanced (semantics D8), the formula as the API Reference writes it, at the
+    assignment's time, in exact arithmetic: the highest weight (priority-100 jobs first and
+    priority-0 jobs last with the overrides), the buffer only on the worker's current job;
+    equal weights to the job with the fewest workers, then the earliest submitted. A job whose
+    weight differs from the best's by a relative 1e-9 or less (but is not equal) is allowed
+    too: the policy's floating-point rounding may order such two either way."""
+    def get(key: str) -> Any:
+        return _parameter(config, "weightedBalanced", key)
+    given = {} if config is None else config.parameters
+    settings = {} if config is None else config.settings
+    first, last = "maxPriorityOverride" in given, "minPriorityOverride" in given
+    unit = _UNITS[settings.get("submission_time_unit", "seconds")]
+    by_tasks = settings.get("error_count", "failed_attempts") == "failed_tasks"
+    pw, ew, sw, rw = (get("priorityWeight"), get("errorWeight"), get("submissionTimeWeight"),
+                      get("renderingTaskWeight"))
+    buffer = get("renderingTaskBuffer")
+    now = worker.assigned_at
+
+    def terms(j: Any) -> list[Fraction]:
+        errors = j.failed_tasks if by_tasks else j.failed_attempts
+        rendering = _before(j, worker)[1] - (buffer if j is current_job else 0)
+        age = (Fraction(now) - Fraction(j.submitted_at)) / Fraction(unit)
+        return [j.priority * Fraction(pw), errors * Fraction(ew), age * Fraction(sw),
+                rendering * Fraction(rw)]
+
+    def rank(j: Any) -> int:
+        return 0 if first and j.priority == 100 else 2 if last and j.priority == 0 else 1
+
+    weight = {id(j): sum(terms(j)) for j in candidates}
+    best = min(candidates, key=lambda j: (rank(j), -weight[id(j)], _before(j, worker)[0],
+                                          j.submit_seq))
+    scale = max(sum(abs(t) for t in terms(j)) for j in candidates)
+    tolerance = Fraction(1, 10**9) * max(Fraction(1), scale)
+    near = [j for j in candidates if j is not best and rank(j) == rank(best)
+            and 0 < abs(weight[id(j)] - weight[id(best)]) <= tolerance]
+    return [best, *near]
+
+
+#: The reference order of each scheduling configuration, by name. A reference that takes a
+#: ``config`` keyword is given its queue's SchedulingConfig (parameters and settings).
+REFERENCES: dict[str, Reference] = {"priorityFifo": priority_fifo,
+                                    "priorityBalanced": priority_balanced,
+                                    "weightedBalanced": weighted_balanced}
+
+
+def _configured(reference: Reference, config: Any) -> Reference:
+    """``reference`` with its queue's ``config``, if it takes one."""
+    if "config" in inspect.signature(reference).parameters:
+        return functools.partial(reference, config=config)
+    return reference
 
 
 class OracleViolation(AssertionError):
@@ -69,7 +159,8 @@ class SchedulingOracle:
         references = REFERENCES if references is None else references
         #: Per queue: the reference order its scheduling configuration must follow.
         self.reference: list[tuple[str, Reference]] = [
-            (q.scheduling.policy, references[q.scheduling.policy]) for q in farm.queues]
+            (q.scheduling.policy, _configured(references[q.scheduling.policy], q.scheduling))
+            for q in farm.queues]
         self.fleet_queues: dict[int, list[int]] = {
             fi: [qi for qi, q in enumerate(farm.queues) if f.display_name in q.fleets]
             for fi, f in enumerate(farm.fleets)

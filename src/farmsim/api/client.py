@@ -193,17 +193,21 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
             raise NotModelledError(
                 f"{operation} schedulingConfiguration {policy} is not modelled by this release "
                 f"of farmsim (it simulates {', '.join(sorted(POLICIES))})")
+        farm = self._sim.scenario.farm
+        # (the queue's own settings, its scenario's ``simulation`` section, stay)
+        settings = farm.queues[index].scheduling.settings
+        given = dict(parameters)
         try:
-            made = make_policy(policy, parameters)
+            made = make_policy(policy, given, settings)
         except (TypeError, ValueError) as exc:
             raise invalid(operation, f"schedulingConfiguration.{policy}", str(exc)) from None
         control = self._sim.control
-        control.set_policy(control.queues[index], made)
-        farm = self._sim.scenario.farm
+        control.set_policy(control.queues[index], made,
+                           functools.partial(make_policy, policy, given, settings))
         queues = list(farm.queues)
         queues[index] = dataclasses.replace(
-            queues[index], scheduling=SchedulingConfig(policy=policy,
-                                                       parameters=dict(parameters)))
+            queues[index], scheduling=SchedulingConfig(policy=policy, parameters=given,
+                                                       settings=settings))
         self._set_farm(dataclasses.replace(farm, queues=tuple(queues)))
 
     def _queue_summary(self, index: int, busy: set[int]) -> dict[str, Any]:

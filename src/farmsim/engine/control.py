@@ -76,6 +76,13 @@ __all__ = ["ControlPlane"]
 _IDLE = WORKER_STATUS_CODES[WorkerStatus.IDLE]
 _RUNNING = WORKER_STATUS_CODES[WorkerStatus.RUNNING]
 _STOPPING = WORKER_STATUS_CODES[WorkerStatus.STOPPING]
+#: Every combination of JobChange flags by value, and the ones the engine reports, as ints
+#: (building an IntFlag from an operation costs microseconds on the hot path).
+_FLAGS = tuple(JobChange(i) for i in range(int(max(JobChange)) * 2))
+_WORKERS = int(JobChange.WORKERS)
+_WORKERS_RENDERING = int(JobChange.WORKERS | JobChange.RENDERING)
+_FAILURES = int(JobChange.FAILURES)
+_STATUS = int(JobChange.STATUS)
 
 Choice = tuple[JobState, StepState]
 
@@ -270,18 +277,20 @@ class ControlPlane:
                         lane.policy = lanes[lane.fleet_index]
                 self.demand.refile(job)
 
-    def _changed(self, job: JobState, what: JobChange) -> None:
-        """Tell the job's policy (its lanes' policies, when its queue routes) ``what``
-        changed, if it watches it."""
+    def _changed(self, job: JobState, what: int) -> None:
+        """Tell the job's policy (its lanes' policies, when its queue routes) ``what`` (a
+        :class:`JobChange` value) changed, if it watches it. (Hot path: plain ints, and the
+        flags told are taken from :data:`_FLAGS`: combining IntFlags costs microseconds.)"""
         if job.lanes is not None:
             for lane in job.lanes:
                 policy = lane.policy
-                if policy.watches & what:
-                    policy.changed(lane, policy.watches & what)
+                told = int(policy.watches) & what
+                if told:
+                    policy.changed(lane, _FLAGS[told])
             return
-        policy = self.queues[job.queue_index].policy
-        if policy.watches & what:
-            policy.changed(job, policy.watches & what)
+        told = job.watches & what  # (the queue's policy's watches, as an int)
+        if told:
+            self.queues[job.queue_index].policy.changed(job, _FLAGS[told])
 
     # ------------------------------------------------------------------ routing
 
@@ -563,8 +572,12 @@ class ControlPlane:
         if fleet.multi_queue:
             fleet.served[pos] += 1
             worker.queue_pos = pos
-        if job.watches:
-            self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
+        if job.watches:  # NOTE: _changed inlined for a queue that does not route
+            told = job.watches & _WORKERS_RENDERING
+            if job.lanes is not None:
+                self._changed(job, _WORKERS_RENDERING)
+            elif told:
+                self.queues[job.queue_index].policy.changed(job, _FLAGS[told])
         if job.started_at != job.started_at:  # NaN: first task of the job
             job.started_at = now
         worker.ready_at = ready_at
@@ -659,7 +672,7 @@ class ControlPlane:
         worker.closing_until = end
         job.workers += 1
         if job.watches:
-            self._changed(job, JobChange.WORKERS)
+            self._changed(job, _WORKERS)
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] += 1
         if covered:
@@ -690,7 +703,7 @@ class ControlPlane:
             worker.closing = None
             closed.workers -= 1
             if closed.watches:
-                self._changed(closed, JobChange.WORKERS)
+                self._changed(closed, _WORKERS)
             fleet = worker.fleet
             if fleet.multi_queue:
                 fleet.served[worker.queue_pos] -= 1
@@ -709,8 +722,6 @@ class ControlPlane:
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
-        if job.watches:
-            self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if fleet.multi_queue:
             fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
@@ -746,6 +757,12 @@ class ControlPlane:
                 self._step_succeeded(step, now)
         else:
             self._run_failed(worker, job, step, task, now)
+        if job.watches:  # (once its task has left RUNNING: a policy may read either count)
+            told = job.watches & _WORKERS_RENDERING  # NOTE: _changed inlined, as in _assign
+            if job.lanes is not None:
+                self._changed(job, _WORKERS_RENDERING)
+            elif told:
+                self.queues[job.queue_index].policy.changed(job, _FLAGS[told])
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
             demand.slot_freed(job)  # the maximum was binding: a slot means a task
         job_counts = job.counts
@@ -762,8 +779,6 @@ class ControlPlane:
         session ends (E.4)."""
         worker.session_ok = False
         job.failed_attempts += 1
-        if job.watches:
-            self._changed(job, JobChange.FAILURES)
         if step.retries.get(task, 0) < job.max_retries:
             step.count_retry(task)
             job.retry_total += 1
@@ -777,19 +792,26 @@ class ControlPlane:
             self._record_run(worker, now, RUN_FAILED, FAILED)
             if job.failed_tasks >= max(1, job.max_failed):
                 self._cancel_job(job, now)
+        if job.watches:  # (once both counts are up to date: a policy may read either)
+            self._changed(job, _FAILURES)
 
     def _release(self, worker: WorkerState, job: JobState, step: StepState, now: float) -> None:
-        """Give back the run's limit units and the worker's place on the job."""
+        """Give back the run's limit units and the worker's place on the job. (The caller
+        tells the job's policy once the run's task has left RUNNING: :meth:`_run_left`.)"""
         if step.limits:
             self._release_limits(step, now)
         job.workers -= 1
-        if job.watches:
-            self._changed(job, JobChange.WORKERS | JobChange.RENDERING)
         if worker.fleet.multi_queue:
             worker.fleet.served[worker.queue_pos] -= 1
         worker.last_job = job
         if 0 < job.max_worker_count <= job.counts[READY] + job.workers:
             self.demand.slot_freed(job)  # the maximum was binding: a slot means a task
+
+    def _run_left(self, job: JobState) -> None:
+        """A run of ``job`` was stopped (:meth:`_release`) and its task has left RUNNING:
+        tell the job's policy, if it watches the workers on jobs or their tasks in flight."""
+        if job.watches:
+            self._changed(job, _WORKERS_RENDERING)
 
     def _release_limits(self, step: StepState, now: float) -> None:
         """Give back the run's limit units; wake idle workers for the work parked on them."""
@@ -839,7 +861,7 @@ class ControlPlane:
         if status in TERMINAL_JOB_STATUSES:
             job.final_status = status
             if job.watches:
-                self._changed(job, JobChange.STATUS)
+                self._changed(job, _STATUS)
             if job.started_at == job.started_at:  # not NaN: GetJob's endedAt is when a job
                 job.ended_at = self.now  # that ran ended; one that never started has none
 
@@ -894,6 +916,7 @@ class ControlPlane:
             worker.session_job = None
         self._release(worker, job, step, now)
         step.set_status(worker.task, CANCELED)
+        self._run_left(job)
         self._record_run(worker, now, RUN_CANCELED, CANCELED)
         self.cancel_worker(worker)
         self._check_job_end(job)
@@ -1183,6 +1206,7 @@ class ControlPlane:
             step.set_status(task, after)
             if after == SUCCEEDED and step.run_base >= 0:
                 self.succeeded.worker[step.run_base + task] = NO_RUN
+        self._run_left(job)
         if reset_retries and step.retries.get(task) and after in (READY, PENDING):
             job.retry_total -= step.retries.pop(task)
         self._record_run(worker, now, run_status, after)
@@ -1237,6 +1261,7 @@ class ControlPlane:
             self._release(worker, job, step, now)
             job.requeue_task(step, task, now)
             self._blocked_ready(step, 1)
+            self._run_left(job)
             self._record_run(worker, now, RUN_INTERRUPTED, READY)
             self.demand.work_added(job, 1)
         self.sessions.abandon(worker)
@@ -1254,7 +1279,7 @@ class ControlPlane:
             job.final_status = None  # (ended again below if its new status is terminal)
             job.ended_at = math.nan
             if job.watches:
-                self._changed(job, JobChange.STATUS)
+                self._changed(job, _STATUS)
         # Filed again from scratch (a new index generation makes old entries stale): its
         # READY tasks changed outside an assignment, which is what keeps the index's flag.
         job.in_index = False

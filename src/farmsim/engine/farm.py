@@ -92,7 +92,7 @@ class QueueState:
             if not fleet.multi_queue:
                 fleet.policy = self.policy_for(fleet)
         for job in self.jobs:
-            job.watches = policy.watches
+            job.watches = int(policy.watches)
 
 
 #: The limits (with the units a run takes) of each step of a job: what decides whether a job's
@@ -250,7 +250,8 @@ class Farm:
         self.queues: list[QueueState] = []
         self.queue_by_name: dict[str, QueueState] = {}
         for qi, q in enumerate(config.queues):
-            make = partial(make_policy, q.scheduling.policy, q.scheduling.parameters)
+            make = partial(make_policy, q.scheduling.policy, q.scheduling.parameters,
+                           q.scheduling.settings)
             queue = QueueState(qi, q.display_name, make(), tuple(q.environments), make)
             for name in q.limits:
                 limit = limit_by_name[name]

@@ -66,7 +66,7 @@ class JobFactory:
         """A new job of ``queue`` (its steps numbered from ``first_gidx``), with its steps'
         limits bound and its session plan; and the indices of its NOT_COMPATIBLE steps."""
         job = JobState(index, submission, queue.index, now)
-        job.watches = queue.policy.watches
+        job.watches = int(queue.policy.watches)  # (an int: the engine tests it per run)
         for s in submission.structure.steps:
             job.steps.append(StepState(job, s, first_gidx + len(job.steps)))
         if len(job.steps) == 1:

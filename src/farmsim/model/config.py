@@ -16,7 +16,13 @@ from farmsim.model.job import JobStructure
 
 __all__ = [
     "BUDGET_ACTION_TYPES",
+    "DEFAULT_ERROR_COUNT",
+    "DEFAULT_SUBMISSION_TIME_UNIT",
+    "ERROR_COUNTS",
     "LICENSE_BILLINGS",
+    "SCHEDULING_OVERRIDES",
+    "SCHEDULING_PARAMETERS",
+    "SUBMISSION_TIME_UNITS",
     "AutoScaling",
     "BudgetAction",
     "BudgetConfig",
@@ -60,12 +66,46 @@ LICENSE_BILLINGS = ("owned", "usage")
 BUDGET_ACTION_TYPES = ("STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS")
 
 
+#: The scheduling configurations' numeric parameters, by configuration and API name: (default,
+#: minimum, maximum), from the service model's ranges and the API Reference's defaults
+#: ("PriorityBalancedSchedulingConfiguration", "WeightedBalancedSchedulingConfiguration").
+#: ``renderingTaskBuffer`` is an integer, the weights are doubles.
+SCHEDULING_PARAMETERS: dict[str, dict[str, tuple[float, float, float]]] = {
+    "priorityFifo": {},
+    "priorityBalanced": {"renderingTaskBuffer": (1, 0, 1000)},
+    "weightedBalanced": {
+        "priorityWeight": (100.0, 0.0, 10000.0),
+        "errorWeight": (-10.0, -10000.0, 10000.0),
+        "submissionTimeWeight": (3.0, 0.0, 10000.0),
+        "renderingTaskWeight": (-100.0, -10000.0, 10000.0),
+        "renderingTaskBuffer": (1, 0, 1000),
+    },
+}
+#: weightedBalanced's overrides (optional; absent means no override): parameter -> the one
+#: member of its union.
+SCHEDULING_OVERRIDES = {"maxPriorityOverride": "alwaysScheduleFirst",
+                        "minPriorityOverride": "alwaysScheduleLast"}
+#: The units weightedBalanced's time since submission may be counted in (a queue's
+#: ``simulation.submission_time_unit``), in seconds. The Developer Guide's "Schedule jobs in
+#: Deadline Cloud" counts it in seconds (docs/semantics.md D8).
+SUBMISSION_TIME_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
+DEFAULT_SUBMISSION_TIME_UNIT = "seconds"
+#: What weightedBalanced counts as a job's errors (a queue's ``simulation.error_count``): its
+#: failed task runs (retried or not), or its FAILED tasks (D8).
+ERROR_COUNTS = ("failed_attempts", "failed_tasks")
+DEFAULT_ERROR_COUNT = "failed_attempts"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SchedulingConfig:
-    """A queue's ``schedulingConfiguration``: the union member's name and its parameters."""
+    """A queue's ``schedulingConfiguration``: the union member's name and its parameters (as
+    the API takes them), and farmsim's own settings of what the service leaves undocumented
+    (the queue's ``simulation`` section: ``submission_time_unit``, ``error_count``; used by
+    the configurations that read them, docs/semantics.md D8)."""
 
     policy: str = "priorityFifo"
     parameters: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -50,7 +50,7 @@ __all__ = ["OWN_KEYS", "PARTIAL_SHAPES", "check_api_shape"]
 #: The keys of each API-shaped section that are farmsim's, not the operation's.
 OWN_KEYS: dict[str, tuple[str, ...]] = {
     "CreateFarm": ("queues", "fleets", "limits", "budgets", "simulation"),
-    "CreateQueue": ("fleets", "limits", "environments"),
+    "CreateQueue": ("fleets", "limits", "environments", "simulation"),
     "CreateQueueEnvironment": ("template",),
     "CreateFleet": ("simulation",),
     "CreateLimit": ("simulation",),

@@ -4,7 +4,9 @@ Fleets, limits and budgets are read by :mod:`~farmsim.scenario.fleets`,
 :mod:`~farmsim.scenario.limits` and :mod:`~farmsim.scenario.budgets`;
 this module checks the queues' associations with them by displayName, and reads each queue's
 ``environments`` (OpenJD environment templates with a priority, as CreateQueueEnvironment takes
-them). Only the ``priorityFifo`` scheduling configuration is simulated in this release.
+them), its ``schedulingConfiguration`` (``priorityFifo``, ``priorityBalanced`` or
+``weightedBalanced``, with the API's parameters and ranges) and its ``simulation`` section
+(farmsim's settings of what weightedBalanced leaves undocumented, docs/semantics.md D8).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from farmsim._documents import shown
 from farmsim.model.config import (
     DEFAULT_BUDGET_INTERVAL_S,
     DEFAULT_WORKER_POLL_INTERVAL_S,
+    ERROR_COUNTS,
+    SCHEDULING_OVERRIDES,
+    SCHEDULING_PARAMETERS,
+    SUBMISSION_TIME_UNITS,
     FarmConfig,
     QueueConfig,
     SchedulingConfig,
@@ -32,6 +38,8 @@ __all__ = [
     "FARM_KEYS",
     "FARM_SIMULATION_KEYS",
     "QUEUE_KEYS",
+    "QUEUE_SIMULATION_KEYS",
+    "SCHEDULING_KEYS",
     "SCHEDULING_POLICIES",
     "declared_names",
     "read_farm",
@@ -41,12 +49,19 @@ FARM_KEYS = ("displayName", "description", "queues", "fleets", "limits", "budget
              "simulation")
 FARM_SIMULATION_KEYS = ("worker_poll_interval", "budget_interval")
 QUEUE_KEYS = ("displayName", "description", "schedulingConfiguration", "fleets", "limits",
-              "environments")
+              "environments", "simulation")
+#: A queue's ``simulation`` section: farmsim's settings of what weightedBalanced leaves
+#: undocumented (docs/semantics.md D8), read when the queue is (or becomes) weightedBalanced.
+QUEUE_SIMULATION_KEYS = ("submission_time_unit", "error_count")
 #: The keys of a queue environment (CreateQueueEnvironment's ``template`` and ``priority``).
 QUEUE_ENVIRONMENT_KEYS = ("template", "priority")
 #: CreateQueueEnvironment's priority range: 0 is entered first and exited last.
 QUEUE_ENVIRONMENT_PRIORITY_MAX = 10_000
 SCHEDULING_POLICIES = ("priorityFifo", "priorityBalanced", "weightedBalanced")
+#: The keys of each scheduling configuration's mapping.
+SCHEDULING_KEYS = {name: (*SCHEDULING_PARAMETERS[name],
+                          *(SCHEDULING_OVERRIDES if name == "weightedBalanced" else ()))
+                   for name in SCHEDULING_POLICIES}
 
 _T = TypeVar("_T")
 
@@ -150,6 +165,10 @@ def _read_queue(
     name = queue.string("displayName", max_length=NAME_MAX)
     queue.text("description")
     scheduling = _read_scheduling(queue)
+    settings = _read_queue_simulation(queue)
+    if scheduling is not None and settings:
+        scheduling = SchedulingConfig(policy=scheduling.policy,
+                                      parameters=scheduling.parameters, settings=settings)
     fleets = _references(queue, "fleets", "fleet", fleet_names)
     limits = _references(queue, "limits", "limit", limit_names)
     _check_amount_clash(queue, limits, amounts)
@@ -206,19 +225,50 @@ def _read_scheduling(queue: Section) -> SchedulingConfig | None:
         return None
     policy, parameters = member
     where = at(queue.at("schedulingConfiguration"), policy)
-    if policy != "priorityFifo":
-        queue.problems.add(
-            where, f"not supported yet: {policy} (this release simulates priorityFifo only)"
-        )
+    if parameters is None:  # (``priorityBalanced:`` in YAML: the member, empty)
+        parameters = {}
+    if not isinstance(parameters, Mapping):
+        queue.problems.add(where, f"must be a mapping (got {show(parameters)})")
         return None
-    if parameters is None or (isinstance(parameters, Mapping) and not parameters):
-        return SchedulingConfig(policy=policy, parameters={})
-    if isinstance(parameters, Mapping):
+    if policy == "priorityFifo" and parameters:
         got = ", ".join(show(k) for k in parameters)
         queue.problems.add(where, f"priorityFifo takes no parameters (got {got})")
-    else:
-        queue.problems.add(where, f"must be an empty mapping {{}} (got {show(parameters)})")
-    return None
+        return None
+    before = len(queue.problems)
+    section = Section(parameters, where, queue.problems, keys=SCHEDULING_KEYS[policy])
+    for key, (_, low, high) in SCHEDULING_PARAMETERS[policy].items():
+        if key == "renderingTaskBuffer":
+            section.integer(key, minimum=int(low), maximum=int(high))
+        else:
+            section.number(key, minimum=int(low), maximum=int(high))
+    if policy == "weightedBalanced":
+        for key, only in SCHEDULING_OVERRIDES.items():
+            if not section.has(key):
+                continue
+            value = section.get(key)
+            if (not isinstance(value, Mapping) or list(value) != [only]
+                    or value[only] not in (None, {})):
+                section.bad(key, f"must be {{{only}: {{}}}} (got {show(value)})")
+    if len(queue.problems) > before:
+        return None
+    given = dict(parameters)
+    for key, only in SCHEDULING_OVERRIDES.items():
+        if key in given:  # (``{alwaysScheduleFirst: }`` in YAML: the member, empty)
+            given[key] = {only: {}}
+    return SchedulingConfig(policy=policy, parameters=given)
+
+
+def _read_queue_simulation(queue: Section) -> dict[str, str]:
+    """The queue's ``simulation`` settings that were given (defaults are the policy's)."""
+    simulation = queue.section("simulation", keys=QUEUE_SIMULATION_KEYS)
+    settings: dict[str, str] = {}
+    unit = simulation.choice("submission_time_unit", tuple(SUBMISSION_TIME_UNITS))
+    if unit is not None:
+        settings["submission_time_unit"] = unit
+    errors = simulation.choice("error_count", ERROR_COUNTS)
+    if errors is not None:
+        settings["error_count"] = errors
+    return settings
 
 
 def _references(section: Section, key: str, kind: str, defined: list[str]) -> tuple[str, ...]:

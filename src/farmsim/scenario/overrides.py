@@ -33,7 +33,14 @@ from farmsim.scenario.budgets import (
 )
 from farmsim.scenario.build import TOP_KEYS, scenario_from_mapping
 from farmsim.scenario.distributions import DISTRIBUTION_KEYS
-from farmsim.scenario.farm import FARM_KEYS, FARM_SIMULATION_KEYS, QUEUE_KEYS, SCHEDULING_POLICIES
+from farmsim.scenario.farm import (
+    FARM_KEYS,
+    FARM_SIMULATION_KEYS,
+    QUEUE_KEYS,
+    QUEUE_SIMULATION_KEYS,
+    SCHEDULING_KEYS,
+    SCHEDULING_POLICIES,
+)
 from farmsim.scenario.fleets import (
     CMF_KEYS,
     FLEET_KEYS,
@@ -61,6 +68,9 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
     "farm.simulation": FARM_SIMULATION_KEYS,
     "farm.queues[]": QUEUE_KEYS,
     "farm.queues[].schedulingConfiguration": SCHEDULING_POLICIES,
+    **{f"farm.queues[].schedulingConfiguration.{name}": keys
+       for name, keys in SCHEDULING_KEYS.items()},
+    "farm.queues[].simulation": QUEUE_SIMULATION_KEYS,
     "farm.fleets[]": FLEET_KEYS,
     "farm.fleets[].configuration": FLEET_KINDS,
     "farm.fleets[].configuration.customerManaged": CMF_KEYS,

@@ -18,10 +18,13 @@ worker should take next. The contract:
   engine's step, not a side effect of asking.
 * **Standing changes.** The engine calls :meth:`SchedulingPolicy.changed` when something a
   policy may order by changes: a job's priority or ``maxWorkerCount`` (UpdateJob), the workers
-  on it, its tasks in flight, its failed attempts, its status (:class:`JobChange`). It calls it
-  only for the changes in the policy's ``watches``, so a policy that orders by none of them
-  costs nothing on the engine's hot path. After a priority change the engine also re-files the
-  job (``add`` or ``park`` with new generations).
+  on it, its tasks in flight, its failed attempts, its status (:class:`JobChange`), once the
+  job's counts reflect the change. It calls it only for the changes in the policy's
+  ``watches``, so a policy that orders by none of them costs nothing on the engine's hot path.
+  After a priority change the engine also re-files the job (``add`` or ``park`` with new
+  generations). A policy whose order moves with these changes may re-key a filed job itself:
+  bump its ``index_gen`` (while ``in_index``) or ``park_gen`` (while parked) and push an entry
+  with the new key (the engine only ever bumps them; :mod:`farmsim.scheduling._keyed`).
 
 * **Lanes.** In a queue whose fleets do not all satisfy every step (docs/semantics.md D23)
   each fleet asks a policy of its own, and the jobs it is given are lanes
@@ -30,7 +33,8 @@ worker should take next. The contract:
   orders jobs; it needs nothing else.
 
 :data:`~farmsim.scheduling.POLICIES` maps each queue ``schedulingConfiguration`` member name to
-its policy class (later releases add priorityBalanced, weightedBalanced and custom policies).
+its policy class: ``priorityFifo``, ``priorityBalanced`` and ``weightedBalanced`` (later
+releases add custom policies).
 """
 
 from __future__ import annotations

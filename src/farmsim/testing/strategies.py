@@ -39,6 +39,7 @@ from farmsim.model.config import (
     JobSubmission,
     LimitConfig,
     QueueConfig,
+    SchedulingConfig,
 )
 from farmsim.model.distributions import Distribution, Exponential, Fixed, Uniform
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
@@ -194,6 +195,7 @@ def farms(
     scaling: bool = False,
     capabilities: bool = False,
     hazards: bool = False,
+    scheduling: st.SearchStrategy[SchedulingConfig] | None = None,
 ) -> FarmConfig:
     """A farm of 1..``max_queues`` queues and 1..``max_fleets`` fixed-size fleets of
     ``min_workers``..``max_workers`` workers; every fleet serves at least one queue and every
@@ -206,7 +208,8 @@ def farms(
     With ``capabilities``, each fleet declares an OS (LINUX or WINDOWS) and has one GPU or
     none (see :func:`job_structures` ``host_requirements``). With ``hazards``, each
     service-managed fleet is a spot fleet whose hosts are interrupted (0..3 an hour) and lost
-    without notice (0..2 an hour, found after 30..300 s)."""
+    without notice (0..2 an hour, found after 30..300 s). With ``scheduling``, each queue's
+    ``schedulingConfiguration`` is drawn from it (default: priorityFifo)."""
     n_queues = draw(st.integers(1, max_queues))
     n_fleets = draw(st.integers(1, max_fleets))
     limits = tuple(
@@ -252,6 +255,7 @@ def farms(
                     if limit_names else ()),
             environments=(tuple(f"qenv{k}" for k in range(draw(st.integers(0, 2))))
                           if queue_environments else ()),
+            **({"scheduling": draw(scheduling)} if scheduling is not None else {}),
         )
         for q in range(n_queues)
     )

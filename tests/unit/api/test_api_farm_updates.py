@@ -214,13 +214,54 @@ def test_update_queue_reports_what_it_was_given() -> None:
 def test_update_queue_refuses_what_it_does_not_model() -> None:
     farm = Farm()
     c, ids = farm.client, {"farmId": farm.farm, "queueId": farm.queue["comp"]}
-    with pytest.raises(NotModelledError, match="weightedBalanced"):
-        c.update_queue(**ids, schedulingConfiguration={"weightedBalanced": {}})
     with pytest.raises(NotModelledError, match="defaultBudgetAction"):
         c.update_queue(**ids, defaultBudgetAction="STOP_SCHEDULING_AND_COMPLETE_TASKS")
     with pytest.raises(c.exceptions.ResourceNotFoundException):
         c.update_queue(**ids, allowedStorageProfileIdsToAdd=["sp-" + "0" * 32])
     assert "updatedAt" not in c.get_queue(**ids)  # nothing was changed by a refusal
+
+
+@pytest.mark.parametrize("configuration", [
+    {"priorityBalanced": {}},
+    {"priorityBalanced": {"renderingTaskBuffer": 4}},
+    {"weightedBalanced": {}},
+    {"weightedBalanced": {"priorityWeight": 50.0, "errorWeight": -1.0,
+                          "submissionTimeWeight": 0.5, "renderingTaskWeight": -20.0,
+                          "renderingTaskBuffer": 0,
+                          "maxPriorityOverride": {"alwaysScheduleFirst": {}},
+                          "minPriorityOverride": {"alwaysScheduleLast": {}}}},
+])
+def test_update_queue_to_a_balanced_configuration(configuration: dict) -> None:
+    # GIVEN a farm running under priorityFifo
+    farm = Farm()
+    c, ids = farm.client, {"farmId": farm.farm, "queueId": farm.queue["comp"]}
+    farm.sim.run(until=60)
+    # WHEN the queue is given a balanced configuration
+    c.update_queue(**ids, schedulingConfiguration=configuration)
+    # THEN GetQueue reports it as given, the queue's policy is the configuration's, and the
+    # run goes on to the end with its jobs filed again under it
+    assert c.get_queue(**ids)["schedulingConfiguration"] == configuration
+    (name, parameters), = configuration.items()
+    policy = next(q.policy for q in farm.sim.control.queues if q.name == "comp")
+    assert policy.name == name
+    assert {k: v for k, v in policy.parameters.items() if k in parameters} == parameters
+    farm.sim.run(until=3600)
+    assert farm.job("comp")["taskRunStatus"] == "SUCCEEDED"
+    check_all(farm.sim.result())
+
+
+@pytest.mark.parametrize(("configuration", "message"), [
+    ({"priorityBalanced": {"renderingTaskBuffer": 1001}},
+     "renderingTaskBuffer: 1001 is above the maximum 1000"),
+    ({"weightedBalanced": {"priorityWeight": 10001.0}},
+     "priorityWeight: 10001.0 is above the maximum 10000"),
+])
+def test_update_queue_refuses_parameters_out_of_range(configuration: dict, message: str) -> None:
+    farm = Farm()
+    c, ids = farm.client, {"farmId": farm.farm, "queueId": farm.queue["comp"]}
+    with pytest.raises(c.exceptions.ValidationException, match=message):
+        c.update_queue(**ids, schedulingConfiguration=configuration)
+    assert c.get_queue(**ids)["schedulingConfiguration"] == {"priorityFifo": {}}
 
 
 # ---------------------------------------------------------------------- fleets

@@ -161,7 +161,7 @@ def test_a_huge_integer_is_reported_without_printing_it():
 
 def test_a_queue_breaking_a_length():
     # GIVEN a queue with a 101-character description (CreateQueue's Description: 0-100) and a
-    # weightedBalanced configuration (not simulated) whose priorityWeight is out of its range
+    # weightedBalanced configuration whose priorityWeight is out of its range
     data = base_data()
     queue = data["farm"]["queues"][0]
     queue["description"] = "d" * 101
@@ -169,11 +169,10 @@ def test_a_queue_breaking_a_length():
     sched = "farm.queues[0].schedulingConfiguration"
     expect_problems(
         data,
-        f"{sched}.weightedBalanced: not supported yet: weightedBalanced (this release simulates "
-        "priorityFifo only)",
+        f"{sched}.weightedBalanced.priorityWeight: must be between 0 and 10000 (got -1)",
         "farm.queues[0].description: must be at most 100 characters long (CreateQueue's length "
         "0-100) (got 101 characters)",
-    )  # (nothing more inside the policy the reader refused)
+    )  # (the reader's message only: the field it reported gets no second one)
     # AND the policy's range alone is CreateQueue's
     problems = Problems()
     check_api_shape(queue, "CreateQueue", "q", problems)

@@ -112,21 +112,47 @@ RULES = [
     pytest.param(
         _set(
             "farm.queues.0.schedulingConfiguration",
-            {"priorityBalanced": {"renderingTaskBuffer": 1}},
+            {"priorityBalanced": {"renderingTaskBuffer": 1001}},
         ),
         [
-            "farm.queues[0].schedulingConfiguration.priorityBalanced: not supported yet: "
-            "priorityBalanced (this release simulates priorityFifo only)"
+            "farm.queues[0].schedulingConfiguration.priorityBalanced.renderingTaskBuffer: "
+            "must be between 0 and 1000 (got 1001)"
         ],
-        id="priorityBalanced",
+        id="priorityBalanced buffer",
     ),
     pytest.param(
-        _set("farm.queues.0.schedulingConfiguration", {"weightedBalanced": {}}),
+        _set("farm.queues.0.schedulingConfiguration", {"priorityBalanced": {"buffer": 1}}),
         [
-            "farm.queues[0].schedulingConfiguration.weightedBalanced: not supported yet: "
-            "weightedBalanced (this release simulates priorityFifo only)"
+            "farm.queues[0].schedulingConfiguration.priorityBalanced: unknown key 'buffer' "
+            "(expected one of: renderingTaskBuffer)"
         ],
-        id="weightedBalanced",
+        id="priorityBalanced unknown parameter",
+    ),
+    pytest.param(
+        _set("farm.queues.0.schedulingConfiguration", {"weightedBalanced": {
+            "priorityWeight": 10001, "errorWeight": "high", "renderingTaskBuffer": 1.5,
+            "maxPriorityOverride": {"alwaysScheduleLast": {}}}}),
+        [
+            "farm.queues[0].schedulingConfiguration.weightedBalanced.priorityWeight: "
+            "must be between 0 and 10000 (got 10001)",
+            "farm.queues[0].schedulingConfiguration.weightedBalanced.errorWeight: "
+            "must be a number (got 'high')",
+            "farm.queues[0].schedulingConfiguration.weightedBalanced.renderingTaskBuffer: "
+            "must be an integer (got 1.5)",
+            "farm.queues[0].schedulingConfiguration.weightedBalanced.maxPriorityOverride: "
+            "must be {alwaysScheduleFirst: {}} (got a mapping)",
+        ],
+        id="weightedBalanced parameters",
+    ),
+    pytest.param(
+        _set("farm.queues.0.simulation", {"submission_time_unit": "days", "errors": 1}),
+        [
+            "farm.queues[0].simulation: unknown key 'errors' (expected one of: error_count, "
+            "submission_time_unit)",
+            "farm.queues[0].simulation.submission_time_unit: must be one of seconds, minutes, "
+            "hours (got 'days')",
+        ],
+        id="queue simulation settings",
     ),
     pytest.param(
         _set("farm.queues.0.schedulingConfiguration", {"fifo": {}}),
@@ -188,7 +214,7 @@ RULES = [
         _set("farm.queues.0.defaultBudgetAction", "NONE"),
         [
             "farm.queues[0]: unknown key 'defaultBudgetAction' (expected one of: description, "
-            "displayName, environments, fleets, limits, schedulingConfiguration)"
+            "displayName, environments, fleets, limits, schedulingConfiguration, simulation)"
         ],
         id="queue unknown key",
     ),
@@ -622,6 +648,35 @@ def test_smf_workers_equal_to_count_and_priority_fifo_null(data: dict[str, Any])
     assert scenario.farm.fleets[1].worker_count == 3
     assert scenario.farm.fleets[1].cost_per_hour == 1.0
     assert scenario.farm.queues[0].scheduling.policy == "priorityFifo"
+
+
+def test_balanced_configurations_their_defaults_and_the_queues_settings(
+        data: dict[str, Any]) -> None:
+    # GIVEN a queue with `priorityBalanced:` (null: the member, empty), and one with
+    # weightedBalanced, an override given in YAML's null form, and farmsim's settings
+    from farmsim.engine.simulation import Simulation
+
+    data["farm"]["queues"][0]["schedulingConfiguration"] = {"priorityBalanced": None}
+    second = {**data["farm"]["queues"][0], "displayName": "other", "schedulingConfiguration": {
+        "weightedBalanced": {"priorityWeight": 7, "minPriorityOverride": {
+            "alwaysScheduleLast": None}}},
+        "simulation": {"submission_time_unit": "minutes", "error_count": "failed_tasks"}}
+    data["farm"]["queues"].append(second)
+    # WHEN built, and made into a simulation
+    scenario = scenario_from_dict(data)
+    queues = scenario.farm.queues
+    # THEN the configurations are kept as given (the override as the API writes it), with
+    # the settings beside them, and each queue's policy is its configuration's
+    assert queues[0].scheduling == SchedulingConfig(policy="priorityBalanced")
+    assert queues[1].scheduling == SchedulingConfig(
+        policy="weightedBalanced",
+        parameters={"priorityWeight": 7, "minPriorityOverride": {"alwaysScheduleLast": {}}},
+        settings={"submission_time_unit": "minutes", "error_count": "failed_tasks"})
+    first, other = (q.policy for q in Simulation(scenario).control.queues)
+    assert (first.name, first.buffer) == ("priorityBalanced", 1)
+    assert (other.name, other.priority_weight, other.schedule_last, other.schedule_first,
+            other.submission_time_unit, other.error_count) == (
+        "weightedBalanced", 7.0, True, False, "minutes", "failed_tasks")
 
 
 def test_unlimited_limit(data: dict[str, Any]) -> None:

@@ -188,7 +188,7 @@ def test_registry_and_ready_code() -> None:
     assert isinstance(make_policy("priorityFifo"), PriorityFifo)
     assert priority_fifo._READY == READY
     with pytest.raises(ValueError, match=r"^unknown scheduling policy 'fifo' \(known: "
-                                         r"priorityFifo\)$"):
+                                         r"priorityBalanced, priorityFifo, weightedBalanced\)$"):
         make_policy("fifo")
 
 
