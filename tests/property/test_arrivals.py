@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from farm_oracle import run_audited
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from farmsim.engine.simulation import Simulation
 from farmsim.model.arrivals import ArrivalStream, Choice, Constant, RateProfile
 from farmsim.scenario.config import Scenario
 from farmsim.testing import check_all
+from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import job_structures, limit_amount, scenarios
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}

@@ -1,6 +1,6 @@
 """Property tests of the priorityBalanced and weightedBalanced configurations (semantics D8,
 D9): on random farms whose queues use them, every choice is one the brute-force reference of
-``farm_oracle.py`` allows (with the worker's current job and the queue's parameters), no
+``farmsim.testing.oracle`` allows (with the worker's current job and the queue's parameters), no
 worker sleeps next to work it could take, and every invariant holds; under priorityBalanced
 the jobs of the top priority level stay within 1 + renderingTaskBuffer workers of each other
 wherever their tasks allow."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_oracle import SchedulingOracle, run_audited
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,7 @@ from farmsim.model.runtimes import RuntimeModel, RuntimeRule
 from farmsim.model.state import READY
 from farmsim.scenario.config import Scenario
 from farmsim.testing import check_all
+from farmsim.testing.oracle import SchedulingOracle, run_audited
 from farmsim.testing.strategies import farms, scenarios
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 
-from farm_oracle import run_audited
 from hypothesis import given, settings
 
 from farmsim.engine.simulation import Simulation
 from farmsim.scenario.config import Scenario
 from farmsim.testing import check_all, check_worker_lifecycle
+from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import farms, scenarios
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}

@@ -5,7 +5,6 @@ worker idle while work waits)."""
 from __future__ import annotations
 
 import pytest
-from farm_oracle import OracleViolation, run_audited
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from farmsim.model.runtimes import RuntimeModel, RuntimeRule
 from farmsim.scenario.config import Scenario
 from farmsim.scheduling import JobChange
 from farmsim.testing import assert_same_tables, check_all, check_limits
+from farmsim.testing.oracle import OracleViolation, run_audited
 from farmsim.testing.strategies import farms, scenarios
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}

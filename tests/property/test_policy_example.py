@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from farm_oracle import run_audited
 from hypothesis import given, settings
 
 from farmsim.engine.simulation import Simulation
 from farmsim.scenario.config import Scenario
 from farmsim.testing import check_all
+from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import scenarios
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"

@@ -5,13 +5,13 @@ still priorityFifo's among the jobs a worker may take, and every compatible job 
 
 from __future__ import annotations
 
-from farm_oracle import run_audited
 from hypothesis import given, settings
 
 from farmsim.engine.simulation import Simulation
 from farmsim.model.capabilities import FleetCapabilities
 from farmsim.scenario.config import Scenario
 from farmsim.testing import check_all
+from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import farms, scenarios
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}

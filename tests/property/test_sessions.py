@@ -5,7 +5,6 @@ one session per worker) and the oracle's scheduling checks."""
 
 from __future__ import annotations
 
-from farm_oracle import run_audited
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,7 @@ from farmsim.engine.simulation import Simulation
 from farmsim.model.state import SUCCEEDED
 from farmsim.scenario.config import Scenario
 from farmsim.testing import assert_same_tables, check_all
+from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import scenarios
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}

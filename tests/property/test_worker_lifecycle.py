@@ -4,13 +4,13 @@ scheduling checks (no worker left asleep next to work it could take), and lose n
 
 from __future__ import annotations
 
-from farm_oracle import run_audited
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from farmsim.engine.simulation import Simulation
 from farmsim.scenario.config import Scenario
 from farmsim.testing import check_all, check_worker_lifecycle
+from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import scenarios
 
 #: A change of the pool: at a time, retire the worker at a position (modulo the workers that

@@ -1,11 +1,14 @@
-"""Tools for testing farmsim and code built on it: invariant checks over a run's tables, and
-Hypothesis strategies for random farms and workloads.
+"""Tools for testing farmsim and code built on it: invariant checks over a run's tables,
+Hypothesis strategies for random farms and workloads, and a brute-force scheduling oracle.
 
 The invariants (:mod:`farmsim.record.invariants`) are re-exported here and need only pandas.
-The strategies live in :mod:`farmsim.testing.strategies`, which requires hypothesis; import it
+The strategies live in :mod:`farmsim.testing.strategies`, which requires hypothesis, and the
+oracle in :mod:`farmsim.testing.oracle` (``run_audited`` runs a simulation with every choice of
+its policies checked against a reference order, one per scheduling configuration); import them
 explicitly::
 
     from farmsim.testing import check_all
+    from farmsim.testing.oracle import run_audited
     from farmsim.testing.strategies import scenarios
 """
 

@@ -1,4 +1,12 @@
-"""A brute-force scheduling oracle, independent of the policy's index and parking structures.
+"""A brute-force scheduling oracle, independent of the policy's index and parking structures
+(part of the testing kit: run any policy under it, a custom one with a reference of your own).
+
+Use::
+
+    from farmsim.testing.oracle import run_audited
+    oracle = run_audited(Simulation(scenario))   # raises OracleViolation on a wrong choice
+
+
 
 It hangs on the control plane's audit hooks (``on_assign``, ``on_idle``) and, at every
 decision, scans every job of the relevant queues to decide which could have been given the
@@ -32,7 +40,7 @@ import functools
 import inspect
 import math
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.config import SCHEDULING_PARAMETERS
@@ -120,10 +128,10 @@ def weighted_balanced(candidates: Sequence[Any], worker: Any, current_job: Any, 
     def rank(j: Any) -> int:
         return 0 if first and j.priority == 100 else 2 if last and j.priority == 0 else 1
 
-    weight = {id(j): sum(terms(j)) for j in candidates}
+    weight: dict[int, Fraction] = {id(j): sum(terms(j), Fraction(0)) for j in candidates}
     best = min(candidates, key=lambda j: (rank(j), -weight[id(j)], _before(j, worker)[0],
                                           j.submit_seq))
-    scale = max(sum(abs(t) for t in terms(j)) for j in candidates)
+    scale: Fraction = max(sum((abs(t) for t in terms(j)), Fraction(0)) for j in candidates)
     tolerance = Fraction(1, 10**9) * max(Fraction(1), scale)
     near = [j for j in candidates if j is not best and rank(j) == rank(best)
             and 0 < abs(weight[id(j)] - weight[id(best)]) <= tolerance]
@@ -140,7 +148,8 @@ REFERENCES: dict[str, Reference] = {"priorityFifo": priority_fifo,
 def _configured(reference: Reference, config: Any) -> Reference:
     """``reference`` with its queue's ``config``, if it takes one."""
     if "config" in inspect.signature(reference).parameters:
-        return functools.partial(reference, config=config)
+        configured: Reference = functools.partial(cast("Any", reference), config=config)
+        return configured
     return reference
 
 
