@@ -228,6 +228,22 @@ class KeyedIndex:
             return None
         return view.assignable_step(job)
 
+    @classmethod
+    def _current_step(cls, view: SchedulingView, own: JobState) -> StepState | None:
+        """The step of the asking worker's current job ``own`` it may take a task of now, or
+        None: :meth:`_takeable`, with the common case (not at its maxWorkerCount, its first
+        step with READY tasks has room in its limits) inlined."""
+        if own.max_worker_count < 0 or own.workers < own.max_worker_count:
+            for step in own.steps:
+                if step.counts[READY]:
+                    for limit, units in step.limits:
+                        if limit.current + units > limit.cap:
+                            break
+                    else:
+                        return step
+                    break
+        return cls._takeable(view, own)
+
     def __len__(self) -> int:
         return len(self._heap) + sum(len(r[2]) for r in self._parked_list)
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from heapq import heappush
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from farmsim.model.state import READY, RUNNING
+from farmsim.model.state import RUNNING
 from farmsim.scheduling._keyed import KeyedIndex
 from farmsim.scheduling._parameters import read_parameters
 from farmsim.scheduling.base import JobChange
@@ -108,17 +108,7 @@ class PriorityBalanced(KeyedIndex):
             ahead = own.counts[RUNNING] - job.counts[RUNNING]
         if ahead > self.buffer:
             return job, step  # the other job has fewer rendering tasks by more than the buffer
-        # Fast path (view.assignable_step inlined, as in _best) for the current job.
-        if own.max_worker_count < 0 or own.workers < own.max_worker_count:
-            for own_step in own.steps:
-                if own_step.counts[READY]:
-                    for limit, units in own_step.limits:
-                        if limit.current + units > limit.cap:
-                            break
-                    else:
-                        return own, own_step
-                    break
-        found_step = self._takeable(view, own)
+        found_step = self._current_step(view, own)
         if found_step is None:
             return job, step
         return own, found_step

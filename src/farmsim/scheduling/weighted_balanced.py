@@ -43,7 +43,7 @@ from farmsim.model.config import (
     DEFAULT_SUBMISSION_TIME_UNIT,
     SUBMISSION_TIME_UNITS,
 )
-from farmsim.model.state import READY, RUNNING
+from farmsim.model.state import RUNNING
 from farmsim.scheduling._keyed import KeyedIndex
 from farmsim.scheduling._parameters import read_parameters, read_settings
 from farmsim.scheduling.base import JobChange
@@ -199,17 +199,7 @@ class WeightedBalanced(KeyedIndex):
         if rank > entry[0] or (rank == entry[0] and (
                 key > entry[1] or (key == entry[1] and (mine[2], mine[3]) > entry[2:4]))):
             return job, step  # job still ranks first (entries never tie: submit_seq)
-        # Fast path (view.assignable_step inlined, as in _best) for the current job.
-        if own.max_worker_count < 0 or own.workers < own.max_worker_count:
-            for own_step in own.steps:
-                if own_step.counts[READY]:
-                    for limit, units in own_step.limits:
-                        if limit.current + units > limit.cap:
-                            break
-                    else:
-                        return own, own_step
-                    break
-        found_step = self._takeable(view, own)
+        found_step = self._current_step(view, own)
         if found_step is not None:
             return own, found_step
         return job, step
