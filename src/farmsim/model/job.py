@@ -9,6 +9,7 @@ openjd-model's parameter space for the moments a task's parameters are needed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,12 +121,17 @@ class JobStructure:
         steps: the steps in dependency order.
         environments: names of the job environments, in template order.
         template_path: the template file or bundle folder, or None for inline templates.
+        parameters: the job's parameter values as openjd-model resolved them (given values and
+            the template's defaults): INT as int, FLOAT as float, BOOL as bool, the others
+            (STRING, PATH, lists) as their strings. Read-only by contract; scheduling
+            policies read them through ``JobState.parameters``.
     """
 
     name: str
     steps: tuple[StepStructure, ...]
     environments: tuple[str, ...] = ()
     template_path: str | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def task_count(self) -> int:

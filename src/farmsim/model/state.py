@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from array import array
 from heapq import heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from farmsim.model.enums import TASK_STATUS_CODES, TaskRunStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from farmsim.engine.chunking import AdaptiveChunks
     from farmsim.engine.farm import FleetState
     from farmsim.engine.sessions import Plan
@@ -358,8 +360,10 @@ class JobState:
     """A submitted job's run-time state.
 
     Attributes read by scheduling policies: ``priority``, ``submit_seq`` (submission order,
-    the tie-breaker), ``queue_index``, ``workers`` (workers currently on the job),
-    ``max_worker_count`` (-1 = unlimited), ``steps``.
+    the tie-breaker), ``submitted_at``, ``queue_index``, ``name``, ``parameters`` (its job
+    parameter values), ``workers`` (workers currently on the job), ``running`` (its tasks in
+    flight), ``failed_attempts``, ``failed_tasks``, ``max_worker_count`` (-1 = unlimited),
+    ``steps``, ``final_status``.
     """
 
     __slots__ = (
@@ -460,6 +464,13 @@ class JobState:
         """Its task runs in flight: a run's task is RUNNING from its assignment (setup
         included) to its end. (The engine reads ``counts[RUNNING]`` itself.)"""
         return self.counts[RUNNING]
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """Its job parameter values, as openjd-model resolved them (the values given at
+        submission and the template's defaults; INT as int, FLOAT as float, BOOL as bool, the
+        others as strings). Read-only."""
+        return self.submission.structure.parameters
 
     def takeable(self) -> int:
         """How many of its READY tasks workers could take now (limits' room and the free
@@ -579,6 +590,14 @@ class JobLane(JobState):
     @failed_attempts.setter
     def failed_attempts(self, value: int) -> None:
         self.job.failed_attempts = value
+
+    @property
+    def failed_tasks(self) -> int:
+        return self.job.failed_tasks
+
+    @failed_tasks.setter
+    def failed_tasks(self, value: int) -> None:
+        self.job.failed_tasks = value
 
     @property
     def watches(self) -> int:

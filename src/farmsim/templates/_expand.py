@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from openjd.model import StepDependencyGraph, create_job, preprocess_job_parameters
+from openjd.model import (
+    ParameterValueType,
+    StepDependencyGraph,
+    create_job,
+    preprocess_job_parameters,
+)
 
 from farmsim._documents import shown
 from farmsim.errors import TemplateError, UsageError
@@ -150,7 +155,25 @@ def _build(template: Template, values: dict[str, str]) -> JobStructure:
         steps=tuple(_step(step, i, index, template) for i, step in enumerate(order)),
         environments=tuple(env.name for env in job.jobEnvironments or ()),
         template_path=template.path,
+        parameters={name: _typed(value) for name, value in processed.items()},
     )
+
+
+def _typed(value: Any) -> Any:
+    """A resolved job parameter's value as Python reads it: INT as int, FLOAT as float, BOOL
+    as bool, the others as openjd-model's string."""
+    kind = value.type
+    text = value.value
+    try:
+        if kind == ParameterValueType.INT:
+            return int(text)
+        if kind == ParameterValueType.FLOAT:
+            return float(text)
+        if kind == ParameterValueType.BOOL:
+            return str(text).lower() in ("true", "1", "yes", "on")
+    except (TypeError, ValueError):  # (openjd-model checked them: not expected)
+        return text
+    return text
 
 
 def _step(step: Any, position: int, index: Mapping[str, int], template: Template) -> StepStructure:
