@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "FarmsimError",
+    "PolicyError",
     "ResultsError",
     "ScenarioError",
     "SimulationError",
@@ -87,6 +88,12 @@ class UsageError(FarmsimError, TypeError, ValueError):
     It is also a TypeError and a ValueError, the errors Python itself raises for such calls, so
     code catching either keeps working.
     """
+
+
+class PolicyError(FarmsimError, RuntimeError):
+    """A custom scheduling policy broke the policy contract: it chose a task the worker may
+    not take, or its code raised (the message names the policy, the call and the user's file
+    and line)."""
 
 
 class SimulationError(FarmsimError, RuntimeError):

@@ -130,9 +130,10 @@ class DeadlineClient(EntityReads, Search, Statistics, ClientBase):
         self._request("GetQueue", params)
         index = self._queue(params, "GetQueue")
         config = self._sim.scenario.farm.queues[index]
-        summary = self._queue_summary(index, self._scheduling()) | {
-            "schedulingConfiguration": {config.scheduling.policy:
-                                        dict(config.scheduling.parameters)}}
+        summary = self._queue_summary(index, self._scheduling())
+        if config.scheduling.policy in POLICIES:  # (a custom policy has no API shape)
+            summary["schedulingConfiguration"] = {config.scheduling.policy:
+                                                  dict(config.scheduling.parameters)}
         edits = self._queue_edits.get(index, {})
         for key in ("description", "roleArn", "jobAttachmentSettings", "jobRunAsUser",
                     "requiredFileSystemLocationNames"):

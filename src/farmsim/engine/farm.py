@@ -251,7 +251,7 @@ class Farm:
         self.queue_by_name: dict[str, QueueState] = {}
         for qi, q in enumerate(config.queues):
             make = partial(make_policy, q.scheduling.policy, q.scheduling.parameters,
-                           q.scheduling.settings)
+                           q.scheduling.settings, q.scheduling.source)
             queue = QueueState(qi, q.display_name, make(), tuple(q.environments), make)
             for name in q.limits:
                 limit = limit_by_name[name]

@@ -98,14 +98,19 @@ DEFAULT_ERROR_COUNT = "failed_attempts"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SchedulingConfig:
-    """A queue's ``schedulingConfiguration``: the union member's name and its parameters (as
-    the API takes them), and farmsim's own settings of what the service leaves undocumented
-    (the queue's ``simulation`` section: ``submission_time_unit``, ``error_count``; used by
-    the configurations that read them, docs/semantics.md D8)."""
+    """A queue's scheduling policy: a ``schedulingConfiguration`` union member's name and its
+    parameters (as the API takes them), or a custom policy's registered name and its
+    parameters (docs/policies.md); and farmsim's own settings of what the service leaves
+    undocumented (the queue's ``simulation`` section: ``submission_time_unit``,
+    ``error_count``; used by the configurations that read them, docs/semantics.md D8)."""
 
     policy: str = "priorityFifo"
     parameters: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: A custom policy's ``module:Class`` or ``file.py:Class`` reference (a file's path
+    #: absolute), for processes where it is not registered yet; None: the API's
+    #: configurations, or a policy registered from Python.
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -592,6 +592,15 @@ class JobLane(JobState):
         self.job.failed_attempts = value
 
     @property
+    def running(self) -> int:
+        """Its job's tasks in flight (the service counts rendering tasks per job)."""
+        return self.job.counts[RUNNING]
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return self.job.parameters
+
+    @property
     def failed_tasks(self) -> int:
         return self.job.failed_tasks
 

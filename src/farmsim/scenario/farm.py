@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from farmsim._documents import shown
+from farmsim.errors import FarmsimError
 from farmsim.model.config import (
     DEFAULT_BUDGET_INTERVAL_S,
     DEFAULT_WORKER_POLL_INTERVAL_S,
@@ -32,6 +33,8 @@ from farmsim.scenario.apishapes import check_api_shape
 from farmsim.scenario.budgets import read_budget
 from farmsim.scenario.fleets import read_fleet
 from farmsim.scenario.limits import read_limit
+from farmsim.scheduling import load_policy, make_policy, policy_class, registered_policies
+from farmsim.scheduling.registry import resolved_reference
 from farmsim.templates import load_environment_template
 
 __all__ = [
@@ -51,8 +54,11 @@ FARM_SIMULATION_KEYS = ("worker_poll_interval", "budget_interval")
 QUEUE_KEYS = ("displayName", "description", "schedulingConfiguration", "fleets", "limits",
               "environments", "simulation")
 #: A queue's ``simulation`` section: farmsim's settings of what weightedBalanced leaves
-#: undocumented (docs/semantics.md D8), read when the queue is (or becomes) weightedBalanced.
-QUEUE_SIMULATION_KEYS = ("submission_time_unit", "error_count")
+#: undocumented (docs/semantics.md D8), read when the queue is (or becomes) weightedBalanced;
+#: and a custom scheduling policy in place of the API's configurations (``policy``: a
+#: registered name, ``module:Class`` or ``file.py:Class``; ``policy_parameters``: its
+#: keywords; docs/policies.md).
+QUEUE_SIMULATION_KEYS = ("submission_time_unit", "error_count", "policy", "policy_parameters")
 #: The keys of a queue environment (CreateQueueEnvironment's ``template`` and ``priority``).
 QUEUE_ENVIRONMENT_KEYS = ("template", "priority")
 #: CreateQueueEnvironment's priority range: 0 is entered first and exited last.
@@ -165,10 +171,16 @@ def _read_queue(
     name = queue.string("displayName", max_length=NAME_MAX)
     queue.text("description")
     scheduling = _read_scheduling(queue)
-    settings = _read_queue_simulation(queue)
+    simulation = queue.section("simulation", keys=QUEUE_SIMULATION_KEYS)
+    settings = _read_queue_simulation(simulation)
     if scheduling is not None and settings:
         scheduling = SchedulingConfig(policy=scheduling.policy,
                                       parameters=scheduling.parameters, settings=settings)
+    if scheduling is not None and simulation.has("policy"):
+        scheduling = _read_custom_policy(queue, simulation, settings, base_dir)
+    elif simulation.has("policy_parameters"):
+        simulation.bad("policy_parameters", "are the parameters of a custom policy: give the "
+                                            "policy as simulation.policy")
     fleets = _references(queue, "fleets", "fleet", fleet_names)
     limits = _references(queue, "limits", "limit", limit_names)
     _check_amount_clash(queue, limits, amounts)
@@ -258,9 +270,65 @@ def _read_scheduling(queue: Section) -> SchedulingConfig | None:
     return SchedulingConfig(policy=policy, parameters=given)
 
 
-def _read_queue_simulation(queue: Section) -> dict[str, str]:
+def _read_custom_policy(queue: Section, simulation: Section, settings: dict[str, str],
+                        base_dir: str | os.PathLike[str] | None) -> SchedulingConfig | None:
+    """The queue's custom policy (``simulation.policy``, ``simulation.policy_parameters``):
+    registered, or loaded from its reference and registered; its parameters checked by making
+    one. None (problems recorded) if it cannot be used."""
+    if queue.has("schedulingConfiguration"):
+        queue.bad("simulation", "gives both schedulingConfiguration and simulation.policy: a "
+                                "queue is scheduled by one (the API's configuration, or a "
+                                "custom policy in its place)")
+        return None
+    reference = simulation.get("policy")
+    parameters = simulation.get("policy_parameters")
+    if parameters is None:
+        parameters = {}
+    elif not isinstance(parameters, Mapping):
+        simulation.bad("policy_parameters", f"must be a mapping of the policy's parameters "
+                                            f"(got {show(parameters)})")
+        return None
+    if not isinstance(reference, str) or not reference.strip():
+        simulation.bad("policy", f"must be a registered policy name, 'module:Class' or "
+                                 f"'file.py:Class' (got {show(reference)})")
+        return None
+    if reference in SCHEDULING_POLICIES:
+        simulation.bad("policy", f"{reference} is a schedulingConfiguration: give it as "
+                                 f"schedulingConfiguration: {{{reference}: {{}}}}")
+        return None
+    source = None
+    name = reference
+    if ":" in reference:
+        try:
+            name = load_policy(reference, base_dir).name
+        except ValueError as exc:
+            simulation.bad("policy", str(exc))
+            return None
+        source = resolved_reference(reference, base_dir)
+    elif policy_class(reference) is None:
+        known = ", ".join(sorted(registered_policies())) or "none"
+        simulation.bad("policy", f"no custom policy {shown(reference)} is registered "
+                                 f"(registered: {known}); name one as 'module:Class' or "
+                                 f"'file.py:Class', or register it from Python first")
+        return None
+    try:
+        make_policy(name, parameters, settings, source)
+    except (TypeError, ValueError) as exc:
+        simulation.bad("policy_parameters", str(exc))
+        return None
+    except FarmsimError as exc:  # (PolicyError: the policy's code raised when made)
+        simulation.bad("policy", str(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001 - the user's code: say what it raised
+        simulation.bad("policy", f"making it raised {type(exc).__name__}: {exc}")
+        return None
+    settings = {k: v for k, v in settings.items() if k not in ("policy", "policy_parameters")}
+    return SchedulingConfig(policy=name, parameters=dict(parameters), settings=settings,
+                            source=source)
+
+
+def _read_queue_simulation(simulation: Section) -> dict[str, str]:
     """The queue's ``simulation`` settings that were given (defaults are the policy's)."""
-    simulation = queue.section("simulation", keys=QUEUE_SIMULATION_KEYS)
     settings: dict[str, str] = {}
     unit = simulation.choice("submission_time_unit", tuple(SUBMISSION_TIME_UNITS))
     if unit is not None:

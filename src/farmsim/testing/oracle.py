@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from farmsim.model.capabilities import FleetCapabilities
 from farmsim.model.config import SCHEDULING_PARAMETERS
-from farmsim.model.state import READY
+from farmsim.model.state import READY, RUNNING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -55,8 +55,9 @@ if TYPE_CHECKING:
     #: be given.
     Reference = Callable[[Sequence[Any], Any, Any], Sequence[Any]]
 
-__all__ = ["REFERENCES", "OracleViolation", "SchedulingOracle", "priority_balanced",
-           "priority_fifo", "run_audited", "weighted_balanced"]
+__all__ = ["REFERENCES", "OracleViolation", "SchedulingOracle", "ordered_reference",
+           "priority_balanced", "priority_fifo", "reference_for", "run_audited",
+           "weighted_balanced"]
 
 
 def priority_fifo(candidates: Sequence[Any], worker: Any, current_job: Any) -> list[Any]:
@@ -153,6 +154,81 @@ def _configured(reference: Reference, config: Any) -> Reference:
     return reference
 
 
+class _Before:
+    """A job as a worker saw it when it asked: the audit hook runs after the assignment, so
+    the job the worker was given has one worker and one task in flight less, and one READY
+    task more. Every other attribute is the job's."""
+
+    __slots__ = ("_job", "_mine")
+
+    def __init__(self, job: Any, worker: Any) -> None:
+        self._job = job
+        self._mine = 1 if getattr(job, "job", job) is worker.job else 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._job, name)
+
+    @property
+    def workers(self) -> int:
+        return int(self._job.workers) - self._mine
+
+    @property
+    def running(self) -> int:
+        return int(self._job.running) - self._mine
+
+    @property
+    def counts(self) -> list[int]:
+        counts = list(self._job.counts)
+        counts[RUNNING] -= self._mine
+        counts[READY] += self._mine
+        return counts
+
+
+def ordered_reference(policy: Any) -> Reference:
+    """The reference order of an :class:`~farmsim.scheduling.OrderedPolicy` instance that does
+    not override ``choose``: the assignable job of the smallest ``(key, submission order)``,
+    each key computed afresh on the job as the worker saw it when it asked (brute force: no
+    index, no re-keying, so a key that depends on a count missing from the policy's
+    ``watches`` shows up as a violation)."""
+    def reference(candidates: Sequence[Any], worker: Any, current_job: Any) -> list[Any]:
+        def rank(job: Any) -> tuple[Any, ...]:
+            # (in a queue that routes steps to fleets the policy orders the job's lane of the
+            # worker's fleet: the steps that fleet may take)
+            seen = next((lane for lane in job.lanes or () if lane.fleet_index
+                         == worker.fleet_index), job)
+            key = policy.key(_Before(seen, worker))
+            return (*(key if type(key) is tuple else (key,)), job.submit_seq)
+        return [min(candidates, key=rank)]
+    return reference
+
+
+def reference_for(config: Any, references: Mapping[str, Reference] | None = None) -> Reference:
+    """The reference order for a queue's SchedulingConfig: ``references[name]`` (default
+    :data:`REFERENCES`) given its config when it takes one; for a custom policy not there, the
+    policy class's own ``reference(self, candidates, worker, current_job)`` method if it has
+    one, or :func:`ordered_reference` for an OrderedPolicy that does not override ``choose``.
+    ValueError if there is none."""
+    from farmsim.scheduling import OrderedPolicy, make_policy
+
+    references = REFERENCES if references is None else references
+    name = config.policy
+    if name in references:
+        return _configured(references[name], config)
+    if name in REFERENCES:
+        return _configured(REFERENCES[name], config)
+    policy = make_policy(name, config.parameters, config.settings, config.source)
+    own = getattr(policy, "reference", None)
+    if callable(own):
+        made: Reference = own
+        return made
+    written = getattr(type(policy), "checked_class_of", type(policy))  # (the user's class)
+    if isinstance(policy, OrderedPolicy) and written.choose is OrderedPolicy.choose:
+        return ordered_reference(policy)
+    raise ValueError(f"no reference order for scheduling policy {name!r}: pass "
+                     f"references={{{name!r}: function}} (candidates, worker, current_job) -> "
+                     f"the jobs the worker may be given, or give the policy a reference method")
+
+
 class OracleViolation(AssertionError):
     """The engine decided something the oracle says it must not."""
 
@@ -165,10 +241,9 @@ class SchedulingOracle:
         self.sim = sim
         self.control = sim.control
         farm = sim.scenario.farm
-        references = REFERENCES if references is None else references
         #: Per queue: the reference order its scheduling configuration must follow.
         self.reference: list[tuple[str, Reference]] = [
-            (q.scheduling.policy, _configured(references[q.scheduling.policy], q.scheduling))
+            (q.scheduling.policy, reference_for(q.scheduling, references))
             for q in farm.queues]
         self.fleet_queues: dict[int, list[int]] = {
             fi: [qi for qi, q in enumerate(farm.queues) if f.display_name in q.fleets]

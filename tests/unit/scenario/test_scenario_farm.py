@@ -148,7 +148,7 @@ RULES = [
         _set("farm.queues.0.simulation", {"submission_time_unit": "days", "errors": 1}),
         [
             "farm.queues[0].simulation: unknown key 'errors' (expected one of: error_count, "
-            "submission_time_unit)",
+            "policy, policy_parameters, submission_time_unit)",
             "farm.queues[0].simulation.submission_time_unit: must be one of seconds, minutes, "
             "hours (got 'days')",
         ],

@@ -187,8 +187,9 @@ def test_registry_and_ready_code() -> None:
     assert POLICIES["priorityFifo"] is PriorityFifo
     assert isinstance(make_policy("priorityFifo"), PriorityFifo)
     assert priority_fifo._READY == READY
-    with pytest.raises(ValueError, match=r"^unknown scheduling policy 'fifo' \(known: "
-                                         r"priorityBalanced, priorityFifo, weightedBalanced\)$"):
+    with pytest.raises(ValueError, match=r"^unknown scheduling policy 'fifo' \(the API's: "
+                                         r"priorityFifo, priorityBalanced, weightedBalanced; "
+                                         r"registered: .*\)$"):
         make_policy("fifo")
 
 
