@@ -26,7 +26,8 @@ Usage::
     python benchmarks/run.py --instructions [--readme]  # instructions per task run (valgrind)
 
 Shapes (``--shapes``): the farm above, with and without sessions, and under the
-priorityBalanced and weightedBalanced scheduling configurations (the API's defaults; issue 13);
+priorityBalanced and weightedBalanced scheduling configurations (the API's defaults; issue 13)
+and a custom policy (an OrderedPolicy whose key is priorityFifo's order);
 a farm whose licenses are oversubscribed three times, with dependencies
 (``benchmarks/licenses.py``); and an SWF trace of one-task jobs replayed from a scenario file,
 against ciw on the same trace (``benchmarks/swf_replay.py``; ``pip install -e '.[bench]'``).
@@ -143,6 +144,9 @@ def build_scenario(n_jobs: int, seed: int = 1, sessions: bool = False, routed: b
 
         from farmsim.model.config import SchedulingConfig
 
+        if policy == CUSTOM_POLICY:
+            register_custom_policy()
+
         queue = dataclasses.replace(farm.queues[0], scheduling=SchedulingConfig(policy=policy))
         farm = dataclasses.replace(farm, queues=(queue,))
     rules = (RuntimeRule(duration=Exponential(MEAN_TASK_S),
@@ -253,6 +257,7 @@ SHAPE_SIZES = {
     "farm": (1_000, 10_000),
     "farm-balanced": (1_000, 10_000),
     "farm-weighted": (1_000, 10_000),
+    "farm-custom": (1_000, 10_000),
     "sessions": (1_000, 10_000),
     "licenses": (1_000, 10_000),
     "routed": (1_000, 10_000),
@@ -262,14 +267,33 @@ SHAPE_LABELS = {
     "farm": "farm (limits, maxWorkerCount, failures)",
     "farm-balanced": "farm, priorityBalanced",
     "farm-weighted": "farm, weightedBalanced",
+    "farm-custom": "farm, a custom policy (priorityFifo's order as a key)",
     "sessions": "farm with sessions",
     "licenses": "licenses oversubscribed 3x, dependencies",
     "routed": "farm, CPU and GPU fleets, steps routed",
     "swf": "SWF trace of one-task jobs (vs ciw)",
 }
 
-#: The farm shape under another scheduling configuration (the API's defaults).
-SHAPE_POLICIES = {"farm-balanced": "priorityBalanced", "farm-weighted": "weightedBalanced"}
+#: The farm shape under another scheduling configuration (the API's defaults), or under
+#: :data:`CUSTOM_POLICY`.
+SHAPE_POLICIES = {"farm-balanced": "priorityBalanced", "farm-weighted": "weightedBalanced",
+                  "farm-custom": "benchPriorityFifoAsKey"}
+#: The farm-custom shape's policy: priorityFifo's order written as a user would write it, an
+#: OrderedPolicy with a key, registered (so its choices are checked): what a custom policy
+#: costs over the built-in one.
+CUSTOM_POLICY = "benchPriorityFifoAsKey"
+
+
+def register_custom_policy() -> None:
+    from farmsim.scheduling import OrderedPolicy, register_policy
+
+    class PriorityFifoAsKey(OrderedPolicy):
+        name = CUSTOM_POLICY
+
+        def key(self, job):
+            return (-job.priority, job.submitted_at)
+
+    register_policy(PriorityFifoAsKey, replace=True)
 
 
 def measure_shape(shape: str, jobs: int) -> dict:
