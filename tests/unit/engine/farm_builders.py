@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from farmsim.engine.simulation import Simulation
 from farmsim.model.config import FarmConfig, FleetConfig, JobSubmission, LimitConfig, QueueConfig
-from farmsim.model.distributions import Fixed
+from farmsim.model.distributions import Distribution, Fixed
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
 from farmsim.model.job import AmountRequirement, JobStructure, StepStructure
 from farmsim.model.runtimes import RuleMatch, RuntimeModel, RuntimeRule
@@ -102,3 +103,20 @@ def last_status(result: Result) -> dict[tuple[str, str, int], str]:
 def job_row(result: Result, name: str) -> pd.Series:
     jobs = result.jobs
     return jobs[jobs["name"] == name].iloc[0]
+
+
+class Draws(Distribution):
+    """Values given in order (the last one repeats): a test's control over each draw of a
+    distribution (a lag, a script's time)."""
+
+    def __init__(self, *values: float) -> None:
+        self.values = list(values)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        out = [self.values.pop(0) if len(self.values) > 1 else self.values[0]
+               for _ in range(size)]
+        return np.array(out, dtype=float)

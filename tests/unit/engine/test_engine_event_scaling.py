@@ -16,6 +16,7 @@ from farmsim.model.distributions import Distribution
 from farmsim.record.invariants import check_all
 from farmsim.scenario import scenario_from_dict
 from farmsim.scenario.config import Scenario
+from tests.unit.engine.farm_builders import Draws
 
 CAPABILITIES = {"vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192}, "osFamily": "LINUX",
                 "cpuArchitectureType": "x86_64"}
@@ -44,22 +45,6 @@ def _scenario(*, tasks: int = 20, low: int = 1, high: int = 8, at: float = 100,
                 "specificationVersion": "jobtemplate-2023-09", "name": "j",
                 "steps": [step]}}]},
             "runtimes": [{"duration": duration}]}
-
-
-class Lags(Distribution):
-    """Lags given in order (the last one repeats): a test's control over each draw."""
-
-    def __init__(self, *values: float) -> None:
-        self.values = list(values)
-
-    @property
-    def mean(self) -> float:
-        return float(np.mean(self.values))
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        out = [self.values.pop(0) if len(self.values) > 1 else self.values[0]
-               for _ in range(size)]
-        return np.array(out, dtype=float)
 
 
 def _with_lag(scenario: Scenario, lag: Distribution) -> Scenario:
@@ -130,7 +115,7 @@ def test_recommendations_grow_at_the_scale_out_rate_each_applied_a_lag_later() -
 def test_a_recommendation_overtaken_by_a_newer_one_is_dropped() -> None:
     # GIVEN 3 workers a minute, and lags drawn 300 s for the first recommendation, 10 s after
     scenario = _with_lag(scenario_from_dict(_scenario(scaleOutWorkersPerMinute=3)),
-                         Lags(300.0, 10.0))
+                         Draws(300.0, 10.0))
     sim = Simulation(scenario)
     # WHEN the service recommends 4 at t=100 (due at 400) and 7 at t=160 (due at 170)
     # THEN the fleet goes from 1 straight to 7 at 170, then 8 (recommended at 220) at 230

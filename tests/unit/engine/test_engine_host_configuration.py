@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
 import pytest
 
 from farmsim.engine.simulation import Simulation
@@ -16,6 +15,7 @@ from farmsim.model.distributions import Distribution
 from farmsim.record.invariants import check_all
 from farmsim.scenario import scenario_from_dict
 from farmsim.scenario.config import Scenario
+from tests.unit.engine.farm_builders import Draws
 
 CAPABILITIES = {"vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192}, "osFamily": "LINUX",
                 "cpuArchitectureType": "x86_64"}
@@ -55,22 +55,6 @@ def _scenario(*, tasks: int = 1, low: int = 0, high: int = 1, script_time: Any =
                 "specificationVersion": "jobtemplate-2023-09", "name": "j",
                 "steps": [step]}}]},
             "runtimes": [{"duration": "60s"}]}
-
-
-class Draws(Distribution):
-    """Times given in order (the last one repeats): a test's control over each draw."""
-
-    def __init__(self, *values: float) -> None:
-        self.values = list(values)
-
-    @property
-    def mean(self) -> float:
-        return float(np.mean(self.values))
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        out = [self.values.pop(0) if len(self.values) > 1 else self.values[0]
-               for _ in range(size)]
-        return np.array(out, dtype=float)
 
 
 def _with_script_time(scenario: Scenario, time: Distribution) -> Scenario:
