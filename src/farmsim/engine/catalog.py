@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from farmsim.engine.control import ControlPlane
     from farmsim.engine.workers import WorkerState
     from farmsim.model.job import StepStructure
-    from farmsim.model.state import LimitState, StepState
+    from farmsim.model.state import JobState, LimitState, StepState
     from farmsim.scenario.config import Scenario
 
 __all__ = ["build_catalog", "idle_changes", "limit_integrals"]
@@ -108,6 +109,7 @@ def build_catalog(*, scenario: Scenario, seed: int, now: float, control: Control
             "queue": np.array([j.queue_index for j in jobs], dtype=np.int64),
             "priority": np.array([j.priority for j in jobs], dtype=np.int64),
             "max_worker_count": np.array([j.max_worker_count for j in jobs], dtype=np.int64),
+            "parameters": _job_parameters(jobs),
             "submitted_at": np.array([j.submitted_at for j in jobs], dtype=np.float64),
             "started_at": np.array([j.started_at for j in jobs], dtype=np.float64),
             "ended_at": np.array([j.ended_at for j in jobs], dtype=np.float64),
@@ -330,4 +332,19 @@ def limit_integrals(now: float, usage_times: np.ndarray, usage_counts: np.ndarra
 def _prefixed(prefix: str, hexes: np.ndarray) -> np.ndarray:
     out = np.empty(len(hexes), dtype=object)
     out[:] = [prefix + h for h in hexes]
+    return out
+
+
+def _job_parameters(jobs: list[JobState]) -> np.ndarray:
+    """Each job's parameter values (as openjd-model resolved them) as a compact JSON object,
+    the text made once per job structure (jobs of one template and values share one)."""
+    texts: dict[int, str] = {}
+    out = np.empty(len(jobs), dtype=object)
+    for i, job in enumerate(jobs):
+        structure = job.submission.structure
+        text = texts.get(id(structure))
+        if text is None:
+            text = texts[id(structure)] = json.dumps(dict(structure.parameters),
+                                                     separators=(",", ":"), default=str)
+        out[i] = text
     return out

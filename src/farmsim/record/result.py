@@ -305,6 +305,7 @@ class Result(BaseResult):
             "queue": _cat(j["queue"], np.asarray(c.queue_names, dtype=object)),
             "priority": j["priority"],
             "max_worker_count": j["max_worker_count"],
+            "parameters": j["parameters"],
             "submitted_at": j["submitted_at"],
             "started_at": j["started_at"],
             "ended_at": j["ended_at"],

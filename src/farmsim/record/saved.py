@@ -243,7 +243,13 @@ class SavedResult(BaseResult):
             except _BadValue as bad:
                 raise ResultsError(f"column {shown(column)}, {line} {bad.row + first}: {bad}",
                                    path=str(path)) from None
-        return pd.DataFrame(columns)
+        frame = pd.DataFrame(columns)
+        for (table, column), value in OPTIONAL_COLUMNS.items():
+            if table == name and column not in frame.columns:  # (saved before it existed)
+                at = list(schema).index(column)
+                frame.insert(min(at, len(frame.columns)), column,
+                             np.full(len(frame), value, dtype=object))
+        return frame
 
     def _empty(self, name: str) -> pd.DataFrame:
         """Table ``name`` with no rows, its columns of a live result's dtypes."""
@@ -382,8 +388,8 @@ _BUDGET, _QUEUE_OF = _Column("budget", what="a budget"), _Column("queue", what="
 _SCHEMA: dict[str, dict[str, _Column]] = {
     "jobs": {
         "job_id": _ROWS, "name": _S, "queue_id": _OWN, "queue": _OWN, "priority": _I,
-        "max_worker_count": _I, "submitted_at": _F, "started_at": _F, "ended_at": _F,
-        "task_run_status": _TASK_STATUS, "tasks": _I, "succeeded": _I, "failed": _I,
+        "max_worker_count": _I, "parameters": _S, "submitted_at": _F, "started_at": _F,
+        "ended_at": _F, "task_run_status": _TASK_STATUS, "tasks": _I, "succeeded": _I, "failed": _I,
         "canceled": _I, "task_failure_retry_count": _I,
     },
     "steps": {
@@ -443,8 +449,14 @@ def _reason(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+#: Columns added after folders were saved without them: (table, column) -> the value they are
+#: read back with (a job's ``parameters``: none known).
+OPTIONAL_COLUMNS: dict[tuple[str, str], Any] = {("jobs", "parameters"): "{}"}
+
+
 def _require_columns(path: Path, table: str, columns: list[str]) -> None:
-    missing = [c for c in _SCHEMA[table] if c not in columns]
+    missing = [c for c in _SCHEMA[table] if c not in columns
+               and (table, c) not in OPTIONAL_COLUMNS]
     if missing:
         s = "s" if len(missing) > 1 else ""
         raise ResultsError(f"missing column{s} {', '.join(map(repr, missing))}", path=str(path))

@@ -436,3 +436,17 @@ def test_bad_parquet_values_name_the_file_column_row_and_value(folder: Path) -> 
     message = _error(folder, "task_runs")
     assert message.startswith(f"{folder / 'task_runs.parquet'}: column 'job_id', row ")
     assert message.endswith("is not a job of jobs.parquet")
+
+
+@pytest.mark.parametrize("folder", ["parquet", "csv"], indirect=True)
+def test_a_folder_saved_before_job_parameters_loads(folder: Path, live: Result) -> None:
+    # GIVEN a folder as a farmsim without the jobs table's parameters column saved it
+    path = folder / f"jobs.{folder.name}"
+    if folder.name == "csv":
+        _edit_csv(path, lambda f: f.drop(columns=["parameters"]))
+    else:
+        _edit_parquet(path, lambda t: t.drop_columns(["parameters"]))
+    # WHEN it is loaded THEN the column is back in its place, every job's "{}" (none known)
+    jobs = Result.load(folder).jobs
+    assert list(jobs.columns) == list(live.jobs.columns)
+    assert set(jobs["parameters"]) == {"{}"}
