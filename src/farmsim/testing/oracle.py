@@ -6,8 +6,6 @@ Use::
     from farmsim.testing.oracle import run_audited
     oracle = run_audited(Simulation(scenario))   # raises OracleViolation on a wrong choice
 
-
-
 It hangs on the control plane's audit hooks (``on_assign``, ``on_idle``) and, at every
 decision, scans every job of the relevant queues to decide which could have been given the
 worker. It only reads state: jobs' priorities, submission order, READY counts and worker
@@ -16,7 +14,11 @@ scenario's configuration, not from the control plane's own tables.
 
 The order a queue's policy must follow is a parameter: a *reference* per scheduling
 configuration name (:data:`REFERENCES`), a brute-force function that, given every job of the
-queue that was assignable at a decision, says which of them the worker may be given.
+queue that was assignable at a decision, says which of them the worker may be given. A custom
+policy (docs/policies.md) brings its own: ``references={"myPolicy": function}``, a
+``reference(candidates, worker, current_job)`` method on the policy, or, for an
+:class:`~farmsim.scheduling.OrderedPolicy` that does not override ``choose``, one derived from
+its key (:func:`ordered_reference`: every candidate's key computed afresh at each decision).
 
 Rules checked (semantics C.3, C.4, C.7, D.4, 10.10):
 
