@@ -15,8 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from farmsim.engine.simulation import Simulation
 from farmsim.model.enums import TaskRunStatus
 from farmsim.model.state import AGGREGATE_PRECEDENCE
-from farmsim.record.invariants import _CHECKS
 from farmsim.scenario import scenario_from_dict
+from farmsim.testing import check_all
 
 TARGETS = ("READY", "PENDING", "SUSPENDED", "CANCELED", "FAILED", "SUCCEEDED")
 TEMPLATE = """
@@ -201,8 +201,7 @@ class ApiMachine(RuleBasedStateMachine):
                         & (runs.assigned_at < until)]
             assert mine.empty, (fleet_id, since, until, mine)
         # (check_max_worker_count follows each job's maxWorkerCount through job_updates)
-        for check in _CHECKS:
-            check(result)
+        check_all(result)
 
 
 ApiMachine.TestCase.settings = settings(

@@ -5,17 +5,18 @@ workers' STARTED-to-STOPPED time, and lose no task."""
 
 from __future__ import annotations
 
-import math
-
 from hypothesis import given, settings
 
 from farmsim.engine.simulation import Simulation
 from farmsim.scenario.config import Scenario
-from farmsim.testing import check_all, check_worker_lifecycle
+from farmsim.testing import (
+    check_all,
+    check_jobs_finished,
+    check_worker_hours,
+    check_worker_lifecycle,
+)
 from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import farms, scenarios
-
-FINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}
 
 
 @settings(max_examples=60, deadline=None)
@@ -37,13 +38,8 @@ def test_scaling_fleets_stay_in_bounds_bill_what_runs_and_lose_nothing(
     result = sim.result()
     check_all(result)
     check_worker_lifecycle(result)
-    assert set(result.jobs["task_run_status"].astype(str)) <= FINAL
-    workers = result.workers.astype({"worker_id": str, "status": str})
-    started = workers[workers["status"] == "STARTED"].set_index("worker_id")["time"]
-    stopped = workers[workers["status"] == "STOPPED"].set_index("worker_id")["time"]
-    end = result.summary()["simulated_s"]
-    hours = math.fsum(stopped.get(w, end) - at for w, at in started.items()) / 3600.0
-    assert math.isclose(result.summary()["worker_hours"], hours, rel_tol=1e-12, abs_tol=1e-12)
+    check_jobs_finished(result)
+    check_worker_hours(result)
     for fleet, config in scaling:  # idle workers above the floor have gone
         assert sim.pool.live(fleet) <= max(config.min_worker_count,
                                            config.autoscaling.standby_worker_count

@@ -15,11 +15,9 @@ from farmsim.model.job import JobStructure, StepStructure
 from farmsim.model.runtimes import RuntimeModel, RuntimeRule
 from farmsim.scenario.config import Scenario
 from farmsim.scheduling import JobChange
-from farmsim.testing import assert_same_tables, check_all, check_limits
+from farmsim.testing import assert_same_tables, check_all, check_jobs_finished, check_limits
 from farmsim.testing.oracle import OracleViolation, run_audited
 from farmsim.testing.strategies import farms, scenarios
-
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}
 
 
 @given(scenarios())
@@ -34,8 +32,7 @@ def test_drained_run_keeps_every_invariant_and_finishes_every_job(scenario: Scen
     # THEN every invariant holds, the oracle saw every assignment, and no job is left behind
     check_all(result)
     assert oracle.assignments == len(result.task_runs)
-    unfinished = result.jobs[~result.jobs["task_run_status"].isin(TERMINAL)]
-    assert unfinished.empty, f"jobs left unfinished at t={sim.now}:\n{unfinished}"
+    check_jobs_finished(result)
     # AND a job has ended_at exactly when it ran (GetJob's endedAt: a SUSPENDED or
     # NOT_COMPATIBLE job that never started has none)
     jobs = result.jobs
@@ -116,7 +113,7 @@ def test_busy_farm_follows_priority_fifo_without_head_of_line_blocking(
     # next to assignable work (checked as it ran); every task ran and the invariants hold
     result = sim.result()
     assert oracle.assignments == len(result.task_runs)
-    assert result.jobs["task_run_status"].isin(TERMINAL).all()
+    check_jobs_finished(result)
     check_all(result)
 
 
@@ -138,7 +135,7 @@ def test_license_contention_leaves_no_worker_idle_next_to_work(scenario: Scenari
     # THEN no worker ever sat idle while a job it could serve had a task that fit the free
     # units (checked at the end of every instant), and every job finished
     result = sim.result()
-    assert result.jobs["task_run_status"].isin(TERMINAL).all()
+    check_jobs_finished(result)
     check_limits(result)
 
 

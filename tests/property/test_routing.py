@@ -8,28 +8,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 
 from farmsim.engine.simulation import Simulation
-from farmsim.model.capabilities import FleetCapabilities
 from farmsim.scenario.config import Scenario
-from farmsim.testing import check_all
+from farmsim.testing import check_all, check_host_requirements, check_jobs_finished
 from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import farms, scenarios
-
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}
-
-
-def _satisfies(scenario: Scenario, fleet_id_index: dict[str, int]) -> dict:
-    """(fleet index, step structure id) -> whether the fleet satisfies the step, from the
-    scenario alone."""
-    farm = scenario.farm
-    caps = [FleetCapabilities.from_configuration(f.configuration) for f in farm.fleets]
-    limits = {lim.amount_requirement_name.lower() for lim in farm.limits}
-    out = {}
-    for job in scenario.jobs:
-        for step in job.structure.steps:
-            amounts = [a for a in step.amounts if a.name.lower() not in limits]
-            for i, cap in enumerate(caps):
-                out[i, job.structure.name, step.name] = not cap.unmet(amounts, step.attributes)
-    return out
 
 
 @settings(max_examples=80, deadline=None)
@@ -44,20 +26,8 @@ def test_no_task_runs_on_a_fleet_that_cannot_satisfy_it(scenario: Scenario) -> N
     # no run was on a worker of a fleet that does not satisfy its step
     check_all(result)
     assert oracle.assignments == len(result.task_runs)
-    assert set(result.jobs["task_run_status"].astype(str)) <= TERMINAL
-    fleets = {str(fid): i for i, fid in enumerate(result.catalog.fleet_ids)}
-    fits = _satisfies(scenario, fleets)
-    worker_fleet = {str(w): fleets[str(f)] for w, f in
-                    zip(result.workers.worker_id, result.workers.fleet_id, strict=True)}
-    steps = result.steps.astype({"step_id": str, "job_id": str})
-    job_names = dict(zip(result.jobs.job_id.astype(str), result.jobs.name.astype(str),
-                         strict=True))
-    step_of = {sid: (job_names[jid], name) for sid, jid, name in
-               zip(steps.step_id, steps.job_id, steps.name.astype(str), strict=True)}
-    for worker, step in zip(result.task_runs.worker_id.astype(str),
-                            result.task_runs.step_id.astype(str), strict=True):
-        job_name, step_name = step_of[step]
-        assert fits[worker_fleet[worker], job_name, step_name], (worker, job_name, step_name)
+    check_jobs_finished(result)
+    check_host_requirements(result, scenario)
 
 
 @settings(max_examples=50, deadline=None)
@@ -72,4 +42,4 @@ def test_a_scaling_fleet_grows_for_work_only_it_may_take(scenario: Scenario) -> 
     result = sim.result()
     # THEN every compatible job finished (none waits forever for a fleet that never grows)
     check_all(result)
-    assert set(result.jobs["task_run_status"].astype(str)) <= TERMINAL
+    check_jobs_finished(result)

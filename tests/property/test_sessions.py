@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 from farmsim.engine.simulation import Simulation
 from farmsim.model.state import SUCCEEDED
 from farmsim.scenario.config import Scenario
-from farmsim.testing import assert_same_tables, check_all
+from farmsim.testing import (
+    assert_same_tables,
+    check_all,
+    check_jobs_finished,
+    check_sessions_closed,
+)
 from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import scenarios
-
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELED", "SUSPENDED", "NOT_COMPATIBLE"}
 
 
 @settings(max_examples=120, deadline=None)
@@ -29,18 +32,9 @@ def test_sessions_keep_every_invariant_when_drained(scenario: Scenario) -> None:
     # THEN every invariant holds (sessions included) and every job ended
     check_all(result)
     assert oracle.assignments == len(result.task_runs)
-    assert result.jobs["task_run_status"].isin(TERMINAL).all()
+    check_jobs_finished(result)
     # ...every session ended, and its environments were all exited
-    assert result.sessions["ended_at"].notna().all()
-    actions = result.session_actions
-    entered = actions[(actions["action"] == "envEnter")
-                      & (actions["status"] != "NEVER_ATTEMPTED")]
-    exited = actions[actions["action"] == "envExit"]
-    def pairs(rows):
-        return sorted(zip(rows["session_id"].astype(str), rows["environment_id"].astype(str),
-                          strict=True))
-
-    assert pairs(entered) == pairs(exited)
+    check_sessions_closed(result)
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,11 +1,31 @@
-"""The strategies build what they promise, and reach the cases the property tests rely on."""
+"""The strategies build what they promise, reach the cases the property tests rely on, and
+what they draw runs: any scheduling configuration in the API's ranges, workloads of drawn OpenJD
+templates (bounds of each strategy: tests/unit/testing)."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, Phase, find, given, settings
 
+from farmsim.engine.simulation import Simulation
 from farmsim.model.enums import CreateJobTargetTaskRunStatus
-from farmsim.testing.strategies import UNKNOWN_AMOUNT, farms, job_structures, scenarios
+from farmsim.testing import (
+    check_all,
+    check_host_requirements,
+    check_jobs_finished,
+    check_retries,
+    check_sessions_closed,
+)
+from farmsim.testing.oracle import run_audited
+from farmsim.testing.strategies import (
+    UNKNOWN_AMOUNT,
+    farms,
+    job_structures,
+    job_templates,
+    limit_amount,
+    scenarios,
+    scheduling_configs,
+    workloads,
+)
 
 # No shrinking: finding one example is the point, not the smallest one.
 _FIND = settings(database=None, max_examples=500, derandomize=True, phases=(Phase.generate,),
@@ -70,3 +90,52 @@ def test_scenarios_reach_the_interesting_cases() -> None:
         st.amounts for j in s.jobs for st in j.structure.steps), settings=_FIND)
     find(scenarios(), lambda s: len({j.priority for j in s.jobs}) < len(s.jobs) > 3,
          settings=_FIND)
+
+
+@settings(max_examples=30)
+@given(scenarios(farm=farms(scheduling=scheduling_configs()), max_jobs=8))
+def test_any_scheduling_configuration_in_the_apis_ranges_runs_under_the_oracle(
+        scenario) -> None:
+    # GIVEN queues of any of the API's configurations, parameters anywhere in its ranges
+    sim = Simulation(scenario)
+    # WHEN it runs under the oracle  THEN every choice is the configuration's, every invariant
+    # holds and nothing is lost
+    oracle = run_audited(sim)
+    result = sim.result()
+    check_all(result)
+    check_jobs_finished(result)
+    assert oracle.assignments == len(result.task_runs)
+
+
+def _template_workload(farm):
+    """Jobs from drawn templates, each step's limits among its queue's (at most their
+    maxCount units a run)."""
+    caps = {lim.display_name: lim.max_count for lim in farm.limits}
+    limits = {q.display_name: {limit_amount(n): 2 if caps[n] < 0 else min(2, caps[n])
+                               for n in q.limits} for q in farm.queues}
+    return workloads(queues=[q.display_name for q in farm.queues], max_jobs=6,
+                     templates=lambda queue, k: job_templates(
+                         max_steps=2, limit_names=limits[queue], environments=True))
+
+
+@settings(max_examples=30)
+@given(scenarios(farm=farms(max_limits=2, capabilities=True, queue_environments=True),
+                 workload=_template_workload))
+def test_workloads_of_templates_run_under_the_oracle(scenario) -> None:
+    # GIVEN jobs expanded from drawn OpenJD templates (parameter spaces, dependencies, host
+    # requirements, environments, limits), on fleets of different capabilities
+    sim = Simulation(scenario)
+    # WHEN it runs under the oracle
+    oracle = run_audited(sim)
+    result = sim.result()
+    # THEN every invariant holds, nothing is lost (a job no fleet can take is NOT_COMPATIBLE),
+    # no run is on a fleet that cannot take it, and each job knows its parameters
+    check_all(result)
+    check_jobs_finished(result)
+    check_sessions_closed(result)
+    check_host_requirements(result, scenario)
+    check_retries(result, scenario)
+    assert oracle.assignments == len(result.task_runs)
+    for job, state in zip(scenario.jobs, sim.control.jobs, strict=True):
+        assert state.parameters == job.structure.parameters
+        assert all(state.parameters[k] == v for k, v in job.parameters.items())

@@ -7,6 +7,12 @@ Each ``check_*`` function reads the frames of a :class:`~farmsim.record.result.R
 never look at the engine (this module does not import it), so they hold for results loaded back
 from files as well, and property tests and sweeps share them through :mod:`farmsim.testing`.
 
+:func:`check_all` runs the rules every run keeps, drained or cut at a horizon. Beside it:
+:func:`check_jobs_finished` and :func:`check_sessions_closed` (what a drained run leaves:
+nothing lost, every session closed), :func:`check_worker_hours` (billing is the workers'
+STARTED-to-STOPPED time) and :func:`check_interruptions_use_no_retry` (an interrupted run's
+task keeps its attempt number).
+
 Conventions the checks rely on:
 
 * Times are float seconds. A task run still going at the end of the simulated period has
@@ -48,14 +54,18 @@ __all__ = [
     "check_all",
     "check_dependencies",
     "check_event_order",
+    "check_interruptions_use_no_retry",
     "check_job_status",
+    "check_jobs_finished",
     "check_limits",
     "check_max_worker_count",
     "check_sessions",
+    "check_sessions_closed",
     "check_task_final_states",
     "check_task_transitions",
     "check_time_monotonic",
     "check_worker_exclusive",
+    "check_worker_hours",
     "check_worker_lifecycle",
 ]
 
@@ -372,7 +382,8 @@ WORKER_TRANSITIONS: dict[str | None, frozenset[str]] = {
 def check_worker_lifecycle(result: Any) -> None:
     """Each worker's status changes follow :data:`WORKER_TRANSITIONS`, and it runs task runs
     only while started: none assigned before it STARTED or after it began STOPPING (or went
-    NOT_RESPONDING), none ending after it STOPPED."""
+    NOT_RESPONDING, whichever came first: a worker told to stop takes nothing new), none
+    ending after it STOPPED."""
     rule = "worker lifecycle"
     w = result.workers
     previous: dict[str, str] = {}
@@ -387,7 +398,7 @@ def check_worker_lifecycle(result: Any) -> None:
         if status == "STARTED":
             started[worker] = float(t)
         elif status in ("STOPPING", "NOT_RESPONDING"):
-            stopping[worker] = float(t)
+            stopping.setdefault(worker, float(t))  # (the first: it took nothing new since)
         elif status == "STOPPED":
             stopped[worker] = float(t)
     runs = result.task_runs
@@ -819,6 +830,97 @@ def _next_step(rows: list[int], n: int, columns: list[np.ndarray]) -> str | None
     """The step of the first taskRun after position ``n`` of a session."""
     kinds, steps = columns[1], columns[3]
     return next((steps[j] for j in rows[n + 1:] if kinds[j] == "taskRun"), None)
+
+
+# ------------------------------------------------------------------ accounting, not in check_all
+
+
+def check_jobs_finished(result: Any) -> None:
+    """Nothing is lost: every job ended in a final status (:data:`FINAL_TASK_STATUSES`). This
+    holds for a run that *drained* (``sim.run()`` without a horizon, until no event was
+    left) on a farm that can run every compatible job: a job still READY, PENDING or RUNNING
+    then is work the engine lost. Not part of :func:`check_all`, which also holds for runs cut
+    at a horizon."""
+    jobs = result.jobs
+    status = jobs["task_run_status"].astype(str)
+    left = ~status.isin(FINAL_TASK_STATUSES)
+    if left.any():
+        rows = jobs[left.to_numpy()].head(5)
+        shown = ", ".join(f"{job} ({name}) {st}" for job, name, st in zip(
+            rows["job_id"].astype(str), rows["name"].astype(str),
+            rows["task_run_status"].astype(str), strict=True))
+        _fail("jobs finished", f"{int(left.sum())} of {len(jobs)} jobs did not end in a final "
+                               f"status by t={_end_time(result)}: {shown}")
+
+
+def check_worker_hours(result: Any) -> float:
+    """The billed ``worker_hours`` of the summary are exactly the workers' recorded
+    STARTED-to-STOPPED spans (to the end of the simulated period for a worker still up; lost,
+    interrupted and retired workers included; a worker never STARTED is not billed), to a
+    relative 1e-12. Returns those hours."""
+    workers = result.workers.astype({"worker_id": str, "status": str})
+    started = workers[workers["status"] == "STARTED"].set_index("worker_id")["time"]
+    stopped = workers[workers["status"] == "STOPPED"].set_index("worker_id")["time"]
+    summary = result.summary()
+    end = summary["simulated_s"]
+    hours = math.fsum(stopped.get(w, end) - at for w, at in started.items()) / 3600.0
+    billed = summary["worker_hours"]
+    if not math.isclose(billed, hours, rel_tol=1e-12, abs_tol=1e-12):
+        _fail("worker hours", f"the summary bills worker_hours={billed!r} but the STARTED-to-"
+                              f"STOPPED spans of {len(started)} workers (to t={end} for those "
+                              f"still up) sum to {hours!r} hours")
+    return hours
+
+
+def check_interruptions_use_no_retry(result: Any) -> None:
+    """An interruption (a spot host reclaimed, a host lost, the 7-day life: a run that ended
+    INTERRUPTED) never uses one of the task's retries (semantics F.4): the task's next run, if
+    any, has the same ``attempt`` number as the interrupted one."""
+    runs = result.task_runs
+    ordered = runs.sort_values(["task_id", "assigned_at"], kind="stable")
+    previous: dict[str, tuple[str, int, float, str]] = {}
+    for task, status, attempt, assigned, worker in zip(
+            ordered["task_id"].astype(str), ordered["status"].astype(str), ordered["attempt"],
+            ordered["assigned_at"], ordered["worker_id"].astype(str), strict=True):
+        before = previous.get(task)
+        if before is not None and before[0] == "INTERRUPTED" and int(attempt) != before[1]:
+            _fail("interruptions use no retry",
+                  f"task {task}: its run on {before[3]} assigned at t={before[2]} was "
+                  f"INTERRUPTED at attempt {before[1]}, and its next run, on {worker} at "
+                  f"t={assigned}, is attempt {int(attempt)}")
+        previous[task] = (status, int(attempt), float(assigned), worker)
+
+
+def check_sessions_closed(result: Any) -> None:
+    """Every session ended, and exited every environment it entered (each envEnter that was
+    attempted has its envExit in the same session): what a drained run leaves (semantics E).
+    Not part of :func:`check_all` (a run cut at a horizon may leave sessions open)."""
+    rule = "sessions closed"
+    sessions = result.sessions
+    still = sessions[sessions["ended_at"].isna().to_numpy()]
+    if len(still):
+        row = still.iloc[0]
+        _fail(rule, f"{len(still)} sessions never ended, e.g. {row['session_id']} of worker "
+                    f"{row['worker_id']} (job {row['job_id']}) started at t={row['started_at']}")
+    actions = result.session_actions
+    entered = actions[((actions["action"] == "envEnter")
+                       & (actions["status"] != "NEVER_ATTEMPTED")).to_numpy()]
+    exited = actions[(actions["action"] == "envExit").to_numpy()]
+
+    def pairs(rows: pd.DataFrame) -> list[tuple[str, str]]:
+        return sorted(zip(rows["session_id"].astype(str), rows["environment_id"].astype(str),
+                          strict=True))
+
+    a, b = pairs(entered), pairs(exited)
+    if a != b:
+        missing = sorted(set(a) - set(b)) or [p for p in a if a.count(p) > b.count(p)]
+        extra = sorted(set(b) - set(a)) or [p for p in b if b.count(p) > a.count(p)]
+        if missing:
+            session, env = missing[0]
+            _fail(rule, f"session {session} entered environment {env} but never exited it")
+        session, env = extra[0]
+        _fail(rule, f"session {session} exited environment {env} it never entered (or more "
+                    "often than it entered it)")
 
 
 _CHECKS = (check_time_monotonic, check_worker_exclusive, check_worker_lifecycle,

@@ -13,6 +13,7 @@ import farmsim.errors as farmsim_errors
 from farmsim.engine.simulation import Simulation
 from farmsim.record.invariants import check_all
 from farmsim.scenario import scenario_from_dict
+from farmsim.testing import check_worker_hours
 
 CAPABILITIES = {"vCpuCount": {"min": 4}, "memoryMiB": {"min": 8192}, "osFamily": "LINUX",
                 "cpuArchitectureType": "x86_64"}
@@ -133,12 +134,7 @@ def test_the_fleet_never_leaves_its_bounds_and_bills_what_it_ran() -> None:
     result = sim.result()
     assert list(result.jobs.task_run_status.astype(str)) == ["SUCCEEDED"]
     # Worker-hours are the STARTED-to-STOPPED intervals of the workers table.
-    w = result.workers
-    started = w[w.status == "STARTED"].set_index("worker_id").time
-    stopped = w[w.status == "STOPPED"].set_index("worker_id").time
-    end = result.summary()["simulated_s"]
-    hours = sum(stopped.get(k, end) - t for k, t in started.items()) / 3600.0
-    assert result.summary()["worker_hours"] == pytest.approx(hours)
+    hours = check_worker_hours(result)
     assert result.summary()["cost_usd"]["workers"] == pytest.approx(hours * 1.0)
     check_all(result)
 
