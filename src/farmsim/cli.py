@@ -1,6 +1,7 @@
 """The ``farmsim`` command.
 
     farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv
+    farmsim run scenarios/policy_comparison.yaml --variant priorityFifo --variant weightedBalanced
     farmsim validate scenarios/quickstart.yaml
     farmsim template scenarios/templates/render.yaml --param Frames=1-240
     farmsim report out/q3
@@ -75,7 +76,8 @@ def _add_run(sub: _Subparsers) -> None:
         "simulate a scenario, save its tables and print a summary",
         "farmsim run scenarios/quickstart.yaml\n"
         "  farmsim run scenarios/quickstart.yaml --seed 3 --until 2d --out out/q3 --format csv\n"
-        "  farmsim run scenarios/quickstart.yaml --set farm.limits.nuke.maxCount=4",
+        "  farmsim run scenarios/quickstart.yaml --set farm.limits.nuke.maxCount=4\n"
+        "  farmsim run scenarios/policy_comparison.yaml --variant priorityBalanced",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
     p.add_argument("--seed", type=_seed, help="override the scenario's seed (an integer >= 0)")
@@ -90,6 +92,9 @@ def _add_run(sub: _Subparsers) -> None:
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                    help="table file format (default: parquet)")
     p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME", dest="variants",
+                   help="run only this one of the scenario's variants (repeatable; default: all "
+                        "of them)")
     _add_set(p)
 
 
@@ -135,6 +140,11 @@ def _run(args: argparse.Namespace) -> int:
     from farmsim.record.result import TABLES
 
     scenario = _load_with_overrides(args, max_problems=_MAX_PROBLEMS)
+    if scenario.variants:
+        return _run_variants(args, scenario)
+    if args.variants:
+        raise BadInput(f"--variant {shown(args.variants[0])}: scenario {scenario.name!r} has "
+                       "no variants (a scenario file lists them under variants:)")
     # A progress bar on a terminal only, and not with --quiet.
     progress = not args.quiet and sys.stderr.isatty()
     result = farmsim.simulate(scenario, seed=args.seed, until=args.until, progress=progress)
@@ -155,6 +165,89 @@ def _run(args: argparse.Namespace) -> int:
         print(summary_table(result.summary()))
         print(f"\nwrote {', '.join(TABLES)} ({args.format}), {files} to {out}/")
     return EXIT_OK
+
+
+def _run_variants(args: argparse.Namespace, scenario: Any) -> int:
+    """``farmsim run`` on a scenario with variants: each variant (or those of ``--variant``)
+    with the same seed, each saved to ``OUT/<variant>/`` with its report, then
+    ``comparison.json`` and the comparison's ``report.html``; prints the comparison."""
+    import farmsim
+
+    known = [v.name for v in scenario.variants]
+    for name in args.variants:
+        if name not in known:
+            raise BadInput(f"--variant {shown(name)}: scenario {scenario.name!r} has no such "
+                           f"variant (variants: {', '.join(known)})")
+    names = list(dict.fromkeys(args.variants)) or None
+    progress = not args.quiet and sys.stderr.isatty()
+    comparison = farmsim.compare(scenario, names, seed=args.seed, until=args.until,
+                                 progress=progress)
+    out = Path(args.out) if args.out else Path("out", _safe_name(scenario.name))
+    try:
+        comparison.save(out, format=args.format)
+    except ResultsError as exc:
+        raise BadInput(f"--out: cannot write the results to {str(out)!r}: "
+                       f"{exc.path + ': ' if exc.path and exc.path != str(out) else ''}"
+                       f"{exc.detail}") from None
+    from farmsim.analysis import MatplotlibMissingError, write_comparison_report, write_report
+
+    each = "tables, summary.json, manifest.json and report.html"
+    files = "comparison.json and report.html"
+    try:
+        for name, result in comparison.results.items():
+            write_report(result, out / name / "report.html")
+        write_comparison_report(comparison, out / "report.html")
+    except MatplotlibMissingError as exc:  # said even with --quiet: files are missing
+        print(f"farmsim run: the report.html files skipped: {exc}", file=sys.stderr)
+        each, files = "tables, summary.json and manifest.json", "comparison.json"
+    if not args.quiet:
+        print(comparison_table(comparison))
+        folders = ", ".join(f"{name}/" for name in comparison.names)
+        print(f"\nwrote {folders} (each: {each}; tables as {args.format}), {files} to {out}/")
+    return EXIT_OK
+
+
+#: The rows of the comparison ``farmsim run`` prints (``comparison.json`` and the report have
+#: them all): their labels, or how they start.
+_COMPACT_ROWS = ("jobs succeeded", "jobs unfinished", "makespan", "turnaround mean",
+                 "turnaround p95", "turnaround mean, priority ", "task wait mean",
+                 "task wait mean, priority ", "longest wait", "Jain's index (",
+                 "worker utilisation", "cost")
+
+
+def comparison_table(comparison: Any) -> str:
+    """The comparison ``farmsim run`` prints for a scenario with variants: a line on the runs,
+    then a row per headline metric (:data:`_COMPACT_ROWS`; ``jobs unfinished`` only when a
+    variant has some) and a column per variant, then the scenario's notes."""
+    from farmsim.analysis.comparison import format_metric, metric_rows
+
+    rows = [row for row in metric_rows(comparison.metrics())
+            if any(row.label == key or (key.endswith((" ", "(")) and row.label.startswith(key))
+                   for key in _COMPACT_ROWS)
+            and (row.label != "jobs unfinished" or any(row.values.values()))]
+    names = comparison.names
+    cells = [[format_metric(row.kind, row.values[name]) for name in names] for row in rows]
+    label_width = max(len(row.label) for row in rows)
+    widths = [max(len(name), *(len(line[i]) for line in cells)) for i, name in enumerate(names)]
+    n = len(names)
+    lines = [f"{comparison.scenario} (seed {comparison.seed}): {n} variant{'s' if n != 1 else ''}"
+             f" on the same submissions, {comparison.runs_text()}", "",
+             " " * label_width + "".join(f"  {name:>{w}}" for name, w in zip(names, widths,
+                                                                               strict=True))]
+    for row, line in zip(rows, cells, strict=True):
+        lines.append(f"{row.label:<{label_width}}"
+                     + "".join(f"  {value:>{w}}" for value, w in zip(line, widths, strict=True)))
+    notes: dict[str, None] = {}
+    for name, result in comparison.results.items():
+        summary = result.summary()
+        notes.update(dict.fromkeys(summary.get("scenario_notes") or []))
+        unused = summary.get("runtime_rules_unused") or []
+        if unused:
+            notes[f"variant {name}: runtimes rules that no session action matched: "
+                  + ", ".join(f"runtimes[{i}]" for i in unused)] = None
+    if notes:
+        lines += ["", *(f"note: {note}" for note in notes)]
+    return "\n".join(lines)
 
 
 def session_text(sessions: dict[str, Any]) -> str:
@@ -240,6 +333,15 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"ok: {size_text(scenario, check_size(scenario))}")
     for note in scenario.notes:
         print(f"note: {note}")
+    if scenario.variants:
+        names = [v.name for v in scenario.variants]
+        print(f"{_counted(len(names), 'variant')}: {', '.join(names)}")
+        for variant in scenario.variants:
+            changed = scenario.variant(variant)
+            check_size(changed)  # a variant with more work may not fit where the file does
+            for note in changed.notes:
+                if note not in scenario.notes:
+                    print(f"note: variant {variant.name}: {note}")
     return EXIT_OK
 
 
@@ -443,26 +545,39 @@ def _not_matched(job: Any) -> dict[str, int]:
 
 
 def _add_report(sub: _Subparsers) -> None:
-    p = _subparser(sub, "report", "re-render report.html from a results folder's saved tables",
+    p = _subparser(sub, "report", "re-render report.html from a results folder's saved tables "
+                   "(or a comparison's, for a scenario with variants)",
                    "farmsim report out/quickstart\n"
                    "  farmsim report out/q3 --out q3-report.html")
     p.add_argument("results", metavar="RESULTS_DIR",
                    help="a folder written by farmsim run (or Result.save): summary.json and "
-                        "the tables, as Parquet or CSV")
+                        "the tables, as Parquet or CSV; or a comparison's folder "
+                        "(comparison.json and a results folder per variant)")
     p.add_argument("--out", metavar="FILE",
                    help="the report to write (default: RESULTS_DIR/report.html)")
 
 
 def _report(args: argparse.Namespace) -> int:
-    from farmsim.analysis import MatplotlibMissingError, report_available, write_report
+    from farmsim.analysis import (
+        MatplotlibMissingError,
+        report_available,
+        write_comparison_report,
+        write_report,
+    )
+    from farmsim.analysis.comparison import Comparison, is_comparison_folder
     from farmsim.record.result import Result
 
     if not report_available():
         raise BadInput(f"cannot write report.html: {MatplotlibMissingError()}")
-    result = Result.load(args.results)
     out = Path(args.out) if args.out else Path(args.results, "report.html")
+    if is_comparison_folder(args.results):  # a comparison of variants (farmsim run)
+        comparison = Comparison.load(args.results)
+        write: Any = lambda: write_comparison_report(comparison, out)  # noqa: E731
+    else:
+        result = Result.load(args.results)
+        write = lambda: write_report(result, out)  # noqa: E731
     try:
-        written = write_report(result, out)
+        written = write()
     except OSError as exc:
         why = "a file of that name exists" if isinstance(exc, FileExistsError) else exc.strerror
         where = "--out: cannot" if args.out else "cannot"

@@ -2,7 +2,10 @@
 the summary stored in ``tests/scenarios/golden/<name>.json`` (SimPy's example/output pattern).
 
 The same seed gives the same run, so counts must match exactly and floats to a relative 1e-9.
-The README shows what ``make demo`` prints; that is checked here too. After a deliberate change
+A scenario with ``variants`` runs here as its file has it (``golden/<name>.json``), and each of
+its variants too, compared as ``farmsim run`` compares them: their summaries are
+``golden/<name>.variants.json``. The README shows what ``make demo`` prints; that is checked
+here too. After a deliberate change
 of behaviour, rewrite the golden files and the README's demo output, and review the diff::
 
     FARMSIM_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/scenarios
@@ -30,6 +33,9 @@ UNTIL = "2h"
 REL = 1e-9
 UPDATE = os.environ.get("FARMSIM_UPDATE_GOLDEN") == "1"
 README = ROOT / "README.md"
+#: The examples with variants (a top-level ``variants:`` key).
+WITH_VARIANTS = [p for p in SCENARIOS
+                 if re.search(r"^variants:", p.read_text(encoding="utf-8"), re.MULTILINE)]
 #: The README's block of demo output: the fenced block after this line.
 DEMO_BLOCK = re.compile(r"(`make demo` prints:\n\n```\n)(.*?)(^```)", re.MULTILINE | re.DOTALL)
 
@@ -109,6 +115,33 @@ def test_example_matches_its_golden_summary(example):
         + "\n  ".join(differences)
         + "\nIf the change is intended: FARMSIM_UPDATE_GOLDEN=1 pytest tests/scenarios"
     )
+
+
+@pytest.mark.parametrize("path", WITH_VARIANTS, ids=[p.stem for p in WITH_VARIANTS])
+def test_example_variants_match_their_golden_summaries(path: Path):
+    # GIVEN the example's variants, compared over UNTIL as farmsim run compares them
+    scenario = farmsim.load_scenario(path)
+    comparison = farmsim.compare(scenario, until=UNTIL)
+    assert comparison.names == [v.name for v in scenario.variants]
+    actual = json.loads(json.dumps({name: r.summary() for name, r in comparison.results.items()}))
+    golden = GOLDEN / f"{path.stem}.variants.json"
+    if UPDATE:
+        golden.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return
+    assert golden.exists(), (
+        f"no golden summaries for {path.name}'s variants: run FARMSIM_UPDATE_GOLDEN=1 pytest "
+        "tests/scenarios")
+    expected = json.loads(golden.read_text(encoding="utf-8"))
+    differences = list(_differences(expected, actual, "variants"))
+    assert not differences, (
+        f"{path.name}'s variants (until={UNTIL}) no longer give {golden.name}:\n  "
+        + "\n  ".join(differences)
+        + "\nIf the change is intended: FARMSIM_UPDATE_GOLDEN=1 pytest tests/scenarios"
+    )
+
+
+def test_there_is_an_example_with_variants():
+    assert any(p.name == "policy_comparison.yaml" for p in WITH_VARIANTS)
 
 
 def test_same_seed_same_summary(example):

@@ -145,3 +145,66 @@ def test_readme_validate_examples_are_what_validate_prints(capsys) -> None:
     text = " ".join(README.read_text(encoding="utf-8").split())
     assert f"`{quickstart}`" in text, quickstart
     assert f"`{streams.group(0)}`" in text, streams.group(0)
+
+
+#: The README's policy comparison table (policy_comparison's variants), between these markers.
+POLICIES = re.compile(r"(<!-- figures: policy-comparison -->\n)(.*?)(<!-- /figures -->)",
+                      re.DOTALL)
+#: The README's example of what farmsim run prints for a scenario with variants.
+POLICY_RUN = ("$ farmsim run scenarios/policy_comparison.yaml --variant priorityFifo "
+              "--variant priorityBalanced")
+POLICY_OUTPUT = re.compile(r"(" + re.escape(POLICY_RUN) + r"\n)(.*?)(^```)",
+                           re.DOTALL | re.MULTILINE)
+
+
+def policy_table() -> str:
+    """The table of policy_comparison's three variants: turnaround by priority band, Jain's
+    index of the priority-50 renders, makespan."""
+    comparison = farmsim.compare(ROOT / "scenarios" / "policy_comparison.yaml")
+    rows = ["| variant | turnaround mean, priority 80 | turnaround mean, priority 50 "
+            "| Jain's index, priority 50 | makespan |", "|---|---|---|---|---|"]
+    for name, m in comparison.metrics().items():
+        bands = m["job_turnaround_s"]["by_priority"]
+        jain = m["worker_share"]["shots"]["50"]["jain"]
+        rows.append(f"| {name} | {_short(bands['80']['mean'])} | {_short(bands['50']['mean'])} "
+                    f"| {jain:.2f} | {_short(m['makespan_s'])} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_readme_policy_comparison_table_is_what_the_runs_give() -> None:
+    table = policy_table()
+    _check(POLICIES, table, "policy comparison table")
+    # The README's reading of it: priorityFifo and priorityBalanced return the priority-80
+    # fixes fastest, weightedBalanced keeps them waiting; priorityBalanced shares the workers
+    # evenly among the priority-50 renders and finishes them latest.
+    rows = {row.split(" | ")[0].strip("| "): row.split(" | ")[1:]
+            for row in table.splitlines()[2:]}
+    fixes = {name: _minutes(cells[0]) for name, cells in rows.items()}
+    renders = {name: _minutes(cells[1]) for name, cells in rows.items()}
+    jain = {name: float(cells[2]) for name, cells in rows.items()}
+    assert fixes["weightedBalanced"] > 2 * max(fixes["priorityFifo"], fixes["priorityBalanced"])
+    assert renders["priorityBalanced"] == max(renders.values())
+    assert jain["priorityBalanced"] > 0.95 > jain["weightedBalanced"] > jain["priorityFifo"]
+
+
+def policy_output(tmp_path: Path) -> str:
+    """What the README shows of farmsim run on two of policy_comparison's variants: the
+    first rows, then the last (Jain's index, utilisation, cost)."""
+    import contextlib
+    import io
+
+    from farmsim.cli import main
+
+    printed = io.StringIO()
+    args = POLICY_RUN.split()[2:]  # run SCENARIO --variant ...
+    args[1] = str(ROOT / args[1])
+    with contextlib.redirect_stdout(printed):
+        assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    lines = printed.getvalue().split("\nwrote ")[0].splitlines()
+    tail = [line for line in lines if line.startswith(("Jain's index", "worker utilisation",
+                                                       "cost"))]
+    return "\n".join([*lines[:6], "...", *tail]) + "\n"
+
+
+def test_readme_policy_comparison_output_is_what_run_prints(tmp_path: Path) -> None:
+    _check(POLICY_OUTPUT, policy_output(tmp_path), "policy comparison output of farmsim run")

@@ -25,6 +25,7 @@ from farmsim.scenario._validate import Problems, Section, at, index, show
 from farmsim.scenario.events import read_events
 from farmsim.scenario.farm import declared_names, read_farm
 from farmsim.scenario.runtimes import read_runtimes
+from farmsim.scenario.variants import Variant, read_variants
 from farmsim.scenario.workload import Workload, read_workload
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_NAME", "TOP_KEYS", "build_scenario", "scenario_from_mapping"]
 
 #: The keys of a scenario file's top level.
-TOP_KEYS = ("name", "seed", "start", "horizon", "farm", "workload", "runtimes", "events")
+TOP_KEYS = ("name", "seed", "start", "horizon", "farm", "workload", "runtimes", "events",
+            "variants")
 #: A scenario's name when neither its file nor its mapping gives one.
 DEFAULT_NAME = "scenario"
 
@@ -101,12 +103,14 @@ def build_scenario(
                           jobs=workload.jobs if workload is not None else None,
                           arrivals=workload.arrivals if workload is not None else ())
               if top.has("events") else ())
+    variants: tuple[Variant, ...] = (read_variants(top.get("variants"), problems)
+                                     if top.has("variants") else ())
     problems.raise_if_any(source)
     if farm is None or workload is None or runtimes is None or name is None or seed is None:
         raise ScenarioError("the scenario could not be built", source=source)  # pragma: no cover
     notes += _idle_notes(farm, workload)
     notes += _script_notes(farm)
-    return scenario_type(
+    scenario = scenario_type(
         name=name,
         seed=seed,
         start=start,
@@ -116,11 +120,21 @@ def build_scenario(
         arrivals=workload.arrivals,
         runtimes=runtimes,
         events=events,
+        variants=variants,
         notes=tuple(notes),
         source=source,
         base_dir=base_dir,
         raw=raw,
     )
+    # Each variant's scenario, built as it will run: a bad path or value is a problem of this
+    # file (located in the variant).
+    for variant in variants:
+        try:
+            scenario.variant(variant)
+        except ScenarioError as exc:
+            problems.messages += exc.problems
+    problems.raise_if_any(source)
+    return scenario
 
 
 def _script_notes(farm: FarmConfig) -> list[str]:

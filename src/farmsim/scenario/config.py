@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from farmsim.errors import UsageError
 from farmsim.model.arrivals import ArrivalStream
 from farmsim.model.config import FarmConfig, JobSubmission, ScheduledCall
 from farmsim.model.runtimes import RuntimeModel
-from farmsim.scenario.overrides import apply_overrides
+from farmsim.scenario.overrides import apply_overrides, apply_variant
+from farmsim.scenario.variants import Variant
 
 __all__ = ["Scenario"]
 
@@ -28,6 +30,9 @@ class Scenario:
         arrivals: generated submissions, one Poisson stream each (drawn during the run).
         runtimes: the rules giving each task run's duration and failure probability.
         events: Deadline Cloud API calls made at set times (``events``), in time order.
+        variants: named sets of overrides to compare on the same workload (``variants``), in
+            file order; :meth:`variant` builds the scenario of one. Running the scenario itself
+            (``simulate``) runs the file as it is, without them.
         source: the file the scenario came from, if any.
         notes: remarks made while reading it (a calibration's size, trace jobs skipped), for
             ``farmsim validate`` and the run's summary.
@@ -44,6 +49,7 @@ class Scenario:
     arrivals: tuple[ArrivalStream, ...] = ()
     runtimes: RuntimeModel = field(default_factory=RuntimeModel)
     events: tuple[ScheduledCall, ...] = ()
+    variants: tuple[Variant, ...] = ()
     source: str | None = None
     notes: tuple[str, ...] = ()
     base_dir: str | None = field(default=None, compare=False, repr=False)
@@ -68,3 +74,27 @@ class Scenario:
                 changed scenario breaks a rule; or this scenario has no ``raw`` mapping.
         """
         return apply_overrides(self, overrides)
+
+    def variant(self, name: str | Variant) -> Scenario:
+        """The scenario one of :attr:`variants` describes: this scenario's file without its
+        ``variants``, with the variant's ``set`` applied, validated again (the loader has
+        already validated it). Its name is this one's followed by the variant's:
+        ``policy_comparison (priorityFifo)``.
+
+        Args:
+            name: the variant's name, or the variant itself.
+
+        Raises:
+            UsageError: no variant has that name (the message lists them).
+            ScenarioError: the variant's scenario breaks a rule (only when this scenario was
+                changed after it was loaded, or a Variant of another scenario is given).
+        """
+        found = name if isinstance(name, Variant) else next(
+            (v for v in self.variants if v.name == name), None)
+        if found is None:
+            known = ", ".join(repr(v.name) for v in self.variants)
+            raise UsageError(f"scenario {self.name!r} has no variant {name!r} "
+                             + (f"(variants: {known})" if known else "(it has no variants)"))
+        variant = found
+        i = next((i for i, v in enumerate(self.variants) if v.name == variant.name), None)
+        return apply_variant(self, variant, f"variants[{i}]" if i is not None else "variant")

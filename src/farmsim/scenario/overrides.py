@@ -11,13 +11,22 @@ streams) or by its index (any list)::
 
 A displayName may itself contain dots (the longest matching name wins). A key the file leaves out
 may be set if the schema knows it (``workload.jobs.0.priority`` on a job without ``priority``).
+
+A tagged union (a queue's ``schedulingConfiguration``, a fleet's ``configuration``, a budget's
+``schedule``) holds one member: setting a member it does not hold replaces the one it holds, so
+``farm.queues.render.schedulingConfiguration.priorityBalanced.renderingTaskBuffer=2`` turns a
+priorityFifo queue into a priorityBalanced one (as does setting the whole union,
+``farm.queues.render.schedulingConfiguration={priorityBalanced: {}}``).
+
+A scenario's ``variants`` (:mod:`farmsim.scenario.variants`) are sets of overrides too:
+:func:`apply_variant` builds the scenario one of them describes.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from farmsim._documents import shown
@@ -51,12 +60,13 @@ from farmsim.scenario.fleets import (
 from farmsim.scenario.jobitems import JOB_KEYS
 from farmsim.scenario.limits import LIMIT_KEYS, LIMIT_SIMULATION_KEYS
 from farmsim.scenario.runtimes import CALIBRATE_RULE_KEYS, MATCH_KEYS, RULE_KEYS
+from farmsim.scenario.variants import VARIANT_KEYS, Variant, relocate
 from farmsim.scenario.workload import WORKLOAD_KEYS
 
 if TYPE_CHECKING:
     from farmsim.scenario.config import Scenario
 
-__all__ = ["apply_overrides"]
+__all__ = ["apply_overrides", "apply_paths", "apply_variant"]
 
 _DISTRIBUTION_KEYS = ("dist", *sorted({k for keys in DISTRIBUTION_KEYS.values() for k in keys}))
 
@@ -92,10 +102,15 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
     "runtimes[]": (*RULE_KEYS, *CALIBRATE_RULE_KEYS),
     "runtimes[].match": MATCH_KEYS,
     "runtimes[].duration": _DISTRIBUTION_KEYS,
+    "variants[]": VARIANT_KEYS,
 }
+#: Tagged unions: a mapping holding exactly one of its schema's keys. Setting another member
+#: replaces the one it holds.
+_UNIONS = {"farm.queues[].schedulingConfiguration", "farm.fleets[].configuration",
+           "farm.budgets[].schedule"}
 #: Places that hold lists: a missing one cannot be created by addressing an item in it.
 _LISTS = {"farm.queues", "farm.fleets", "farm.limits", "farm.budgets", "farm.budgets[].actions",
-          "workload.jobs", "workload.arrivals", "runtimes"}
+          "workload.jobs", "workload.arrivals", "runtimes", "variants"}
 _KINDS = {
     "queues": "queue",
     "fleets": "fleet",
@@ -104,6 +119,7 @@ _KINDS = {
     "jobs": "job",
     "arrivals": "arrival stream",
     "runtimes": "rule",
+    "variants": "variant",
 }
 _INDEX = re.compile(r"\d+", re.ASCII)
 
@@ -132,11 +148,8 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenari
         raise ScenarioError(f"overrides must be a mapping of path -> value (got {show(overrides)})")
     data = copy.deepcopy(scenario.raw)
     problems = Problems()
-    for path, value in overrides.items():
-        if not isinstance(path, str) or not path or "" in path.split("."):
-            problems.add("overrides", f"not a dotted path: {show(path)}")
-            continue
-        _set(data, path, value, problems)
+    apply_paths(data, overrides, problems, label=lambda path: f"override {shown(path)}",
+                where="overrides")
     problems.raise_if_any(scenario.source)
     # Built as the loader builds it, into the scenario's own class (this module does not import
     # the Scenario's: its with_overrides imports this one).
@@ -144,8 +157,72 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenari
                                  source=scenario.source)
 
 
-def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> None:
-    """Set ``value`` at ``path`` inside ``data``, or record why the path names nothing."""
+def apply_variant(scenario: Scenario, variant: Variant, where: str) -> Scenario:
+    """The scenario ``variant`` (one of ``scenario.variants``) describes: the scenario's file
+    without its ``variants``, the variant's ``set`` applied, validated again. Its name is the
+    scenario's followed by the variant's, ``policy_comparison (priorityFifo)``.
+
+    Args:
+        scenario: a scenario built by the loader (it keeps the mapping it was built from).
+        variant: the variant.
+        where: the variant's location in the file, for messages (``variants[1]``).
+
+    Raises:
+        ScenarioError: a path of the variant names nothing, or the changed scenario breaks a
+            rule; each problem is located in the variant (``variants[1].set.<path>...``).
+    """
+    if scenario.raw is None:
+        raise ScenarioError(
+            "variants need a scenario made by load_scenario or scenario_from_dict (this one "
+            "has no raw mapping)", source=scenario.source)
+    data = {key: copy.deepcopy(value) for key, value in scenario.raw.items()
+            if key != "variants"}
+    problems = Problems()
+    label = at(where, "set")
+    resolved = apply_paths(data, variant.overrides, problems,
+                           label=lambda path: at(label, path), where=label)
+    problems.raise_if_any(scenario.source)
+    name = data.get("name", scenario.name)
+    if isinstance(name, str):  # (in the mapping: a with_overrides of the variant keeps it)
+        data["name"] = f"{name} ({variant.name})"
+    try:
+        return scenario_from_mapping(data, scenario_type=type(scenario),
+                                     base_dir=scenario.base_dir, source=scenario.source)
+    except ScenarioError as exc:
+        raise ScenarioError(relocate(exc.problems, where, label, resolved),
+                            source=scenario.source) from None
+
+
+def apply_paths(data: dict[str, Any], overrides: Mapping[str, Any], problems: Problems, *,
+                label: Callable[[str], str], where: str) -> dict[str, str]:
+    """Set each of ``overrides`` (value by dotted path, in order) inside ``data``.
+
+    Args:
+        data: a scenario file's mapping, changed in place.
+        overrides: the values by path.
+        problems: where a path that names nothing is reported, at ``label(path)``.
+        label: the location of an override in messages.
+        where: the location of a key that is not a dotted path.
+
+    Returns:
+        The location in the file (``farm.queues[0].schedulingConfiguration``) each path that
+        was set resolved to, by path.
+    """
+    resolved: dict[str, str] = {}
+    for path, value in overrides.items():
+        if not isinstance(path, str) or not path or "" in path.split("."):
+            problems.add(where, f"not a dotted path: {show(path)}")
+            continue
+        location = _set(data, path, value, problems, label(path))
+        if location is not None:
+            resolved[path] = location
+    return resolved
+
+
+def _set(data: dict[str, Any], path: str, value: Any, problems: Problems, label: str
+         ) -> str | None:
+    """Set ``value`` at ``path`` inside ``data`` and return its location in the file, or record
+    (at ``label``) why the path names nothing and return None."""
     segments = path.split(".")
     node: Any = data
     shape = here = ""  # schema place ("farm.fleets[]") and location ("farm.fleets[0]")
@@ -159,32 +236,33 @@ def _set(data: dict[str, Any], path: str, value: Any, problems: Problems) -> Non
                 allowed = _SCHEMA.get(shape)
                 if allowed is not None and name not in allowed:
                     problems.add(
-                        f"override {shown(path)}",
+                        label,
                         f"no key {shown(name)} in {here or 'the top level'} "
                         f"(available: {', '.join(sorted(allowed))})",
                     )
-                    return
+                    return None
+                if shape in _UNIONS:  # another member of a union replaces the one it holds
+                    node.clear()
             key = name
             child_shape, child_here = at(shape, name), at(here, name)
         elif isinstance(node, list):
             found = _find_item(node, segments[i:])
             if found is None:
-                problems.add(f"override {shown(path)}", _no_item(node, segments[i], here))
-                return
+                problems.add(label, _no_item(node, segments[i], here))
+                return None
             key, used = found
             child_shape, child_here = shape + "[]", index(here, key)
         else:
-            problems.add(f"override {shown(path)}",
-                         f"{here} is {show(node)}, not a mapping or a list")
-            return
+            problems.add(label, f"{here} is {show(node)}, not a mapping or a list")
+            return None
         i += used
         if i == len(segments):
             node[key] = value
-            return
+            return child_here
         if isinstance(node, dict) and key not in node:
             if child_shape in _LISTS:
-                problems.add(f"override {shown(path)}", f"{child_here} has no items to address")
-                return
+                problems.add(label, f"{child_here} has no items to address")
+                return None
             node[key] = {}
         node, shape, here = node[key], child_shape, child_here
 

@@ -321,7 +321,7 @@ def test_file_shape(tmp_path: Path, text: str, problem: str) -> None:
             "seeds",
             1,
             "(top level): unknown key 'seeds' (expected one of: events, farm, horizon, name, "
-            "runtimes, seed, start, workload)",
+            "runtimes, seed, start, variants, workload)",
             id="unknown key",
         ),
     ],

@@ -103,7 +103,7 @@ def test_changed_scenario_is_validated(scenario: Scenario) -> None:
         pytest.param(
             "sed",
             "override 'sed': no key 'sed' in the top level "
-            "(available: events, farm, horizon, name, runtimes, seed, start, workload)",
+            "(available: events, farm, horizon, name, runtimes, seed, start, variants, workload)",
             id="unknown top-level key",
         ),
         pytest.param(
