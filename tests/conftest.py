@@ -1,4 +1,5 @@
-"""Test-suite wide configuration: Hypothesis profiles.
+"""Test-suite wide configuration: Hypothesis profiles, and the custom policy registry kept
+as each test found it.
 
 ``ci`` (the default) is deterministic and has no deadline, so a slow shared machine never makes
 a run flaky. It does not shrink a failing example: shrinking a whole simulated farm can take
@@ -10,8 +11,12 @@ farm: ``HYPOTHESIS_PROFILE=dev pytest tests/property``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
+
+from farmsim.scheduling import registry
 
 settings.register_profile(
     "ci",
@@ -30,3 +35,13 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _policy_registry() -> Iterator[None]:
+    """Each test leaves the custom scheduling policies registered as it found them (tests
+    register policies of the same name from different modules)."""
+    saved = dict(registry._REGISTRY)
+    yield
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(saved)

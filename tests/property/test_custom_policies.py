@@ -8,7 +8,6 @@ example of docs/policies.md (scenarios/policies/earliest_deadline_first.py) is o
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from farmsim.engine.simulation import Simulation
 from farmsim.model.config import SchedulingConfig
 from farmsim.scenario.config import Scenario
-from farmsim.scheduling import JobChange, OrderedPolicy, register_policy
+from farmsim.scheduling import JobChange, OrderedPolicy, load_policy, register_policy
 from farmsim.testing import assert_same_tables, check_all
 from farmsim.testing.oracle import run_audited
 from farmsim.testing.strategies import farms, scenarios
@@ -28,13 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _example() -> type:
+    """The worked example, imported and registered as a scenario's ``simulation.policy``
+    would (one module per file, whichever test loads it first)."""
     path = ROOT / "scenarios" / "policies" / "earliest_deadline_first.py"
-    spec = importlib.util.spec_from_file_location("edf_example_for_tests", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    cls: type = module.EarliestDeadlineFirst
-    return cls
+    return load_policy(f"{path}:EarliestDeadlineFirst")
 
 
 class LeastAttained(OrderedPolicy):
@@ -68,7 +64,7 @@ class Smallest(OrderedPolicy):
 
 
 EXAMPLE = _example()
-for _cls in (LeastAttained, FewestFailures, Smallest, EXAMPLE):
+for _cls in (LeastAttained, FewestFailures, Smallest):
     register_policy(_cls, replace=True)
 
 POLICIES = [LeastAttained.name, FewestFailures.name, Smallest.name, EXAMPLE.name]

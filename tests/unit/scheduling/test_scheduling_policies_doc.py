@@ -79,7 +79,8 @@ def test_the_sticky_variant_keeps_the_worker_where_plain_edf_moves_it() -> None:
     # GIVEN job a (due in 2 h) on the only worker, then job b (due in 1.5 h) submitted at 5 s
     sticky = run_example("sticky-deadline")["StickyDeadline"]
     register_policy(sticky)
-    register_policy(run_example("earliest-deadline-first")["EarliestDeadlineFirst"])
+    register_policy(run_example("earliest-deadline-first")["EarliestDeadlineFirst"],
+                    replace=True)
     sc = scenario(_due(job(step("A", 3), name="a"), 2.0),
                   _due(job(step("B", 3), name="b", at=5.0), 1.5), workers=1)
     orders = {}
