@@ -16,6 +16,7 @@ from farmsim._version import __version__
 from farmsim.engine.simulation import Simulation
 from farmsim.errors import (
     FarmsimError,
+    PolicyError,
     ResultsError,
     ScenarioError,
     SimulationError,
@@ -28,6 +29,7 @@ from farmsim.templates import expand_job, load_template
 __all__ = [
     "Comparison",
     "FarmsimError",
+    "PolicyError",
     "Result",
     "ResultsError",
     "Scenario",

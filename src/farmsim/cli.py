@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from farmsim._documents import shown
 from farmsim._progress import hms
-from farmsim.errors import FarmsimError, ResultsError, ScenarioError, TemplateError, UsageError
+from farmsim.errors import (
+    FarmsimError,
+    PolicyError,
+    ResultsError,
+    ScenarioError,
+    TemplateError,
+    UsageError,
+)
 
 __all__ = ["COMMANDS", "main"]
 
@@ -608,7 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         return int(args.handler(args))
-    except (BadInput, ResultsError, ScenarioError, TemplateError, UsageError) as exc:
+    except (BadInput, PolicyError, ResultsError, ScenarioError, TemplateError,
+            UsageError) as exc:  # (a PolicyError: the user's scheduling policy broke its contract)
         print(f"farmsim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
