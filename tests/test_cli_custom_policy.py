@@ -25,9 +25,10 @@ def dailies(tmp_path: Path) -> Path:
                         "  - displayName: dailies\n    fleets: [linux]\n    simulation:\n"
                         "      policy: policies/edf.py:EarliestDeadlineFirst\n")
     text = text[:text.index("variants:")]
+    # (a name of its own: the suite may have registered the scenarios' file under its name)
     (tmp_path / "policies" / "edf.py").write_text(
-        (tmp_path / "policies" / "earliest_deadline_first.py").read_text(encoding="utf-8"),
-        encoding="utf-8")
+        (tmp_path / "policies" / "earliest_deadline_first.py").read_text(encoding="utf-8")
+        .replace('name = "earliestDeadlineFirst"', 'name = "edfCopy"'), encoding="utf-8")
     path = tmp_path / "dailies.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -61,6 +62,6 @@ def test_a_policy_that_fails_during_the_run_is_named_with_its_line(dailies: Path
     code = main(["run", str(dailies), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2, err
-    assert "error: scheduling policy 'earliestDeadlineFirst' raised ValueError in add(job" in err
+    assert "error: scheduling policy 'edfCopy' raised ValueError in add(job" in err
     assert f"no half hours here ({edf.resolve()}, line 25)" in err
     assert "Traceback" not in err
