@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from farmsim.analysis import comparison_plots as cplots
 from farmsim.analysis import plots
 from farmsim.analysis.comparison import format_metric, metric_rows
-from farmsim.analysis.report import _STYLE, _e, _png
+from farmsim.analysis.report import _STYLE, _e, _figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -72,12 +72,7 @@ def render_comparison_report(comparison: Comparison, *, links: bool = False) -> 
         "<h2>Plots</h2>",
     ]
     for ax, caption in _figures(comparison):
-        parts += [
-            "<figure>",
-            f'<img src="data:image/png;base64,{_png(ax)}" alt="{_e(ax.get_title())}">',
-            f"<figcaption>{_e(caption)}</figcaption>",
-            "</figure>",
-        ]
+        parts += _figure(ax, caption)
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 

@@ -131,13 +131,7 @@ def render_report(result: BaseResult) -> str:
         for plot, caption in section:
             if plot is plots.limit_usage and not len(result.catalog.limit_names):
                 continue
-            ax = plot(result)
-            parts += [
-                "<figure>",
-                f'<img src="data:image/png;base64,{_png(ax)}" alt="{_e(ax.get_title())}">',
-                f"<figcaption>{_e(caption)}</figcaption>",
-                "</figure>",
-            ]
+            parts += _figure(plot(result), caption)
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -163,6 +157,14 @@ def write_report(result: BaseResult, path: str | Path) -> Path:
 
 def _e(value: Any) -> str:
     return html.escape(str(value))
+
+
+def _figure(ax: Axes, caption: str) -> list[str]:
+    """The HTML of one plot: ``ax`` as an embedded PNG, with ``caption``."""
+    return ["<figure>",
+            f'<img src="data:image/png;base64,{_png(ax)}" alt="{_e(ax.get_title())}">',
+            f"<figcaption>{_e(caption)}</figcaption>",
+            "</figure>"]
 
 
 def _png(ax: Axes) -> str:
