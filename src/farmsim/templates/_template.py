@@ -71,6 +71,12 @@ class Template:
         default_factory=lambda: MappingProxyType({}), compare=False
     )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its bundle parameters as a plain dict (a mappingproxy does not
+        pickle), so that a scenario can go to another process (a process pool, a cluster)."""
+        return (_template, (self.key, self.name, self.path, self.directory, self.job_template,
+                            dict(self.bundle_parameters)))
+
     @property
     def parameter_names(self) -> tuple[str, ...]:
         """Names of the job parameters the template defines, in template order."""
@@ -87,6 +93,14 @@ class Template:
         return MappingProxyType(
             {k: v for k, v in self.bundle_parameters.items() if is_deadline_setting(k)}
         )
+
+
+def _template(key: str, name: str, path: str | None, directory: Path, job_template: Any,
+              bundle_parameters: dict[str, Any]) -> Template:
+    """A :class:`Template` unpickled."""
+    return Template(key=key, name=name, path=path, directory=directory,
+                    job_template=job_template,
+                    bundle_parameters=MappingProxyType(bundle_parameters))
 
 
 def _parameter_info(definition: Any) -> ParameterInfo:
