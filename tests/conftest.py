@@ -11,6 +11,7 @@ farm: ``HYPOTHESIS_PROFILE=dev pytest tests/property``.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -40,8 +41,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(autouse=True)
 def _policy_registry() -> Iterator[None]:
     """Each test leaves the custom scheduling policies registered as it found them (tests
-    register policies of the same name from different modules)."""
+    register policies of the same name from different modules), and forgets the policy files
+    it imported (``farmsim_policy_*`` modules), so that a later load imports them afresh."""
     saved = dict(registry._REGISTRY)
+    modules = {m for m in sys.modules if m.startswith("farmsim_policy_")}
     yield
     registry._REGISTRY.clear()
     registry._REGISTRY.update(saved)
+    for name in [m for m in sys.modules if m.startswith("farmsim_policy_")]:
+        if name not in modules:
+            del sys.modules[name]

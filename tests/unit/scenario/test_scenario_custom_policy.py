@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +33,6 @@ class NewestFirst(OrderedPolicy):
     def key(self, job):
         return -job.submit_seq if self.reverse else job.submit_seq
 """
-
-
-@pytest.fixture(autouse=True)
-def _clean_registry() -> Iterator[None]:
-    before = set(registered_policies())
-    yield
-    for name in set(registered_policies()) - before:
-        unregister_policy(name)
-    for name in [m for m in sys.modules if m.startswith("farmsim_policy_")]:
-        del sys.modules[name]
 
 
 @pytest.fixture

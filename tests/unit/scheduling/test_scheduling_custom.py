@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,19 +19,10 @@ from farmsim.scheduling import (
     policy_class,
     register_policy,
     registered_policies,
-    unregister_policy,
 )
 from farmsim.testing import check_all
 from farmsim.testing.oracle import run_audited
 from tests.unit.engine.farm_builders import job, scenario, step
-
-
-@pytest.fixture(autouse=True)
-def _clean_registry() -> Iterator[None]:
-    before = set(registered_policies())
-    yield
-    for name in set(registered_policies()) - before:
-        unregister_policy(name)
 
 
 class DueFirst(OrderedPolicy):

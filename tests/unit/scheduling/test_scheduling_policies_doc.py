@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,6 @@ from farmsim.scheduling import (
     load_policy,
     register_policy,
     registered_policies,
-    unregister_policy,
 )
 from farmsim.testing import check_all
 from tests.unit.engine.farm_builders import job, scenario, step
@@ -41,16 +38,6 @@ def run_example(name: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": f"docs_example_{name.replace('-', '_')}"}
     exec(compile(example(name), str(DOC), "exec"), namespace)
     return namespace
-
-
-@pytest.fixture(autouse=True)
-def _clean_registry() -> Iterator[None]:
-    before = set(registered_policies())
-    yield
-    for name in set(registered_policies()) - before:
-        unregister_policy(name)
-    for module in [m for m in sys.modules if m.startswith("farmsim_policy_")]:
-        del sys.modules[module]
 
 
 def _due(submission: Any, hours: Any) -> Any:
