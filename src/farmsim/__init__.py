@@ -7,6 +7,8 @@
     result.summary()
     comparison = farmsim.compare("scenarios/policy_comparison.yaml")   # the file's variants
     comparison.table(); comparison.save("out/policies")
+    study = farmsim.license_whatif("scenarios/license_whatif.yaml", "nuke", [6, 8, 10, 12, 14])
+    print(study.recommendation.text()); study.summary(); study.save("out/nuke-whatif")
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from farmsim.errors import (
     UsageError,
 )
 from farmsim.scenario import Scenario, load_scenario, scenario_from_dict
+from farmsim.sweeps import Sweep, sweep
+from farmsim.sweeps.recommend import capacity_plan, license_whatif
 from farmsim.templates import expand_job, load_template
 
 __all__ = [
@@ -36,15 +40,19 @@ __all__ = [
     "ScenarioError",
     "Simulation",
     "SimulationError",
+    "Sweep",
     "TemplateError",
     "UsageError",
     "__version__",
+    "capacity_plan",
     "compare",
     "expand_job",
+    "license_whatif",
     "load_scenario",
     "load_template",
     "scenario_from_dict",
     "simulate",
+    "sweep",
 ]
 
 

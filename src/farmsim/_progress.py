@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["ProgressBar", "hms"]
+__all__ = ["ProgressBar", "RunsBar", "hms"]
 
 
 def hms(seconds: float) -> str:
@@ -48,6 +48,54 @@ class ProgressBar:
                     f"simulated {hms(now)} of {hms(until)}")
         else:
             text = f"simulated {hms(now)} (until every job is done)"
+        self.stream.write("\r" + text.ljust(self._length))
+        self.stream.flush()
+        self._length = len(text)
+
+    def close(self) -> None:
+        """Erase the bar, if it was drawn."""
+        if self._length:
+            self.stream.write("\r" + " " * self._length + "\r")
+            self.stream.flush()
+            self._length = 0
+
+
+class RunsBar:
+    """Counts a sweep's runs: ``[#####.....] 12/40 runs  1 failed  ~1m 20s left``, redrawn in
+    place at most every ``interval`` seconds, once the sweep has taken ``delay`` seconds."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, *, done: int = 0,
+                 delay: float = 0.5, interval: float = 0.2, width: int = 30) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.total = total
+        self.done = done
+        self.failed = 0
+        self._resumed = done
+        self.delay = delay
+        self.interval = interval
+        self.width = width
+        self._start = time.monotonic()
+        self._last = -1.0
+        self._length = 0
+
+    def update(self, *, failed: bool = False) -> None:
+        """One more run ended (``failed``: without a result)."""
+        self.done += 1
+        self.failed += failed
+        t = time.monotonic()
+        if t - self._start < self.delay or (t - self._last < self.interval
+                                            and self.done < self.total):
+            return
+        self._last = t
+        share = self.done / self.total if self.total else 1.0
+        filled = int(share * self.width)
+        text = f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} runs"
+        if self.failed:
+            text += f"  {self.failed} failed"
+        ran = self.done - self._resumed
+        if ran and self.done < self.total:
+            left = (t - self._start) / ran * (self.total - self.done)
+            text += f"  ~{hms(left)} left"
         self.stream.write("\r" + text.ljust(self._length))
         self.stream.flush()
         self._length = len(text)

@@ -5,6 +5,9 @@
     farmsim validate scenarios/quickstart.yaml
     farmsim template scenarios/templates/render.yaml --param Frames=1-240
     farmsim report out/q3
+    farmsim sweep scenarios/license_whatif.yaml --set farm.limits.nuke.maxCount=6:16:2
+    farmsim licenses scenarios/license_whatif.yaml --limit nuke --counts 6:16:2 --delay-cost 30
+    farmsim capacity scenarios/capacity_plan.yaml --fleet cloud --workers 8:40:8
 
 Each subcommand is one ``_add_<name>`` function (its arguments and help) and one ``_<name>``
 function (what it does, returning the exit code), listed in :data:`COMMANDS`. Exit codes:
@@ -577,9 +580,15 @@ def _report(args: argparse.Namespace) -> int:
     if not report_available():
         raise BadInput(f"cannot write report.html: {MatplotlibMissingError()}")
     out = Path(args.out) if args.out else Path(args.results, "report.html")
-    if is_comparison_folder(args.results):  # a comparison of variants (farmsim run)
+    if Path(args.results, "sweep.json").is_file():  # a sweep (farmsim sweep, licenses, ...)
+        from farmsim.analysis.sweep_report import write_sweep_report
+        from farmsim.sweeps import Sweep
+
+        swept = Sweep.load(args.results)
+        write: Any = lambda: write_sweep_report(swept, out)  # noqa: E731
+    elif is_comparison_folder(args.results):  # a comparison of variants (farmsim run)
         comparison = Comparison.load(args.results)
-        write: Any = lambda: write_comparison_report(comparison, out)  # noqa: E731
+        write = lambda: write_comparison_report(comparison, out)  # noqa: E731
     else:
         result = Result.load(args.results)
         write = lambda: write_report(result, out)  # noqa: E731
@@ -593,6 +602,308 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------- sweep, licenses, capacity
+
+
+def _add_sweep_options(p: argparse.ArgumentParser) -> None:
+    """The options every sweep command has."""
+    p.add_argument("scenario", metavar="SCENARIO", help="the scenario file (YAML)")
+    p.add_argument("--replications", type=_positive_int, default=None, metavar="N",
+                   help="runs per point, on common random numbers (default: 5 for sweep, "
+                        "10 for licenses and capacity)")
+    p.add_argument("--seed", type=_seed, help="the sweep's seed (default: the scenario's); "
+                   "each replication's seed derives from it")
+    p.add_argument("--until", type=_duration, metavar="DURATION",
+                   help="simulated time of each run (default: the scenario's horizon)")
+    p.add_argument("--deadline", type=_duration, metavar="DURATION",
+                   help="a turnaround each job should meet: adds the jobs_on_time metric "
+                        "(the share of jobs done within it)")
+    p.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL",
+                   help="the confidence level of the intervals (default: 0.95)")
+    p.add_argument("--independent", action="store_true",
+                   help="give every run seeds of its own instead of common random numbers")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_positive_int, metavar="N",
+                       help="processes on this machine (default: one per core; 1: no pool)")
+    where.add_argument("--dask", metavar="ADDRESS",
+                       help="run on a Dask cluster: its scheduler's address, e.g. "
+                            "tcp://10.0.0.5:8786 (needs the dask extra)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default: out/<scenario name>-<command>); each run is "
+                        "saved there as it ends, and the same command again resumes")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                   help="table file format (default: parquet)")
+    p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
+
+
+def _add_sweep(sub: _Subparsers) -> None:
+    p = _subparser(
+        sub, "sweep",
+        "run a scenario over a grid of changes, each point several times, with confidence "
+        "intervals",
+        "farmsim sweep scenarios/license_whatif.yaml --set farm.limits.nuke.maxCount=6:16:2 "
+        "--replications 10\n"
+        "  farmsim sweep scenarios/capacity_plan.yaml --set farm.fleets.cloud.maxWorkerCount="
+        "16,32 --variant spot,on-demand --out out/cloud")
+    _add_sweep_options(p)
+    p.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2,...",
+                   dest="axes",
+                   help="an axis of the grid (repeatable): a scenario path and its values, "
+                        "comma separated and read as YAML, or A:B[:STEP] for whole numbers "
+                        "from A to B; the points are every combination")
+    p.add_argument("--variant", metavar="NAME,NAME,...",
+                   help="an axis of the scenario's variants (by name)")
+    p.add_argument("--metric", action="append", default=[], metavar="METRIC", dest="metrics",
+                   help="a metric to print (repeatable; default: the headline metrics), e.g. "
+                        "job_turnaround_s.p95, cost_usd.total, limits.nuke.blocked_task_hours")
+    p.add_argument("--delay-cost", type=_money, metavar="USD",
+                   help="the price of an hour a job spends in the farm: adds total_cost_usd")
+
+
+def _add_licenses(sub: _Subparsers) -> None:
+    p = _subparser(
+        sub, "licenses",
+        "license what-if: sweep a limit's maxCount and recommend a license count",
+        "farmsim licenses scenarios/license_whatif.yaml --limit nuke --counts 6:16:2 "
+        "--target 'job_turnaround_s.p95<=4h' --delay-cost 30")
+    _add_sweep_options(p)
+    p.add_argument("--limit", required=True, metavar="NAME", help="the limit's displayName")
+    p.add_argument("--counts", required=True, metavar="A:B[:STEP] or N,N,...",
+                   help="the license counts to try")
+    _add_target(p)
+
+
+def _add_capacity(sub: _Subparsers) -> None:
+    p = _subparser(
+        sub, "capacity",
+        "capacity planning: sweep a fleet's size (and variants) and recommend one",
+        "farmsim capacity scenarios/capacity_plan.yaml --fleet cloud --workers 8:40:8 "
+        "--variant spot,on-demand,wait-and-save --target 'jobs_on_time>=95%' --deadline 8h")
+    _add_sweep_options(p)
+    p.add_argument("--fleet", required=True, metavar="NAME", help="the fleet's displayName")
+    p.add_argument("--workers", required=True, metavar="A:B[:STEP] or N,N,...",
+                   help="the fleet sizes to try (a fixed fleet's workers, a scaling fleet's "
+                        "maxWorkerCount)")
+    p.add_argument("--variant", metavar="NAME,NAME,...",
+                   help="the scenario's variants to try at every size (market types, "
+                        "autoscaling settings)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2,...",
+                   dest="axes", help="another axis of the grid (repeatable), as for sweep")
+    _add_target(p)
+
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default=None, metavar="METRIC<=VALUE",
+                   help="the service target to meet at the confidence level (default: "
+                        "'job_turnaround_s.p95<=4h'); e.g. 'jobs_on_time>=95%%' with --deadline")
+    p.add_argument("--delay-cost", type=_money, metavar="USD",
+                   help="the price of an hour a job spends in the farm: recommends the least "
+                        "total cost (workers, licenses and delay) too")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {shown(text)})"
+                                         ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {value})")
+    return value
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a level like 0.95 or 95% (got {shown(text)})"
+                                         ) from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, e.g. 0.95 "
+                                         f"(got {shown(text)})")
+    return value
+
+
+def _money(text: str) -> float:
+    try:
+        value = float(text.lstrip("$").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be dollars per hour, e.g. 30 (got {shown(text)})"
+                                         ) from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0 (got {shown(text)})")
+    return value
+
+
+def _grid(args: argparse.Namespace, variants: str | None) -> dict[Any, Any]:
+    """The axes of ``--set PATH=V1,V2`` and ``--variant A,B``."""
+    from farmsim.sweeps import VARIANT, parse_values
+
+    grid: dict[Any, Any] = {}
+    for item in args.axes:
+        path, sep, text = item.partition("=")
+        path = path.strip()
+        if not sep or not path:
+            raise BadInput(f"--set {shown(item)}: expected PATH=V1,V2,... or PATH=A:B[:STEP], "
+                           "e.g. farm.limits.nuke.maxCount=6:16:2")
+        if path in grid:
+            raise BadInput(f"--set {shown(path)}: given twice")
+        grid[path] = parse_values(text, what=f"--set {path}")
+    if variants is not None:
+        grid[VARIANT] = parse_values(variants, what="--variant")
+    return grid
+
+
+def _sweep_options(args: argparse.Namespace, default_replications: int) -> dict[str, Any]:
+    progress = not args.quiet and sys.stderr.isatty()
+    return {
+        "replications": args.replications or default_replications,
+        "seed": args.seed, "until": args.until, "deadline": args.deadline,
+        "confidence": args.confidence, "common_random_numbers": not args.independent,
+        "jobs": args.jobs, "dask": args.dask, "format": args.format, "progress": progress,
+    }
+
+
+def _sweep_out(args: argparse.Namespace, scenario: Any) -> Path:
+    return Path(args.out) if args.out else Path(
+        "out", f"{_safe_name(scenario.name)}-{args.command}")
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import farmsim
+
+    scenario = _load(args.scenario, max_problems=_MAX_PROBLEMS)
+    grid = _grid(args, args.variant)
+    out = _sweep_out(args, scenario)
+    result = farmsim.sweep(scenario, grid, out=out, delay_cost_per_hour=args.delay_cost,
+                           **_sweep_options(args, 5))
+    metrics = args.metrics or result.headline()
+    for m in metrics:
+        result._check_metric(m)
+    return _sweep_done(args, result, out, metrics)
+
+
+def _licenses(args: argparse.Namespace) -> int:
+    import farmsim
+    from farmsim.sweeps import parse_values
+    from farmsim.sweeps.recommend import DEFAULT_TARGET
+
+    scenario = _load(args.scenario, max_problems=_MAX_PROBLEMS)
+    counts = parse_values(args.counts, what="--counts")
+    result = farmsim.license_whatif(
+        scenario, args.limit, counts, target=args.target or DEFAULT_TARGET,
+        delay_cost_per_hour=args.delay_cost, out=_sweep_out(args, scenario),
+        **_sweep_options(args, 10))
+    return _sweep_done(args, result, _sweep_out(args, scenario), None)
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    import farmsim
+    from farmsim.sweeps import parse_values
+    from farmsim.sweeps.recommend import DEFAULT_TARGET
+
+    scenario = _load(args.scenario, max_problems=_MAX_PROBLEMS)
+    sizes = parse_values(args.workers, what="--workers")
+    variants = parse_values(args.variant, what="--variant") if args.variant else None
+    result = farmsim.capacity_plan(
+        scenario, args.fleet, sizes, variants=variants, grid=_grid(args, None),
+        target=args.target or DEFAULT_TARGET, delay_cost_per_hour=args.delay_cost,
+        out=_sweep_out(args, scenario), **_sweep_options(args, 10))
+    return _sweep_done(args, result, _sweep_out(args, scenario), None)
+
+
+def _sweep_done(args: argparse.Namespace, result: Any, out: Path,
+                metrics: list[str] | None) -> int:
+    """Print the sweep's table (or its recommendation), its failures and where it wrote;
+    exit 1 when some runs gave no result."""
+    if not args.quiet:
+        if result.recommendation is not None:
+            print(recommendation_table(result))
+            print()
+            print("\n".join(result.recommendation.lines()))
+        else:
+            print(sweep_table(result, metrics or result.headline()))
+        print()
+        t = result.timing
+        resumed = f", {t['runs_resumed']} already done" if t.get("runs_resumed") else ""
+        print(f"{len(result.points)} points x {result.replications} replications: "
+              f"{t.get('runs_run', 0)} runs in {hms(t.get('wall_s', 0.0))} "
+              f"({t.get('executor')}, {t.get('workers')} at a time){resumed}")
+        print(f"wrote runs, summary and differences ({args.format}), sweep.json and "
+              f"report.html to {out}/")
+    if result.failures:
+        print(f"farmsim {args.command}: {_n(len(result.failures), 'run')} gave no result "
+              "(the same command again retries them):", file=sys.stderr)
+        for failure in result.failures[:_MAX_PROBLEMS]:
+            print(f"  {failure}", file=sys.stderr)
+        if len(result.failures) > _MAX_PROBLEMS:
+            print(f"  ... and {len(result.failures) - _MAX_PROBLEMS} more (sweep.json lists "
+                  "them all)", file=sys.stderr)
+        return EXIT_BUG
+    return EXIT_OK
+
+
+def sweep_table(result: Any, metrics: list[str]) -> str:
+    """A row per point: its axis values, then each metric's mean [interval]."""
+    from farmsim.sweeps.grid import value_label
+    from farmsim.sweeps.sweep import interval_text
+
+    header = [a.name for a in result.axes] + list(metrics)
+    rows = [[value_label(v) for v in p.values]
+            + [interval_text(m, result.interval(m, p.index)) for m in metrics]
+            for p in result.points]
+    level = f"{result.confidence:.0%}"
+    return (f"mean [{level} interval] over {result.replications} replications\n"
+            + _columns(header, rows))
+
+
+def recommendation_table(result: Any) -> str:
+    """The recommendation's table: a row per point."""
+    from farmsim.sweeps.grid import value_label
+    from farmsim.sweeps.recommend import format_value
+
+    rec = result.recommendation
+    target = rec.target
+    header = [rec.axis, *(a.name for a in result.axes if a.name != rec.axis)]
+    cols = header[:]
+    if target is not None:
+        cols += [target.metric, "bound", "meets"]
+    cols += ["workers", "licenses"]
+    if rec.delay_cost_per_hour is not None:
+        cols += ["delay", "total"]
+    rows = []
+    for row in rec.rows:
+        p = result.points[row["point"]]
+        values = {a.name: v for a, v in zip(result.axes, p.values, strict=True)}
+        line = [value_label(values[name]) for name in header]
+        if target is not None:
+            mean = format_value(target.metric, row["mean"])
+            if not math.isnan(row["ci_low"]):
+                mean += (f" [{format_value(target.metric, row['ci_low'])}, "
+                         f"{format_value(target.metric, row['ci_high'])}]")
+            line += [mean, format_value(target.metric, row["bound"]),
+                     ("yes" if row["meets"] else "no")
+                     + ("" if row["all_finished"] else " (jobs unfinished)")]
+        line += [format_value("cost", row["workers_usd"]),
+                 format_value("cost", row["licenses_usd"])]
+        if rec.delay_cost_per_hour is not None:
+            line += [format_value("cost", row["delay_usd"]),
+                     format_value("cost", row["total_cost_usd"])]
+        rows.append(line)
+    level = f"{rec.confidence:.0%}"
+    return (f"mean [{level} interval] over {result.replications} replications; bound: the "
+            f"one-sided {level} bound; costs: mean per run\n" + _columns(cols, rows))
+
+
+def _columns(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------- the command
 
 #: (name, add its parser, run it) for each subcommand, in ``--help`` order.
@@ -601,6 +912,9 @@ COMMANDS: tuple[tuple[str, Callable[[_Subparsers], None], Callable[[argparse.Nam
     ("run", _add_run, _run),
     ("validate", _add_validate, _validate),
     ("template", _add_template, _template),
+    ("sweep", _add_sweep, _sweep),
+    ("licenses", _add_licenses, _licenses),
+    ("capacity", _add_capacity, _capacity),
     ("report", _add_report, _report),
 )
 
