@@ -15,7 +15,8 @@ from farmsim._progress import hms
 from farmsim.errors import UsageError
 from farmsim.scenario import parse_duration
 
-__all__ = ["DEFAULT_TARGET", "Recommendation", "Target", "format_value", "parse_target"]
+__all__ = ["DEFAULT_TARGET", "Recommendation", "Target", "duration_text", "format_value",
+           "parse_target"]
 
 #: The target a license or capacity study checks when none is given.
 DEFAULT_TARGET = "job_turnaround_s.p95<=4h"
@@ -79,13 +80,21 @@ def _is_duration_metric(metric: str) -> bool:
     return metric.endswith("_s") or "_s." in metric
 
 
+def duration_text(seconds: float) -> str:
+    """A duration for a table: to the second under ten minutes, else to the minute
+    (``4h 12m``, ``7m 30s``)."""
+    if abs(seconds) < 600:
+        return hms(seconds)
+    return hms(60.0 * round(seconds / 60.0))
+
+
 def format_value(metric: str, value: float) -> str:
     """A metric's value for people: durations as ``4h 12m``, costs in dollars, shares as
     percentages."""
     if math.isnan(value):
         return "-"
     if _is_duration_metric(metric):
-        return hms(value)
+        return duration_text(value)
     if "cost" in metric or metric.endswith("_usd"):
         return f"${value:,.2f}"
     if metric in ("jobs_on_time", "worker_utilization") or metric.endswith("utilization"):

@@ -9,6 +9,7 @@ widens the interval a little and never narrows it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["Interval", "mean_interval", "paired_interval", "t_cdf", "t_quantile",
-           "welch_interval"]
+__all__ = ["Interval", "intervals", "mean_interval", "paired_interval", "t_cdf", "t_quantile",
+           "welch_interval", "welch_intervals"]
 
 
 #: Degrees of freedom past which :func:`t_quantile` uses an expansion instead of the exact sum.
@@ -53,6 +54,7 @@ def t_cdf(t: float, df: int) -> float:
     return 0.5 + 0.5 * a
 
 
+@functools.lru_cache(maxsize=4096)
 def t_quantile(p: float, df: int) -> float:
     """The ``p`` quantile of Student's t with ``df`` (whole, >= 1) degrees of freedom."""
     if not 0.0 < p < 1.0:
@@ -181,3 +183,49 @@ def _check_confidence(confidence: float) -> None:
 
         raise UsageError(f"confidence must be a number between 0 and 1, e.g. 0.95 "
                          f"(got {confidence!r})")
+
+
+def _t_of(df: np.ndarray, p: float) -> np.ndarray:
+    """The ``p`` quantile for each whole number of ``df`` (NaN where df < 1)."""
+    out = np.full(df.shape, math.nan)
+    for d in np.unique(df[df >= 1]):
+        out[df == d] = t_quantile(p, int(d))
+    return out
+
+
+def intervals(values: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, ...]:
+    """:func:`mean_interval` over the last axis of ``values``, for every other index at once:
+    ``(n, mean, std, low, high)``, each shaped as ``values`` without its last axis."""
+    _check_confidence(confidence)
+    x = np.asarray(values, dtype=float)
+    ok = ~np.isnan(x)
+    n = ok.sum(axis=-1)
+    total = np.where(ok, x, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, total / np.maximum(n, 1), math.nan)
+        dev = np.where(ok, x - mean[..., None], 0.0)
+        std = np.where(n > 1, np.sqrt((dev**2).sum(axis=-1) / np.maximum(n - 1, 1)), math.nan)
+        half = _t_of(n - 1, 0.5 + confidence / 2.0) * std / np.sqrt(n)
+    return n, mean, std, mean - half, mean + half
+
+
+def welch_intervals(a: np.ndarray, b: np.ndarray,
+                    confidence: float = 0.95) -> tuple[np.ndarray, ...]:
+    """:func:`welch_interval` of ``b - a`` over the last axis, for every other index at once:
+    ``(n, mean, std, low, high)``."""
+    _check_confidence(confidence)
+    na, ma, sa, _, _ = intervals(a, confidence)
+    nb, mb, sb, _, _ = intervals(b, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        va, vb = sa**2 / na, sb**2 / nb
+        se = np.sqrt(va + vb)
+        df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
+        whole = np.where(np.isfinite(df), np.maximum(1, np.floor(np.nan_to_num(df))), 0)
+        whole = np.where(se == 0.0, na + nb - 2, whole).astype(int)
+        half = np.where(se == 0.0, 0.0, _t_of(whole, 0.5 + confidence / 2.0) * se)
+        n = np.minimum(na, nb)
+        diff = np.where((na > 0) & (nb > 0), mb - ma, math.nan)
+        ok = (na > 1) & (nb > 1)
+        half = np.where(ok, half, math.nan)
+        std = np.where(ok, se * np.sqrt(n), math.nan)
+    return n, diff, std, diff - half, diff + half

@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from farmsim._documents import shown
-from farmsim._progress import RunsBar, hms
+from farmsim._progress import RunsBar
 from farmsim._version import __version__
 from farmsim.errors import ResultsError, ScenarioError, UsageError
 from farmsim.scenario import Scenario, load_scenario, parse_duration
 from farmsim.sweeps.executors import make_executor
 from farmsim.sweeps.grid import MAX_RUNS, Axis, Point, axes_from, points, value_label
+from farmsim.sweeps.recommendation import duration_text
 from farmsim.sweeps.runs import (
     RunOutcome,
     RunSpec,
@@ -48,7 +49,14 @@ from farmsim.sweeps.runs import (
     run_key,
     scenario_fingerprint,
 )
-from farmsim.sweeps.stats import Interval, mean_interval, paired_interval, welch_interval
+from farmsim.sweeps.stats import (
+    Interval,
+    intervals,
+    mean_interval,
+    paired_interval,
+    welch_interval,
+    welch_intervals,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -155,6 +163,7 @@ class Sweep:
                                  o.seed, o.status, o.error or "")
                          for o in self._outcomes if o.status != "ok"]
         self._runs: pd.DataFrame | None = None
+        self._cubes: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ tables
 
@@ -201,15 +210,26 @@ class Sweep:
         skip = {"point", *(a.name for a in self.axes), *RUN_COLUMNS}
         return [c for c in self.runs.columns if c not in skip]
 
+    def cube(self, metric: str) -> np.ndarray:
+        """A metric's values as an array ``[point, replication]`` (NaN for a failed run)."""
+        self._check_metric(metric)
+        found = self._cubes.get(metric)
+        if found is None:
+            frame = self.runs
+            flat = np.full(len(self.points) * self.replications, math.nan)
+            where = (frame["point"].to_numpy() * self.replications
+                     + frame["replication"].to_numpy())
+            flat[where] = frame[metric].to_numpy(dtype=float)
+            found = flat.reshape(len(self.points), self.replications)
+            found.flags.writeable = False
+            self._cubes[metric] = found
+        return found
+
     def values(self, metric: str, point: int) -> np.ndarray:
         """A metric's value in each replication of a point (NaN for a failed run), by
         replication number."""
-        self._check_metric(metric)
-        frame = self.runs
-        rows = frame[frame["point"] == point].sort_values("replication")
-        out = np.full(self.replications, math.nan)
-        out[rows["replication"].to_numpy()] = rows[metric].to_numpy(dtype=float)
-        return out
+        row: np.ndarray = self.cube(metric)[point].copy()
+        return row
 
     def interval(self, metric: str, point: int, confidence: float | None = None) -> Interval:
         """The mean of ``metric`` over a point's replications and its interval."""
@@ -229,51 +249,78 @@ class Sweep:
                 confidence: float | None = None) -> pd.DataFrame:
         """Per point and metric: ``n`` (runs with a value), ``mean``, ``std``, ``ci_low``,
         ``ci_high`` (the interval at ``confidence``, default the sweep's), with the point's
-        axis values."""
+        axis values. (The same figures as :meth:`interval`, computed for every point and
+        metric at once.)"""
         import pandas as pd
 
         names = self._metric_list(metrics)
-        rows = []
-        for p in self.points:
-            base = self._point_row(p)
-            for name in names:
-                iv = self.interval(name, p.index, confidence)
-                rows.append({**base, "metric": name, "n": iv.n, "mean": iv.mean, "std": iv.std,
-                             "ci_low": iv.low, "ci_high": iv.high})
-        return pd.DataFrame(rows, columns=[*self._point_columns(), "metric", "n", "mean", "std",
-                                           "ci_low", "ci_high"])
+        level = confidence or self.confidence
+        values = np.stack([self.cube(m) for m in names], axis=1) if names else np.empty(
+            (len(self.points), 0, self.replications))
+        n, mean, std, low, high = intervals(values, level)  # each [point, metric]
+        return pd.DataFrame({
+            **self._point_frame(np.repeat(np.arange(len(self.points)), len(names))),
+            "metric": np.tile(np.asarray(names, dtype=object), len(self.points)),
+            "n": n.ravel(), "mean": mean.ravel(), "std": std.ravel(),
+            "ci_low": low.ravel(), "ci_high": high.ravel()})
 
     def differences(self, metrics: Sequence[str] | None = None,
                     confidence: float | None = None) -> pd.DataFrame:
         """Between each pair of adjacent values of each axis, the others held: ``axis``,
-        ``from_point``, ``to_point``, ``from_value``, ``to_value``, the other axes' values,
-        ``metric``, and the difference (to minus from): ``n``, ``mean``, ``std``, ``ci_low``,
-        ``ci_high``, ``paired``."""
+        ``from_point``, ``to_point``, ``from_value``, ``to_value``, the other axes' values
+        (as labels), ``metric``, and the difference (to minus from): ``n``, ``mean``,
+        ``std``, ``ci_low``, ``ci_high``, ``paired``."""
         import pandas as pd
 
         names = self._metric_list(metrics)
-        rows = []
+        level = confidence or self.confidence
+        shape = tuple(len(a.values) for a in self.axes)
+        cube = (np.stack([self.cube(m) for m in names], axis=1) if names
+                else np.empty((len(self.points), 0, self.replications)))
+        grid = cube.reshape((*shape, len(names), self.replications))
+        numbers = np.arange(len(self.points)).reshape(shape)
+        parts = []
         for k, axis in enumerate(self.axes):
-            for p in self.points:
-                i = _value_index(axis, p.values[k])
-                if i + 1 >= len(axis.values):
-                    continue
-                q = self._neighbour(p, k, i + 1)
-                base = {"axis": axis.name, "from_point": p.index, "to_point": q.index,
-                        "from_value": value_label(axis.values[i]),
-                        "to_value": value_label(axis.values[i + 1])}
-                for j, other in enumerate(self.axes):
-                    if j != k:
-                        base[other.name] = value_label(p.values[j])
-                for name in names:
-                    iv = self.difference(name, p.index, q.index, confidence)
-                    rows.append({**base, "metric": name, "n": iv.n, "mean": iv.mean,
-                                 "std": iv.std, "ci_low": iv.low, "ci_high": iv.high,
-                                 "paired": self.common_random_numbers})
+            count = shape[k]
+            if count < 2:
+                continue
+            lo = np.take(grid, range(count - 1), axis=k)
+            hi = np.take(grid, range(1, count), axis=k)
+            frm = np.take(numbers, range(count - 1), axis=k).ravel()
+            stride = int(np.prod(shape[k + 1:], dtype=np.int64))
+            lo = lo.reshape(len(frm), len(names), self.replications)
+            hi = hi.reshape(len(frm), len(names), self.replications)
+            if self.common_random_numbers:
+                n, mean, std, low, high = intervals(hi - lo, level)
+            else:
+                n, mean, std, low, high = welch_intervals(lo, hi, level)
+            rows = np.repeat(frm, len(names))
+            labels = [value_label(v) for v in axis.values]
+            index = np.array([_value_index(axis, self.points[i].values[k]) for i in frm])
+            part = {"axis": [axis.name] * len(rows), "from_point": rows,
+                    "to_point": rows + stride,
+                    "from_value": np.repeat(np.asarray(labels, dtype=object)[index],
+                                            len(names)),
+                    "to_value": np.repeat(np.asarray(labels, dtype=object)[index + 1],
+                                          len(names))}
+            for j, other in enumerate(self.axes):
+                column = [None] * len(rows)
+                if j != k:
+                    other_labels = [value_label(self.points[i].values[j]) for i in frm]
+                    column = list(np.repeat(np.asarray(other_labels, dtype=object),
+                                            len(names)))
+                part[other.name] = column
+            part.update({"metric": np.tile(np.asarray(names, dtype=object), len(frm)),
+                         "n": n.ravel(), "mean": mean.ravel(), "std": std.ravel(),
+                         "ci_low": low.ravel(), "ci_high": high.ravel(),
+                         "paired": self.common_random_numbers})
+            parts.append(pd.DataFrame(part))
         columns = ["axis", "from_point", "to_point", "from_value", "to_value",
                    *(a.name for a in self.axes), "metric", "n", "mean", "std", "ci_low",
                    "ci_high", "paired"]
-        frame = pd.DataFrame(rows, columns=columns)
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        frame = pd.concat(parts, ignore_index=True)[columns]
         return frame.astype({a.name: object for a in self.axes})
 
     def table(self, metric: str, confidence: float | None = None) -> pd.DataFrame:
@@ -292,6 +339,17 @@ class Sweep:
 
     def _point_columns(self) -> list[str]:
         return ["point", *(a.name for a in self.axes)]
+
+    def _point_frame(self, numbers: np.ndarray) -> dict[str, Any]:
+        """The columns ``point`` and one per axis for the points ``numbers``."""
+        out: dict[str, Any] = {"point": numbers.astype("int64")}
+        for k, axis in enumerate(self.axes):
+            shown_values = [v if _scalar(v) else value_label(v) for v in axis.values]
+            column = _column(shown_values)
+            index = [_value_index(axis, self.points[i].values[k]) for i in range(len(self.points))]
+            per_point = [column[i] for i in index]
+            out[axis.name] = [per_point[i] for i in numbers]
+        return out
 
     def _point_row(self, p: Point) -> dict[str, Any]:
         row: dict[str, Any] = {"point": p.index}
@@ -397,6 +455,10 @@ class Sweep:
         out = Path(directory)
         try:
             out.mkdir(parents=True, exist_ok=True)
+            store = RunStore(out)
+            for outcome in self._outcomes:  # what load() reads (a sweep made without a folder)
+                if not (store.folder / f"{outcome.key}.json").exists():
+                    store.save(outcome)
             tables = {"runs": _for_file(self.runs), "summary": _for_file(self.summary()),
                       "differences": _for_file(self.differences())}
             for name, frame in tables.items():
@@ -460,7 +522,7 @@ def interval_text(metric: str, iv: Interval) -> str:
         if math.isnan(v):
             return "?"
         if metric.endswith("_s") or "_s." in metric:
-            return hms(v)
+            return duration_text(v)
         if "cost" in metric or metric.endswith("_usd"):
             return f"${v:,.2f}"
         if abs(v) >= 100:
