@@ -2,7 +2,8 @@
 
 Runs the README's license what-if study of ``scenarios/license_whatif.yaml`` (the ``nuke``
 limit at 8, 12, 16, 20 and 24 licenses, 10 replications each on common random numbers, the
-target p95 turnaround under 4 hours, delay priced at $4 per job-hour), saves the sweep with its report.html, and takes a picture of the report:
+target p95 turnaround under 4 hours, delay priced at $4 per job-hour), saves the sweep with
+its report.html, and takes a picture of the report:
 
 - with Chromium installed, a headless screenshot of the top of the page (1200 x 1400 pixels),
   reduced to 256 colours to keep the PNG small;

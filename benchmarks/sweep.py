@@ -1,7 +1,7 @@
 """A sweep's wall time serially, on a local process pool, and on a Dask cluster (issue 14).
 
 The sweep: quickstart.yaml with its Nuke limit at 1, 2, 3 and 4 licenses, 5 replications each
-(20 runs of about 10 ms). It runs with ``jobs=1`` (this process), ``jobs=2`` (a pool of two
+(20 runs of about 20 ms). It runs with ``jobs=1`` (this process), ``jobs=2`` (a pool of two
 processes, started by the sweep as part of its time) and on a Dask ``LocalCluster`` of two
 one-thread worker processes (started before the clock, then warmed up with one sweep: a cluster
 is started once and reused). Each is timed ``--repeat`` times; the best counts. A second,
@@ -49,19 +49,24 @@ def measure(repeat: int) -> list[dict]:
     from distributed import Client, LocalCluster
 
     rows = []
+    sweeps = []
+    for name, (path, values) in SWEEPS.items():
+        scenario = farmsim.load_scenario(ROOT / "scenarios" / name)
+        grid = {path: values}
+        sweeps.append((name, scenario, grid))
+        # serial and the pool first, while this process runs no other thread (a running Dask
+        # client's threads would make the pool start its processes from a fork server)
+        serial = timed(scenario, grid, repeat, jobs=1)
+        pool = timed(scenario, grid, repeat, jobs=2)
+        rows.append({"scenario": name, "runs": len(values) * REPLICATIONS, "serial": serial,
+                     "pool": pool, "ratio": pool / serial})
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        for name, (path, values) in SWEEPS.items():
-            scenario = farmsim.load_scenario(ROOT / "scenarios" / name)
-            grid = {path: values}
-            runs = len(values) * REPLICATIONS
+        for row, (_, scenario, grid) in zip(rows, sweeps, strict=True):
             farmsim.sweep(scenario, grid, replications=REPLICATIONS, dask=client)  # warm up
-            serial = timed(scenario, grid, repeat, jobs=1)
-            pool = timed(scenario, grid, repeat, jobs=2)
             dask = timed(scenario, grid, repeat, dask=client)
-            rows.append({"scenario": name, "runs": runs, "serial": serial, "pool": pool,
-                         "dask": dask, "ratio": pool / serial, "dask_ratio": dask / serial,
-                         "dask_overhead": (dask - serial / 2) / runs})
+            row.update(dask=dask, dask_ratio=dask / row["serial"],
+                       dask_overhead=(dask - row["serial"] / 2) / row["runs"])
     return rows
 
 

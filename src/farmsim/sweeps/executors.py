@@ -12,6 +12,7 @@ Dask, the scheduler moves a dead worker's runs to others; a run that kills worke
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import sys
@@ -121,6 +122,10 @@ class ProcessExecutor:
               until: float | None, deadline_s: float | None) -> Iterator[RunOutcome]:
         """Runs ``pending`` until it is empty or the pool breaks; the runs in flight when it
         broke go to ``suspects``."""
+        # The objects that exist now are left out of the collector's passes while the pool
+        # runs (its processes are forked at the first submit), so the forked processes do not
+        # copy the pages of memory they share with this one.
+        gc.freeze()
         pool = ProcessPoolExecutor(self.workers, mp_context=_context(),
                                    initializer=_init, initargs=(scenario,))
         inflight: dict[Future[RunOutcome], RunSpec] = {}
@@ -147,6 +152,7 @@ class ProcessExecutor:
                     return
         finally:
             pool.shutdown(wait=not inflight, cancel_futures=True)
+            gc.unfreeze()
 
     def _alone(self, scenario: Scenario, spec: RunSpec, until: float | None,
                deadline_s: float | None) -> RunOutcome:

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from farmsim.record.result import Result
     from farmsim.scenario import Scenario
 
-__all__ = ["RunOutcome", "RunSpec", "flatten", "point_key", "run_key", "run_metrics", "run_one",
-           "scenario_fingerprint"]
+__all__ = ["CACHED_POINTS", "RunOutcome", "RunSpec", "flatten", "point_key", "prime", "run_key",
+           "run_metrics", "run_one", "scenario_fingerprint"]
 
 #: Leaves of a summary that are not metrics (ids and names).
 _NOT_METRICS = ("seed", "simulated_s")
@@ -168,9 +168,18 @@ def run_metrics(result: Result, deadline_s: float | None = None) -> dict[str, fl
     return metrics
 
 
+#: How many points' scenarios a process keeps (:func:`prime`, :func:`run_one`).
+CACHED_POINTS = 64
 # The scenarios of the last points a process ran, by point key: a point's replications
 # validate its overrides once.
 _CACHE: dict[str, Scenario] = {}
+
+
+def prime(scenarios: Mapping[str, Scenario]) -> None:
+    """Keep these points' scenarios (by point key) for this process's runs, and a pool's
+    forked from it."""
+    _CACHE.clear()
+    _CACHE.update(dict(list(scenarios.items())[:CACHED_POINTS]))
 
 
 def run_one(scenario: Scenario, spec: RunSpec, until: float | None,
@@ -201,7 +210,7 @@ def _point_scenario(scenario: Scenario, spec: RunSpec) -> Scenario:
         found = scenario.variant(spec.variant) if spec.variant is not None else scenario
         if spec.overrides:
             found = found.with_overrides(spec.overrides)
-        if len(_CACHE) >= 64:
+        if len(_CACHE) >= CACHED_POINTS:
             _CACHE.clear()
         _CACHE[spec.point_key] = found
     return found

@@ -43,9 +43,11 @@ from farmsim.sweeps.executors import make_executor
 from farmsim.sweeps.grid import MAX_RUNS, Axis, Point, axes_from, points, value_label
 from farmsim.sweeps.recommendation import duration_text
 from farmsim.sweeps.runs import (
+    CACHED_POINTS,
     RunOutcome,
     RunSpec,
     point_key,
+    prime,
     run_key,
     scenario_fingerprint,
 )
@@ -694,10 +696,10 @@ def sweep(
     until_s = _duration("until", until)
     deadline_s = _duration("deadline", deadline)
     mean_interval([1.0, 2.0], confidence)  # checks confidence
-    _validate_points(scenario, axes, grid_points)
+    fingerprint = scenario_fingerprint(scenario)
+    _validate_points(scenario, axes, grid_points, fingerprint)
     seeds = replication_seeds(base_seed, replications, len(grid_points),
                               common=common_random_numbers)
-    fingerprint = scenario_fingerprint(scenario)
     settings = {"until": until_s, "deadline": deadline_s}
     specs = []
     for p in grid_points:
@@ -757,10 +759,13 @@ def _duration(what: str, value: float | str | None) -> float | None:
     return seconds
 
 
-def _validate_points(scenario: Scenario, axes: Sequence[Axis], grid_points: Sequence[Point]
-                     ) -> None:
+def _validate_points(scenario: Scenario, axes: Sequence[Axis], grid_points: Sequence[Point],
+                     fingerprint: str) -> None:
     """Build the scenario of each point (up to :data:`VALIDATE_POINTS`), so a value that
-    breaks a rule stops the sweep before any run, its point named."""
+    breaks a rule stops the sweep before any run, its point named. The first points' scenarios
+    are kept for the runs (:func:`~farmsim.sweeps.runs.prime`: this process's, and a forked
+    pool's, runs do not build them again)."""
+    built: dict[str, Scenario] = {}
     for p in grid_points[:VALIDATE_POINTS]:
         variant, overrides = p.variant(axes), p.overrides(axes)
         if variant is None and not overrides:
@@ -768,8 +773,11 @@ def _validate_points(scenario: Scenario, axes: Sequence[Axis], grid_points: Sequ
         try:
             s = scenario.variant(variant) if variant is not None else scenario
             if overrides:
-                s.with_overrides(overrides)
+                s = s.with_overrides(overrides)
         except ScenarioError as exc:
             where = f"sweep point {p.index} ({p.label(axes)})"
             raise ScenarioError([f"{where}: {problem}" for problem in exc.problems],
                                 source=exc.source) from None
+        if len(built) < CACHED_POINTS:
+            built[point_key(fingerprint, variant, overrides)] = s
+    prime(built)
