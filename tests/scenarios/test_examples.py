@@ -86,14 +86,21 @@ def test_example_keeps_the_invariants(example):
 
 def test_example_report_has_a_panel_per_plot_and_no_warning(example):
     """The report of each example renders (warnings are errors in this suite) with every plot,
-    but the limit panel of a farm without limits."""
+    but the limit panel of a farm without limits and the worker-share panel of a farm where no
+    jobs of equal priority competed for workers, and the cost panel of a farm that costs nothing
+    (panels with nothing to show are left out)."""
     from farmsim.analysis import render_report
     from farmsim.analysis.report import PLOTS
 
     result = example[2]
     page = render_report(result)
     has_limits = len(result.catalog.limit_names) > 0
-    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - (not has_limits)
+    summary = result.summary()
+    competed = any(group["jain"] is not None for queue in
+                   summary["fairness"]["worker_share"].values() for group in queue.values())
+    paid = summary["cost_usd"]["total"] > 0
+    assert page.count('<img src="data:image/png;base64,') == (
+        len(PLOTS) - (not has_limits) - (not competed) - (not paid))
     assert ('alt="Limit usage"' in page) == has_limits
 
 

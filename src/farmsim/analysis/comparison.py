@@ -21,6 +21,7 @@ pandas is imported only by :meth:`Comparison.table` (and by the tables of the re
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -114,6 +115,35 @@ class Comparison:
     def __repr__(self) -> str:
         return (f"Comparison({self.scenario!r}, seed {self.seed}, variants "
                 f"{', '.join(self.names)})")
+
+    def _repr_html_(self) -> str:
+        """The metrics table as HTML, which Jupyter shows for a comparison: a row per metric
+        (:func:`metric_rows`, formatted as the report shows them), a column per variant (what
+        it sets in the header's tooltip), the best value of each row in bold. From the
+        metrics alone: nothing is plotted. Every text is escaped."""
+        e = html.escape
+        rows = metric_rows(self.metrics())
+        names = self.names
+        left, right = 'style="text-align:left"', 'style="text-align:right"'
+        sets = {v.name: "; ".join(f"{path}: {value}" for path, value in v.overrides.items())
+                or "(the scenario as it is)" for v in self.variants}
+        n = len(self)
+        parts = [f'<div class="farmsim-comparison"><p><strong>farmsim Comparison</strong>: '
+                 f"{e(self.scenario)}, {n} variant{'s' if n != 1 else ''}, seed {self.seed}, "
+                 f"{e(self.runs_text())}</p>", "<table>",
+                 f"<tr><th {left}>metric</th>"
+                 + "".join(f'<th {right} title="{e(sets[name])}">{e(name)}</th>'
+                           for name in names) + "</tr>"]
+        for row in rows:
+            best = set(row.best())
+            cells = "".join(
+                f"<td {right}>{'<b>' if name in best else ''}"
+                f"{e(format_metric(row.kind, row.values[name]))}"
+                f"{'</b>' if name in best else ''}</td>" for name in names)
+            parts.append(f"<tr><th {left}>{e(row.label)}</th>{cells}</tr>")
+        parts += ["</table>", "<p>Bold: the best of each row.</p>" if any(
+            row.best() for row in rows) else "", "</div>"]
+        return "\n".join(part for part in parts if part)
 
     @property
     def names(self) -> list[str]:

@@ -90,7 +90,7 @@ def variant_turnaround_ecdf(comparison: Comparison, band: str | None = None,
     ax.set_xlim(0, top * 1.02 or 1.0)
     ax.set_ylim(0, 1.05)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    plots._legend(ax, loc="lower right")
     return ax
 
 
@@ -108,7 +108,8 @@ def variant_wait_by_priority(comparison: Comparison, ax: Axes | None = None) -> 
     ax.set(title="Task wait by priority", xlabel="priority",
            ylabel=f"wait, READY to assigned ({unit})")
     if not bands:
-        return plots._say(ax, "no task was assigned to a worker")
+        return plots._say(ax, "no task was assigned to a worker" if len(_all_priorities(comparison))
+                          else "no jobs submitted")
     n = len(metrics)
     width = 0.8 / n
     for i, (name, m) in enumerate(metrics.items()):
@@ -123,9 +124,10 @@ def variant_wait_by_priority(comparison: Comparison, ax: Axes | None = None) -> 
                   for m in metrics.values()) for b in bands]
     ax.set_xticks(np.arange(len(bands)),
                   [f"{b}\n({c:,} task runs)" for b, c in zip(bands, counts, strict=True)])
-    ax.set_ylim(0, max(max(tops, default=0.0) / scale * 1.25, 1e-9))
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small", ncols=min(n + 1, 4))
+    legend = plots._legend(ax)
+    top = max(max(tops, default=0.0) / scale * 1.05, 1e-9)
+    ax.set_ylim(0, top / (1.0 - plots._height_share(ax, legend)))
     return ax
 
 
@@ -182,7 +184,7 @@ def variant_worker_share(comparison: Comparison, ax: Axes | None = None) -> Axes
 
 def variant_jobs_running(comparison: Comparison, ax: Axes | None = None) -> Axes:
     """Jobs in progress over time (from their first task's assignment to their end), one step
-    line per variant."""
+    line per variant (each bin's mean, over a long run: :mod:`farmsim.analysis.plots`)."""
     ax = plots._axes(ax)
     first = next(iter(comparison.results.values()))
     tx = plots._time_axis(first)
@@ -192,22 +194,25 @@ def variant_jobs_running(comparison: Comparison, ax: Axes | None = None) -> Axes
         return plots._say(ax, "no jobs submitted")
     if end <= 0:
         return plots._say(ax, "the runs ended at time 0")
+    grids = []
     for i, (name, result) in enumerate(comparison.results.items()):
         jobs = result.jobs
         started = np.sort(jobs["started_at"].dropna().to_numpy(np.float64))
         ended = np.sort(jobs["ended_at"].dropna().to_numpy(np.float64))
-        grid = plots._grid(np.concatenate([started, ended]), result.catalog.end_time)
-        count = (np.searchsorted(started, grid, side="right")
-                 - np.searchsorted(ended, grid, side="right"))
-        ax.step(tx.x(grid), count, where="post", color=f"C{i % 10}", label=name)
+        grid = plots._timeline(np.concatenate([started, ended]), result.catalog.end_time)
+        ax.step(tx.x(grid.points), grid.counts(started, ended), where="post",
+                color=f"C{i % 10}", label=name)
+        grids.append(grid)
+    ax.set_ylabel(_label(grids, "jobs started, not ended"))
     tx.apply(ax, end)
-    plots._count_axis(ax, margin=1.15)
-    ax.legend(loc="upper right", fontsize="small")
+    plots._legend(ax, loc="upper right")
+    plots._count_axis(ax)
     return ax
 
 
 def variant_workers_busy(comparison: Comparison, ax: Axes | None = None) -> Axes:
-    """Busy (RUNNING) workers over time, one step line per variant."""
+    """Busy (RUNNING) workers over time, one step line per variant (each bin's mean, over a long
+    run)."""
     ax = plots._axes(ax)
     first = next(iter(comparison.results.values()))
     tx = plots._time_axis(first)
@@ -217,30 +222,40 @@ def variant_workers_busy(comparison: Comparison, ax: Axes | None = None) -> Axes
         return plots._say(ax, "no workers in this farm")
     if end <= 0:
         return plots._say(ax, "the runs ended at time 0")
+    grids = []
     for i, (name, result) in enumerate(comparison.results.items()):
         grid, running = _running_workers(result)
-        ax.step(tx.x(grid), running, where="post", color=f"C{i % 10}", label=name)
+        ax.step(tx.x(grid.points), running, where="post", color=f"C{i % 10}", label=name)
+        grids.append(grid)
+    ax.set_ylabel(_label(grids, "workers RUNNING"))
     tx.apply(ax, end)
-    plots._count_axis(ax, margin=1.15)
-    ax.legend(loc="lower left", fontsize="small")
+    plots._legend(ax, loc="upper right")
+    plots._count_axis(ax)
     return ax
 
 
 # ---------------------------------------------------------------------------- helpers
 
 
-def _running_workers(result: BaseResult) -> tuple[np.ndarray, np.ndarray]:
-    """The time points of a run and its workers RUNNING at each."""
+def _label(grids: list[plots._Grid], quantity: str) -> str:
+    """The y label of lines drawn on ``grids``: that of the first binned one (the variants of a
+    comparison run for the same time, so their bins are alike), or ``quantity``."""
+    binned = next((g for g in grids if g.binned), None)
+    return binned.label(quantity) if binned is not None else quantity
+
+
+def _running_workers(result: BaseResult) -> tuple[plots._Grid, np.ndarray]:
+    """The time grid of a run and its workers RUNNING at each point (a bin's mean)."""
     w = result.workers
     if not len(w):
-        return np.array([0.0, result.catalog.end_time]), np.zeros(2, dtype=np.int64)
+        return plots._Grid(np.array([0.0, result.catalog.end_time])), np.zeros(2)
     w = w.iloc[np.argsort(w["time"].to_numpy(), kind="stable")]
     names = list(w["status"].cat.categories)
     grid, counts = plots._state_counts(w["time"].to_numpy(), w["worker_id"].cat.codes.to_numpy(),
                                        w["status"].cat.codes.to_numpy(), len(names),
                                        result.catalog.end_time)
     if WorkerStatus.RUNNING not in names:
-        return grid, np.zeros(len(grid), dtype=np.int64)
+        return grid, np.zeros(len(grid.points))
     return grid, counts[:, names.index(WorkerStatus.RUNNING)]
 
 

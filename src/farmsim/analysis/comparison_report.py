@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from farmsim.analysis import comparison_plots as cplots
 from farmsim.analysis import plots
 from farmsim.analysis.comparison import format_metric, metric_rows
-from farmsim.analysis.report import _STYLE, _e, _figure
+from farmsim.analysis.report import _STYLE, SHOWN_EMPTY, _e, _figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -71,7 +71,10 @@ def render_comparison_report(comparison: Comparison, *, links: bool = False) -> 
         "got them all.</p>",
         "<h2>Plots</h2>",
     ]
-    for ax, caption in _figures(comparison):
+    figures, left_out = _figures(comparison)
+    parts += [f"<p>Not drawn, {_e(why)}: {_e('; '.join(titles))}.</p>"
+              for why, titles in left_out.items()]
+    for ax, caption in figures:
         parts += _figure(ax, caption)
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
@@ -134,16 +137,24 @@ def _metric_table(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _figures(comparison: Comparison) -> list[tuple[Axes, str]]:
-    """The report's figures (an Axes of each, whose figure is drawn) and their captions."""
-    from matplotlib.figure import Figure
-
+def _figures(comparison: Comparison) -> tuple[list[tuple[Axes, str]], dict[str, list[str]]]:
+    """The report's figures (an Axes of each, whose figure is drawn) and their captions; and
+    the titles of the plots left out, having nothing to show, by what they say (a plot that
+    says no task was assigned is drawn: that is its outcome)."""
     out: list[tuple[Axes, str]] = []
+    left_out: dict[str, list[str]] = {}
+
+    def add(ax: Axes, caption: str) -> None:
+        said = plots._said(ax)
+        if said is None or said in SHOWN_EMPTY:
+            out.append((ax, caption))
+        else:
+            left_out.setdefault(said, []).append(ax.get_title())
+
     bands = cplots.priority_bands(comparison)
     if len(bands) > 1:
         shown = list(reversed(bands))[:_MAX_PANELS]
-        figure = Figure(figsize=(10, 4.5) if len(shown) <= 2 else (10, 8.5),
-                        layout="constrained")
+        figure = plots._new_figure((10, 4.5) if len(shown) <= 2 else (10, 8.5))
         cols = min(len(shown), 2)
         axes = figure.subplots(math.ceil(len(shown) / cols), cols, squeeze=False).ravel()
         for ax, band in zip(axes, shown, strict=False):
@@ -157,24 +168,34 @@ def _figures(comparison: Comparison) -> list[tuple[Axes, str]]:
                      "within it, one line per variant. A line further left is faster.")
         out.append((axes[0], caption))
     else:
-        out.append((cplots.variant_turnaround_ecdf(comparison),
-                    "Job turnaround: for each turnaround, the fraction of the jobs that "
-                    "succeeded within it, one line per variant. A line further left is faster."))
-    out.append((cplots.variant_wait_by_priority(comparison),
-                "Task wait (READY until assigned to a worker) by priority band of the task's "
-                "job: the mean (bars) and the 95th percentile (black ticks) per variant."))
-    out.append((cplots.variant_worker_share(comparison),
-                "Jobs of one queue and priority that waited for workers at the same time: each "
-                "job's mean workers while it competed, over its group's mean (1 is an equal "
-                "split, 0 a job that got none), per variant; Jain's index under each."))
-    figure = Figure(figsize=(10, 7), layout="constrained")
+        add(cplots.variant_turnaround_ecdf(comparison),
+            "Job turnaround: for each turnaround, the fraction of the jobs that succeeded "
+            "within it, one line per variant. A line further left is faster.")
+    add(cplots.variant_wait_by_priority(comparison),
+        "Task wait (READY until assigned to a worker) by priority band of the task's job: the "
+        "mean (bars) and the 95th percentile (black ticks) per variant.")
+    add(cplots.variant_worker_share(comparison),
+        "Jobs of one queue and priority that waited for workers at the same time: each job's "
+        "mean workers while it competed, over its group's mean (1 is an equal split, 0 a job "
+        "that got none), per variant; Jain's index under each.")
+    # Jobs in progress above busy workers, sharing the time axis (either alone when the other
+    # has nothing to show).
+    jobs = ("Jobs in progress (from their first assignment to their end) over time, one line "
+            "per variant.")
+    workers = "Busy workers over time, one line per variant."
+    figure = plots._new_figure((10, 7))
     top, bottom = figure.subplots(2, 1, sharex=True)
     cplots.variant_jobs_running(comparison, ax=top)
     cplots.variant_workers_busy(comparison, ax=bottom)
-    top.set_xlabel("")
-    out.append((top, "Jobs in progress (from their first assignment to their end) and busy "
-                     "workers over time, one line per variant."))
-    return out
+    if plots._said(top) is None and plots._said(bottom) is None:
+        top.set_xlabel("")
+        out.append((top, "Jobs in progress (from their first assignment to their end) and "
+                         "busy workers over time, one line per variant."))
+    else:
+        for ax, plot, caption in ((top, cplots.variant_jobs_running, jobs),
+                                  (bottom, cplots.variant_workers_busy, workers)):
+            add(ax if plots._said(ax) is not None else plot(comparison), caption)
+    return out, left_out
 
 
 def _shown(value: Any) -> str:

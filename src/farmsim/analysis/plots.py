@@ -3,8 +3,18 @@
 Each function takes the result and an optional matplotlib ``ax`` and draws on it, returning the
 Axes (as networkx's ``draw(G, ax=None)`` does). Without ``ax`` a new figure is made with
 :class:`matplotlib.figure.Figure`, without pyplot, so no GUI backend is involved; save it with
-``ax.figure.savefig(...)``. matplotlib is imported inside the functions only: importing this
-module does not load it.
+``ax.figure.savefig(...)``. Given an ``ax`` (one of a grid of subplots, say), a plot draws on it
+alone: it neither makes nor resizes a figure, and its legend sits inside its own Axes, with
+room kept for it above the data. matplotlib is imported inside the functions only: importing
+this module does not load it.
+
+Plots against time draw every change of a short history. A long one (more than
+:data:`MAX_POINTS` distinct times: a week of 50,000 task runs) is drawn on bins of time, at most
+:data:`BINS` of a round width (15 minutes for a week): each bin's time-weighted mean (the y
+axis says so: ``tasks (mean per 15m)``), and for limits and queue backlogs a shade up to the
+bin's peak; the worker timeline draws runs closer than a thousandth of its time axis as one
+bar. So the drawing (and the report's images) keep the same size whatever the number of
+changes.
 
 The time axes show wall-clock time from the scenario's ``start``, in its time zone: a matplotlib
 date axis (AutoDateLocator) whose ticks read as days and hours, the first one shown with its
@@ -15,7 +25,8 @@ since t=0, in days, hours, minutes ("0", "12h", "1d", "1d 12h"). Either way the 
 days (matplotlib date numbers, or days since t=0), so a ``datetime`` can be drawn on a date
 axis as it is. A plot with nothing to show says why on its
 Axes, in words ("no jobs submitted", "no limits in this farm", "the run ended at time 0",
-...). Without matplotlib, a plot function raises :class:`MatplotlibMissingError`.
+...). Legends list only what occurs: statuses no task or worker was ever in are left out.
+Without matplotlib, a plot function raises :class:`MatplotlibMissingError`.
 
 A saved result (``Result.load``) keeps what its ``summary.json`` holds: without a ``start``
 there (``summary.json`` of this release keeps none), its plots show elapsed time; fleets are
@@ -30,10 +41,11 @@ import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from farmsim._progress import hms
 from farmsim.errors import FarmsimError, UsageError
 from farmsim.model.enums import TaskRunStatus, WorkerStatus
 from farmsim.record import fairness
@@ -41,6 +53,8 @@ from farmsim.record import fairness
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
 
     from farmsim.record.base import BaseResult
 
@@ -58,8 +72,20 @@ __all__ = [
     "workers_busy",
 ]
 
-#: Most time points drawn by the time-series plots; longer histories are sampled on a grid.
-MAX_POINTS = 2000
+#: Most distinct times of a history the plots against time draw as they are; a longer one is
+#: drawn on bins of time (:data:`BINS`).
+MAX_POINTS = 1000
+#: Most bins of time a long history is drawn on; also the worker timeline's resolution (runs
+#: closer than 1/BINS of its time axis are drawn as one bar).
+BINS = 1000
+#: The widths of the bins (seconds) a long history is drawn on: the first that gives at most
+#: :data:`BINS` bins (past the last, whole multiples of it).
+_BIN_WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600,
+               6 * 3600, 12 * 3600, 86400)
+#: Where a legend sits in its Axes.
+_Corner = Literal["upper left", "upper right", "lower left", "lower right"]
+#: The gid of the text a plot with nothing to show says (:func:`_said`).
+_SAID = "farmsim:nothing-to-show"
 #: Durations (the box plots' axes) longer than these are drawn in days, hours, minutes.
 _DAYS_ABOVE_S = 3 * 86400.0
 _HOURS_ABOVE_S = 3 * 3600.0
@@ -113,6 +139,7 @@ _NO_LIMITS = "no limits in this farm"
 _NO_WORKERS = "no workers in this farm"
 _AT_TIME_0 = "the run ended at time 0"
 _NO_PRICES = "the fleets' or limits' prices are not in this results folder"
+_NOTHING_PAID = "the fleets and limits cost nothing"
 _MISSING = object()
 
 
@@ -127,7 +154,8 @@ class MatplotlibMissingError(FarmsimError, ImportError):
 
 
 def tasks_by_status(result: BaseResult, ax: Axes | None = None) -> Axes:
-    """Stacked area of the number of tasks in each TaskRunStatus over time."""
+    """Stacked area of the number of tasks in each TaskRunStatus over time (each bin's mean,
+    over a long run); statuses no task was in are left out."""
     ax = _axes(ax)
     ev = result.task_events
     tx = _time_axis(result)
@@ -141,16 +169,18 @@ def tasks_by_status(result: BaseResult, ax: Axes | None = None) -> Axes:
                                  ev["status"].cat.codes.to_numpy(), len(names),
                                  result.catalog.end_time)
     shown = [s for s in _TASK_STATUS_STYLE if s in names and counts[:, names.index(s)].any()]
-    ax.stackplot(tx.x(grid), *(counts[:, names.index(s)] for s in shown), labels=shown,
+    ax.stackplot(tx.x(grid.points), *(counts[:, names.index(s)] for s in shown), labels=shown,
                  colors=[_TASK_STATUS_STYLE[s] for s in shown], step="post", linewidth=0)
+    ax.set_ylabel(grid.label("tasks"))
     _legend(ax, reverse=True)
-    tx.apply(ax, grid[-1])
+    tx.apply(ax, grid.points[-1])
     _count_axis(ax)
     return ax
 
 
 def queue_backlog(result: BaseResult, ax: Axes | None = None) -> Axes:
-    """READY tasks over time, one line per queue."""
+    """READY tasks over time, one line per queue that had any (each bin's mean over a long run,
+    shaded up to its peak)."""
     ax = _axes(ax)
     ev = result.task_events
     tx = _time_axis(result)
@@ -167,14 +197,19 @@ def queue_backlog(result: BaseResult, ax: Axes | None = None) -> Axes:
     queue = job_queue[ev["job_id"].cat.codes.to_numpy()]
     time = ev["time"].to_numpy()
     end = result.catalog.end_time
-    for q, name in enumerate(result.catalog.queue_names):
-        mine = queue == q
-        enter = np.sort(time[mine & (status == ready)])
-        leave = np.sort(time[mine & (prev == ready)])
-        grid = _grid(np.concatenate([enter, leave]), end)
-        count = (np.searchsorted(enter, grid, side="right")
-                 - np.searchsorted(leave, grid, side="right"))
-        ax.step(tx.x(grid), count, where="post", label=name)
+    steps = [_Steps.counting(np.sort(time[(queue == q) & (status == ready)]),
+                             np.sort(time[(queue == q) & (prev == ready)]))
+             for q in range(len(result.catalog.queue_names))]
+    grid = _timeline(time[(status == ready) | (prev == ready)], end)
+    drawn = [q for q, s in enumerate(steps) if len(s.times)] or range(len(steps))
+    for q in drawn:
+        count = grid.values(steps[q])
+        (line,) = ax.step(tx.x(grid.points), count, where="post",
+                          label=result.catalog.queue_names[q])
+        if grid.binned:
+            ax.fill_between(tx.x(grid.points), count, grid.peaks(steps[q]), step="post",
+                            color=line.get_color(), alpha=0.2, linewidth=0)
+    ax.set_ylabel(grid.label("READY tasks", peaks=True))
     _legend(ax)
     tx.apply(ax, max(end, float(time.max())))
     _count_axis(ax)
@@ -182,8 +217,9 @@ def queue_backlog(result: BaseResult, ax: Axes | None = None) -> Axes:
 
 
 def workers_busy(result: BaseResult, ax: Axes | None = None) -> Axes:
-    """Workers by WorkerStatus (RUNNING, IDLE, ...) over time, stacked; with several fleets, the
-    RUNNING and IDLE layers are split by fleet (one shade each, the first fleet darkest)."""
+    """Workers by WorkerStatus (RUNNING, IDLE, ...) over time, stacked (each bin's mean, over a
+    long run); with several fleets, the RUNNING and IDLE layers are split by fleet (one shade
+    each, the first fleet darkest). Statuses no worker was in are left out."""
     ax = _axes(ax)
     w = result.workers
     tx = _time_axis(result)
@@ -193,19 +229,21 @@ def workers_busy(result: BaseResult, ax: Axes | None = None) -> Axes:
     if result.catalog.end_time <= 0:
         return _say(ax, _AT_TIME_0)
     grid, layers = _worker_layers(result)
-    ax.stackplot(tx.x(grid), *(values for _, values, _ in layers),
+    ax.stackplot(tx.x(grid.points), *(values for _, values, _ in layers),
                  labels=[label for label, _, _ in layers],
                  colors=[color for _, _, color in layers], step="post", linewidth=0)
+    ax.set_ylabel(grid.label("workers"))
     _legend(ax, reverse=True)
-    tx.apply(ax, grid[-1])
+    tx.apply(ax, grid.points[-1])
     _count_axis(ax)
     return ax
 
 
-def _worker_layers(result: BaseResult) -> tuple[np.ndarray, list[tuple[str, np.ndarray, Any]]]:
+def _worker_layers(result: BaseResult) -> tuple[_Grid, list[tuple[str, np.ndarray, Any]]]:
     """The time points and the stacked layers of :func:`workers_busy` (bottom first): (label,
     workers at each point, colour). With several fleets, RUNNING and IDLE have a layer per
-    fleet ("RUNNING (linux)"), in the workers table's fleet order."""
+    fleet ("RUNNING (linux)"), in the workers table's fleet order. A layer no worker was ever
+    in is left out (but for IDLE, when no worker was in any)."""
     w = result.workers
     w = w.iloc[np.argsort(w["time"].to_numpy(), kind="stable")]
     names = list(w["status"].cat.categories)
@@ -218,28 +256,30 @@ def _worker_layers(result: BaseResult) -> tuple[np.ndarray, list[tuple[str, np.n
                                  fleet_index * len(names) + w["status"].cat.codes.to_numpy(),
                                  len(fleets) * len(names) if split else len(names),
                                  result.catalog.end_time)
-    by_fleet = counts.reshape(len(grid), -1, len(names))
+    by_fleet = counts.reshape(len(grid.points), -1, len(names))
     total = by_fleet.sum(axis=1)
-    always = (WorkerStatus.RUNNING, WorkerStatus.IDLE)
     fleet_names = _fleet_names(result)
     ids = w["fleet_id"].cat.categories
     layers: list[tuple[str, np.ndarray, Any]] = []
     for s, color in _WORKER_STATUS_STYLE.items():
-        if s not in names or not (s in always or total[:, names.index(s)].any()):
+        if s not in names or not total[:, names.index(s)].any():
             continue
-        if split and s in always:
+        if split and s in (WorkerStatus.RUNNING, WorkerStatus.IDLE):
             layers += [(f"{s} ({fleet_names.get(str(ids[f]), str(ids[f]))})",
                         by_fleet[:, j, names.index(s)], _shade(color, j, len(fleets)))
-                       for j, f in enumerate(fleets)]
+                       for j, f in enumerate(fleets) if by_fleet[:, j, names.index(s)].any()]
         else:
             layers.append((str(s), total[:, names.index(s)], color))
+    if not layers:  # (no worker in a status drawn: the IDLE layer, at 0)
+        layers.append((str(WorkerStatus.IDLE), np.zeros(len(grid.points)),
+                       _WORKER_STATUS_STYLE[WorkerStatus.IDLE]))
     return grid, layers
 
 
 def fleet_size(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Workers online in each fleet over time, one step line per fleet (and their sum, dashed,
-    when there are several). A worker is online from its STARTED to its STOPPED record: the
-    time it is paid for."""
+    when there are several; each bin's mean over a long run). A worker is online from its
+    STARTED to its STOPPED record: the time it is paid for."""
     ax = _axes(ax)
     tx = _time_axis(result)
     ax.set(title="Fleet size (workers online)", xlabel=tx.label, ylabel="workers online")
@@ -249,17 +289,20 @@ def fleet_size(result: BaseResult, ax: Axes | None = None) -> Axes:
     end = result.catalog.end_time
     if end <= 0:
         return _say(ax, _AT_TIME_0)
-    grid = _grid(np.concatenate([f.changes for f in fleets]), end)
-    total = np.zeros(len(grid), dtype=np.int64)
+    grid = _timeline(np.concatenate([f.changes for f in fleets]), end)
+    total = np.zeros(len(grid.points))
+    online = [len(f.started) > 0 for f in fleets]
     for n, f in enumerate(fleets):
-        count = f.online(grid)
+        count = grid.values(_Steps.counting(f.started, f.stopped))
         total += count
-        ax.step(tx.x(grid), count, where="post", color=f"C{n % 10}", label=f.name)
-    if len(fleets) > 1:
-        ax.step(tx.x(grid), total, where="post", color="black", linestyle="--", linewidth=1,
-                label="all fleets")
+        if online[n] or not any(online):  # (a fleet none of whose workers started: no line)
+            ax.step(tx.x(grid.points), count, where="post", color=f"C{n % 10}", label=f.name)
+    if sum(online) > 1:
+        ax.step(tx.x(grid.points), total, where="post", color="black", linestyle="--",
+                linewidth=1, label="all fleets")
+    ax.set_ylabel(grid.label("workers online"))
     _legend(ax)
-    tx.apply(ax, grid[-1])
+    tx.apply(ax, grid.points[-1])
     _count_axis(ax)
     return ax
 
@@ -267,10 +310,10 @@ def fleet_size(result: BaseResult, ax: Axes | None = None) -> Axes:
 def fleet_cost(result: BaseResult, ax: Axes | None = None) -> Axes:
     """Cumulative cost over time: each fleet's workers at its cost per worker-hour (from STARTED
     to STOPPED), each limit's licenses at its cost per hour (owned: its maxCount units while it
-    has one, the units in use while it has none; billed by usage: the units in use; limits
-    that cost nothing are left out), and their
-    total when there is more than one line. At the end of the run the fleets' lines add up to
-    the summary's ``cost_usd.workers``, the licenses' to its ``cost_usd.licenses``."""
+    has one, the units in use while it has none; billed by usage: the units in use), and their
+    total when there is more than one line. Fleets and limits that cost nothing are left out.
+    At the end of the run the fleets' lines add up to the summary's ``cost_usd.workers``, the
+    licenses' to its ``cost_usd.licenses``."""
     ax = _axes(ax)
     tx = _time_axis(result)
     ax.set(title="Cost over time (cumulative)", xlabel=tx.label, ylabel="cost (USD)")
@@ -284,23 +327,29 @@ def fleet_cost(result: BaseResult, ax: Axes | None = None) -> Axes:
         return _say(ax, _AT_TIME_0)
     if None in [f.cost_per_hour for f in fleets] + [lic.cost_per_hour for lic in licenses]:
         return _say(ax, _NO_PRICES)
-    grid = _grid(np.concatenate([*(f.changes for f in fleets),
-                                 *(lic.times for lic in licenses)]), end)
-    lines = [(f.name, f.cost(grid), "-") for f in fleets]
-    lines += [(f"{lic.name} licenses", lic.cost(grid), "--") for lic in licenses]
-    for n, (label, cost, style) in enumerate(lines):
-        ax.plot(tx.x(grid), cost, color=f"C{n % 10}", linestyle=style, label=label)
-    total = np.sum([cost for _, cost, _ in lines], axis=0)
+    paid = [(n, f) for n, f in enumerate(fleets) if (f.cost_per_hour or 0.0) > 0]
+    if not paid and not licenses:
+        return _say(ax, _NOTHING_PAID)
+    grid = _timeline(np.concatenate([*(f.changes for _, f in paid),
+                                     *(lic.times for lic in licenses)]), end)
+    t = grid.points
+    lines = [(f.name, f.cost(t), "-", f"C{n % 10}") for n, f in paid]
+    lines += [(f"{lic.name} licenses", lic.cost(t), "--", f"C{(len(fleets) + n) % 10}")
+              for n, lic in enumerate(licenses)]
+    for label, cost, style, color in lines:
+        ax.plot(tx.x(t), cost, color=color, linestyle=style, label=label)
+    total = np.sum([cost for _, cost, _, _ in lines], axis=0)
     if len(lines) > 1:
-        ax.plot(tx.x(grid), total, color="black", linewidth=1.5, label="total")
+        ax.plot(tx.x(t), total, color="black", linewidth=1.5, label="total")
     _legend(ax)
-    tx.apply(ax, grid[-1])
+    tx.apply(ax, t[-1])
     _money_axis(ax, float(total.max(initial=0.0)))
     return ax
 
 
 def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = None) -> Axes:
-    """Each limit's units in use over time (solid) against its maxCount (dashed).
+    """Each limit's units in use over time (solid; over a long run, each bin's mean, shaded up
+    to its peak) against its maxCount (dashed).
 
     Args:
         limit: one limit to draw, by name or id; default all of them.
@@ -325,27 +374,35 @@ def limit_usage(result: BaseResult, limit: str | None = None, ax: Axes | None = 
     usage = result.limit_usage
     codes = usage["limit_id"].cat.codes.to_numpy()
     end = c.end_time
+    times = usage["time"].to_numpy(dtype=np.float64)
+    grid = _timeline(times[np.isin(codes, chosen)], end)
+    x = tx.x(grid.points)
     for n, i in enumerate(chosen):
         rows = usage[codes == i]
-        time = np.concatenate([[0.0], rows["time"].to_numpy(), [end]])
-        count = np.concatenate([[0], rows["current_count"].to_numpy(), [0]])
-        count[-1] = count[-2]
+        steps = _Steps.of(rows["time"].to_numpy(), rows["current_count"].to_numpy())
         color = f"C{n % 10}"
-        ax.step(tx.x(time), count, where="post", color=color, label=c.limit_names[i])
+        name = str(c.limit_names[i])
+        mean = grid.values(steps)
+        ax.step(x, mean, where="post", color=color,
+                label=f"{name} (mean)" if grid.binned else name)
+        if grid.binned:
+            ax.fill_between(x, mean, grid.peaks(steps), step="post", color=color, alpha=0.25,
+                            linewidth=0, label=f"{name} (peak)")
         # maxCount from its own history: a change (UpdateLimit) shows at its time, marked
         changes = [(t, m) for t, m in _max_history(c, i, rows) if t <= end]
         top_time = np.array([t for t, _ in changes] + [end], dtype=np.float64)
         top = np.array([m for _, m in changes] + [changes[-1][1]], dtype=np.float64)
         if (top >= 0).any():
             ax.step(tx.x(top_time), np.where(top >= 0, top, np.nan), where="post",
-                    color=color, linestyle="--", label=f"{c.limit_names[i]} maxCount")
+                    color=color, linestyle="--", label=f"{name} maxCount")
         for (t, new), (_, old) in zip(changes[1:], changes, strict=False):
             ax.axvline(float(tx.x(t)), color=color, linestyle=":", linewidth=1)
             ax.annotate(f"maxCount {_max_text(old)} \u2192 {_max_text(new)}",
                         (float(tx.x(t)), 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, -3), textcoords="offset points", va="top", fontsize=8,
                         color=color)
-    _legend(ax)
+    ax.set_ylabel(grid.label("units in use", peaks=True))
+    _legend(ax, loc="upper right")
     tx.apply(ax, end)
     _count_axis(ax, margin=1.08)  # keep a maxCount line off the frame
     return ax
@@ -431,8 +488,12 @@ def worker_share(result: BaseResult, ax: Axes | None = None) -> Axes:
 
 
 def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = None) -> Axes:
-    """Gantt chart: one row per worker (an evenly spaced sample of ``workers`` of those that ran
-    tasks), one bar per task run, coloured by job; runs that did not succeed are hatched.
+    """Gantt chart: one row per worker (the ``workers`` that were busy longest, in id order),
+    one bar per task run, coloured by job; runs that did not succeed are hatched. Runs of a
+    worker closer together than 1/:data:`BINS` of the time axis are drawn as one bar, in the
+    colour of the job that had most of its time (and the runs that did not succeed, merged
+    the same way among themselves, hatched over them): at most :data:`BINS` bars a worker,
+    however many runs.
 
     Raises:
         UsageError: ``workers`` is less than 1.
@@ -447,40 +508,73 @@ def worker_timeline(result: BaseResult, workers: int = 20, ax: Axes | None = Non
     if not len(runs):
         return _say(ax, _no_jobs_or(result, "no task ran on a worker"))
     end = result.catalog.end_time
-    start = runs["started_at"].to_numpy()
+    start = runs["started_at"].to_numpy(dtype=np.float64)
     stop = np.where(np.isnan(runs["ended_at"].to_numpy()), end, runs["ended_at"].to_numpy())
-    if max(end, float(stop.max())) <= 0:
+    stop = np.maximum(stop, start)
+    span = max(end, float(stop.max()))
+    if span <= 0:
         return _say(ax, _AT_TIME_0)
     codes = runs["worker_id"].cat.codes.to_numpy()
     used = np.unique(codes)
-    if len(used) > workers:
-        used = used[np.linspace(0, len(used) - 1, workers).round().astype(int)]
+    if len(used) > workers:  # the busiest (the first in id order among equals), in id order
+        busy = np.bincount(codes, weights=stop - start)[used]
+        used = np.sort(used[np.lexsort((used, -busy))[:workers]])
     job_codes = runs["job_id"].cat.codes.to_numpy()
-    ok = (runs["status"] == "SUCCEEDED").to_numpy()
+    failed = (runs["status"] != "SUCCEEDED").to_numpy()
     ids = runs["worker_id"].cat.categories
+    shown: set[int] = set()
     for row, w in enumerate(used):
         mine = codes == w
-        bars = list(zip(tx.x(start[mine]), tx.width(stop[mine] - start[mine]), strict=True))
-        colors = [f"C{j % 10}" for j in job_codes[mine]]
-        ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=colors, edgecolor="white",
-                       linewidth=0.3)
-        if not ok[mine].all():
-            bad = [b for b, good in zip(bars, ok[mine], strict=True) if not good]
-            ax.broken_barh(bad, (row - 0.4, 0.8), facecolors="none", edgecolor="black",
+        begin, finish, jobs = _merge_runs(start[mine], stop[mine], job_codes[mine], span / BINS)
+        shown.update(jobs.tolist())
+        bars = list(zip(tx.x(begin), tx.width(finish - begin), strict=True))
+        ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=[f"C{j % 10}" for j in jobs],
+                       edgecolor="white", linewidth=0.3 if len(bars) <= BINS // 5 else 0)
+        bad = mine & failed
+        if bad.any():  # (the runs that did not succeed, merged among themselves, hatched over)
+            begin, finish, _ = _merge_runs(start[bad], stop[bad], job_codes[bad], span / BINS)
+            ax.broken_barh(list(zip(tx.x(begin), tx.width(finish - begin), strict=True)),
+                           (row - 0.4, 0.8), facecolors="none", edgecolor="black",
                            hatch="///", linewidth=0.5)
     ax.set_yticks(range(len(used)), [_short(ids[w]) for w in used], fontsize="small")
-    ax.set_ylim(-0.6, len(used) - 0.4)
-    ax.invert_yaxis()
-    tx.apply(ax, max(end, float(stop.max())))
+    tx.apply(ax, span)
     names = result.jobs["name"].to_numpy()
-    shown = np.unique(job_codes[np.isin(codes, used)])
+    bottom = len(used) - 0.4
     if len(shown) <= 10:
         from matplotlib.patches import Patch
 
-        ax.legend(handles=[Patch(color=f"C{j % 10}", label=str(names[j])) for j in shown],
-                  fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  title="job")
+        legend = _legend(ax, handles=[Patch(color=f"C{j % 10}", label=str(names[j]))
+                                      for j in sorted(shown)], loc="lower right", title="job")
+        # rows kept free under the workers for the legend
+        bottom = -0.6 + (bottom + 0.6) / (1.0 - _height_share(ax, legend))
+    ax.set_ylim(bottom, -0.6)  # (the first worker at the top)
     return ax
+
+
+def _merge_runs(start: np.ndarray, stop: np.ndarray, job: np.ndarray,
+                resolution: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bars of one worker's runs (their start, stop and job code): each run is snapped out
+    to whole steps of ``resolution`` seconds, and runs whose snapped spans overlap (or touch,
+    for runs of the same job) make one bar, from its first start to its last stop, of the job
+    with most run time in it (the lowest job code among equals). The bars' snapped spans do
+    not overlap, so there are at most (the time spanned / ``resolution``) + 1 of them.
+    Returns (start, stop, job) per bar, in time order."""
+    order = np.argsort(start, kind="stable")
+    start, stop, job = start[order], stop[order], job[order]
+    first = np.floor(start / resolution)
+    last = np.maximum(np.ceil(stop / resolution), first + 1)
+    reach = np.maximum.accumulate(last)[:-1]  # how far the bars so far reach
+    new = np.ones(len(start), dtype=bool)
+    new[1:] = (first[1:] > reach) | ((first[1:] == reach) & (job[1:] != job[:-1]))
+    heads = np.flatnonzero(new)
+    bar = np.cumsum(new) - 1
+    # the run time of each (bar, job) pair; the most of each bar's
+    width = int(job.max(initial=0)) + 1
+    pairs, which = np.unique(bar * width + job, return_inverse=True)
+    time = np.bincount(which.ravel(), weights=stop - start)
+    best = np.lexsort((pairs % width, -time, pairs // width))
+    best = best[np.concatenate([[True], np.diff(pairs[best] // width) != 0])]
+    return start[heads], np.maximum.reduceat(stop, heads), pairs[best] % width
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -504,19 +598,33 @@ def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
     _require_matplotlib()
+    return _new_figure((10, 4.5)).add_subplot()
+
+
+def _new_figure(size: tuple[float, float]) -> Figure:
+    """A figure of ``size`` inches with constrained layout, without pyplot, on an Agg canvas
+    (which keeps its renderer: the plots measure their legends)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 4.5), layout="constrained")
-    return fig.add_subplot()
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _say(ax: Axes, message: str) -> Axes:
     """An Axes with nothing to draw: ``message`` in its middle, and no ticks."""
     ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
-            fontsize="large", color="gray")
+            fontsize="large", color="gray", gid=_SAID)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
+
+
+def _said(ax: Axes) -> str | None:
+    """What a plot with nothing to show says on ``ax`` (:func:`_say`); None for one that drew
+    something."""
+    return next((str(t.get_text()) for t in ax.texts if t.get_gid() == _SAID), None)
 
 
 def _no_jobs_or(result: BaseResult, message: str) -> str:
@@ -525,27 +633,51 @@ def _no_jobs_or(result: BaseResult, message: str) -> str:
 
 
 def _count_axis(ax: Axes, *, margin: float = 1.0) -> None:
-    """A y axis of counts: integer ticks, from 0 to at least 1 (also when every count is 0)."""
+    """A y axis of counts: integer ticks, from 0 to at least 1 (also when every count is 0),
+    with room above the data for the legend."""
     from matplotlib.ticker import MaxNLocator
 
-    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * margin)
+    top = max(ax.get_ylim()[1], 1.0) * margin
+    ax.set_ylim(0, top / (1.0 - _height_share(ax, ax.get_legend())))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _legend(ax: Axes, *, reverse: bool = False) -> None:
-    handles, labels = ax.get_legend_handles_labels()
+def _legend(ax: Axes, handles: list[Any] | None = None, *, reverse: bool = False,
+            loc: _Corner = "upper left", title: str | None = None) -> Legend | None:
+    """The legend of ``ax`` (of ``handles``, or of what is drawn), inside it at ``loc``: in as
+    many columns (up to 4) as fit in the Axes' width, small type. None when there is nothing
+    to list."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = [str(h.get_label()) for h in handles]
     if not handles:
-        return
+        return None
     if reverse:  # stacked areas: list the top layer first, as drawn
         handles, labels = handles[::-1], labels[::-1]
-    ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    legend = None
+    for ncols in range(min(len(handles), 4), 0, -1):
+        legend = ax.legend(handles, labels, fontsize="small", loc=loc, ncols=ncols, title=title,
+                           title_fontsize="small", framealpha=0.9)
+        if ncols == 1 or legend.get_window_extent().width <= 0.96 * ax.bbox.width:
+            break
+    return legend
+
+
+def _height_share(ax: Axes, legend: Legend | None) -> float:
+    """The share of ``ax``'s height ``legend`` takes (with its padding; none without one, at
+    most 0.6): what the data leaves free for it."""
+    if legend is None or ax.bbox.height <= 0:
+        return 0.0
+    return min(legend.get_window_extent().height / ax.bbox.height + 0.04, 0.6)
 
 
 def _money_axis(ax: Axes, top: float) -> None:
-    """A y axis of dollars from 0 to a little over ``top`` (to $1 when it is 0)."""
+    """A y axis of dollars from 0 to a little over ``top`` (to $1 when it is 0), with room
+    above the data for the legend."""
     from matplotlib.ticker import StrMethodFormatter
 
-    ax.set_ylim(0, top * 1.05 if top > 0 else 1.0)
+    ax.set_ylim(0, (top * 1.05 if top > 0 else 1.0) / (1.0 - _height_share(ax, ax.get_legend())))
     ax.yaxis.set_major_formatter(StrMethodFormatter("${x:,.0f}" if top >= 100 else "${x:,.2f}"))
 
 
@@ -926,34 +1058,129 @@ def _previous(keys: np.ndarray, status: np.ndarray) -> np.ndarray:
     return prev
 
 
-def _grid(times: np.ndarray, end: float) -> np.ndarray:
-    """The time points to draw: every change time (and 0 and the end), or a regular grid of
-    :data:`MAX_POINTS` points when there are more."""
+@dataclass(frozen=True)
+class _Steps:
+    """A step function of time: ``values[k]`` from ``times[k]`` (sorted, distinct) until the
+    next time; 0 before the first."""
+
+    times: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, times: Any, values: Any) -> _Steps:
+        """From changes in time order, several at one instant possible (the last counts)."""
+        t = np.asarray(times, dtype=np.float64)
+        v = np.asarray(values, dtype=np.float64)
+        last = np.append(t[1:] != t[:-1], True) if len(t) else np.zeros(0, dtype=bool)
+        return cls(t[last], v[last])
+
+    @classmethod
+    def counting(cls, enter: np.ndarray, leave: np.ndarray) -> _Steps:
+        """How many things are in, over time: each entered at a time of ``enter`` and left at
+        one of ``leave`` (both sorted)."""
+        t = np.unique(np.concatenate([enter, leave]).astype(np.float64))
+        n = np.searchsorted(enter, t, side="right") - np.searchsorted(leave, t, side="right")
+        return cls(t, n.astype(np.float64))
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        """The value just after each of the times ``t``."""
+        k = np.searchsorted(self.times, t, side="right") - 1
+        if not len(self.times):
+            return np.zeros(len(t))
+        return np.where(k >= 0, self.values[np.maximum(k, 0)], 0.0)
+
+    def area(self, t: np.ndarray) -> np.ndarray:
+        """The integral from 0 to each of the times ``t`` (value-seconds)."""
+        if not len(self.times):
+            return np.zeros(len(t))
+        before = np.concatenate([[0.0], np.cumsum(np.diff(self.times) * self.values[:-1])])
+        k = np.searchsorted(self.times, t, side="right") - 1
+        j = np.maximum(k, 0)
+        return np.where(k >= 0, before[j] + self.values[j] * (t - self.times[j]), 0.0)
+
+    def peak(self, edges: np.ndarray) -> np.ndarray:
+        """The highest value in each bin [edges[i], edges[i + 1])."""
+        top = self.at(edges[:-1])
+        inside = (self.times > edges[0]) & (self.times < edges[-1])
+        np.maximum.at(top, np.searchsorted(edges, self.times[inside], side="right") - 1,
+                      self.values[inside])
+        return top
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The time points a plot against time draws at: every change of a short history (and 0
+    and the end; ``width`` None), or for a long one the edges of bins of ``width`` seconds
+    from 0 to the end (the last bin may be shorter), each drawn at its mean (or peak)."""
+
+    points: np.ndarray
+    width: float | None = None
+
+    @property
+    def binned(self) -> bool:
+        return self.width is not None
+
+    def values(self, steps: _Steps) -> np.ndarray:
+        """What to draw of ``steps`` at each point, as a step line (where="post"): its value
+        there, or its mean over the bin from there (the last bin's again at the end)."""
+        if self.width is None:
+            return steps.at(self.points)
+        mean = np.diff(steps.area(self.points)) / np.diff(self.points)
+        return np.append(mean, mean[-1])
+
+    def peaks(self, steps: _Steps) -> np.ndarray:
+        """The highest value of ``steps`` in the bin from each point (as :meth:`values`)."""
+        if self.width is None:
+            return steps.at(self.points)
+        top = steps.peak(self.points)
+        return np.append(top, top[-1])
+
+    def counts(self, enter: np.ndarray, leave: np.ndarray) -> np.ndarray:
+        """:meth:`values` of :meth:`_Steps.counting`."""
+        return self.values(_Steps.counting(enter, leave))
+
+    def label(self, quantity: str, *, peaks: bool = False) -> str:
+        """An axis label of ``quantity``, saying what a bin shows when the grid has bins."""
+        if self.width is None:
+            return quantity
+        shade = "; shaded: peak" if peaks else ""
+        return f"{quantity} (mean per {hms(self.width)}{shade})"
+
+
+def _timeline(times: np.ndarray, end: float) -> _Grid:
+    """The grid to draw changes at ``times`` on, from 0 to the end (or the last change, if
+    later): every change time when there are at most :data:`MAX_POINTS`, else bins of the
+    first width of :data:`_BIN_WIDTHS` that gives at most :data:`BINS` of them."""
+    times = np.asarray(times, dtype=np.float64)
     top = max(end, float(times.max())) if len(times) else end
     points = np.unique(np.concatenate([[0.0], times, [top]]))
-    if len(points) > MAX_POINTS:
-        points = np.linspace(0.0, top, MAX_POINTS)
-    return points
+    if len(points) <= MAX_POINTS or top <= 0:
+        return _Grid(points)
+    width = next((float(w) for w in _BIN_WIDTHS if top / w <= BINS), None)
+    if width is None:
+        last = float(_BIN_WIDTHS[-1])
+        width = last * math.ceil(top / last / BINS)
+    edges = np.arange(0.0, top, width)
+    return _Grid(np.append(edges, top), width)
 
 
 def _state_counts(time: np.ndarray, keys: np.ndarray, status: np.ndarray, n_status: int,
-                  end: float) -> tuple[np.ndarray, np.ndarray]:
+                  end: float) -> tuple[_Grid, np.ndarray]:
     """How many keys (tasks, workers) are in each status over time.
 
     ``time``, ``keys`` and ``status`` (codes) are rows in time order, each the key's new
-    status. Returns the grid of time points and a (points, n_status) array of counts, each the
-    state just after that time.
+    status. Returns the grid (:func:`_timeline`) and a (points, n_status) array: the count
+    just after each point, or (on a grid of bins) the mean over the bin from it.
     """
     prev = _previous(keys, status)
-    grid = _grid(time, end)
-    counts = np.zeros((len(grid), n_status), dtype=np.int64)
+    grid = _timeline(time, end)
+    counts = np.zeros((len(grid.points), n_status))
     for s in range(n_status):
         enter = time[status == s]
         if not len(enter):
             continue
         leave = time[prev == s]  # both already sorted: rows are in time order
-        counts[:, s] = (np.searchsorted(enter, grid, side="right")
-                        - np.searchsorted(leave, grid, side="right"))
+        counts[:, s] = grid.counts(enter, leave)
     return grid, counts
 
 

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["render_report", "report_available", "write_report"]
 
 #: The report's sections of plots: (heading, ((plot function, caption), ...)), in page order.
-#: The limit panel is left out of the report of a farm without limits; the Fairness section
-#: opens with tables of wait and turnaround by priority band and by queue, the longest wait and
+#: A panel with nothing to show is left out (:func:`_panels`): the limit panel of a farm
+#: without limits, the cost of a farm that pays for nothing, ... The Fairness section opens
+#: with tables of wait and turnaround by priority band and by queue, the longest wait and
 #: Jain's index per queue and priority; the Fleets section with a table of the fleets.
 SECTIONS: tuple[tuple[str, tuple[tuple[Callable[..., Axes], str], ...]], ...] = (
     ("Plots", (
@@ -41,9 +42,11 @@ SECTIONS: tuple[tuple[str, tuple[tuple[Callable[..., Axes], str], ...]], ...] = 
          "SUCCEEDED."),
         (plots.queue_backlog, "READY tasks waiting in each queue over time."),
         (plots.limit_usage,
-         "Units of each limit in use (solid) against its maxCount (dashed)."),
+         "Units of each limit in use (solid; over a long run, the mean of each bin of time, "
+         "shaded up to its peak) against its maxCount (dashed)."),
         (plots.worker_timeline,
-         "Task runs on a sample of workers, coloured by job; hatched runs did not succeed."),
+         "Task runs on the workers busy longest, coloured by job; hatched runs did not "
+         "succeed (runs closer together than the plot can show are drawn as one bar)."),
     )),
     ("Fairness", (
         (plots.turnaround_by_priority,
@@ -68,6 +71,14 @@ SECTIONS: tuple[tuple[str, tuple[tuple[Callable[..., Axes], str], ...]], ...] = 
          "limit's licenses at its cost per hour, and their total."),
     )),
 )
+#: What a panel with nothing to show may say and still be drawn: an outcome the reader looks
+#: for in it. Any other such panel is left out of the page.
+SHOWN_EMPTY = frozenset({"no job succeeded", "no task was assigned to a worker",
+                         "no task ran on a worker", plots._NO_PRICES})
+#: Why panels are left out that the page says once (in a line of their section), because the
+#: whole run lacks it; a panel left out for another reason (no limits in the farm, no two
+#: jobs competing, nothing paid for) is left out silently.
+NOTED = frozenset({plots._NO_JOBS, plots._AT_TIME_0, plots._NO_WORKERS})
 #: Every (plot function, caption) of the report, in page order.
 PLOTS: tuple[tuple[Callable[..., Axes], str], ...] = tuple(
     plot for _, section in SECTIONS for plot in section)
@@ -122,16 +133,15 @@ def render_report(result: BaseResult) -> str:
     if notes:
         parts += ["<ul>", *(f"<li>{_e(n)}</li>" for n in notes), "</ul>"]
     for heading, section in SECTIONS:
-        parts.append(f"<h2>{_e(heading)}</h2>")
+        body: list[str] = []
         if heading == "Fairness":
-            parts += _fairness_tables(s.get("fairness") or fairness.summary(result))
+            body += _fairness_tables(s.get("fairness") or fairness.summary(result))
         if heading == "Fleets":
-            parts += _fleet_table(result)
-            parts += _queue_cost_table(s)
-        for plot, caption in section:
-            if plot is plots.limit_usage and not len(result.catalog.limit_names):
-                continue
-            parts += _figure(plot(result), caption)
+            body += _fleet_table(result)
+            body += _queue_cost_table(s)
+        body += _panels(result, section)
+        if body:  # (a section with nothing to show is left out)
+            parts += [f"<h2>{_e(heading)}</h2>", *body]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -165,6 +175,27 @@ def _figure(ax: Axes, caption: str) -> list[str]:
             f'<img src="data:image/png;base64,{_png(ax)}" alt="{_e(ax.get_title())}">',
             f"<figcaption>{_e(caption)}</figcaption>",
             "</figure>"]
+
+
+def _panels(result: BaseResult, section: tuple[tuple[Callable[..., Axes], str], ...]
+            ) -> list[str]:
+    """The HTML of a section's plots of ``result``: each as a figure, but those with nothing to
+    show (what the plot says, :data:`SHOWN_EMPTY`, aside); a line says why of those left out
+    for a reason of :data:`NOTED`."""
+    figures: list[str] = []
+    left_out: dict[str, list[str]] = {}
+    for plot, caption in section:
+        if plot is plots.limit_usage and not len(result.catalog.limit_names):
+            continue  # (the usual case, known without drawing)
+        ax = plot(result)
+        said = plots._said(ax)
+        if said is None or said in SHOWN_EMPTY:
+            figures += _figure(ax, caption)
+        elif said in NOTED:
+            left_out.setdefault(said, []).append(ax.get_title())
+    notes = [f"<p>Not drawn, {_e(why)}: {_e('; '.join(titles))}.</p>"
+             for why, titles in left_out.items()]
+    return notes + figures
 
 
 def _png(ax: Axes) -> str:
@@ -214,7 +245,7 @@ def _fairness_tables(fair: dict[str, Any]) -> list[str]:
     """The Fairness section's tables (the summary's ``fairness``, or for a results folder saved
     without it, the same computed from its tables): wait and turnaround by priority band and by
     queue, the longest wait, and Jain's index of each group of jobs of equal priority that
-    competed for workers."""
+    competed for workers. None for a run without jobs."""
     parts = []
     for key, what in (("by_priority", "priority"), ("by_queue", "queue")):
         waits = fair["task_wait_s"][key]
@@ -222,6 +253,8 @@ def _fairness_tables(fair: dict[str, Any]) -> list[str]:
         rows = [[name, wait["count"], _stats(wait), turnarounds.get(name, {}).get("count", 0),
                  _stats(turnarounds[name]) if name in turnarounds else "-"]
                 for name, wait in waits.items()]
+        if not rows:  # (no jobs: the section says so once, below)
+            return []
         parts += [f"<h3>Wait and turnaround by {what}</h3>", _table(
             [what, "task runs", "task wait", "jobs succeeded", "turnaround"], rows)]
     if fair.get("priority_bands") == "quarters":

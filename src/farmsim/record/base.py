@@ -9,7 +9,9 @@ a results folder, and the categories of the status columns.
 
 from __future__ import annotations
 
+import html
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from farmsim._progress import hms
 from farmsim._version import __version__
 from farmsim.errors import ResultsError, UsageError
 from farmsim.model.config import BUDGET_ACTION_TYPES
@@ -140,6 +143,14 @@ class BaseResult:
         """Headline metrics; the same keys as ``summary.json``."""
         raise NotImplementedError
 
+    def _repr_html_(self) -> str:
+        """A compact HTML summary, which Jupyter shows for a result: the scenario, seed and
+        simulated time, the jobs and task runs, turnaround and task wait (mean and p95),
+        worker-hours, utilisation and cost, and a table of the limits when the farm has any.
+        From :meth:`summary` alone: nothing is plotted."""
+        return _summary_html(self.summary(), kind=type(self).__name__,
+                            folder=getattr(self, "directory", None))
+
     def save(self, directory: str | Path, *, format: str = "parquet") -> Path:
         """Write every table (Parquet, or CSV with ``format="csv"``), ``summary.json`` and, last,
         ``manifest.json``: the run (farmsim version, format, scenario, seed) and the name and
@@ -180,6 +191,71 @@ class BaseResult:
         _write(out, MANIFEST, lambda path: path.write_text(
             json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
         return out
+
+
+def _summary_html(s: dict[str, Any], *, kind: str = "Result", folder: Any = None) -> str:
+    """The HTML of :meth:`BaseResult._repr_html_` for the summary ``s`` (``summary.json``'s
+    keys; those a results folder saved before they existed may lack are left out): ``kind``
+    names the class, ``folder`` the results folder it was read from (if any). Every text is
+    escaped."""
+    jobs = s.get("jobs") or {}
+    outcomes = ", ".join(f"{jobs[key]:,} {key.replace('_', ' ')}"
+                         for key in ("succeeded", "failed", "canceled", "suspended",
+                                     "not_compatible", "unfinished")
+                         if key in jobs and (jobs[key] or key in ("succeeded", "failed",
+                                                                   "unfinished")))
+    cost = s.get("cost_usd") or {}
+    rows: list[tuple[str, str]] = [
+        ("scenario", f"{s.get('scenario')} (seed {s.get('seed')})"),
+        ("simulated", hms(float(s.get("simulated_s") or 0.0))),
+        ("jobs", f"{jobs.get('submitted', 0):,} submitted: {outcomes}"),
+        ("task runs", f"{s.get('task_runs', 0):,}"),
+        ("turnaround (jobs that succeeded)", _mean_p95(s.get("job_turnaround_s"))),
+        ("task wait", _mean_p95(s.get("task_wait_s"))),
+        ("worker-hours", f"{float(s.get('worker_hours') or 0.0):,.1f}"),
+        ("worker utilisation", _percent(s.get("worker_utilization"))),
+        ("cost", f"${float(cost.get('total', 0.0)):,.2f} (workers "
+                 f"${float(cost.get('workers', 0.0)):,.2f}, licenses "
+                 f"${float(cost.get('licenses', 0.0)):,.2f})"),
+    ]
+    if folder is not None:
+        rows.append(("results folder", str(folder)))
+    e = html.escape
+    cell = 'style="text-align:left"'
+    parts = [f'<div class="farmsim-result"><p><strong>farmsim {e(kind)}</strong>: '
+             f"{e(str(s.get('scenario')))}</p>", "<table>"]
+    parts += [f"<tr><th {cell}>{e(k)}</th><td {cell}>{e(v)}</td></tr>" for k, v in rows]
+    parts.append("</table>")
+    limits = s.get("limits") or {}
+    if limits:
+        num = 'style="text-align:right"'
+        parts += ["<table>", "<tr>" + "".join(
+            f"<th {cell if h == 'limit' else num}>{e(h)}</th>"
+            for h in ("limit", "max", "peak", "utilisation", "blocked task-hours")) + "</tr>"]
+        for name, lim in limits.items():
+            top = lim.get("max_count", -1)
+            values = ["none" if top is None or top < 0 else f"{top:,}",
+                      f"{lim.get('peak', 0):,}", _percent(lim.get("utilization")),
+                      f"{float(lim.get('blocked_task_hours') or 0.0):,.1f}"]
+            parts.append(f"<tr><td {cell}>{e(str(name))}</td>"
+                         + "".join(f"<td {num}>{e(v)}</td>" for v in values) + "</tr>")
+        parts.append("</table>")
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _mean_p95(stats: Any) -> str:
+    """``mean 1m 5s, p95 3m`` of a summary's statistics (``-`` when there were none)."""
+    if not isinstance(stats, dict) or stats.get("mean") is None:
+        return "-"
+    p95 = stats.get("p95")
+    return f"mean {hms(stats['mean'])}, p95 {'-' if p95 is None else hms(p95)}"
+
+
+def _percent(value: Any) -> str:
+    if value is None or math.isnan(float(value)):
+        return "-"
+    return f"{100 * float(value):.1f}%"
 
 
 def _folder(out: Path) -> Path:

@@ -85,6 +85,7 @@ _SCENARIO: Scenario | None = None
 def _init(scenario: Scenario) -> None:
     global _SCENARIO  # noqa: PLW0603 - the pool's per-process state
     _SCENARIO = scenario
+    gc.freeze()
 
 
 def _call(spec: RunSpec, until: float | None, deadline_s: float | None) -> RunOutcome:

@@ -86,9 +86,11 @@ T, L, W, B, TA, WA, WT, FS, FC = (plots.tasks_by_status, plots.limit_usage, plot
 NO_JOBS, AT_0, NO_LIMITS, NO_WORKERS = ("no jobs submitted", "the run ended at time 0",
                                         "no limits in this farm", "no workers in this farm")
 NOT_ASSIGNED, NOT_RUN = "no task was assigned to a worker", "no task ran on a worker"
+FREE = "the fleets and limits cost nothing"
 WS, NO_RIVALS = (plots.worker_share,
                  "no two jobs of equal priority in a queue waited for workers at once")
-#: What each plot says of each degenerate run (None: it draws data, and says nothing).
+#: What each plot says of each degenerate run (None: it draws data, and says nothing). The
+#: degenerate farm's fleet and limit are free: its cost plot has nothing to draw.
 SAYS = {
     "no workers": {T: AT_0, B: AT_0, W: NO_WORKERS, L: NO_LIMITS, TA: "no job succeeded",
                    WA: NOT_ASSIGNED, WS: NO_RIVALS, WT: NOT_RUN, FS: NO_WORKERS,
@@ -98,15 +100,15 @@ SAYS = {
                                WA: NOT_ASSIGNED, WS: NO_RIVALS, WT: NOT_RUN, FS: NO_WORKERS,
                                FC: NO_WORKERS},
     "no jobs": {T: NO_JOBS, B: NO_JOBS, W: None, L: None, TA: NO_JOBS, WA: NO_JOBS,
-                WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
+                WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: FREE},
     "no workload": {T: NO_JOBS, B: NO_JOBS, W: None, L: NO_LIMITS, TA: NO_JOBS, WA: NO_JOBS,
-                    WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
+                    WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: FREE},
     "all SUSPENDED": {T: None, B: None, W: None, L: NO_LIMITS, TA: "no job succeeded",
-                      WA: NOT_ASSIGNED, WS: NO_RIVALS, WT: NOT_RUN, FS: None, FC: None},
+                      WA: NOT_ASSIGNED, WS: NO_RIVALS, WT: NOT_RUN, FS: None, FC: FREE},
     "cut before the first job": {T: NO_JOBS, B: NO_JOBS, W: None, L: None, TA: NO_JOBS,
-                                 WA: NO_JOBS, WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
+                                 WA: NO_JOBS, WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: FREE},
     "empty SWF trace": {T: NO_JOBS, B: NO_JOBS, W: None, L: NO_LIMITS, TA: NO_JOBS, WA: NO_JOBS,
-                        WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: None},
+                        WS: NO_JOBS, WT: NO_JOBS, FS: None, FC: FREE},
 }
 
 
@@ -179,20 +181,85 @@ def test_tasks_by_status_counts_each_task_once(quickstart):
         str(k): int(v) for k, v in last.items() if v}
 
 
-def test_state_counts_downsamples_long_histories():
-    import numpy as np
-
-    # GIVEN 10,000 tasks each going READY then RUNNING at distinct times
+def test_state_counts_of_a_long_history_are_the_mean_of_each_bin():
+    # GIVEN 10,000 tasks, task k READY at k seconds and RUNNING from k + 0.5 to the end
     n = 10_000
     time = np.concatenate([np.arange(n), np.arange(n) + 0.5])
     keys = np.concatenate([np.arange(n), np.arange(n)])
     status = np.concatenate([np.zeros(n, int), np.ones(n, int)])
     order = np.argsort(time, kind="stable")
+    # WHEN their counts are taken for a plot
     grid, counts = plots._state_counts(time[order], keys[order], status[order], 2, float(n))
-    # THEN at most MAX_POINTS are drawn and every task is counted once
-    assert len(grid) <= plots.MAX_POINTS
-    assert (counts.sum(axis=1)[1:] == np.minimum(np.floor(grid[1:]) + 1, n)).all()
-    assert counts[-1].tolist() == [0, n]
+    # THEN they are on at most BINS bins of a round width (10 s), not every change
+    assert grid.binned and grid.width == 10.0 and len(grid.points) == plots.BINS + 1
+    assert grid.points[0] == 0 and grid.points[-1] == n
+    assert grid.label("tasks") == "tasks (mean per 10s)"
+    # AND each is the time-weighted mean over its bin, as sampling every 0.01 s gives it
+    t = np.arange(0, n, 0.01) + 0.005
+    ready = ((t - np.floor(t)) < 0.5).astype(float)
+    running = np.minimum(np.floor(t - 0.5) + 1, n)
+    per_bin = lambda v: v.reshape(plots.BINS, -1).mean(axis=1)  # noqa: E731
+    assert counts[:-1, 0] == pytest.approx(per_bin(ready), abs=1e-6)
+    assert counts[:-1, 1] == pytest.approx(per_bin(running), abs=1e-6)
+    assert counts[-1].tolist() == counts[-2].tolist()  # (the last bin drawn to the end)
+
+
+def test_peaks_of_a_long_history_are_the_most_in_each_bin():
+    # GIVEN a limit's usage: 3000 one-second blips to 1 unit (every 2 s), and a jump to 7 for
+    # 0.2 s at 5000.2 s, which ends the blip of 5000 s at 5000.4 s
+    times = np.concatenate([np.arange(3000) * 2.0, np.arange(3000) * 2.0 + 1.0, [5000.2, 5000.4]])
+    values = np.concatenate([np.ones(3000), np.zeros(3000), [7.0, 0.0]])
+    order = np.argsort(times, kind="stable")
+    steps = plots._Steps.of(times[order], values[order])
+    grid = plots._timeline(times, 6000.0)
+    # THEN on 10 s bins, each bin's mean is 0.5 and its peak 1, but the one of the jump
+    assert grid.width == 10.0
+    peaks = grid.peaks(steps)[:-1]
+    assert grid.values(steps)[:-1] == pytest.approx(
+        np.where(np.arange(600) == 500, (5 - 0.8 + 7 * 0.2) / 10, 0.5))
+    assert peaks.tolist() == [7.0 if i == 500 else 1.0 for i in range(600)]
+
+
+def test_long_histories_are_drawn_on_bins_that_keep_their_time_integral(quickstart,
+                                                                          monkeypatch):
+    # GIVEN plots that draw at most 10 changes as they are, else on at most 50 bins (so that
+    # the quickstart's two hours are a long history, drawn on 24 bins of 5 minutes)
+    monkeypatch.setattr(plots, "MAX_POINTS", 10)
+    monkeypatch.setattr(plots, "BINS", 50)
+    s = quickstart.summary()
+    # WHEN its limit usage and workers are drawn
+    limit, workers = plots.limit_usage(quickstart), plots.workers_busy(quickstart)
+    grid, layers = plots._worker_layers(quickstart)
+    # THEN each is drawn at a point per bin and one at the end, and the axis says what it shows
+    (usage,) = [line for line in limit.lines if line.get_label() == "nuke (mean)"]
+    assert len(usage.get_xdata()) == len(grid.points) == 25
+    assert grid.width == 300.0
+    assert limit.get_ylabel() == "units in use (mean per 5m; shaded: peak)"
+    assert workers.get_ylabel() == "workers (mean per 5m)"
+    legend = [t.get_text() for t in limit.get_legend().get_texts()]
+    assert legend == ["nuke (mean)", "nuke (peak)", "nuke maxCount"]
+    # AND each bin's mean integrates to the summary's time: the limit's mean in use, and (the
+    # workers' layers stacked: every worker is in one status from STARTED on) the worker-hours
+    width = np.diff(np.asarray(usage.get_xdata(), dtype=float) * 86400.0)
+    end = quickstart.catalog.end_time
+    assert np.sum(usage.get_ydata()[:-1] * width) / end == pytest.approx(
+        s["limits"]["nuke"]["mean_in_use"])
+    stacked = np.sum([values for _, values, _ in layers], axis=0)
+    assert np.sum(stacked[:-1] * np.diff(grid.points)) / 3600 == pytest.approx(s["worker_hours"])
+    # AND the limit's shade reaches up to each bin's peak: at most the limit's peak, 2, and
+    # over some bin whose mean is less
+    band = limit.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.max() == pytest.approx(s["limits"]["nuke"]["peak"]) and s["limits"]["nuke"][
+        "peak"] == 2
+    assert any(0 < m < 2 for m in usage.get_ydata())
+
+
+def test_a_short_history_is_drawn_at_every_change():
+    grid = plots._timeline(np.array([5.0, 1.0, 5.0, 3.0]), 10.0)
+    assert not grid.binned and grid.points.tolist() == [0.0, 1.0, 3.0, 5.0, 10.0]
+    steps = plots._Steps.of([1.0, 3.0, 3.0, 5.0], [2, 9, 4, 0])  # (the last at an instant)
+    assert grid.values(steps).tolist() == [0.0, 2.0, 4.0, 0.0, 0.0]
+    assert grid.label("tasks") == "tasks"
 
 
 def test_worker_share_draws_each_job_against_its_groups_mean():
@@ -245,11 +312,48 @@ def test_limit_usage_of_a_farm_without_limits_names_no_limit(degenerate):
         plots.limit_usage(degenerate["no workload"], limit="nuke")
 
 
-def test_worker_timeline_shows_a_sample_of_workers(quickstart):
+def test_worker_timeline_shows_the_workers_busy_longest(quickstart):
+    # GIVEN each worker's time running tasks, from the task runs, with pandas
+    runs = quickstart.task_runs.dropna(subset=["started_at"]).astype({"worker_id": str})
+    busy = (runs["ended_at"].fillna(quickstart.catalog.end_time) - runs["started_at"]).groupby(
+        runs["worker_id"]).sum()
+    assert busy.nunique() == len(busy) > 3  # (no ties: one answer)
+    # WHEN the timeline of three workers is drawn  THEN it has the three busiest, in id order
     ax = plots.worker_timeline(quickstart, workers=3)
-    assert len(ax.get_yticks()) == 3
+    top = sorted(busy.nlargest(3).index, key=list(quickstart.task_runs["worker_id"].cat.categories
+                                                   ).index)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [w[:13] for w in top]
     with pytest.raises(UsageError, match=r"^workers must be an integer >= 1 \(got 0\)$"):
         plots.worker_timeline(quickstart, workers=0)
+
+
+def test_a_workers_runs_are_merged_into_a_bounded_number_of_bars():
+    # GIVEN 100,000 runs of one worker, 1 to 5 s each, of three jobs in turn, over 10^6 s
+    rng = np.random.default_rng(1)
+    start = np.sort(rng.uniform(0, 1e6, 100_000))
+    stop = np.minimum(start + rng.uniform(1, 5, len(start)), 1e6)
+    job = np.arange(len(start)) % 3
+    # WHEN they are merged at a resolution of 1/BINS of the time spanned
+    begin, end, jobs = plots._merge_runs(start[::-1], stop[::-1], job[::-1], 1e6 / plots.BINS)
+    # THEN there are at most BINS + 1 bars, in time order, apart, covering every run
+    assert len(begin) <= plots.BINS + 1
+    assert (np.diff(begin) > 0).all() and (begin[1:] >= end[:-1]).all()
+    bar = np.searchsorted(begin, start, side="right") - 1
+    assert (start >= begin[bar]).all() and (stop <= end[bar]).all()
+    assert set(jobs.tolist()) <= {0, 1, 2}
+
+
+def test_runs_far_apart_stay_bars_of_their_own_and_close_ones_take_the_longest_job():
+    # GIVEN runs at a resolution of 10 s: two far apart; then job 7 for 2 s and job 3 for 6 s
+    # in the same 10 s; then two runs of job 5 with a 1 s gap
+    start = np.array([0.0, 100.0, 200.0, 203.0, 300.0, 312.0])
+    stop = np.array([4.0, 150.0, 202.0, 209.0, 311.0, 330.0])
+    job = np.array([1, 2, 7, 3, 5, 5])
+    begin, end, jobs = plots._merge_runs(start, stop, job, 10.0)
+    # THEN the far runs are bars as they are; the close ones one bar, of the longest job
+    assert begin.tolist() == [0.0, 100.0, 200.0, 300.0]
+    assert end.tolist() == [4.0, 150.0, 209.0, 330.0]
+    assert jobs.tolist() == [1, 2, 3, 5]
 
 
 def test_importing_analysis_leaves_out_matplotlib():
@@ -594,6 +698,18 @@ def test_fleet_cost_of_licenses_billed_by_usage_follows_the_units_in_use(quickst
         assert float(lines["total"].get_ydata()[-1]) == pytest.approx(cost["total"])
 
 
+def _occupied(table: pd.DataFrame, key: str, end: float, by: str | None = None) -> set:
+    """The statuses (with ``by``: (status, value of ``by``) pairs) some ``key`` (a task, a
+    worker) of ``table`` was in for a while before ``end``, with pandas: each row lasts until
+    the key's next row, or the end."""
+    t = table.astype({key: str, "status": str}).sort_values("time", kind="stable")
+    t = t.assign(until=t.groupby(key)["time"].shift(-1).fillna(end).clip(upper=end))
+    lasting = t[t["until"] > t["time"]]
+    if by is None:
+        return set(lasting["status"])
+    return set(zip(lasting["status"], lasting[by].astype(str), strict=True))
+
+
 def test_workers_busy_splits_running_and_idle_workers_by_fleet(fleet_run):
     # GIVEN each worker's status at a time, from the table (its last change at or before it)
     w = fleet_run.workers.astype({"worker_id": str, "fleet_id": str, "status": str})
@@ -603,17 +719,40 @@ def test_workers_busy_splits_running_and_idle_workers_by_fleet(fleet_run):
     ax = plots.workers_busy(fleet_run)
     grid, layers = plots._worker_layers(fleet_run)
     labels = [label for label, _, _ in layers]
-    # THEN RUNNING and IDLE have a layer per fleet, the other statuses one for all
-    assert labels[:4] == ["RUNNING (linux)", "RUNNING (cloud)", "IDLE (linux)", "IDLE (cloud)"]
-    assert not any("(" in label for label in labels[4:])
+    # THEN RUNNING and IDLE have a layer per fleet whose workers were ever in it, the other
+    # statuses one for all, and none for a status no worker was in for a while (here IDLE:
+    # each worker goes from one run to the next at once)
+    occupied = _occupied(fleet_run.workers, "worker_id", fleet_run.catalog.end_time,
+                         by="fleet_id")
+    split = [f"{status} ({names[fleet]})" for status in ("RUNNING", "IDLE")
+             for fleet in names if (status, fleet) in occupied]
+    assert labels[:len(split)] == split == ["RUNNING (linux)", "RUNNING (cloud)"]
+    rest = [s for s in plots._WORKER_STATUS_STYLE if s not in ("RUNNING", "IDLE")
+            and any(status == s for status, _ in occupied)]
+    assert labels[len(split):] == rest == ["STARTED", "STOPPING"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == labels[::-1]
     # AND each fleet's layer counts its workers in that status
     for t in TIMES:
         now = w[w.time <= t].groupby("worker_id").last()
-        for label, values, _ in layers[:4]:
+        for label, values, _ in layers[:len(split)]:
             status, fleet = label[:-1].split(" (")
             expected = ((now.status == status) & (now.fleet_id.map(names) == fleet)).sum()
-            assert values[np.searchsorted(grid, t, side="right") - 1] == expected, (label, t)
+            assert values[np.searchsorted(grid.points, t, side="right") - 1] == expected, (
+                label, t)
+
+
+@pytest.mark.parametrize("plot", [plots.tasks_by_status, plots.workers_busy],
+                         ids=lambda f: f.__name__)
+def test_stacked_legends_list_only_the_statuses_that_occur(quickstart, plot):
+    # GIVEN the statuses some task (worker) of the quickstart was in for a while, from its table
+    table, key = ((quickstart.task_events, "task_id") if plot is plots.tasks_by_status
+                  else (quickstart.workers, "worker_id"))
+    occupied = _occupied(table, key, quickstart.catalog.end_time)
+    # WHEN the plot is drawn  THEN its legend lists exactly those, and a status some rows name
+    # for an instant only, or that the table's categories hold but no row names, is not listed
+    legend = [t.get_text() for t in plot(quickstart).get_legend().get_texts()]
+    assert set(legend) == occupied and len(legend) == len(occupied)
+    assert set(table["status"].cat.categories) - occupied  # (there are such statuses)
 
 
 def test_workers_busy_of_one_fleet_keeps_one_layer_per_status(quickstart):
@@ -677,7 +816,7 @@ def test_a_saved_result_gives_the_fleet_plots_of_the_live_one(fleet_run, fleet_s
             _series(live))
     grid, layers = plots._worker_layers(saved)
     live_grid, live_layers = plots._worker_layers(fleet_run)
-    assert grid.tolist() == live_grid.tolist()
+    assert grid.points.tolist() == live_grid.points.tolist()
     assert [values.tolist() for _, values, _ in layers] == [
         values.tolist() for _, values, _ in live_layers]
     # AND the cost of two fleets cannot be split without their prices: it says so

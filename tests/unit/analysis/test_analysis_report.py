@@ -11,7 +11,7 @@ import pytest
 import farmsim
 from farmsim._progress import hms
 from farmsim.analysis import plots, render_report, write_report
-from farmsim.analysis.report import PLOTS, SECTIONS
+from farmsim.analysis.report import PLOTS, SECTIONS, SHOWN_EMPTY
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -67,15 +67,90 @@ def test_report_has_a_limit_panel_when_the_farm_has_limits(result, page):
 
 
 def test_report_leaves_out_the_limit_panel_of_a_farm_without_limits():
-    # GIVEN a run of a farm without limits
+    # GIVEN a run of a farm without limits, where no two jobs of equal priority competed
     no_limits = farmsim.simulate(ROOT / "scenarios" / "trace_replay.yaml", until="1h")
     assert not no_limits.catalog.limit_names
+    assert all(g["jain"] is None for by in no_limits.summary()["fairness"]["worker_share"].values()
+               for g in by.values())
 
-    # WHEN its report is rendered  THEN every other plot is there, the limit panel is not
+    # WHEN its report is rendered
     page = render_report(no_limits)
-    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - 1 == 9
+    # THEN the limit panel is not there, nor a limits table, nor a line saying why
     assert 'alt="Limit usage"' not in page and "Units of each limit" not in page
-    assert "<h3>Limits</h3>" not in page
+    assert "<h3>Limits</h3>" not in page and "no limits" not in page
+    # AND neither is the worker-share panel (no Jain's index to draw): the Fairness section's
+    # table tells of the jobs that competed; every other plot is there
+    assert 'alt="Worker share among jobs of equal priority"' not in page
+    assert "<h3>Worker share among jobs of equal priority</h3>" in page
+    assert page.count('<img src="data:image/png;base64,') == len(PLOTS) - 2 == 8
+    assert "Not drawn" not in page
+
+
+def _alts(page: str) -> list[str]:
+    return re.findall(r'<img src="data:image/png;base64,[^"]*" alt="([^"]*)"', page)
+
+
+#: A farm whose fleet and limit are free (tests/unit/analysis/test_analysis_plots.py's), and
+#: what its report leaves out: (workers, limits, workload, until) -> the lines that say why.
+EMPTY_RUNS = {
+    "no jobs": ((2, True, "workload:\n  jobs: []\n", None), [
+        ("Plots", "Not drawn, no jobs submitted: Tasks by status; Queue backlog (READY tasks); "
+                  "Worker timeline."),
+        ("Fairness", "Not drawn, no jobs submitted: Job turnaround by priority (jobs that "
+                     "succeeded); Task wait by priority; Worker share among jobs of equal "
+                     "priority.")]),
+    "no workers": ((0, False, "jobs", 3600), [
+        ("Fleets", "Not drawn, no workers in this farm: Fleet size (workers online); Workers by "
+                   "status; Cost over time (cumulative).")]),
+}
+
+
+@pytest.fixture(scope="module")
+def empty_pages(tmp_path_factory):
+    """The report of each run of EMPTY_RUNS, and the run, by name."""
+    from tests.unit.analysis.test_analysis_plots import FARM, LIMITS, _jobs
+
+    folder = tmp_path_factory.mktemp("empty")
+    pages = {}
+    for name, ((workers, limits, workload, until), _) in EMPTY_RUNS.items():
+        path = folder / f"{name.replace(' ', '_')}.yaml"
+        path.write_text(FARM.format(most=max(workers, 1), workers=workers)
+                        + (LIMITS if limits else "")
+                        + (_jobs("", "") if workload == "jobs" else workload), encoding="utf-8")
+        run = farmsim.simulate(path, until=until)
+        pages[name] = (run, render_report(run))
+    return pages
+
+
+@pytest.mark.parametrize("name", list(EMPTY_RUNS))
+def test_report_leaves_out_the_panels_with_nothing_to_show(empty_pages, name):
+    # GIVEN a run where little happened, and what each plot of it says
+    run, page = empty_pages[name]
+    said = {plot(run).get_title(): plots._said(plot(run)) for plot, _ in PLOTS}
+    # THEN every panel drawn has something to show, or says an outcome the reader looks for
+    # there (no job succeeded, no task was assigned); the others are not drawn
+    drawn = _alts(page)
+    assert drawn == [title for title, says in said.items()
+                     if says is None or says in SHOWN_EMPTY]
+    assert set(drawn) < set(said)
+    # AND a line in the section says why once, for panels left out because the run had no
+    # jobs, ended at time 0 or had no workers; the free farm's cost panel is left out silently
+    for heading, line in EMPTY_RUNS[name][1]:
+        section = page[page.index(f"<h2>{heading}</h2>"):]
+        section = section[:section.index("<h2>", 4)] if "<h2>" in section[4:] else section
+        assert f"<p>{line}</p>" in section
+    assert page.count("Not drawn") == len(EMPTY_RUNS[name][1])
+    assert 'alt="Cost over time (cumulative)"' not in page
+    assert "cost nothing" not in page
+
+
+def test_report_of_a_run_without_jobs_has_no_empty_tables(empty_pages):
+    # GIVEN a run without jobs  THEN its Fairness section has no table of waits by priority or
+    # queue with a header and no rows, and no worker-share paragraph: only the line saying why
+    _, page = empty_pages["no jobs"]
+    fairness = page[page.index("<h2>Fairness</h2>"):page.index("<h2>Fleets</h2>")]
+    assert "<table>" not in fairness and "<h3>" not in fairness
+    assert "Not drawn, no jobs submitted" in fairness
 
 
 # ---------------------------------------------------------------------------- fleets
@@ -136,7 +211,10 @@ def test_report_of_a_farm_without_workers_says_so_in_the_fleets_section(tmp_path
     path.write_text(FARM.format(most=1, workers=0), encoding="utf-8")
     fleets = _fleets_section(render_report(farmsim.simulate(path, until=3600)))
     assert "<table>" not in fleets
-    assert fleets.count('<img src="data:image/png;base64,') == 3
+    assert "<img " not in fleets
+    assert fleets.startswith("<h2>Fleets</h2>\n<p>Not drawn, no workers in this farm: Fleet "
+                             "size (workers online); Workers by status; Cost over time "
+                             "(cumulative).</p>\n</body>")
 
 
 def test_a_summary_that_keeps_start_fleets_and_prices_gives_the_live_report(result, tmp_path,

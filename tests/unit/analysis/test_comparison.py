@@ -467,13 +467,21 @@ def test_plots_of_a_comparison_without_jobs_say_so(tmp_path):
     empty = farmsim.compare(farmsim.scenario_from_dict(data, base_dir=ROOT / "scenarios"),
                             ["fifo", "more"], until="10m")
     for plot, said in ((variant_turnaround_ecdf, "no jobs submitted"),
-                       (variant_wait_by_priority, "no task was assigned"),
+                       (variant_wait_by_priority, "no jobs submitted"),
                        (variant_worker_share, "no two jobs of equal priority"),
                        (variant_jobs_running, "no jobs submitted")):
         ax = plot(empty)
         assert any(said in t.get_text() for t in ax.texts), plot.__name__
+    # AND its report draws only the busy workers, and says once why each other plot is not
+    # drawn
     page = render_comparison_report(empty)
-    assert page.count("<img ") == 4
+    assert re.findall(r'<img [^>]*alt="([^"]*)"', page) == ["Busy workers"]
+    assert re.findall(r"<p>Not drawn.*</p>", page) == [
+        "<p>Not drawn, no jobs submitted: Job turnaround, all jobs; Task wait by priority; Jobs "
+        "in progress.</p>",
+        "<p>Not drawn, no two jobs of equal priority in a queue waited for workers at once: "
+        "Worker share among jobs of equal priority.</p>"]
+    assert "Busy workers over time, one line per variant." in page
 
 
 def test_report_has_the_metrics_table_with_the_best_in_bold(comparison):

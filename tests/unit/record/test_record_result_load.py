@@ -178,8 +178,10 @@ def test_a_saved_result_gives_the_same_report_as_the_live_one(live, saved) -> No
     from_csv = render_report(Result.load(saved["csv"]))
 
     # THEN from Parquet the page is the live page byte for byte; from CSV it has every plot
+    # (but worker share: no jobs of equal priority competed in this run)
     assert from_parquet == page
-    assert from_csv.count('<img src="data:image/png;base64,') == 10
+    assert from_csv.count('<img src="data:image/png;base64,') == from_parquet.count(
+        '<img src="data:image/png;base64,') == 9
 
 
 def test_a_saved_result_can_be_saved_again_in_the_other_format(saved, tmp_path) -> None:
