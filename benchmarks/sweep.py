@@ -46,8 +46,6 @@ def timed(scenario: farmsim.Scenario, grid: dict, repeat: int, **where: object) 
 
 
 def measure(repeat: int) -> list[dict]:
-    from distributed import Client, LocalCluster
-
     rows = []
     sweeps = []
     for name, (path, values) in SWEEPS.items():
@@ -60,6 +58,8 @@ def measure(repeat: int) -> list[dict]:
         pool = timed(scenario, grid, repeat, jobs=2)
         rows.append({"scenario": name, "runs": len(values) * REPLICATIONS, "serial": serial,
                      "pool": pool, "ratio": pool / serial})
+    from distributed import Client, LocalCluster  # (its import makes this process bigger)
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         for row, (_, scenario, grid) in zip(rows, sweeps, strict=True):
