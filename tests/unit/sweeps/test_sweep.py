@@ -309,3 +309,19 @@ def test_a_deadline_adds_the_share_of_jobs_on_time():
     assert ((on_time >= 0) & (on_time <= 1)).all()
     late = sweep(QUICKSTART, {}, replications=2, jobs=1, deadline="1s").values("jobs_on_time", 0)
     assert (late < on_time).all() and np.all(late == 0)
+
+
+def test_the_command_runs_on_a_dask_scheduler_by_address(tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    from farmsim.cli import main
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        code = main(["sweep", str(QUICKSTART), "--set", "farm.limits.nuke.maxCount=1,3",
+                     "--replications", "2", "--dask", cluster.scheduler_address,
+                     "--out", str(tmp_path / "d")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "4 runs in" in out and "(dask, 1 at a time)" in out
+    local = sweep(QUICKSTART, {"farm.limits.nuke.maxCount": [1, 3]}, replications=2, jobs=1)
+    pd.testing.assert_frame_equal(Sweep.load(tmp_path / "d").runs, local.runs)
