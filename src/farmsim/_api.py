@@ -184,17 +184,23 @@ def _chosen(scenario: Scenario, variants: Any) -> tuple[Variant, ...]:
 
 def _until(until: float | str | None) -> float | None:
     """``until`` in seconds (checked here, before the first run), or None."""
-    if until is None:
+    return positive_duration("until", until)
+
+
+def positive_duration(what: str, value: float | str | None) -> float | None:
+    """``value`` (seconds, or a string like ``"4h"``) in seconds, or None; ``what`` names it
+    in the message of the UsageError a value that is not a positive duration raises."""
+    if value is None:
         return None
-    if isinstance(until, bool):
-        raise UsageError(f"until must be a duration: seconds or a string like '90s', '4h' "
-                         f"(got {until})")
+    if isinstance(value, bool):
+        raise UsageError(f"{what} must be a duration: seconds or a string like '90s', '4h' "
+                         f"(got {value})")
     try:
-        seconds = parse_duration(until)
+        seconds = parse_duration(value)
     except (ValueError, TypeError) as exc:
-        raise UsageError(f"until: {exc}") from None
+        raise UsageError(f"{what}: {exc}") from None
     if not seconds > 0:
-        raise UsageError(f"until must be a positive duration (got {shown(until)})")
+        raise UsageError(f"{what} must be a positive duration (got {shown(value)})")
     return seconds
 
 

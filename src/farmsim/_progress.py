@@ -48,6 +48,10 @@ class ProgressBar:
                     f"simulated {hms(now)} of {hms(until)}")
         else:
             text = f"simulated {hms(now)} (until every job is done)"
+        self._draw(text)
+
+    def _draw(self, text: str) -> None:
+        """Draw ``text`` over the line drawn before."""
         self.stream.write("\r" + text.ljust(self._length))
         self.stream.flush()
         self._length = len(text)
@@ -60,23 +64,17 @@ class ProgressBar:
             self._length = 0
 
 
-class RunsBar:
+class RunsBar(ProgressBar):
     """Counts a sweep's runs: ``[#####.....] 12/40 runs  1 failed  ~1m 20s left``, redrawn in
     place at most every ``interval`` seconds, once the sweep has taken ``delay`` seconds."""
 
     def __init__(self, total: int, stream: TextIO | None = None, *, done: int = 0,
                  delay: float = 0.5, interval: float = 0.2, width: int = 30) -> None:
-        self.stream = stream if stream is not None else sys.stderr
+        super().__init__(stream, delay=delay, interval=interval, width=width)
         self.total = total
         self.done = done
         self.failed = 0
         self._resumed = done
-        self.delay = delay
-        self.interval = interval
-        self.width = width
-        self._start = time.monotonic()
-        self._last = -1.0
-        self._length = 0
 
     def update(self, *, failed: bool = False) -> None:
         """One more run ended (``failed``: without a result)."""
@@ -96,13 +94,4 @@ class RunsBar:
         if ran and self.done < self.total:
             left = (t - self._start) / ran * (self.total - self.done)
             text += f"  ~{hms(left)} left"
-        self.stream.write("\r" + text.ljust(self._length))
-        self.stream.flush()
-        self._length = len(text)
-
-    def close(self) -> None:
-        """Erase the bar, if it was drawn."""
-        if self._length:
-            self.stream.write("\r" + " " * self._length + "\r")
-            self.stream.flush()
-            self._length = 0
+        self._draw(text)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from farmsim.analysis import comparison_plots as cplots
 from farmsim.analysis import plots
 from farmsim.analysis.comparison import format_metric, metric_rows
-from farmsim.analysis.report import _STYLE, SHOWN_EMPTY, _e, _figure
+from farmsim.analysis.report import _STYLE, SHOWN_EMPTY, _e, _figure, _page_head, _write_page
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -49,15 +49,7 @@ def render_comparison_report(comparison: Comparison, *, links: bool = False) -> 
     plots._require_matplotlib()
     title = f"farmsim comparison: {comparison.scenario}"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{_STYLE}{_EXTRA_STYLE}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{_e(title)}</h1>",
+        *_page_head(title, _STYLE + _EXTRA_STYLE),
         f"<p>{_e(_intro(comparison))}</p>",
         "<h2>Variants</h2>",
         _variant_table(comparison, links=links),
@@ -88,14 +80,8 @@ def write_comparison_report(comparison: Comparison, path: str | Path) -> Path:
     Raises:
         MatplotlibMissingError: matplotlib cannot be imported (nothing is written).
     """
-    out = Path(path)
-    if out.is_dir():
-        out = out / "report.html"
-    links = all((out.parent / name / "report.html").is_file() for name in comparison.names)
-    page = render_comparison_report(comparison, links=links)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    return _write_page(path, lambda out: render_comparison_report(comparison, links=all(
+        (out.parent / name / "report.html").is_file() for name in comparison.names)))
 
 
 # ---------------------------------------------------------------------------- parts

@@ -109,15 +109,7 @@ def render_report(result: BaseResult) -> str:
     s = result.summary()
     title = f"farmsim report: {s['scenario']}"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{_STYLE}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{_e(title)}</h1>",
+        *_page_head(title),
         "<h2>Summary</h2>",
         _table(["", ""], _summary_rows(s), header=False),
     ]
@@ -153,16 +145,29 @@ def write_report(result: BaseResult, path: str | Path) -> Path:
     Raises:
         MatplotlibMissingError: matplotlib cannot be imported (nothing is written).
     """
-    out = Path(path)
-    if out.is_dir():
-        out = out / "report.html"
-    page = render_report(result)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    return _write_page(path, lambda out: render_report(result))
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def _page_head(title: str, style: str = _STYLE) -> list[str]:
+    """The lines of a report page up to its ``<h1>`` title (the three reports share them)."""
+    return ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+            f"<title>{_e(title)}</title>", f"<style>{style}</style>", "</head>", "<body>",
+            f"<h1>{_e(title)}</h1>"]
+
+
+def _write_page(path: str | Path, render: Callable[[Path], str]) -> Path:
+    """Write the page ``render(file)`` returns to ``path`` (a file, or a folder to hold
+    ``report.html``); the page is rendered before anything is written. Returns the file."""
+    out = Path(path)
+    if out.is_dir():
+        out = out / "report.html"
+    page = render(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
 
 
 def _e(value: Any) -> str:

@@ -16,7 +16,6 @@ legend's title, so a plot stays readable however large the grid.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -28,7 +27,7 @@ import numpy as np
 from farmsim.analysis import plots
 from farmsim.errors import UsageError
 from farmsim.sweeps.grid import Axis, Point, value_label
-from farmsim.sweeps.stats import Interval, t_quantile, welch_interval
+from farmsim.sweeps.stats import Interval, mean_interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -76,8 +75,8 @@ def metric_plot(sweep: Sweep, metric: str, axis: str | None = None,
     _check_metric(sweep, metric)
     k = _axis_index(sweep, axis)
     ax = plots._axes(ax)
-    values = _per_point(sweep, metric)
-    intervals = [_interval(row, sweep.confidence) for row in values]
+    values = sweep.cube(metric)
+    intervals = [mean_interval(row, sweep.confidence) for row in values]
     rec = sweep.recommendation
     target = rec.target if rec is not None and rec.target is not None and (
         rec.target.metric == metric) else None
@@ -172,8 +171,8 @@ def cost_service_plot(sweep: Sweep, service: str | None = None, cost: str | None
     ax = plots._axes(ax)
     target = rec.target if rec is not None and rec.target is not None and (
         rec.target.metric == service) else None
-    s_iv = [_interval(row, sweep.confidence) for row in _per_point(sweep, service)]
-    c_iv = [_interval(row, sweep.confidence) for row in _per_point(sweep, cost)]
+    s_iv = [mean_interval(row, sweep.confidence) for row in sweep.cube(service)]
+    c_iv = [mean_interval(row, sweep.confidence) for row in sweep.cube(cost)]
     xs = _Scale.of(service, [[iv.mean for iv in s_iv], [iv.high for iv in s_iv],
                              [] if target is None else [target.value]])
     ys = _Scale.of(cost, [[iv.mean for iv in c_iv], [iv.high for iv in c_iv]])
@@ -429,28 +428,15 @@ def _lines(sweep: Sweep, k: int | None) -> list[_Line]:
     return out
 
 
-def _per_point(sweep: Sweep, metric: str) -> np.ndarray:
-    """``metric``'s value in each run, ``[point, replication]`` (NaN for a run without one),
-    from the runs table in one pass."""
-    out = np.full((len(sweep.points), sweep.replications), math.nan)
-    frame = sweep.runs
-    point = frame["point"].to_numpy(dtype=np.int64)
-    replication = frame["replication"].to_numpy(dtype=np.int64)
-    keep = (replication >= 0) & (replication < sweep.replications)
-    out[point[keep], replication[keep]] = frame[metric].to_numpy(dtype=float)[keep]
-    return out
-
-
 def point_intervals(sweep: Sweep, metric: str) -> list[Interval]:
     """``metric``'s mean and interval at each point (as :meth:`Sweep.interval`, in one pass)."""
-    return [_interval(row, sweep.confidence) for row in _per_point(sweep, metric)]
+    return [mean_interval(row, sweep.confidence) for row in sweep.cube(metric)]
 
 
 def _steps(sweep: Sweep, metric: str, k: int) -> list[tuple[int, tuple[str, ...], Interval]]:
     """Each change of ``metric`` from a value of axis ``k`` to the next, the other axes held
     (as :meth:`Sweep.differences`, without its table): the step's number, the other axes'
     values, and the difference's interval (paired on common random numbers, else Welch's)."""
-    values = _per_point(sweep, metric)
     n = len(sweep.axes[k].values)
     stride = math.prod(len(a.values) for a in sweep.axes[k + 1:])
     out = []
@@ -458,31 +444,9 @@ def _steps(sweep: Sweep, metric: str, k: int) -> list[tuple[int, tuple[str, ...]
         i = (p.index // stride) % n
         if i + 1 >= n:
             continue
-        before, after = values[p.index], values[p.index + stride]
-        iv = (_interval(after - before, sweep.confidence) if sweep.common_random_numbers
-              else welch_interval(before, after, sweep.confidence))
+        iv = sweep.difference(metric, p.index, p.index + stride)
         out.append((i, tuple(value_label(v) for j, v in enumerate(p.values) if j != k), iv))
     return out
-
-
-@functools.lru_cache(maxsize=64)
-def _t_quantile(p: float, df: int) -> float:
-    return t_quantile(p, df)
-
-
-def _interval(values: np.ndarray, confidence: float) -> Interval:
-    """:func:`farmsim.sweeps.stats.mean_interval` of ``values`` (NaN left out), the t quantile
-    of each degrees of freedom computed once: a plot of thousands of points draws at once."""
-    a = values[~np.isnan(values)]
-    n = len(a)
-    if n == 0:
-        return Interval(0, math.nan, math.nan, math.nan, math.nan, 0)
-    mean = math.fsum(a.tolist()) / n
-    if n < 2:
-        return Interval(1, mean, math.nan, math.nan, math.nan, 0)
-    std = math.sqrt(math.fsum(((a - mean) ** 2).tolist()) / (n - 1))
-    half = _t_quantile(0.5 + confidence / 2.0, n - 1) * std / math.sqrt(n)
-    return Interval(n, mean, std, mean - half, mean + half, n - 1)
 
 
 def _has_no_max(axis: Axis) -> bool:

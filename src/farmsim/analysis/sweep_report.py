@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from farmsim._progress import hms
 from farmsim.analysis import plots
 from farmsim.analysis import sweep_plots as splots
-from farmsim.analysis.report import _STYLE, _e, _figure
+from farmsim.analysis.report import _STYLE, _e, _figure, _page_head, _write_page
 from farmsim.sweeps.grid import value_label
 
 if TYPE_CHECKING:
@@ -78,15 +78,7 @@ def render_sweep_report(sweep: Sweep) -> str:
     title = f"farmsim sweep: {sweep.scenario}"
     rec = sweep.recommendation
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{_STYLE}{_EXTRA_STYLE}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{_e(title)}</h1>",
+        *_page_head(title, _STYLE + _EXTRA_STYLE),
         f"<p>{_e(_intro(sweep))}</p>",
     ]
     key = _key_figure(sweep)
@@ -116,13 +108,7 @@ def write_sweep_report(sweep: Sweep, path: str | Path) -> Path:
     Raises:
         MatplotlibMissingError: matplotlib cannot be imported (nothing is written).
     """
-    out = Path(path)
-    if out.is_dir():
-        out = out / "report.html"
-    page = render_sweep_report(sweep)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    return _write_page(path, lambda out: render_sweep_report(sweep))
 
 
 # ---------------------------------------------------------------------------- parts

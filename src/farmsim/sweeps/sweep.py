@@ -34,11 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from farmsim._api import positive_duration
 from farmsim._documents import shown
 from farmsim._progress import RunsBar
 from farmsim._version import __version__
 from farmsim.errors import ResultsError, ScenarioError, UsageError
-from farmsim.scenario import Scenario, load_scenario, parse_duration
+from farmsim.scenario import Scenario, load_scenario
 from farmsim.sweeps.executors import make_executor
 from farmsim.sweeps.grid import MAX_RUNS, Axis, Point, axes_from, points, value_label
 from farmsim.sweeps.recommendation import duration_text
@@ -693,8 +694,8 @@ def sweep(
     from farmsim.engine.simulation import check_seed
 
     base_seed = scenario.seed if seed is None else check_seed(seed)
-    until_s = _duration("until", until)
-    deadline_s = _duration("deadline", deadline)
+    until_s = positive_duration("sweep: until", until)
+    deadline_s = positive_duration("sweep: deadline", deadline)
     mean_interval([1.0, 2.0], confidence)  # checks confidence
     fingerprint = scenario_fingerprint(scenario)
     _validate_points(scenario, axes, grid_points, fingerprint)
@@ -743,20 +744,6 @@ def sweep(
     if out is not None:
         result.save(out, format=format)
     return result
-
-
-def _duration(what: str, value: float | str | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise UsageError(f"sweep: {what} must be a duration (got {value})")
-    try:
-        seconds = parse_duration(value)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"sweep: {what}: {exc}") from None
-    if not seconds > 0:
-        raise UsageError(f"sweep: {what} must be a positive duration (got {shown(value)})")
-    return seconds
 
 
 def _validate_points(scenario: Scenario, axes: Sequence[Axis], grid_points: Sequence[Point],
