@@ -860,7 +860,7 @@ def sweep_table(result: Any, metrics: list[str]) -> str:
 def recommendation_table(result: Any) -> str:
     """The recommendation's table: a row per point."""
     from farmsim.sweeps.grid import value_label
-    from farmsim.sweeps.recommend import format_value
+    from farmsim.sweeps.recommendation import clipped, format_value
 
     rec = result.recommendation
     target = rec.target
@@ -868,7 +868,8 @@ def recommendation_table(result: Any) -> str:
     cols = header[:]
     if target is not None:
         cols += [target.metric, "bound", "meets"]
-    cols += ["workers", "licenses"]
+    licensed = any(row["licenses_usd"] > 0 for row in rec.rows)  # (a farm without limits: no)
+    cols += ["workers", "licenses"] if licensed else ["workers"]
     if rec.delay_cost_per_hour is not None:
         cols += ["delay", "total"]
     rows = []
@@ -879,13 +880,15 @@ def recommendation_table(result: Any) -> str:
         if target is not None:
             mean = format_value(target.metric, row["mean"])
             if not math.isnan(row["ci_low"]):
-                mean += (f" [{format_value(target.metric, row['ci_low'])}, "
-                         f"{format_value(target.metric, row['ci_high'])}]")
+                low, high = clipped(target.metric, row["ci_low"], row["ci_high"])
+                mean += (f" [{format_value(target.metric, low)}, "
+                         f"{format_value(target.metric, high)}]")
             line += [mean, format_value(target.metric, row["bound"]),
                      ("yes" if row["meets"] else "no")
                      + ("" if row["all_finished"] else " (jobs unfinished)")]
-        line += [format_value("cost", row["workers_usd"]),
-                 format_value("cost", row["licenses_usd"])]
+        line += [format_value("cost", row["workers_usd"])]
+        if licensed:
+            line.append(format_value("cost", row["licenses_usd"]))
         if rec.delay_cost_per_hour is not None:
             line += [format_value("cost", row["delay_usd"]),
                      format_value("cost", row["total_cost_usd"])]

@@ -15,8 +15,8 @@ from farmsim._progress import hms
 from farmsim.errors import UsageError
 from farmsim.scenario import parse_duration
 
-__all__ = ["DEFAULT_TARGET", "Recommendation", "Target", "duration_text", "format_value",
-           "parse_target"]
+__all__ = ["DEFAULT_TARGET", "SHARES", "Recommendation", "Target", "clipped", "duration_text",
+           "format_value", "is_share", "parse_target"]
 
 #: The target a license or capacity study checks when none is given.
 DEFAULT_TARGET = "job_turnaround_s.p95<=4h"
@@ -88,6 +88,23 @@ def duration_text(seconds: float) -> str:
     return hms(60.0 * round(seconds / 60.0))
 
 
+#: Metrics that are shares (0 to 1): their intervals are shown within those bounds.
+SHARES = ("jobs_on_time", "worker_utilization")
+
+
+def is_share(metric: str) -> bool:
+    """Whether ``metric`` is a share, between 0 and 1 (``jobs_on_time``, utilisations)."""
+    return metric in SHARES or metric.endswith("utilization")
+
+
+def clipped(metric: str, low: float, high: float) -> tuple[float, float]:
+    """An interval as shown: a share's within 0 and 1 (the t interval of a mean near 100% can
+    pass it; the mean itself cannot)."""
+    if is_share(metric):
+        return max(low, 0.0), min(high, 1.0)
+    return low, high
+
+
 def format_value(metric: str, value: float) -> str:
     """A metric's value for people: durations as ``4h 12m``, costs in dollars, shares as
     percentages."""
@@ -97,7 +114,7 @@ def format_value(metric: str, value: float) -> str:
         return duration_text(value)
     if "cost" in metric or metric.endswith("_usd"):
         return f"${value:,.2f}"
-    if metric in ("jobs_on_time", "worker_utilization") or metric.endswith("utilization"):
+    if is_share(metric):
         return f"{value:.1%}"
     if abs(value) >= 100:
         return f"{value:,.0f}"

@@ -42,7 +42,7 @@ from farmsim.errors import ResultsError, ScenarioError, UsageError
 from farmsim.scenario import Scenario, load_scenario
 from farmsim.sweeps.executors import make_executor
 from farmsim.sweeps.grid import MAX_RUNS, Axis, Point, axes_from, points, value_label
-from farmsim.sweeps.recommendation import duration_text
+from farmsim.sweeps.recommendation import clipped, format_value
 from farmsim.sweeps.runs import (
     CACHED_POINTS,
     RunOutcome,
@@ -517,24 +517,15 @@ class Sweep:
 
 
 def interval_text(metric: str, iv: Interval) -> str:
-    """``4h 12m [3h 58m, 4h 26m]``, ``0.71 [0.69, 0.73]``, ``$412.30 [...]``."""
+    """``4h 12m [3h 58m, 4h 26m]``, ``71.0% [69.2%, 72.8%]``, ``$412.30 [...]``; a share's
+    interval within 0 and 100%."""
     if iv.n == 0:
         return "-"
-
-    def one(v: float) -> str:
-        if math.isnan(v):
-            return "?"
-        if metric.endswith("_s") or "_s." in metric:
-            return duration_text(v)
-        if "cost" in metric or metric.endswith("_usd"):
-            return f"${v:,.2f}"
-        if abs(v) >= 100:
-            return f"{v:,.0f}"
-        return f"{v:.3g}"
-
     if iv.n < 2 or math.isnan(iv.low):
-        return one(iv.mean)
-    return f"{one(iv.mean)} [{one(iv.low)}, {one(iv.high)}]"
+        return format_value(metric, iv.mean)
+    low, high = clipped(metric, iv.low, iv.high)
+    return (f"{format_value(metric, iv.mean)} [{format_value(metric, low)}, "
+            f"{format_value(metric, high)}]")
 
 
 def _value_index(axis: Axis, value: Any) -> int:

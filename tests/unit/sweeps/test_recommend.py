@@ -134,3 +134,13 @@ def test_capacity_plan_sets_a_fixed_fleets_workers_and_maximum_together():
         farmsim.capacity_plan(QUICKSTART, "gpu", [4])
     with pytest.raises(UsageError, match="fleet size must be"):
         farmsim.capacity_plan(QUICKSTART, "linux", [0])
+
+
+def test_a_shares_interval_is_shown_within_0_and_100_percent():
+    from farmsim.sweeps.stats import mean_interval
+    from farmsim.sweeps.sweep import interval_text
+
+    iv = mean_interval([1.0, 1.0, 0.6])
+    assert iv.high > 1.0  # the t interval passes 100%
+    assert interval_text("jobs_on_time", iv) == "86.7% [29.3%, 100.0%]"
+    assert interval_text("delay_hours", iv).endswith("1.44]")  # other metrics as computed
