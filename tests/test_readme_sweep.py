@@ -38,6 +38,12 @@ def test_the_readme_license_recommendation_is_what_the_command_prints(tmp_path, 
     block = "```text\n$ farmsim " + shlex.join(args) + "\n" + "\n".join(shown) + "\n```\n"
     found = BLOCK.search(text)
     assert found, "README.md: the license-recommendation block is not found"
+    # the sentence after the block reads the recommendation off it
+    meets = re.search(r"meets .* confidence: (\d+) \(", "\n".join(shown))
+    cheapest = re.search(r"per job-hour: (\d+) \(", "\n".join(shown))
+    said = re.search(r"the licenses beyond\s+(\d+) pay for themselves up to (\d+)", text)
+    assert meets and cheapest and said, "README.md: the sentence on the recommendation is gone"
+    assert (said.group(1), said.group(2)) == (meets.group(1), cheapest.group(1))
     if UPDATE:
         README.write_text(text[: found.start(2)] + block + text[found.end(2):], encoding="utf-8")
         return

@@ -7,14 +7,18 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from farmsim.errors import UsageError
 from farmsim.sweeps.stats import (
+    intervals,
     mean_interval,
     paired_interval,
     t_cdf,
     t_quantile,
     welch_interval,
+    welch_intervals,
 )
 
 # Two-sided 95% and one-sided 95% critical values (NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
@@ -95,3 +99,31 @@ def test_welch_interval_matches_the_textbook_formula():
 def test_a_confidence_outside_0_1_is_refused(level):
     with pytest.raises(UsageError, match="confidence"):
         mean_interval([1.0, 2.0], level)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(math.nan)),
+                                min_size=4, max_size=4), min_size=1, max_size=6),
+       confidence=st.sampled_from([0.5, 0.9, 0.95, 0.99]))
+def test_intervals_of_many_rows_are_mean_interval_of_each(values, confidence):
+    n, mean, std, low, high = intervals(np.array(values), confidence)
+    for i, row in enumerate(values):
+        iv = mean_interval(row, confidence)
+        assert n[i] == iv.n
+        for got, want in ((mean[i], iv.mean), (std[i], iv.std), (low[i], iv.low),
+                          (high[i], iv.high)):
+            assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(
+                want, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=6),
+       b=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=6))
+def test_welch_intervals_are_welch_interval(a, b):
+    size = max(len(a), len(b))
+    pad = lambda x: x + [math.nan] * (size - len(x))  # noqa: E731
+    n, mean, _, low, high = welch_intervals(np.array([pad(a)]), np.array([pad(b)]))
+    iv = welch_interval(a, b)
+    assert n[0] == iv.n and mean[0] == pytest.approx(iv.mean, abs=1e-9)
+    assert low[0] == pytest.approx(iv.low, rel=1e-9, abs=1e-6)
+    assert high[0] == pytest.approx(iv.high, rel=1e-9, abs=1e-6)
