@@ -556,13 +556,14 @@ def _not_matched(job: Any) -> dict[str, int]:
 
 def _add_report(sub: _Subparsers) -> None:
     p = _subparser(sub, "report", "re-render report.html from a results folder's saved tables "
-                   "(or a comparison's, for a scenario with variants)",
+                   "(or a comparison's, for a scenario with variants, or a sweep's)",
                    "farmsim report out/quickstart\n"
                    "  farmsim report out/q3 --out q3-report.html")
     p.add_argument("results", metavar="RESULTS_DIR",
                    help="a folder written by farmsim run (or Result.save): summary.json and "
                         "the tables, as Parquet or CSV; or a comparison's folder "
-                        "(comparison.json and a results folder per variant)")
+                        "(comparison.json and a results folder per variant); or a sweep's "
+                        "(sweep.json and its runs/)")
     p.add_argument("--out", metavar="FILE",
                    help="the report to write (default: RESULTS_DIR/report.html)")
 

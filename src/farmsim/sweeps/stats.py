@@ -21,6 +21,9 @@ __all__ = ["Interval", "intervals", "mean_interval", "paired_interval", "t_cdf",
            "welch_interval", "welch_intervals"]
 
 
+#: Welch's degrees of freedom are rounded down after adding this: a whole number computed as
+#: 3.9999999999 (two samples of equal variance and size) counts as 4, however it was summed.
+_DF_SLACK = 1e-6
 #: Degrees of freedom past which :func:`t_quantile` uses an expansion instead of the exact sum.
 _EXPANSION_DF = 1000
 
@@ -171,7 +174,7 @@ def welch_interval(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndar
     if se == 0.0:
         return Interval(n, diff, 0.0, diff, diff, len(x) + len(y) - 2)
     df = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
-    whole = max(1, math.floor(df))
+    whole = max(1, math.floor(df + _DF_SLACK))
     half = t_quantile(0.5 + confidence / 2.0, whole) * se
     return Interval(n, diff, se * math.sqrt(n), diff - half, diff + half, whole)
 
@@ -220,7 +223,8 @@ def welch_intervals(a: np.ndarray, b: np.ndarray,
         va, vb = sa**2 / na, sb**2 / nb
         se = np.sqrt(va + vb)
         df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-        whole = np.where(np.isfinite(df), np.maximum(1, np.floor(np.nan_to_num(df))), 0)
+        whole = np.where(np.isfinite(df),
+                         np.maximum(1, np.floor(np.nan_to_num(df) + _DF_SLACK)), 0)
         whole = np.where(se == 0.0, na + nb - 2, whole).astype(int)
         half = np.where(se == 0.0, 0.0, _t_of(whole, 0.5 + confidence / 2.0) * se)
         n = np.minimum(na, nb)
