@@ -289,7 +289,8 @@ def test_a_point_that_breaks_a_rule_stops_the_sweep_before_any_run(tmp_path):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"replications": 0}, "replications must be"),
-    ({"replications": 10**6, "grid": {"farm.limits.nuke.maxCount": [1, 2]}}, "1,000,000 runs"),
+    ({"replications": 10**5 + 1, "grid": {"farm.limits.nuke.maxCount": [1, 2]}},
+     "200,000 runs"),
     ({"seed": -1}, "seed must be"),
     ({"until": "soon"}, "until"),
     ({"deadline": 0}, "deadline must be a positive"),
