@@ -76,6 +76,8 @@ SWEEP_KEY = 0x7377656570
 #: Points whose scenarios are all validated before the first run; past this, a point's
 #: scenario is checked by its own runs (a bad one is their error).
 VALIDATE_POINTS = 2000
+#: The points a sweep's HTML summary shows (a notebook's display of a large sweep stays small).
+HTML_ROWS = 50
 #: Columns of the runs table before the metrics (the axes' columns come after ``point``).
 RUN_COLUMNS = ("replication", "seed", "status", "error")
 
@@ -405,14 +407,18 @@ class Sweep:
         out += [f"<th>{escape(a.name)}</th>" for a in self.axes]
         out += [f"<th>{escape(m)}</th>" for m in heads]
         out.append("</tr></thead><tbody>")
-        for p in self.points:
+        for p in self.points[:HTML_ROWS]:
             out.append("<tr>")
             out += [f"<td>{escape(value_label(v))}</td>" for v in p.values]
             for m in heads:
                 iv = self.interval(m, p.index)
                 out.append(f"<td>{escape(interval_text(m, iv))}</td>")
             out.append("</tr>")
-        out.append("</tbody></table></div>")
+        out.append("</tbody></table>")
+        if len(self.points) > HTML_ROWS:
+            out.append(f"<p>... and {len(self.points) - HTML_ROWS:,} more points "
+                       "(Sweep.summary() has them all)</p>")
+        out.append("</div>")
         return "".join(out)
 
     def plot(self, metric: str, axis: str | None = None, ax: Axes | None = None) -> Axes:

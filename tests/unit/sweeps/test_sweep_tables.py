@@ -62,3 +62,15 @@ def test_differences_are_difference_for_every_adjacent_pair(common):
         assert row.n == iv.n
         for got, want in ((row.mean, iv.mean), (row.ci_low, iv.low), (row.ci_high, iv.high)):
             assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want)
+
+
+def test_the_html_summary_of_a_large_sweep_shows_its_first_points():
+    from farmsim.sweeps.sweep import HTML_ROWS
+
+    axis = Axis("a", ("a",), tuple(range(HTML_ROWS + 30)))
+    outcomes = [RunOutcome(f"{p}", p, 0, 0, "ok", metrics={"cost_usd.total": float(p)})
+                for p in range(HTML_ROWS + 30)]
+    html = Sweep(scenario="big", seed=1, axes=[axis], replications=1,
+                 common_random_numbers=True, outcomes=outcomes)._repr_html_()
+    assert html.count("<tr>") == HTML_ROWS + 1
+    assert "... and 30 more points" in html
