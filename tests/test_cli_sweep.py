@@ -106,3 +106,14 @@ def test_bad_input_is_exit_2_with_a_message(args, message, tmp_path, capsys):
 def test_bad_options_are_exit_2(args, message, capsys):
     assert main(["sweep", QUICKSTART, *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_large_sweep_prints_its_first_points(tmp_path, capsys, monkeypatch):
+    from farmsim import cli
+
+    monkeypatch.setattr(cli, "_MAX_ROWS", 2)
+    assert main(["sweep", QUICKSTART, "--set", "farm.limits.nuke.maxCount=1:3",
+                 "--replications", "1", "--jobs", "1", "--out", str(tmp_path / "s")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[2:4]] == ["1", "2"]
+    assert lines[4].startswith("... and 1 more points")

@@ -42,6 +42,8 @@ __all__ = ["COMMANDS", "main"]
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
 #: Problems shown by ``run`` before the rest are summed up (``validate`` shows them all).
 _MAX_PROBLEMS = 20
+#: The points a sweep command prints (its tables hold them all).
+_MAX_ROWS = 100
 if TYPE_CHECKING:  # not subscriptable at run time
     #: What each command's ``add`` function adds its subparser to.
     _Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -852,10 +854,10 @@ def sweep_table(result: Any, metrics: list[str]) -> str:
     header = [a.name for a in result.axes] + list(metrics)
     rows = [[value_label(v) for v in p.values]
             + [interval_text(m, result.interval(m, p.index)) for m in metrics]
-            for p in result.points]
+            for p in result.points[:_MAX_ROWS]]
     level = f"{result.confidence:.0%}"
     return (f"mean [{level} interval] over {result.replications} replications\n"
-            + _columns(header, rows))
+            + _columns(header, rows) + _more_rows(len(result.points)))
 
 
 def recommendation_table(result: Any) -> str:
@@ -874,7 +876,7 @@ def recommendation_table(result: Any) -> str:
     if rec.delay_cost_per_hour is not None:
         cols += ["delay", "total"]
     rows = []
-    for row in rec.rows:
+    for row in rec.rows[:_MAX_ROWS]:
         p = result.points[row["point"]]
         values = {a.name: v for a, v in zip(result.axes, p.values, strict=True)}
         line = [value_label(values[name]) for name in header]
@@ -896,7 +898,16 @@ def recommendation_table(result: Any) -> str:
         rows.append(line)
     level = f"{rec.confidence:.0%}"
     return (f"mean [{level} interval] over {result.replications} replications; bound: the "
-            f"one-sided {level} bound; costs: mean per run\n" + _columns(cols, rows))
+            f"one-sided {level} bound; costs: mean per run\n" + _columns(cols, rows)
+            + _more_rows(len(rec.rows)))
+
+
+def _more_rows(points: int) -> str:
+    """The line under a sweep's table when it shows only its first :data:`_MAX_ROWS` points."""
+    if points <= _MAX_ROWS:
+        return ""
+    return (f"\n... and {points - _MAX_ROWS:,} more points (summary.parquet, or "
+            "farmsim.Sweep.load(OUT).summary(), has them all)")
 
 
 def _columns(header: list[str], rows: list[list[str]]) -> str:
